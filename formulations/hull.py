@@ -1,0 +1,7 @@
+"""The hull formulation as a Pyomo abstract model (see formulations/README.md).
+
+Usage: pyomo solve formulations/hull.py data/example.dat --solver=scip_direct
+"""
+from mmo_pyomo.formulations.hull import build_model
+
+model = build_model()

@@ -1,0 +1,7 @@
+"""The perspective formulation as a Pyomo abstract model (see formulations/README.md).
+
+Usage: pyomo solve formulations/perspective.py data/example.dat --solver=scip_direct
+"""
+from mmo_pyomo.formulations.perspective import build_model
+
+model = build_model()

@@ -1,0 +1,81 @@
+"""An independent plan checker: it reads the raw instance data, never a Pyomo model.
+
+It checks the spend bounds, the minimum change, the number of changes, the budget and
+the business rules, and recomputes the revenue Σ a δ² + b δ + c.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from mmo_pyomo.data.schema import Instance
+
+#: Feasibility tolerance, relative to max(1, |magnitude|) of each quantity.
+TOLERANCE = 1e-6
+
+
+@dataclass
+class PlanCheck:
+    """The checker's verdict on one plan."""
+
+    feasible: bool
+    violations: list[str] = field(default_factory=list)
+    revenue: float = float("nan")
+    baseline_revenue: float = float("nan")
+    n_changes: int = 0
+    total_spend: float = float("nan")
+
+    def summary(self, limit: int = 5) -> str:
+        """A one-paragraph description of the violations (empty when feasible)."""
+        more = f" (+{len(self.violations) - limit} more)" if len(self.violations) > limit else ""
+        return "; ".join(self.violations[:limit]) + more
+
+
+def _as_array(inst: Instance, new_spend: Mapping[str, float] | np.ndarray) -> np.ndarray:
+    if isinstance(new_spend, Mapping):
+        missing = [a for a in inst.activities if a not in new_spend]
+        if missing:
+            raise KeyError(f"the plan has no spend for activity '{missing[0]}'")
+        return np.array([float(new_spend[a]) for a in inst.activities])
+    return np.asarray(new_spend, dtype=float)
+
+
+def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol: float = TOLERANCE) -> PlanCheck:
+    """Check a plan (new spend per activity) against the instance's raw data."""
+    x = _as_array(inst, new_spend)
+    delta = x - inst.baseline
+    scale = np.maximum(1.0, np.abs(inst.baseline))
+    changed = np.abs(delta) > tol * scale
+    bad: list[str] = []
+    name = inst.activities
+    for k in np.flatnonzero(x < inst.lower - tol * scale):
+        bad.append(f"activity '{name[k]}': spend {x[k]:.6g} below lower {inst.lower[k]:.6g}")
+    for k in np.flatnonzero(x > inst.upper + tol * scale):
+        bad.append(f"activity '{name[k]}': spend {x[k]:.6g} above upper {inst.upper[k]:.6g}")
+    short = changed & (np.abs(delta) < inst.min_change - tol * scale)
+    for k in np.flatnonzero(short):
+        bad.append(f"activity '{name[k]}': change {delta[k]:.6g} smaller than min_change {inst.min_change[k]:.6g}")
+    n_changes = int(changed.sum())
+    if n_changes > inst.max_changes:
+        bad.append(f"{n_changes} activities change, more than max_changes = {inst.max_changes}")
+    total = float(x.sum())
+    lo, hi = inst.budget_interval
+    btol = tol * max(1.0, abs(inst.total_baseline))
+    if total > hi + btol:
+        bad.append(f"total spend {total:,.6g} above the budget {hi:,.6g}")
+    if total < lo - btol:
+        bad.append(f"total spend {total:,.6g} below the budget lower limit {lo:,.6g}")
+    if len(inst.rules):
+        level = inst.rule_activity_of(x)
+        rtol = tol * np.maximum(1.0, np.abs(level))
+        for k in np.flatnonzero(level > inst.rule_upper + rtol):
+            bad.append(f"rule '{inst.rules[k]}': {level[k]:.6g} above rule_upper {inst.rule_upper[k]:.6g}")
+        for k in np.flatnonzero(level < inst.rule_lower - rtol):
+            bad.append(f"rule '{inst.rules[k]}': {level[k]:.6g} below rule_lower {inst.rule_lower[k]:.6g}")
+    return PlanCheck(
+        feasible=not bad, violations=bad,
+        revenue=float(inst.revenue(np.where(changed, delta, 0.0)).sum()),
+        baseline_revenue=float(inst.const.sum()), n_changes=n_changes, total_spend=total,
+    )

@@ -1,0 +1,97 @@
+"""``scripts/solve.py``: solve an MMO instance with any formulation on any engine."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from mmo_pyomo.data.load import load_instance
+from mmo_pyomo.errors import MMOError
+from mmo_pyomo.formulations import FORMULATIONS
+from mmo_pyomo.io_utils import atomic_write_text
+from mmo_pyomo.plan import write_plan_csv
+from mmo_pyomo.runner import Result, solve
+from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
+
+DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "example.dat"
+
+
+def _fmt(x: float | None, spec: str = ",.2f") -> str:
+    return "unknown" if x is None else format(x, spec)
+
+
+def summary(result: Result) -> str:
+    """A readable multi-line summary of a result."""
+    gap = "unknown" if result.gap is None else f"{100 * result.gap:.4f}%"
+    lift = result.lift
+    rel = (f" ({100 * lift / abs(result.baseline_revenue):+.2f}%)"
+           if lift is not None and result.baseline_revenue else "")
+    lines = [
+        f"formulation     {result.formulation}",
+        f"solver          {result.solver} {result.solver_version or ''}".rstrip(),
+        f"status          {result.status}",
+        f"total revenue   {_fmt(result.objective)}",
+        f"best bound      {_fmt(result.bound)}",
+        f"gap             {gap}",
+        f"nodes           {'unknown' if result.nodes is None else result.nodes}",
+        f"time            {_fmt(result.time_s, '.2f')} s",
+        f"changes         {'-' if result.n_changes is None else result.n_changes}",
+        f"total spend     {_fmt(result.total_spend)}",
+        f"revenue lift    {_fmt(lift)}{rel} over the baseline plan",
+    ]
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="solve.py", description=__doc__)
+    p.add_argument("--formulation", default="misocp", help=f"one of {', '.join(FORMULATIONS)}, or 'all'")
+    p.add_argument("--data", default=str(DEFAULT_DATA), help=".dat file or CSV folder (default: data/example.dat)")
+    p.add_argument("--solver", default=DEFAULT_SOLVER, help="engine name, 'all', or pyomo:NAME")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S")
+    p.add_argument("--gap", type=float, default=None, metavar="G", help="relative MIP gap to stop at")
+    p.add_argument("--threads", type=int, default=None, metavar="N")
+    p.add_argument("--seed", type=int, default=None, metavar="N")
+    p.add_argument("--log", default=None, metavar="FILE", help="append the engine's log to FILE")
+    p.add_argument("--json", default=None, metavar="PATH", help="write the result as JSON")
+    p.add_argument("--plan", default=None, metavar="PATH", help="write the plan as CSV")
+    p.add_argument("--list-solvers", action="store_true", help="print the engine table and exit")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_solvers:
+        from mmo_pyomo.solvers.listing import solver_table
+        print(solver_table())
+        return 0
+    inst = load_instance(args.data)
+    if args.formulation == "all" or args.solver == "all":
+        from mmo_pyomo.compare import compare_table
+        print(compare_table(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
+                            threads=args.threads, seed=args.seed))
+        return 0
+    result = solve(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
+                   threads=args.threads, seed=args.seed, log_file=args.log)
+    print(f"instance        {inst.name} ({inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes})")
+    print(summary(result))
+    result.raise_for_status()
+    if args.json:
+        payload = {**result.to_dict(), "instance": inst.name}
+        atomic_write_text(args.json, json.dumps(payload, indent=2) + "\n")
+    if args.plan:
+        write_plan_csv(inst, result.delta, args.plan)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: returns the exit code; user errors print a message, not a traceback."""
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except MMOError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,69 @@
+"""Reading and writing the `.dat` format (Pyomo's DataPortal), shared by every formulation."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pyomo.environ as pyo
+
+from mmo_pyomo.data.pyomo_schema import declare_data, instance_from_raw
+from mmo_pyomo.data.schema import ACTIVITY_FIELDS, Instance
+from mmo_pyomo.errors import DataError
+from mmo_pyomo.io_utils import atomic_write_text
+
+
+def read_dat(path: str | Path) -> Instance:
+    """Load a `.dat` file into an :class:`Instance` (not yet validated: see :func:`validate`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"data file '{path}' does not exist", "pass the path of a .dat file or a CSV folder")
+    skeleton = pyo.AbstractModel()
+    declare_data(skeleton)
+    portal = pyo.DataPortal(model=skeleton)
+    try:
+        portal.load(filename=str(path))
+    except Exception as exc:  # the .dat parser raises bare exceptions with its own wording
+        raise DataError(f"cannot parse '{path}': {exc}".strip(),
+                        "check the .dat syntax (every statement ends with ';'); see data/example.dat") from None
+    return instance_from_raw(portal.data(), name=path.stem)
+
+
+def _fmt(v: float) -> str:
+    return repr(float(v)) if not float(v).is_integer() else str(int(v)) if abs(v) < 1e15 else repr(float(v))
+
+
+def dat_text(inst: Instance) -> str:
+    """The `.dat` text of an instance (exactly the names of DESIGN §1)."""
+    lines = [f"# mmo-pyomo instance '{inst.name}': {inst.n} activities, {len(inst.rules)} rules", ""]
+    lines.append("set ACTIVITIES := " + " ".join(inst.activities) + " ;")
+    lines.append("set RULES := " + " ".join(inst.rules) + " ;")
+    lines.append("")
+    lines.append("param : " + " ".join(ACTIVITY_FIELDS) + " :=")
+    cols = [getattr(inst, f) for f in ACTIVITY_FIELDS]
+    for k, a in enumerate(inst.activities):
+        lines.append(a + " " + " ".join(_fmt(c[k]) for c in cols))
+    lines.append(";")
+    lines.append("")
+    if inst.budget_lower:
+        lines.append(f"param budget_lower := {_fmt(inst.budget_lower)} ;")
+    lines.append(f"param budget_upper := {_fmt(inst.budget_upper)} ;")
+    lines.append(f"param max_changes := {int(inst.max_changes)} ;")
+    if len(inst.rule_coef):
+        lines.append("")
+        lines.append("param rule_coef :=")
+        for r, a, c in zip(inst.rule_index.tolist(), inst.rule_activity.tolist(), inst.rule_coef.tolist()):
+            lines.append(f"{inst.rules[r]} {inst.activities[a]} {_fmt(c)}")
+        lines.append(";")
+    for label, arr in (("rule_lower", inst.rule_lower), ("rule_upper", inst.rule_upper)):
+        finite = [(r, v) for r, v in zip(inst.rules, arr.tolist()) if math.isfinite(v)]
+        if finite:
+            lines.append("")
+            lines.append(f"param {label} :=")
+            lines.extend(f"{r} {_fmt(v)}" for r, v in finite)
+            lines.append(";")
+    return "\n".join(lines) + "\n"
+
+
+def write_dat(inst: Instance, path: str | Path) -> Path:
+    """Write an instance as `.dat`, atomically (whole file or nothing)."""
+    return atomic_write_text(path, dat_text(inst))

@@ -1,0 +1,90 @@
+"""The instance schema as Pyomo components, and conversions between Pyomo data and :class:`Instance`.
+
+:func:`declare_data` is the one place where the `.dat` names become Pyomo Sets and Params.
+Both the `.dat` reader and every formulation call it, so they cannot drift apart.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pyomo.environ as pyo
+
+from mmo_pyomo.data.schema import ACTIVITY_FIELDS, Instance
+
+
+def declare_data(m: pyo.Block) -> None:
+    """Declare the sets and parameters of DESIGN §1 on ``m`` (abstract or concrete)."""
+    m.ACTIVITIES = pyo.Set(ordered=True, doc="marketing activities i")
+    m.RULES = pyo.Set(ordered=True, initialize=[], doc="business rules r (may be empty)")
+    docs = {
+        "baseline": "current spend x̄_i", "lower": "spend lower bound l_i", "upper": "spend upper bound u_i",
+        "min_change": "minimum change m_i", "quad": "a_i (≤ 0)", "lin": "b_i", "const": "c_i",
+    }
+    for fname in ACTIVITY_FIELDS:
+        m.add_component(fname, pyo.Param(m.ACTIVITIES, within=pyo.Any, doc=docs[fname]))
+    m.budget_lower = pyo.Param(within=pyo.Any, default=0.0, doc="β⁻, fraction of Σx̄")
+    m.budget_upper = pyo.Param(within=pyo.Any, doc="β⁺, fraction of Σx̄")
+    m.max_changes = pyo.Param(within=pyo.Any, doc="K, maximum number of changed activities")
+    m.rule_coef = pyo.Param(m.RULES, m.ACTIVITIES, within=pyo.Any, default=0.0, doc="g_ri")
+    m.rule_lower = pyo.Param(m.RULES, within=pyo.Any, default=-math.inf, doc="L_r")
+    m.rule_upper = pyo.Param(m.RULES, within=pyo.Any, default=math.inf, doc="U_r")
+
+
+def to_pyomo_data(inst: Instance) -> dict[Any, Any]:
+    """The ``data`` argument of ``AbstractModel.create_instance`` for this instance."""
+    acts = list(inst.activities)
+    data: dict[str, Any] = {"ACTIVITIES": {None: acts}, "RULES": {None: list(inst.rules)}}
+    for fname in ACTIVITY_FIELDS:
+        data[fname] = dict(zip(acts, getattr(inst, fname).tolist()))
+    data["budget_lower"] = {None: inst.budget_lower}
+    data["budget_upper"] = {None: inst.budget_upper}
+    data["max_changes"] = {None: inst.max_changes}
+    data["rule_coef"] = {
+        (inst.rules[r], acts[a]): c
+        for r, a, c in zip(inst.rule_index.tolist(), inst.rule_activity.tolist(), inst.rule_coef.tolist())
+    }
+    data["rule_lower"] = {r: v for r, v in zip(inst.rules, inst.rule_lower.tolist()) if math.isfinite(v)}
+    data["rule_upper"] = {r: v for r, v in zip(inst.rules, inst.rule_upper.tolist()) if math.isfinite(v)}
+    return {None: data}
+
+
+def instance_from_raw(raw: dict[str, Any], name: str = "instance") -> Instance:
+    """Build an :class:`Instance` from DataPortal-style data (``{param: {index: value}}``)."""
+    def scalar(key: str):
+        v = raw.get(key)
+        return None if v is None else v.get(None)
+
+    acts = (raw.get("ACTIVITIES") or {}).get(None)
+    if acts is None:
+        from mmo_pyomo.errors import DataError
+        raise DataError("missing set 'ACTIVITIES'", "add 'set ACTIVITIES := ...;' listing every activity")
+    to_str = lambda d: {str(k): v for k, v in (d or {}).items()}  # noqa: E731
+    return Instance.from_mappings(
+        activities=[str(a) for a in acts],
+        params={f: to_str(raw.get(f)) for f in ACTIVITY_FIELDS if f in raw},
+        budget_upper=scalar("budget_upper"), budget_lower=scalar("budget_lower"),
+        max_changes=scalar("max_changes"),
+        rules=[str(r) for r in (raw.get("RULES") or {}).get(None, [])],
+        rule_coef={(str(k[0]), str(k[1])): v for k, v in (raw.get("rule_coef") or {}).items()},
+        rule_lower=to_str(raw.get("rule_lower")), rule_upper=to_str(raw.get("rule_upper")),
+        name=name,
+    )
+
+
+def instance_from_model(m: pyo.Block) -> Instance:
+    """Read the data of a constructed model back into an :class:`Instance`."""
+    acts = list(m.ACTIVITIES)
+    raw: dict[str, Any] = {"ACTIVITIES": {None: acts}, "RULES": {None: list(m.RULES)}}
+    for fname in ACTIVITY_FIELDS:
+        p = getattr(m, fname)
+        raw[fname] = dict(p.sparse_items())
+    for key in ("budget_lower", "budget_upper", "max_changes"):
+        try:
+            raw[key] = {None: pyo.value(getattr(m, key))}
+        except ValueError:  # declared without default and given no value
+            raw[key] = None
+    raw["rule_coef"] = dict(m.rule_coef.sparse_items())
+    raw["rule_lower"] = dict(m.rule_lower.sparse_items())
+    raw["rule_upper"] = dict(m.rule_upper.sparse_items())
+    return instance_from_raw(raw, name=str(m.name))

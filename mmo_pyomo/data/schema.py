@@ -1,0 +1,178 @@
+"""The MMO instance schema (DESIGN §1), held as NumPy arrays in activity order.
+
+The field names are exactly the `.dat` names: ``baseline``, ``lower``, ``upper``,
+``min_change``, ``quad``, ``lin``, ``const`` per activity; ``budget_lower``,
+``budget_upper`` (fractions of the total baseline spend) and ``max_changes``; and the
+business rules ``RULES``, ``rule_coef[r,i]``, ``rule_lower[r]``, ``rule_upper[r]``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from mmo_pyomo.errors import DataError
+
+#: Per-activity parameters, in the order used by tables and `.dat` files.
+ACTIVITY_FIELDS: tuple[str, ...] = ("baseline", "lower", "upper", "min_change", "quad", "lin", "const")
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """One MMO instance. Arrays are indexed by activity position (``activities[k]``).
+
+    Rules are stored sparsely: term ``t`` adds ``rule_coef[t]`` times the spend of
+    activity ``rule_activity[t]`` to rule ``rule_index[t]``. A missing rule bound is
+    ``-inf`` / ``+inf``.
+    """
+
+    activities: tuple[str, ...]
+    baseline: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    min_change: np.ndarray
+    quad: np.ndarray
+    lin: np.ndarray
+    const: np.ndarray
+    budget_upper: float
+    max_changes: int
+    budget_lower: float = 0.0
+    rules: tuple[str, ...] = ()
+    rule_lower: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    rule_upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    rule_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rule_activity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rule_coef: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    name: str = "instance"
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_mappings(
+        cls,
+        activities: Sequence[str],
+        params: Mapping[str, Mapping[str, float]],
+        *,
+        budget_upper: float | None,
+        max_changes: float | None,
+        budget_lower: float | None = None,
+        rules: Sequence[str] = (),
+        rule_coef: Mapping[tuple[str, str], float] | None = None,
+        rule_lower: Mapping[str, float] | None = None,
+        rule_upper: Mapping[str, float] | None = None,
+        name: str = "instance",
+    ) -> "Instance":
+        """Build from name-keyed mappings (the shape a `.dat` file or a table gives).
+
+        Raises :class:`DataError` for a missing parameter or an unknown activity/rule.
+        """
+        activities = tuple(str(a) for a in activities)
+        if len(set(activities)) != len(activities):
+            dup = sorted({a for a in activities if activities.count(a) > 1})
+            raise DataError(f"activity names are repeated: {dup[:5]}", "give every activity a unique name")
+        arrays = {}
+        for fname in ACTIVITY_FIELDS:
+            values = params.get(fname)
+            if values is None:
+                raise DataError(f"missing parameter '{fname}'", f"add 'param {fname} := ...;' with one value per activity")
+            missing = [a for a in activities if a not in values]
+            if missing:
+                raise DataError(
+                    f"parameter '{fname}' has no value for activity '{missing[0]}'"
+                    + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+                    f"give '{fname}' a value for every activity",
+                )
+            unknown = [a for a in values if a not in set(activities)]
+            if unknown:
+                raise DataError(f"parameter '{fname}' names unknown activity '{unknown[0]}'",
+                                "add it to ACTIVITIES or remove the entry")
+            arrays[fname] = np.array([float(values[a]) for a in activities], dtype=float)
+        if budget_upper is None:
+            raise DataError("missing parameter 'budget_upper'",
+                            "add 'param budget_upper := 1.0;' (a fraction of the total baseline spend)")
+        if max_changes is None:
+            raise DataError("missing parameter 'max_changes'", "add 'param max_changes := K;' (an integer)")
+        mc = float(max_changes)
+        if not np.isfinite(mc) or mc != int(mc) or mc < 0:
+            raise DataError(f"max_changes = {max_changes!r} is not a non-negative integer",
+                            "set max_changes to a whole number between 0 and the number of activities")
+        rules = tuple(str(r) for r in rules)
+        rule_pos = {r: k for k, r in enumerate(rules)}
+        act_pos = {a: k for k, a in enumerate(activities)}
+        ri, ai, cv = [], [], []
+        for key, coef in (rule_coef or {}).items():
+            r, a = str(key[0]), str(key[1])
+            if r not in rule_pos:
+                raise DataError(f"rule_coef[{r},{a}] names unknown rule '{r}'", "add the rule to RULES")
+            if a not in act_pos:
+                raise DataError(f"rule_coef[{r},{a}] names unknown activity '{a}'",
+                                "add the activity to ACTIVITIES or remove the coefficient")
+            if float(coef) != 0.0:
+                ri.append(rule_pos[r]); ai.append(act_pos[a]); cv.append(float(coef))
+
+        def bound(mapping: Mapping[str, float] | None, label: str, default: float) -> np.ndarray:
+            mapping = mapping or {}
+            for r in mapping:
+                if str(r) not in rule_pos:
+                    raise DataError(f"{label}[{r}] names unknown rule '{r}'", "add the rule to RULES")
+            out = []
+            for r in rules:
+                v = mapping.get(r)
+                out.append(default if v is None or (isinstance(v, float) and np.isnan(v)) else float(v))
+            return np.array(out, dtype=float)
+
+        return cls(
+            activities=activities, **arrays,
+            budget_upper=float(budget_upper), max_changes=int(mc),
+            budget_lower=0.0 if budget_lower is None else float(budget_lower),
+            rules=rules,
+            rule_lower=bound(rule_lower, "rule_lower", -np.inf),
+            rule_upper=bound(rule_upper, "rule_upper", np.inf),
+            rule_index=np.array(ri, dtype=np.int64), rule_activity=np.array(ai, dtype=np.int64),
+            rule_coef=np.array(cv, dtype=float), name=name,
+        )
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def n(self) -> int:
+        """Number of activities."""
+        return len(self.activities)
+
+    @cached_property
+    def total_baseline(self) -> float:
+        """Σ x̄_i."""
+        return float(self.baseline.sum())
+
+    @property
+    def budget_interval(self) -> tuple[float, float]:
+        """Total-spend interval [β⁻·Σx̄, β⁺·Σx̄]."""
+        return self.budget_lower * self.total_baseline, self.budget_upper * self.total_baseline
+
+    @cached_property
+    def regions(self):
+        """Region bounds of the paper's Table 1, computed once per instance."""
+        from mmo_pyomo.data.regions import region_bounds
+        return region_bounds(self.baseline, self.lower, self.upper, self.min_change)
+
+    def revenue(self, delta: np.ndarray) -> np.ndarray:
+        """Per-activity revenue r_i(δ_i) = a_i δ_i² + b_i δ_i + c_i."""
+        return self.quad * delta**2 + self.lin * delta + self.const
+
+    def rule_activity_of(self, spend: np.ndarray) -> np.ndarray:
+        """Σ_i g_ri · spend_i for every rule r."""
+        out = np.zeros(len(self.rules))
+        np.add.at(out, self.rule_index, self.rule_coef * spend[self.rule_activity])
+        return out
+
+    def rule_terms(self) -> dict[str, list[tuple[str, float]]]:
+        """Rule name → list of (activity, coefficient)."""
+        out: dict[str, list[tuple[str, float]]] = {r: [] for r in self.rules}
+        for r, a, c in zip(self.rule_index, self.rule_activity, self.rule_coef):
+            out[self.rules[r]].append((self.activities[a], float(c)))
+        return out
+
+    def with_changes(self, **changes) -> "Instance":
+        """A copy with some fields replaced (for example ``max_changes=10``)."""
+        from dataclasses import replace
+        return replace(self, **changes)

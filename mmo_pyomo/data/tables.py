@@ -1,0 +1,108 @@
+"""The same instance as pandas DataFrames or CSV files, for users who keep data in spreadsheets.
+
+Layout of a CSV folder:
+
+* ``activities.csv``: columns ``activity, baseline, lower, upper, min_change, quad, lin, const``;
+* ``rules.csv`` (optional): long form ``rule, activity, coef, rule_lower, rule_upper``; the
+  bounds repeat on every row of a rule (an empty cell means unbounded);
+* ``settings.csv``: two columns ``name, value`` with ``budget_upper``, ``max_changes`` and,
+  optionally, ``budget_lower``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mmo_pyomo.data.schema import ACTIVITY_FIELDS, Instance
+from mmo_pyomo.errors import DataError
+from mmo_pyomo.io_utils import atomic_path
+
+RULE_COLUMNS = ("rule", "activity", "coef", "rule_lower", "rule_upper")
+
+
+def from_frames(activities: pd.DataFrame, rules: pd.DataFrame | None = None, *,
+                budget_upper: float, max_changes: int, budget_lower: float = 0.0,
+                name: str = "instance") -> Instance:
+    """Build an instance from an activities table and an optional long-form rules table."""
+    missing = [c for c in ("activity", *ACTIVITY_FIELDS) if c not in activities.columns]
+    if missing:
+        raise DataError(f"activities table lacks column(s) {missing}",
+                        f"give it the columns activity, {', '.join(ACTIVITY_FIELDS)}")
+    names = activities["activity"].astype(str).tolist()
+    params = {f: dict(zip(names, activities[f].astype(float).tolist())) for f in ACTIVITY_FIELDS}
+    rule_names: list[str] = []
+    coef: dict[tuple[str, str], float] = {}
+    lower: dict[str, float] = {}
+    upper: dict[str, float] = {}
+    if rules is not None and len(rules):
+        missing = [c for c in ("rule", "activity", "coef") if c not in rules.columns]
+        if missing:
+            raise DataError(f"rules table lacks column(s) {missing}", f"give it the columns {', '.join(RULE_COLUMNS)}")
+        rules = rules.assign(rule=rules["rule"].astype(str), activity=rules["activity"].astype(str))
+        rule_names = list(dict.fromkeys(rules["rule"]))
+        for r, a, c in zip(rules["rule"], rules["activity"], rules["coef"].astype(float)):
+            if (r, a) in coef:
+                raise DataError(f"rules table repeats rule '{r}', activity '{a}'", "keep one row per (rule, activity)")
+            coef[(r, a)] = c
+        for col, target in (("rule_lower", lower), ("rule_upper", upper)):
+            if col in rules.columns:
+                for r, grp in rules.groupby("rule", sort=False)[col]:
+                    vals = grp.dropna().unique()
+                    if len(vals) > 1:
+                        raise DataError(f"rule '{r}' has different {col} values {list(vals)[:3]}",
+                                        f"repeat the same {col} on every row of the rule")
+                    if len(vals):
+                        target[r] = float(vals[0])
+    return Instance.from_mappings(names, params, budget_upper=budget_upper, budget_lower=budget_lower,
+                                  max_changes=max_changes, rules=rule_names, rule_coef=coef,
+                                  rule_lower=lower, rule_upper=upper, name=name)
+
+
+def to_frames(inst: Instance) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
+    """(activities table, rules table, settings) of an instance."""
+    acts = pd.DataFrame({"activity": list(inst.activities), **{f: getattr(inst, f) for f in ACTIVITY_FIELDS}})
+    rules = pd.DataFrame({
+        "rule": [inst.rules[r] for r in inst.rule_index],
+        "activity": [inst.activities[a] for a in inst.rule_activity],
+        "coef": inst.rule_coef,
+        "rule_lower": inst.rule_lower[inst.rule_index] if len(inst.rules) else np.zeros(0),
+        "rule_upper": inst.rule_upper[inst.rule_index] if len(inst.rules) else np.zeros(0),
+    }, columns=list(RULE_COLUMNS))
+    rules = rules.replace([np.inf, -np.inf], np.nan)
+    settings = {"budget_lower": inst.budget_lower, "budget_upper": inst.budget_upper,
+                "max_changes": inst.max_changes}
+    return acts, rules, settings
+
+
+def read_csv_dir(folder: str | Path) -> Instance:
+    """Read ``activities.csv``, ``rules.csv`` (optional) and ``settings.csv`` from a folder."""
+    folder = Path(folder)
+    acts_path, rules_path, settings_path = (folder / "activities.csv", folder / "rules.csv", folder / "settings.csv")
+    for p in (acts_path, settings_path):
+        if not p.is_file():
+            raise DataError(f"'{p}' does not exist", "a CSV instance folder holds activities.csv, settings.csv "
+                            "and optionally rules.csv (see mmo_pyomo.data.tables)")
+    settings_df = pd.read_csv(settings_path)
+    if not {"name", "value"} <= set(settings_df.columns):
+        raise DataError(f"'{settings_path}' must have columns name,value", "write one row per setting")
+    settings = dict(zip(settings_df["name"].astype(str), settings_df["value"]))
+    for key in ("budget_upper", "max_changes"):
+        if key not in settings:
+            raise DataError(f"missing parameter '{key}' in '{settings_path}'", f"add a row '{key},<value>'")
+    rules = pd.read_csv(rules_path) if rules_path.is_file() else None
+    return from_frames(pd.read_csv(acts_path), rules, budget_upper=float(settings["budget_upper"]),
+                       budget_lower=float(settings.get("budget_lower", 0.0)),
+                       max_changes=settings["max_changes"], name=folder.name)
+
+
+def write_csv_dir(inst: Instance, folder: str | Path) -> Path:
+    """Write the three CSV files of an instance into ``folder`` (each file atomically)."""
+    folder = Path(folder)
+    acts, rules, settings = to_frames(inst)
+    for fname, frame in (("activities.csv", acts), ("rules.csv", rules),
+                         ("settings.csv", pd.DataFrame({"name": list(settings), "value": list(settings.values())}))):
+        with atomic_path(folder / fname) as tmp:
+            frame.to_csv(tmp, index=False)
+    return folder

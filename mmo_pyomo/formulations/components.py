@@ -1,0 +1,212 @@
+"""Formulation pieces: small named functions, each adding one group of constraints.
+
+Every formulation in this package is an ``AbstractModel`` assembled from these pieces
+(see the modules ``minlp``, ``miqp``, ``perspective``, ``misocp`` and ``hull``). Equation
+numbers refer to Huang, Xu & Lim, *Marketing Mix Optimization with Practical Constraints*
+(arXiv 2101.03663); DESIGN.md §1 restates them.
+
+Shared notation (all indexed by activity i):
+
+* ``delta[i]`` — the spend change δ_i = x_i − x̄_i (a variable in every formulation);
+* ``z_dec[i], z_none[i], z_inc[i]`` — region indicators z⁻, z⁰, z⁺ (region formulations);
+* ``delta_dec[i], delta_inc[i]`` — the parts δ⁻, δ⁺ of δ in R⁻ and R⁺;
+* ``changed[i]`` — 1 when activity i changes spend (z in the MINLP, y = z⁻ + z⁺ otherwise).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import pyomo.environ as pyo
+
+from mmo_pyomo.data.pyomo_schema import declare_data, instance_from_model
+from mmo_pyomo.data.validate import validate
+
+#: A rule giving, for activity i, the expression that stands for δ_i² in the objective.
+CurvatureRule = Callable[[pyo.Block, str], pyo.Expression]
+
+
+# --------------------------------------------------------------------------- data
+def _prepare_data(m: pyo.Block) -> None:
+    """Validate the constructed data and compute the Table 1 region bounds once."""
+    inst = validate(instance_from_model(m))
+    m._mmo_instance = inst
+    m._mmo_position = {a: k for k, a in enumerate(inst.activities)}
+
+
+def _region_param(field: str) -> Callable[[pyo.Block, str], float]:
+    def rule(m: pyo.Block, i: str) -> float:
+        return float(getattr(m._mmo_instance.regions, field)[m._mmo_position[i]])
+    return rule
+
+
+def add_data(m: pyo.Block) -> None:
+    """The sets and parameters of DESIGN §1, validated, plus the Table 1 region bounds."""
+    declare_data(m)
+    m.prepare_data = pyo.BuildAction(rule=_prepare_data)
+    for field, doc in (("dec_lower", "lower end of R⁻"), ("dec_upper", "upper end of R⁻ (−m_i)"),
+                       ("inc_lower", "lower end of R⁺ (m_i)"), ("inc_upper", "upper end of R⁺")):
+        m.add_component(field, pyo.Param(m.ACTIVITIES, initialize=_region_param(field), doc=doc))
+    m.has_dec = pyo.Param(m.ACTIVITIES, initialize=_region_param("has_dec"), within=pyo.Boolean,
+                          doc="R⁻ exists (Table 1)")
+    m.has_inc = pyo.Param(m.ACTIVITIES, initialize=_region_param("has_inc"), within=pyo.Boolean,
+                          doc="R⁺ exists (Table 1)")
+
+
+# --------------------------------------------------------------------------- spend change, budget, rules
+def add_spend_change(m: pyo.Block) -> None:
+    """δ_i with the spend bounds l_i ≤ x̄_i + δ_i ≤ u_i as variable bounds (3.7b)."""
+    m.delta = pyo.Var(m.ACTIVITIES, bounds=lambda m, i: (m.lower[i] - m.baseline[i], m.upper[i] - m.baseline[i]),
+                      doc="spend change δ_i")
+    m.new_spend = pyo.Expression(m.ACTIVITIES, rule=lambda m, i: m.baseline[i] + m.delta[i])
+
+
+def add_budget(m: pyo.Block) -> None:
+    """β⁻·Σx̄ ≤ Σ_i (x̄_i + δ_i) ≤ β⁺·Σx̄ (3.7c, 3.8b, 3.9b), written as bounds on Σ_i δ_i.
+
+    Constants are moved into the bounds: Pyomo 6.10's ``scip_direct`` mistranslates a
+    ranged row whose body holds a constant (it subtracts the constant from one side only).
+    """
+    def rule(m: pyo.Block):
+        total = sum(m.baseline[i] for i in m.ACTIVITIES)
+        return ((m.budget_lower - 1) * total, sum(m.delta[i] for i in m.ACTIVITIES), (m.budget_upper - 1) * total)
+    m.budget = pyo.Constraint(rule=rule)
+
+
+def add_business_rules(m: pyo.Block) -> None:
+    """L_r ≤ Σ_i g_ri (x̄_i + δ_i) ≤ U_r for every rule r (group budgets, §4.1 knapsack rows).
+
+    Written as L_r − Σ g x̄ ≤ Σ_i g_ri δ_i ≤ U_r − Σ g x̄ (see :func:`add_budget`).
+    """
+    def rule(m: pyo.Block, r: str):
+        if not hasattr(m, "_mmo_rule_terms"):  # once per constructed instance
+            m._mmo_rule_terms = m._mmo_instance.rule_terms()
+        terms = m._mmo_rule_terms[r]
+        if not terms:  # a rule with no coefficient binds nothing
+            return pyo.Constraint.Skip
+        at_baseline = sum(g * m.baseline[i] for i, g in terms)   # constant moved to the bounds
+        lo, hi = pyo.value(m.rule_lower[r]), pyo.value(m.rule_upper[r])
+        body = sum(g * m.delta[i] for i, g in terms)
+        return (None if lo == -float("inf") else lo - at_baseline, body,
+                None if hi == float("inf") else hi - at_baseline)
+    m.business_rules = pyo.Constraint(m.RULES, rule=rule)
+
+
+# --------------------------------------------------------------------------- minimum change
+def add_change_indicator_binary(m: pyo.Block) -> None:
+    """The MINLP's binary z_i (1 = changed) (3.7f); it is the ``changed`` indicator."""
+    m.z = pyo.Var(m.ACTIVITIES, domain=pyo.Binary, doc="1 if activity i changes spend")
+    m.changed = pyo.Expression(m.ACTIVITIES, rule=lambda m, i: m.z[i])
+
+
+def add_min_change_absolute(m: pyo.Block, form: str = "square") -> None:
+    """The MINLP's minimum-change constraints (3.7d) with M_i = max(x̄_i − l_i, u_i − x̄_i).
+
+    ``|δ_i| ≥ m_i z_i`` is nonconvex. ``form="abs"`` writes it literally; ``form="square"``
+    writes the equivalent ``δ_i² ≥ m_i² z_i`` (a nonconvex quadratic constraint) for engines
+    that reject ``abs``. The upper part ``|δ_i| ≤ M_i z_i`` is two linear rows.
+    """
+    if form not in ("abs", "square"):
+        raise ValueError(f"form must be 'abs' or 'square', not {form!r}")
+    m.big_m = pyo.Param(m.ACTIVITIES, initialize=_region_param("big_m"), doc="M_i")
+
+    def lower_rule(m: pyo.Block, i: str):
+        if m.min_change[i] == 0:
+            return pyo.Constraint.Skip
+        if form == "abs":
+            return abs(m.delta[i]) >= m.min_change[i] * m.z[i]
+        return m.delta[i] ** 2 >= m.min_change[i] ** 2 * m.z[i]
+    m.min_change_lower = pyo.Constraint(m.ACTIVITIES, rule=lower_rule, doc="(3.7d) |δ| ≥ m z")
+    m.change_upper = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.delta[i] <= m.big_m[i] * m.z[i],
+                                    doc="(3.7d) δ ≤ M z")
+    m.change_lower = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: -m.big_m[i] * m.z[i] <= m.delta[i],
+                                    doc="(3.7d) −M z ≤ δ")
+
+
+def add_regions(m: pyo.Block) -> None:
+    """Region indicators and region-bounded parts of δ (3.8c, 3.8d, 3.8f).
+
+    δ_i = δ⁻_i + δ⁺_i; z⁻_i + z⁰_i + z⁺_i = 1; L⁻z⁻ ≤ δ⁻ ≤ U⁻z⁻ and L⁺z⁺ ≤ δ⁺ ≤ U⁺z⁺.
+    The indicator of a region that Table 1 says is absent has upper bound 0 (3.8f).
+    """
+    m.z_dec = pyo.Var(m.ACTIVITIES, domain=pyo.Binary, bounds=lambda m, i: (0, int(m.has_dec[i])), doc="z⁻")
+    m.z_none = pyo.Var(m.ACTIVITIES, domain=pyo.Binary, doc="z⁰")
+    m.z_inc = pyo.Var(m.ACTIVITIES, domain=pyo.Binary, bounds=lambda m, i: (0, int(m.has_inc[i])), doc="z⁺")
+    m.delta_dec = pyo.Var(m.ACTIVITIES, bounds=lambda m, i: (m.dec_lower[i], 0), doc="δ⁻ ∈ R⁻ ∪ {0}")
+    m.delta_inc = pyo.Var(m.ACTIVITIES, bounds=lambda m, i: (0, m.inc_upper[i]), doc="δ⁺ ∈ R⁺ ∪ {0}")
+    m.delta_split = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.delta[i] == m.delta_dec[i] + m.delta_inc[i],
+                                   doc="δ = δ⁻ + δ⁺")
+    m.region_choice = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.z_dec[i] + m.z_none[i] + m.z_inc[i] == 1,
+                                     doc="(3.8d) one region")
+    m.dec_region_lower = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.dec_lower[i] * m.z_dec[i] <= m.delta_dec[i],
+                                        doc="(3.8c) L⁻ z⁻ ≤ δ⁻")
+    m.dec_region_upper = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.delta_dec[i] <= m.dec_upper[i] * m.z_dec[i],
+                                        doc="(3.8c) δ⁻ ≤ U⁻ z⁻")
+    m.inc_region_lower = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.inc_lower[i] * m.z_inc[i] <= m.delta_inc[i],
+                                        doc="(3.8c) L⁺ z⁺ ≤ δ⁺")
+    m.inc_region_upper = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.delta_inc[i] <= m.inc_upper[i] * m.z_inc[i],
+                                        doc="(3.8c) δ⁺ ≤ U⁺ z⁺")
+
+
+def add_changed_expression(m: pyo.Block) -> None:
+    """``changed[i] = z⁻_i + z⁺_i`` as an expression (the MIQP needs no extra variable)."""
+    m.changed = pyo.Expression(m.ACTIVITIES, rule=lambda m, i: m.z_dec[i] + m.z_inc[i])
+
+
+def add_changed_variable(m: pyo.Block) -> None:
+    """y_i ∈ [0, 1] with y_i = z⁻_i + z⁺_i (3.9f): a single variable for the cone to use."""
+    m.y = pyo.Var(m.ACTIVITIES, bounds=(0, 1), doc="y_i = 1 if activity i changes spend")
+    m.changed_link = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.y[i] == m.z_dec[i] + m.z_inc[i],
+                                    doc="(3.9f) y = z⁻ + z⁺")
+    m.changed = pyo.Expression(m.ACTIVITIES, rule=lambda m, i: m.y[i])
+
+
+# --------------------------------------------------------------------------- cardinality
+def add_cardinality(m: pyo.Block) -> None:
+    """Σ_i changed_i ≤ K (3.7e, 3.8e, 3.9e)."""
+    m.cardinality = pyo.Constraint(rule=lambda m: sum(m.changed[i] for i in m.ACTIVITIES) <= m.max_changes)
+
+
+# --------------------------------------------------------------------------- cones
+def add_perspective_cone(m: pyo.Block) -> None:
+    """t_i ≥ 0 and the rotated cone δ_i² ≤ t_i·y_i over single variables (3.9g, 3.9h)."""
+    m.t = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc="t_i ≥ δ_i²/y_i (3.9h)")
+    m.cone = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.delta[i] ** 2 <= m.t[i] * m.y[i]
+                            if m.quad[i] != 0 else pyo.Constraint.Skip, doc="(3.9g) δ² ≤ t y")
+
+
+def add_hull_cones(m: pyo.Block) -> None:
+    """One rotated cone per region: (δ⁻)² ≤ t⁻ z⁻ and (δ⁺)² ≤ t⁺ z⁺ (beyond the paper)."""
+    m.t_dec = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc="t⁻ ≥ (δ⁻)²/z⁻")
+    m.t_inc = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc="t⁺ ≥ (δ⁺)²/z⁺")
+
+    def cone(part: str):
+        def rule(m: pyo.Block, i: str):
+            if m.quad[i] == 0 or not getattr(m, f"has_{part}")[i]:
+                return pyo.Constraint.Skip
+            return getattr(m, f"delta_{part}")[i] ** 2 <= getattr(m, f"t_{part}")[i] * getattr(m, f"z_{part}")[i]
+        return rule
+    m.cone_dec = pyo.Constraint(m.ACTIVITIES, rule=cone("dec"), doc="(δ⁻)² ≤ t⁻ z⁻")
+    m.cone_inc = pyo.Constraint(m.ACTIVITIES, rule=cone("inc"), doc="(δ⁺)² ≤ t⁺ z⁺")
+
+
+# --------------------------------------------------------------------------- objective
+def add_revenue_objective(m: pyo.Block, curvature: CurvatureRule) -> None:
+    """maximize Σ_i a_i·curvature_i + b_i δ_i + c_i (3.7a, 3.8a, 3.9a).
+
+    ``curvature(m, i)`` stands for δ_i²: δ_i² itself (MINLP, MIQP), δ_i²/y_i (perspective),
+    t_i (MISOCP) or t⁻_i + t⁺_i (hull). Terms with a_i = 0 are left out.
+    """
+    def rule(m: pyo.Block):
+        return sum((m.quad[i] * curvature(m, i) if m.quad[i] != 0 else 0) + m.lin[i] * m.delta[i] + m.const[i]
+                   for i in m.ACTIVITIES)
+    m.revenue = pyo.Objective(rule=rule, sense=pyo.maximize)
+
+
+def new_base_model(name: str) -> pyo.AbstractModel:
+    """The part every formulation shares: data, δ with its bounds, budget and business rules."""
+    m = pyo.AbstractModel(name=name)
+    add_data(m)
+    add_spend_change(m)
+    add_budget(m)
+    add_business_rules(m)
+    return m

@@ -1,0 +1,24 @@
+"""Hull: one rotated cone per region, the convex hull of the disjunction (beyond the paper).
+
+Each region R ∈ {R⁻, R⁺} gets its own epigraph variable: (δ⁻)² ≤ t⁻ z⁻ and (δ⁺)² ≤ t⁺ z⁺.
+Since δ = δ⁻ + δ⁺ and y = z⁻ + z⁺, Cauchy–Schwarz gives (δ⁻ + δ⁺)²/(z⁻ + z⁺) ≤
+(δ⁻)²/z⁻ + (δ⁺)²/z⁺, so the continuous relaxation is at least as tight as the MISOCP's.
+"""
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from mmo_pyomo.formulations import components as c
+
+REQUIRES = frozenset({"integer", "convex_quadratic_constraints"})
+
+
+def build_model() -> pyo.AbstractModel:
+    """The hull formulation: regions (3.8c–f), cardinality, and a cone per region."""
+    m = c.new_base_model("mmo_hull")
+    c.add_regions(m)
+    c.add_changed_expression(m)
+    c.add_cardinality(m)
+    c.add_hull_cones(m)
+    c.add_revenue_objective(m, lambda m, i: m.t_dec[i] + m.t_inc[i])
+    return m

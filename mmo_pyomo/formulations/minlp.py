@@ -1,0 +1,19 @@
+"""MINLP (3.7): one binary per activity and the nonconvex minimum change |δ_i| ≥ m_i z_i."""
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from mmo_pyomo.formulations import components as c
+
+#: What an engine must accept to take this formulation (see mmo_pyomo.solvers.capabilities).
+REQUIRES = frozenset({"integer", "quadratic_objective", "nonconvex_quadratic_constraints"})
+
+
+def build_model(min_change_form: str = "square") -> pyo.AbstractModel:
+    """The MINLP (3.7); ``min_change_form`` is ``"square"`` (δ² ≥ m²z) or ``"abs"``."""
+    m = c.new_base_model("mmo_minlp")
+    c.add_change_indicator_binary(m)              # (3.7f)
+    c.add_min_change_absolute(m, min_change_form)  # (3.7d)
+    c.add_cardinality(m)                          # (3.7e)
+    c.add_revenue_objective(m, lambda m, i: m.delta[i] ** 2)  # (3.7a)
+    return m

@@ -1,0 +1,18 @@
+"""MIQP (3.8): the minimum change as three regions with binaries z⁻, z⁰, z⁺ (Table 1)."""
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from mmo_pyomo.formulations import components as c
+
+REQUIRES = frozenset({"integer", "quadratic_objective"})
+
+
+def build_model() -> pyo.AbstractModel:
+    """The MIQP (3.8): convex quadratic objective, linear constraints."""
+    m = c.new_base_model("mmo_miqp")
+    c.add_regions(m)             # (3.8c), (3.8d), (3.8f)
+    c.add_changed_expression(m)
+    c.add_cardinality(m)         # (3.8e)
+    c.add_revenue_objective(m, lambda m, i: m.delta[i] ** 2)  # (3.8a)
+    return m

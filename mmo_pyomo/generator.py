@@ -1,0 +1,120 @@
+"""Instance generators: the paper's §4.1 design and the small example of ``data/example.dat``.
+
+The paper (§4.1) builds its instances after Pisinger's hard knapsack instances, but the
+exact distributions were lost in extraction. The ones below are ours, documented here and
+seeded, so that every instance is reproducible from ``(n, correlation, δ, κ, seed)``.
+All random numbers come from ``numpy.random.default_rng(seed)`` and are rounded to two
+decimals, as in the paper. With R = 100 (Pisinger's coefficient range):
+
+1. baseline spend x̄_i ~ U[10, 100];
+2. bounds l_i = x̄_i·(1 − U[0.1, 0.5]) and u_i = x̄_i·(1 + U[0.1, 0.5]);
+3. knapsack weights w¹_i, w²_i ~ U[1, R] (integers), and their mean w̄_i;
+4. the "profit" p_i of the knapsack analogy, by correlation class:
+   * ``uncorrelated``: p_i ~ U[1, R];
+   * ``weak``: p_i ~ U[w̄_i − R/10, w̄_i + R/10], at least 1;
+   * ``strong``: p_i = w̄_i + R/10;
+   the revenue coefficients follow from p_i: marginal return at the baseline
+   b_i = 2·p_i/R (so b_i ∈ (0, 2.2]), saturation spend s_i = x̄_i·(0.5 + p_i/R),
+   curvature a_i = −b_i/(2·s_i) (the response peaks s_i above the baseline), and baseline
+   revenue c_i = x̄_i·(1 + p_i/R);
+5. the two knapsack rows Σ_i w^r_i x_i ≤ Σ_i w^r_i x̄_i (binding at the baseline);
+6. the total budget within ±1% of the baseline total: β⁻ = 0.99, β⁺ = 1.01;
+7. minimum change m_i = δ·x̄_i and K = ⌈κ·n⌉.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mmo_pyomo.data.schema import Instance
+
+CORRELATIONS = ("uncorrelated", "weak", "strong")
+R = 100.0
+
+
+def _profits(rng: np.random.Generator, correlation: str, wbar: np.ndarray) -> np.ndarray:
+    n = len(wbar)
+    if correlation == "uncorrelated":
+        return rng.uniform(1, R, n)
+    if correlation == "weak":
+        return np.maximum(1.0, rng.uniform(wbar - R / 10, wbar + R / 10))
+    if correlation == "strong":
+        return wbar + R / 10
+    raise ValueError(f"correlation must be one of {CORRELATIONS}, not {correlation!r}")
+
+
+def paper_instance(n: int, correlation: str = "uncorrelated", min_change: float = 0.10,
+                   max_changes: float = 0.50, seed: int = 1) -> Instance:
+    """One instance of the §4.1 design (see the module docstring for the distributions)."""
+    if correlation not in CORRELATIONS:
+        raise ValueError(f"correlation must be one of {CORRELATIONS}, not {correlation!r}")
+    rng = np.random.default_rng([seed, n, CORRELATIONS.index(correlation)])
+    r2 = lambda x: np.round(x, 2)  # noqa: E731
+    baseline = r2(rng.uniform(10, 100, n))
+    lower = r2(baseline * (1 - rng.uniform(0.1, 0.5, n)))
+    upper = r2(baseline * (1 + rng.uniform(0.1, 0.5, n)))
+    w = rng.integers(1, int(R) + 1, size=(2, n)).astype(float)
+    p = _profits(rng, correlation, w.mean(axis=0))
+    lin = r2(2 * p / R)
+    saturation = baseline * (0.5 + p / R)
+    quad = np.round(-lin / (2 * saturation), 6)
+    const = r2(baseline * (1 + p / R))
+    names = tuple(f"a{k + 1}" for k in range(n))
+    rules = ("knapsack1", "knapsack2")
+    return Instance(
+        activities=names, baseline=baseline, lower=lower, upper=upper, min_change=r2(min_change * baseline),
+        quad=quad, lin=lin, const=const, budget_lower=0.99, budget_upper=1.01,
+        max_changes=int(math.ceil(max_changes * n)), rules=rules,
+        rule_lower=np.full(2, -np.inf), rule_upper=r2(w @ baseline),
+        rule_index=np.repeat(np.arange(2), n), rule_activity=np.tile(np.arange(n), 2), rule_coef=w.ravel(),
+        name=f"{correlation}_n{n}_d{int(round(100 * min_change))}_k{int(round(100 * max_changes))}_s{seed}",
+    )
+
+
+#: Channels of the example: (name, marginal ROI at baseline, typical weekly spend in $k).
+EXAMPLE_CHANNELS = (("tv", 1.3, 120.0), ("radio", 0.9, 30.0), ("print", 0.6, 25.0), ("ooh", 0.8, 40.0),
+                    ("search", 2.4, 60.0), ("social", 1.8, 50.0), ("display", 1.1, 35.0), ("email", 2.0, 10.0))
+EXAMPLE_REGIONS = ("north", "south", "east", "west", "central")
+OFFLINE = ("tv", "radio", "print", "ooh")
+
+
+def example_instance(seed: int = 7) -> Instance:
+    """The small realistic instance of ``data/example.dat``: 8 channels × 5 regions, 3 group rules.
+
+    Spend is in $k per period. K = 12 of 40 activities may change, each by at least 10% of
+    its baseline; the total budget is 95–100% of the baseline; offline spend stays within
+    90–105% of its baseline, digital within 100–125%, and the north region within ±10%.
+    """
+    rng = np.random.default_rng(seed)
+    names, base, roi = [], [], []
+    for ch, ch_roi, spend in EXAMPLE_CHANNELS:
+        for reg in EXAMPLE_REGIONS:
+            names.append(f"{ch}_{reg}")
+            base.append(round(spend * rng.uniform(0.6, 1.4), 2))
+            roi.append(round(ch_roi * rng.uniform(0.7, 1.3), 3))
+    base, lin = np.array(base), np.array(roi)
+    saturation = base * rng.uniform(0.4, 1.2, len(base))     # spend above baseline where the return peaks
+    quad = np.round(-lin / (2 * saturation), 6)
+    const = np.round(base * lin * rng.uniform(1.5, 3.0, len(base)), 2)
+    lower = np.round(base * 0.5, 2)
+    upper = np.round(base * 1.6, 2)
+    groups = {
+        "offline": [k for k, a in enumerate(names) if a.split("_")[0] in OFFLINE],
+        "digital": [k for k, a in enumerate(names) if a.split("_")[0] not in OFFLINE],
+        "north": [k for k, a in enumerate(names) if a.endswith("_north")],
+    }
+    bounds = {"offline": (0.90, 1.05), "digital": (1.00, 1.25), "north": (0.90, 1.10)}
+    rule_index, rule_activity = [], []
+    for r, (g, members) in enumerate(groups.items()):
+        rule_index += [r] * len(members)
+        rule_activity += members
+    level = {g: base[members].sum() for g, members in groups.items()}
+    return Instance(
+        activities=tuple(names), baseline=base, lower=lower, upper=upper, min_change=np.round(0.10 * base, 2),
+        quad=quad, lin=lin, const=const, budget_lower=0.95, budget_upper=1.0, max_changes=12,
+        rules=tuple(groups), rule_lower=np.array([round(bounds[g][0] * level[g], 2) for g in groups]),
+        rule_upper=np.array([round(bounds[g][1] * level[g], 2) for g in groups]),
+        rule_index=np.array(rule_index), rule_activity=np.array(rule_activity),
+        rule_coef=np.ones(len(rule_index)), name="example",
+    )

@@ -1,0 +1,151 @@
+"""How a Pyomo model is handed to an engine and how the uniform statistics are read back.
+
+Pyomo 6.10 has three families of interfaces, each with its own results object:
+
+* ``contrib`` — the new solver API (``scip_direct``, ``gurobi_direct``, ``gurobi_direct_minlp``,
+  ``highs``): ``incumbent_objective`` and ``objective_bound`` are reported directly;
+* ``legacy`` — the older direct interfaces (``cplex_direct``, ``xpress_direct``): the bounds are
+  in ``results.problem``;
+* ``asl`` — AMPL ``.nl`` executables (Bonmin): the ``.sol`` file holds only the solution and a
+  message, so the bound and the node count are reported as unknown.
+
+The node count is read from the engine's own model object where the interface keeps one.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pyomo.environ as pyo
+
+from mmo_pyomo.solvers.stats import SolveStats
+
+
+@dataclass
+class RunRequest:
+    """One solve: the interface, native options and a log file."""
+
+    interface: str
+    family: str
+    options: dict[str, Any]
+    log_file: str | None = None
+    read_nodes: Callable[[Any], int | None] | None = None
+
+
+def _status(optimal: bool, infeasible: bool, unbounded: bool, time_limit: bool, has_solution: bool) -> str:
+    if optimal and has_solution:
+        return "optimal"
+    if infeasible:
+        return "infeasible"
+    if unbounded:
+        return "unbounded"
+    if has_solution:
+        return "feasible"
+    return "time_limit" if time_limit else "error"
+
+
+def _finite(x: Any) -> float | None:
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+@contextlib.contextmanager
+def _log_stream(path: str | None):
+    if path is None:
+        yield None
+    else:
+        with open(path, "a") as fh:
+            yield fh
+
+
+def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
+    """Solve through Pyomo's new solver API (``pyomo.contrib.solver``)."""
+    from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
+    from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition as TC
+
+    opt = ContribFactory(req.interface)
+    with _log_stream(req.log_file) as log:
+        t0 = time.perf_counter()
+        res = opt.solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False,
+                        tee=[log] if log else False, solver_options=dict(req.options))
+        wall = time.perf_counter() - t0
+    tc = res.termination_condition
+    has_solution = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
+    if has_solution:
+        res.solution_loader.load_vars()
+    status = _status(
+        optimal=tc == TC.convergenceCriteriaSatisfied,
+        infeasible=tc in (TC.provenInfeasible, TC.locallyInfeasible, TC.infeasibleOrUnbounded),
+        unbounded=tc == TC.unbounded,
+        time_limit=tc == TC.maxTimeLimit,
+        has_solution=has_solution,
+    )
+    version = ".".join(map(str, res.solver_version)) if res.solver_version else None
+    return SolveStats(
+        status=status, objective=_finite(res.incumbent_objective) if has_solution else None,
+        bound=_finite(res.objective_bound), nodes=req.read_nodes(opt) if req.read_nodes else None,
+        time_s=wall, version=version, message=str(tc.name), has_solution=has_solution,
+    )
+
+
+def _legacy_version(opt: Any) -> str | None:
+    try:
+        v = opt.version()
+    except Exception:
+        return None
+    return ".".join(map(str, v)) if isinstance(v, tuple) else (str(v) if v is not None else None)
+
+
+def run_legacy(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
+    """Solve through a legacy direct interface or the ASL (``.nl``) interface."""
+    from pyomo.opt import SolutionStatus, TerminationCondition as TC
+
+    if req.family == "asl":
+        opt = pyo.SolverFactory("asl:" + req.interface)
+    else:
+        opt = pyo.SolverFactory(req.interface)
+    kwargs: dict[str, Any] = {"load_solutions": False, "tee": False, "options": dict(req.options)}
+    if req.log_file:
+        kwargs["logfile"] = req.log_file
+    t0 = time.perf_counter()
+    res = opt.solve(model, **kwargs)
+    wall = time.perf_counter() - t0
+    tc = res.solver.termination_condition
+    has_solution = len(res.solution) > 0 and res.solution(0).status in (
+        SolutionStatus.optimal, SolutionStatus.feasible, SolutionStatus.locallyOptimal, SolutionStatus.globallyOptimal,
+        SolutionStatus.bestSoFar, SolutionStatus.stoppedByLimit, SolutionStatus.other)
+    if has_solution:
+        model.solutions.load_from(res)
+    objective = bound = None
+    if has_solution:
+        objective = pyo.value(next(model.component_data_objects(pyo.Objective, active=True)))
+    if req.family != "asl":  # the .sol file carries no bound: report it as unknown
+        bound = _finite(res.problem.upper_bound)  # maximize: upper_bound is the best bound
+    status = _status(
+        optimal=tc in (TC.optimal, TC.globallyOptimal),
+        infeasible=tc in (TC.infeasible, TC.infeasibleOrUnbounded, TC.invalidProblem),
+        unbounded=tc == TC.unbounded,
+        time_limit=tc == TC.maxTimeLimit,
+        has_solution=has_solution,
+    )
+    if req.family == "asl" and status == "optimal":
+        bound = None  # Bonmin's 'optimal' on a nonconvex model is a heuristic claim
+    return SolveStats(status=status, objective=objective, bound=bound,
+                      nodes=req.read_nodes(opt) if req.read_nodes else None, time_s=wall,
+                      version=_legacy_version(opt), message=str(tc), has_solution=has_solution)
+
+
+ADAPTERS: dict[str, Callable[[pyo.ConcreteModel, RunRequest], SolveStats]] = {
+    "contrib": run_contrib, "legacy": run_legacy, "asl": run_legacy,
+}
+
+
+def run(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
+    """Solve ``model`` as ``req`` says and return the uniform statistics."""
+    return ADAPTERS[req.family](model, req)
