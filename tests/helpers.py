@@ -1,0 +1,109 @@
+"""Seeded random instances for the tests, and an independent brute-force reference."""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from mmo_pyomo.data.schema import Instance
+
+
+def random_instance(n: int, seed: int, *, rules: bool = True, k_fraction: float = 0.3,
+                    missing_regions: bool = True, zero_min_change: bool = True,
+                    budget: tuple[float, float] = (0.97, 1.0)) -> Instance:
+    """A small MMO instance with the features the tests need to exercise.
+
+    * ``missing_regions``: some activities sit at a bound (R⁻ or R⁺ absent) or have a
+      minimum change larger than their room to move;
+    * ``zero_min_change``: some activities have m_i = 0;
+    * ``k_fraction``: K = ⌈k_fraction·n⌉ (1.0 makes the cardinality slack).
+    """
+    rng = np.random.default_rng(seed)
+    base = np.round(rng.uniform(10, 100, n), 2)
+    lower = np.round(base * rng.uniform(0.5, 0.9, n), 2)
+    upper = np.round(base * rng.uniform(1.1, 1.6, n), 2)
+    m = np.round(base * rng.uniform(0.05, 0.25, n), 2)
+    if missing_regions and n >= 4:
+        lower[0] = base[0]                      # R⁻ absent: at its lower bound
+        upper[1] = base[1]                      # R⁺ absent: at its upper bound
+        m[2] = round(1.01 * (upper[2] - base[2]), 2)  # R⁺ absent: min change larger than the room
+    if zero_min_change and n >= 4:
+        m[3] = 0.0
+    lin = np.round(rng.uniform(0.2, 2.5, n), 3)
+    quad = np.round(-lin / (2 * base * rng.uniform(0.3, 1.5, n)), 6)
+    if n >= 5:
+        quad[4] = 0.0                           # a linear response
+    const = np.round(base * rng.uniform(1, 3, n), 2)
+    names = tuple(f"act{k}" for k in range(n))
+    kw = {}
+    if rules:
+        groups = [np.arange(0, n, 2), np.arange(1, n, 3)]
+        ri = np.concatenate([np.full(len(g), r) for r, g in enumerate(groups)])
+        ai = np.concatenate(groups)
+        coef = np.round(rng.uniform(0.5, 2.0, len(ai)), 2)
+        level = np.array([np.sum(coef[ri == r] * base[ai[ri == r]]) for r in range(len(groups))])
+        kw = dict(rules=("group_a", "group_b"), rule_index=ri, rule_activity=ai, rule_coef=coef,
+                  rule_lower=np.round(level * 0.9, 2), rule_upper=np.round(level * 1.03, 2))
+    return Instance(activities=names, baseline=base, lower=lower, upper=upper, min_change=m, quad=quad,
+                    lin=lin, const=const, budget_lower=budget[0], budget_upper=budget[1],
+                    max_changes=int(math.ceil(k_fraction * n)), name=f"random_n{n}_s{seed}", **kw)
+
+
+def _qp_max(inst: Instance, lo: np.ndarray, hi: np.ndarray) -> float | None:
+    """max Σ a δ² + b δ + c over δ ∈ [lo, hi] with the budget and rules, by HiGHS's QP solver."""
+    import highspy
+
+    n = inst.n
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+    h.setOptionValue("dual_feasibility_tolerance", 1e-9)
+    inf = highspy.kHighsInf
+    h.addVars(n, lo, hi)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), -inst.lin)
+    # budget row on δ: (β⁻ − 1)Σx̄ ≤ Σ δ ≤ (β⁺ − 1)Σx̄
+    blo, bhi = inst.budget_interval
+    h.addRow(blo - inst.total_baseline, bhi - inst.total_baseline, n, np.arange(n, dtype=np.int32), np.ones(n))
+    for r in range(len(inst.rules)):
+        sel = inst.rule_index == r
+        idx, coef = inst.rule_activity[sel], inst.rule_coef[sel]
+        at_base = float(np.sum(coef * inst.baseline[idx]))
+        rlo = inst.rule_lower[r] - at_base if math.isfinite(inst.rule_lower[r]) else -inf
+        rhi = inst.rule_upper[r] - at_base if math.isfinite(inst.rule_upper[r]) else inf
+        h.addRow(rlo, rhi, len(idx), idx.astype(np.int32), coef)
+    diag = -2 * inst.quad
+    h.passHessian(n, n, highspy.HessianFormat.kTriangular, np.arange(n + 1, dtype=np.int32),
+                  np.arange(n, dtype=np.int32), diag)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return -h.getInfo().objective_function_value + float(inst.const.sum())
+
+
+def brute_force_optimum(inst: Instance) -> float | None:
+    """Enumerate every region choice (decrease / none / increase) and solve each convex QP.
+
+    Independent of the package's formulations and engines: it reads the raw data only.
+    Returns the best revenue, or None if no choice is feasible.
+    """
+    lo_all, hi_all = inst.lower - inst.baseline, inst.upper - inst.baseline
+    choices = []
+    for k in range(inst.n):
+        opts = [(0.0, 0.0)]
+        m = inst.min_change[k]
+        if lo_all[k] <= -m and lo_all[k] < 0:
+            opts.append((lo_all[k], -m))
+        if hi_all[k] >= m and hi_all[k] > 0:
+            opts.append((m, hi_all[k]))
+        choices.append(opts)
+    best = None
+    for combo in itertools.product(*choices):
+        if sum(1 for c in combo if c != (0.0, 0.0)) > inst.max_changes:
+            continue
+        lo = np.array([c[0] for c in combo])
+        hi = np.array([c[1] for c in combo])
+        val = _qp_max(inst, lo, hi)
+        if val is not None and (best is None or val > best):
+            best = val
+    return best

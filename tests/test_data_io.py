@@ -1,0 +1,66 @@
+"""The data layer: `.dat`, CSV and DataFrame round trips, region bounds."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import random_instance
+from mmo_pyomo.data import (from_frames, load_instance, read_csv_dir, read_dat, region_bounds, to_frames,
+                            write_csv_dir, write_dat)
+from mmo_pyomo.runner import solve
+
+
+def _same(a, b):
+    assert a.activities == b.activities and a.rules == b.rules
+    for f in ("baseline", "lower", "upper", "min_change", "quad", "lin", "const", "rule_lower", "rule_upper"):
+        np.testing.assert_allclose(getattr(a, f), getattr(b, f))
+    assert a.max_changes == b.max_changes
+    assert a.budget_lower == pytest.approx(b.budget_lower) and a.budget_upper == pytest.approx(b.budget_upper)
+    assert sorted(a.rule_terms().items()) == sorted(b.rule_terms().items())
+
+
+def test_dat_round_trip(tmp_path):
+    inst = random_instance(12, 3)
+    back = read_dat(write_dat(inst, tmp_path / "x.dat"))
+    _same(inst, back)
+
+
+def test_csv_and_frames_round_trip(tmp_path):
+    inst = random_instance(12, 4)
+    _same(inst, read_csv_dir(write_csv_dir(inst, tmp_path / "csv")))
+    acts, rules, settings = to_frames(inst)
+    _same(inst, from_frames(acts, rules, **settings))
+
+
+def test_csv_and_dat_solve_to_the_same_plan(tmp_path):
+    inst = random_instance(15, 6)
+    write_dat(inst, tmp_path / "x.dat")
+    write_csv_dir(inst, tmp_path / "csv")
+    a = solve(load_instance(tmp_path / "x.dat"), "misocp")
+    b = solve(load_instance(tmp_path / "csv"), "misocp")
+    assert a.objective == pytest.approx(b.objective, rel=1e-9)
+
+
+def test_empty_rules_and_absent_budget_lower(tmp_path):
+    inst = random_instance(6, 1, rules=False, budget=(0.0, 1.0))
+    text = write_dat(inst, tmp_path / "x.dat").read_text()
+    assert "budget_lower" not in text and "set RULES :=  ;" in text
+    back = load_instance(tmp_path / "x.dat")
+    assert back.rules == () and back.budget_lower == 0.0
+
+
+def test_region_bounds_follow_table_1():
+    # x̄ = 10: [l, u] = [4, 13], m = 2 → R⁻ = [−6, −2], R⁺ = [2, 3]
+    rb = region_bounds([10, 10, 10, 10], [4, 10, 4, 4], [13, 13, 11, 13], [2, 2, 2, 0])
+    assert rb.has_dec.tolist() == [True, False, True, True]
+    assert rb.has_inc.tolist() == [True, True, False, True]
+    assert rb.dec_lower.tolist() == [-6, 0, -6, -6] and rb.dec_upper.tolist() == [-2, 0, -2, 0]
+    assert rb.inc_lower.tolist() == [2, 2, 0, 0] and rb.inc_upper.tolist() == [3, 3, 0, 3]
+    assert rb.big_m.tolist() == [6, 3, 6, 6]
+
+
+def test_example_data_loads():
+    inst = load_instance(Path(__file__).parent.parent / "data" / "example.dat")
+    assert inst.n == 40 and len(inst.rules) == 3

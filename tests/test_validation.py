@@ -1,0 +1,117 @@
+"""Bad input gets a clear error that names the activity or rule and the field."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import random_instance
+from mmo_pyomo.data import load_instance, validate, write_dat
+from mmo_pyomo.data.dat import dat_text
+from mmo_pyomo.errors import DataError, InfeasibleInstanceError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _with(inst, field, k, value):
+    arr = getattr(inst, field).copy()
+    arr[k] = value
+    return inst.with_changes(**{field: arr})
+
+
+BASE = random_instance(6, 0, rules=True)
+
+BAD = [
+    ("baseline below lower", _with(BASE, "baseline", 1, BASE.lower[1] - 1), DataError, ["act1", "baseline", "lower"]),
+    ("baseline above upper", _with(BASE, "baseline", 2, BASE.upper[2] + 1), DataError, ["act2", "baseline", "upper"]),
+    ("lower above upper", _with(_with(BASE, "lower", 3, 500), "baseline", 3, 500), DataError, ["act3", "lower", "upper"]),
+    ("negative min_change", _with(BASE, "min_change", 4, -1.0), DataError, ["act4", "min_change"]),
+    ("convex revenue", _with(BASE, "quad", 5, 0.01), DataError, ["act5", "quad", "concave"]),
+    ("negative max_changes", BASE.with_changes(max_changes=-1), DataError, ["max_changes"]),
+    ("budget out of reach", BASE.with_changes(budget_upper=0.2, budget_lower=0.0), InfeasibleInstanceError,
+     ["budget", "budget_upper"]),
+    ("budget lower out of reach", BASE.with_changes(budget_lower=1.9, budget_upper=2.0), InfeasibleInstanceError,
+     ["budget_lower"]),
+]
+
+
+@pytest.mark.parametrize("label,inst,error,words", BAD, ids=[b[0] for b in BAD])
+def test_bad_instance_raises_named_error(label, inst, error, words):
+    with pytest.raises(error) as info:
+        validate(inst)
+    for w in words:
+        assert w in str(info.value)
+    assert info.value.fix  # every error says what to do
+
+
+def test_budget_check_counts_only_k_changes():
+    # the budget is reachable with every activity at its lower bound, but not with K = 1 change
+    lowest = BASE.baseline.sum() + BASE.regions.dec_lower.sum()   # every decrease taken
+    reachable = lowest / BASE.baseline.sum() + 0.001
+    inst = BASE.with_changes(budget_upper=reachable, budget_lower=0.0, max_changes=1)
+    with pytest.raises(InfeasibleInstanceError, match="at most 1 changes"):
+        validate(inst)
+    validate(inst.with_changes(max_changes=6))
+
+
+def _dat(tmp_path, text, name="bad.dat"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_unknown_activity_in_rule_coef(tmp_path):
+    text = dat_text(BASE).replace("param rule_coef :=\n", "param rule_coef :=\ngroup_a ghost 1.0\n")
+    with pytest.raises(DataError, match="unknown activity 'ghost'"):
+        load_instance(_dat(tmp_path, text))
+
+
+def test_missing_parameter(tmp_path):
+    text = "\n".join(l for l in dat_text(BASE).splitlines() if not l.startswith("param max_changes"))
+    with pytest.raises(DataError, match="missing parameter 'max_changes'"):
+        load_instance(_dat(tmp_path, text))
+
+
+def test_non_integer_max_changes(tmp_path):
+    text = dat_text(BASE).replace(f"param max_changes := {BASE.max_changes} ;", "param max_changes := 2.5 ;")
+    with pytest.raises(DataError, match="max_changes = 2.5 is not a non-negative integer"):
+        load_instance(_dat(tmp_path, text))
+
+
+def test_missing_activity_value(tmp_path):
+    text = dat_text(BASE).replace(":=\nact0 ", ":=\nact0x ", 1)
+    with pytest.raises(DataError, match="act0"):
+        load_instance(_dat(tmp_path, text))
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "solve.py"), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("label,inst,error,words", BAD[:7], ids=[b[0] for b in BAD[:7]])
+def test_cli_exits_nonzero_without_traceback(tmp_path, label, inst, error, words):
+    path = write_dat(inst, tmp_path / "bad.dat")
+    out = tmp_path / "result.json"
+    proc = _cli("--data", str(path), "--json", str(out))
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert proc.stderr.startswith("error: ") and "fix:" in proc.stderr
+    assert not out.exists()  # nothing half-written
+
+
+def test_cli_missing_file_and_unknown_formulation(tmp_path):
+    for args, word in ((["--data", str(tmp_path / "nope.dat")], "does not exist"),
+                       (["--formulation", "nope"], "unknown formulation")):
+        proc = _cli(*args)
+        assert proc.returncode != 0 and word in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_infeasible_rules_reported_by_the_solver(tmp_path):
+    # every rule bound is reachable alone, but group_a needs +30% while the budget forbids any increase
+    inst = BASE.with_changes(rule_lower=BASE.rule_upper * 1.3, rule_upper=BASE.rule_upper * 1.4,
+                             budget_lower=0.0, budget_upper=1.0)
+    proc = _cli("--data", str(write_dat(inst, tmp_path / "inf.dat")))
+    assert proc.returncode == 3 and "infeasible" in proc.stderr and "Traceback" not in proc.stderr
