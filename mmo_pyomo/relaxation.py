@@ -1,0 +1,34 @@
+"""The continuous relaxation of a formulation, exactly as written: its bound is the root bound."""
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from mmo_pyomo.data.schema import Instance
+from mmo_pyomo.errors import NoSolutionError
+from mmo_pyomo.solvers import adapters
+from mmo_pyomo.solvers.registry import ensure_installed, get_engine, handover
+
+
+def relaxed_model(inst: Instance, formulation: str, **build_options) -> pyo.ConcreteModel:
+    """The formulation on ``inst`` with every binary relaxed to [0, 1]."""
+    from mmo_pyomo.runner import create_model
+    model = create_model(inst, formulation, **build_options)
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
+    return model
+
+
+def root_bound(inst: Instance, formulation: str, solver: str = "scip") -> float:
+    """The optimal value of the continuous relaxation (a QP for the MIQP, an SOCP for the
+    MISOCP and the hull, a convex NLP for the perspective); an upper bound on the optimum.
+
+    The MINLP's relaxation is nonconvex (δ² ≥ m² z); SCIP solves it to global optimality.
+    """
+    engine = get_engine(solver)
+    how = handover(engine, formulation)
+    ensure_installed(engine)
+    model = relaxed_model(inst, formulation, **how.build_options)
+    stats = adapters.run(model, adapters.RunRequest(how.interface, how.family, {}, read_nodes=None))
+    if stats.status != "optimal" or stats.objective is None:
+        raise NoSolutionError(f"the {formulation} relaxation did not solve to optimality ({stats.status})",
+                              "check the instance with scripts/solve.py first")
+    return stats.bound if stats.bound is not None else stats.objective
