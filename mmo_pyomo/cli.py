@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -87,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: returns the exit code; user errors print a message, not a traceback."""
     args = build_parser().parse_args(argv)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)   # engines' own deprecation notices
+    warnings.filterwarnings("ignore", message=".*Community license.*")
     try:
         return run(args)
     except MMOError as exc:

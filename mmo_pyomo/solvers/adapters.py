@@ -32,7 +32,7 @@ class RunRequest:
     family: str
     options: dict[str, Any]
     log_file: str | None = None
-    read_nodes: Callable[[Any], int | None] | None = None
+    read_nodes: Callable[[Any, Any], int | None] | None = None
 
 
 def _status(optimal: bool, infeasible: bool, unbounded: bool, time_limit: bool, has_solution: bool) -> str:
@@ -89,7 +89,7 @@ def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     version = ".".join(map(str, res.solver_version)) if res.solver_version else None
     return SolveStats(
         status=status, objective=_finite(res.incumbent_objective) if has_solution else None,
-        bound=_finite(res.objective_bound), nodes=req.read_nodes(opt) if req.read_nodes else None,
+        bound=_finite(res.objective_bound), nodes=req.read_nodes(opt, res) if req.read_nodes else None,
         time_s=wall, version=version, message=str(tc.name), has_solution=has_solution,
     )
 
@@ -134,10 +134,8 @@ def run_legacy(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
         time_limit=tc == TC.maxTimeLimit,
         has_solution=has_solution,
     )
-    if req.family == "asl" and status == "optimal":
-        bound = None  # Bonmin's 'optimal' on a nonconvex model is a heuristic claim
     return SolveStats(status=status, objective=objective, bound=bound,
-                      nodes=req.read_nodes(opt) if req.read_nodes else None, time_s=wall,
+                      nodes=req.read_nodes(opt, res) if req.read_nodes else None, time_s=wall,
                       version=_legacy_version(opt), message=str(tc), has_solution=has_solution)
 
 

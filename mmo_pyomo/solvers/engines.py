@@ -27,9 +27,13 @@ class Handover:
     note: str = ""                                    # e.g. 'heuristic: nonconvex'
 
 
-def _attr_path(*path: str) -> Callable[[Any], int | None]:
+#: A node-count reader gets the Pyomo interface object and its results object.
+NodeReader = Callable[[Any, Any], "int | None"]
+
+
+def _attr_path(*path: str) -> NodeReader:
     """A node-count reader that follows attribute/method names from the interface object."""
-    def read(opt: Any) -> int | None:
+    def read(opt: Any, results: Any = None) -> int | None:
         obj = opt
         try:
             for p in path:
@@ -42,19 +46,18 @@ def _attr_path(*path: str) -> Callable[[Any], int | None]:
     return read
 
 
-def _cplex_nodes(opt: Any) -> int | None:
+def _cplex_nodes(opt: Any, results: Any = None) -> int | None:
     try:
         return int(opt._solver_model.solution.progress.get_num_nodes_processed())
     except Exception:
         return None
 
 
-def _gurobi_nodes(opt: Any) -> int | None:
-    for path in (("_solver_model", "NodeCount"), ("_grb_model", "NodeCount")):
-        n = _attr_path(*path)(opt)
-        if n is not None:
-            return n
-    return None
+def _gurobi_nodes(opt: Any, results: Any = None) -> int | None:
+    extra = getattr(results, "extra_info", None)       # new API: results.extra_info.NodeCount
+    if extra is not None and extra.get("NodeCount") is not None:
+        return int(extra.NodeCount)
+    return _attr_path("_solver_model", "NodeCount")(opt)  # legacy API: the gurobipy model
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class Engine:
     install_hint: str
     handovers: Mapping[str, Handover]    # formulation → how it is handed over
     option_names: Mapping[str, str | None]
-    read_nodes: Callable[[Any], int | None] | None = None
+    read_nodes: NodeReader | None = None
     size_limit: str | None = None        # the pip edition's limit, for messages
     licence_markers: tuple[str, ...] = ()  # substrings of the engine's size-limit error
     relaxations: bool = False            # can solve continuous relaxations (QP/SOCP/LP)
@@ -113,11 +116,12 @@ ENGINES: dict[str, Engine] = {
         name="gurobi", label="Gurobi (gurobipy)", requires="gurobipy",
         install_hint="pip install gurobipy (size-limited without a licence file)",
         handovers={
-            "minlp": Handover("gurobi_direct", "contrib", _SQUARE, {"NonConvex": 2}),
-            "miqp": Handover("gurobi_direct", "contrib"),
+            # Pyomo 6.10's new-API 'gurobi_direct' is linear-only: quadratic models use the legacy one.
+            "minlp": Handover("gurobi_direct", "legacy", _SQUARE, {"NonConvex": 2}),
+            "miqp": Handover("gurobi_direct", "legacy"),
             "perspective": Handover("gurobi_direct_minlp", "contrib", note="Gurobi ≥ 12 (general nonlinear)"),
-            "misocp": Handover("gurobi_direct", "contrib"),
-            "hull": Handover("gurobi_direct", "contrib"),
+            "misocp": Handover("gurobi_direct", "legacy"),
+            "hull": Handover("gurobi_direct", "legacy"),
         },
         option_names={"time_limit": "TimeLimit", "mip_gap": "MIPGap", "threads": "Threads", "seed": "Seed"},
         read_nodes=_gurobi_nodes,
@@ -142,7 +146,7 @@ ENGINES: dict[str, Engine] = {
     ),
     "xpress": Engine(
         name="xpress", label="FICO Xpress (xpress)", requires="xpress",
-        install_hint="pip install xpress (Community licence: 200 rows plus columns)",
+        install_hint="pip install xpress (Community licence: 200 rows plus columns for quadratic models)",
         handovers={
             "miqp": Handover("xpress_direct", "legacy"),
             "misocp": Handover("xpress_direct", "legacy"),
@@ -151,8 +155,8 @@ ENGINES: dict[str, Engine] = {
         option_names={"time_limit": "timelimit", "mip_gap": "miprelstop", "threads": "threads",
                       "seed": "randomseed"},
         read_nodes=_attr_path("_solver_model", "attributes", "nodes"),
-        size_limit="Community licence: 200 rows plus columns",
-        licence_markers=("Community", "licen", "too large", "size"),
+        size_limit="Community licence: 200 rows plus columns once quadratic terms are present (5,000 for linear models)",
+        licence_markers=("too many rows and columns", "Community licen", "size limit"),
         relaxations=True,
     ),
     "bonmin": Engine(
