@@ -15,8 +15,9 @@ def _expert_engine(pyomo_name: str) -> Engine:
     return Engine(
         name=f"pyomo:{pyomo_name}", label=f"Pyomo SolverFactory('{pyomo_name}')", requires="pyomo",
         install_hint=f"make Pyomo's SolverFactory('{pyomo_name}') available",
-        handovers={f: Handover(interface, family, {"min_change_form": "square"}) for f in FORMULATIONS},
-        option_names={}, 
+        handovers={f: Handover(interface, family, {"min_change_form": "square"} if f == "minlp" else {})
+                   for f in FORMULATIONS},
+        option_names={},  # native names differ per engine: the common options are not passed on
     )
 
 
