@@ -64,3 +64,11 @@ def test_region_bounds_follow_table_1():
 def test_example_data_loads():
     inst = load_instance(Path(__file__).parent.parent / "data" / "example.dat")
     assert inst.n == 40 and len(inst.rules) == 3
+
+
+def test_rule_without_bounds_is_skipped():
+    import math
+    inst = random_instance(10, 2)
+    free = inst.with_changes(rule_lower=np.full(2, -math.inf), rule_upper=np.full(2, math.inf))
+    r = solve(free, "miqp")
+    assert r.status == "optimal"

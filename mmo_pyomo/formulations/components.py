@@ -85,6 +85,8 @@ def add_business_rules(m: pyo.Block) -> None:
             return pyo.Constraint.Skip
         at_baseline = sum(g * m.baseline[i] for i, g in terms)   # constant moved to the bounds
         lo, hi = pyo.value(m.rule_lower[r]), pyo.value(m.rule_upper[r])
+        if lo == -float("inf") and hi == float("inf"):  # no bound given: nothing to enforce
+            return pyo.Constraint.Skip
         body = sum(g * m.delta[i] for i, g in terms)
         return (None if lo == -float("inf") else lo - at_baseline, body,
                 None if hi == float("inf") else hi - at_baseline)
