@@ -9,7 +9,7 @@ from typing import Sequence
 
 from mmo_pyomo.data.dat import write_dat
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.generator import CORRELATIONS, example_instance, paper_instance
+from mmo_pyomo.generator import CORRELATIONS, example_instance, paper_instance, retail_instance
 
 GRID_N = (500, 750, 1000)
 GRID_MIN_CHANGE = (0.05, 0.10, 0.20)
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grid", default=None, metavar="DIR", help="write the whole §4.1 design into DIR")
     p.add_argument("--per-cell", type=int, default=1, help="seeds per grid cell (the paper used 35)")
     p.add_argument("--example", action="store_true", help="write the example instance (data/example.dat)")
+    p.add_argument("--retail", action="store_true", help="write the §4.3-like retail case (3,000 activities)")
     return p
 
 
@@ -43,8 +44,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.out:
         raise MMOError("no output given", "pass --out FILE.dat (or --grid DIR)")
-    inst = example_instance() if args.example else paper_instance(
-        args.n, args.correlation, args.min_change, args.max_changes, args.seed)
+    if args.example:
+        inst = example_instance()
+    elif args.retail:
+        inst = retail_instance(seed=args.seed)
+    else:
+        inst = paper_instance(args.n, args.correlation, args.min_change, args.max_changes, args.seed)
     write_dat(inst, args.out)
     print(f"wrote {inst.name}: {inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes} -> {args.out}")
     return 0

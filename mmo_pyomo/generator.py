@@ -118,3 +118,53 @@ def example_instance(seed: int = 7) -> Instance:
         rule_index=np.array(rule_index), rule_activity=np.array(rule_activity),
         rule_coef=np.ones(len(rule_index)), name="example",
     )
+
+
+def retail_instance(subgroups: int = 50, store_groups: int = 6, weeks: int = 10, seed: int = 1) -> Instance:
+    """A case shaped like the paper's §4.3 retail application (about 3,000 activities).
+
+    Activities are (instrument subgroup × store group × week): 50 × 6 × 10 = 3,000 by default.
+    Subgroups belong to 10 instrument groups and weeks to two halves. Group rules keep the spend
+    of every (subgroup, store group), (subgroup, week), (subgroup, store group, half),
+    (instrument group, store group, week), (instrument group, week), (instrument group, store
+    group, half), (store group, week), (subgroup, half) and (subgroup, fortnight) within
+    80–120% of its baseline: 2,630 rules by default. K = 25% of n, minimum change 10% of baseline, total budget ≤ 90% of
+    baseline. Responses: marginal return at baseline b ~ U[0.3, 2.5] scaled by a subgroup factor,
+    saturation s = x̄·U[0.3, 1.5], a = −b/(2s), baseline revenue c = x̄·b·U[1.5, 3].
+    """
+    rng = np.random.default_rng([seed, 43])
+    groups = 10
+    sub_factor = rng.uniform(0.6, 1.4, subgroups)
+    sub_group = np.arange(subgroups) % groups
+    n = subgroups * store_groups * weeks
+    sg, st, wk = np.unravel_index(np.arange(n), (subgroups, store_groups, weeks))
+    half = (wk >= weeks // 2).astype(int)
+    base = np.round(rng.lognormal(mean=2.5, sigma=0.6, size=n), 2) + 1.0
+    lin = np.round(rng.uniform(0.3, 2.5, n) * sub_factor[sg], 3)
+    quad = np.round(-lin / (2 * base * rng.uniform(0.3, 1.5, n)), 6)
+    const = np.round(base * lin * rng.uniform(1.5, 3.0, n), 2)
+    names = tuple(f"sg{s:02d}_st{t}_w{w:02d}" for s, t, w in zip(sg, st, wk))
+    keys = {
+        "sub_store": (sg, st), "sub_week": (sg, wk), "sub_store_half": (sg, st, half),
+        "grp_store_week": (sub_group[sg], st, wk), "grp_week": (sub_group[sg], wk),
+        "grp_store_half": (sub_group[sg], st, half), "store_week": (st, wk), "sub_half": (sg, half),
+        "sub_fortnight": (sg, wk // 2),
+    }
+    rule_names: list[str] = []
+    rule_index, rule_activity = [], []
+    for label, cols in keys.items():
+        codes = np.stack(cols, axis=1)
+        uniq, inverse = np.unique(codes, axis=0, return_inverse=True)
+        offset = len(rule_names)
+        rule_names += [f"{label}_" + "_".join(map(str, u)) for u in uniq]
+        rule_index.append(offset + inverse.ravel())
+        rule_activity.append(np.arange(n))
+    ri, ai = np.concatenate(rule_index), np.concatenate(rule_activity)
+    level = np.bincount(ri, weights=base[ai], minlength=len(rule_names))
+    return Instance(
+        activities=names, baseline=base, lower=np.round(base * 0.5, 2), upper=np.round(base * 1.5, 2),
+        min_change=np.round(0.10 * base, 2), quad=quad, lin=lin, const=const, budget_lower=0.0,
+        budget_upper=0.90, max_changes=int(math.ceil(0.25 * n)), rules=tuple(rule_names),
+        rule_lower=np.round(0.80 * level, 2), rule_upper=np.round(1.20 * level, 2),
+        rule_index=ri, rule_activity=ai, rule_coef=np.ones(len(ri)), name=f"retail_s{seed}",
+    )

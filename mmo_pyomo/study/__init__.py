@@ -1,0 +1,1 @@
+"""The tightness study: runs of (instance, formulation, engine), stored, aggregated and plotted."""

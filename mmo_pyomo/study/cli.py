@@ -1,0 +1,68 @@
+"""``scripts/compare.py``: the tightness study over instance files, formulations and engines."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from mmo_pyomo.errors import MMOError
+from mmo_pyomo.formulations import FORMULATIONS
+from mmo_pyomo.io_utils import atomic_write_text
+from mmo_pyomo.study.parallel import plan_workers, run_all, task_list
+from mmo_pyomo.study.plots import gap_vs_time, performance_profile
+from mmo_pyomo.study.report import report
+from mmo_pyomo.study.runs import RunKey, instance_name, run_one
+from mmo_pyomo.study.store import ResultStore
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="compare.py", description=__doc__)
+    p.add_argument("--data", nargs="+", required=True, help=".dat files (or CSV folders)")
+    p.add_argument("--formulations", nargs="+", default=["miqp", "misocp", "hull"], choices=list(FORMULATIONS))
+    p.add_argument("--solvers", nargs="+", default=["scip"])
+    p.add_argument("--time-limit", type=float, default=60.0, metavar="S")
+    p.add_argument("--threads", type=int, default=1, help="solver threads per run")
+    p.add_argument("--workers", type=int, default=None, help="local Dask workers (default: cores ÷ threads)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="an existing Dask scheduler")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--no-progress", action="store_true")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    for path in args.data:
+        if not Path(path).exists():
+            raise MMOError(f"data file '{path}' does not exist", "pass existing .dat files to --data")
+    store = ResultStore(out / "results.csv")
+    tasks = task_list(args.data, args.formulations, args.solvers)
+    done = store.finished()
+    pending = [t for t in tasks if RunKey(instance_name(t[0]), t[1], t[2]) not in done]
+    print(f"{len(tasks)} runs, {len(tasks) - len(pending)} already in {store.path}, {len(pending)} to go",
+          file=sys.stderr)
+    workers = plan_workers(args.workers, args.threads)
+    failures = run_all([(p, f, s, args.time_limit, args.threads) for p, f, s in pending], run_one, store.append,
+                       workers=workers, scheduler=args.scheduler, progress=not args.no_progress)
+    frame = store.read()
+    for solver in args.solvers:
+        suffix = "" if len(args.solvers) == 1 else f"_{solver}"
+        atomic_write_text(out / f"report{suffix}.md", report(frame, solver))
+        performance_profile(frame, out / f"performance_profile{suffix}.png", solver)
+        gap_vs_time(frame, out / f"gap_vs_time{suffix}.png", solver)
+    print(f"results: {store.path}; report and plots in {out}", file=sys.stderr)
+    if failures:
+        print(f"{failures} runs crashed and were not stored: rerun the same command to retry them", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; user errors print a message, not a traceback."""
+    import warnings
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    try:
+        return run(build_parser().parse_args(argv))
+    except MMOError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code

@@ -1,0 +1,52 @@
+"""results.csv: one line per finished run, appended as runs finish, so a crash loses nothing."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from mmo_pyomo.study.runs import COLUMNS, RunKey
+
+
+class ResultStore:
+    """Append-only CSV store keyed by (instance, formulation, solver)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            self._append_line(",".join(COLUMNS) + "\n")
+
+    def _append_line(self, text: str) -> None:
+        # one write of a whole line, then fsync: a crash leaves whole lines only (or one torn last line,
+        # which read() drops)
+        with open(self.path, "a", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Write one finished run."""
+        buf = io.StringIO()
+        csv.writer(buf).writerow(["" if record.get(c) is None else record.get(c) for c in COLUMNS])
+        self._append_line(buf.getvalue())
+
+    def read(self) -> pd.DataFrame:
+        """All finished runs (a torn last line from a crash is skipped)."""
+        frame = pd.read_csv(self.path, on_bad_lines="skip", engine="python")
+        return frame.dropna(subset=["status"])
+
+    def finished(self) -> set[RunKey]:
+        """Keys of the runs already stored."""
+        frame = self.read()
+        return {RunKey(str(i), str(f), str(s)) for i, f, s in
+                zip(frame["instance"], frame["formulation"], frame["solver"])}
+
+    def pending(self, keys: Iterable[RunKey]) -> list[RunKey]:
+        """The keys not yet finished, in order."""
+        done = self.finished()
+        return [k for k in keys if k not in done]
