@@ -114,6 +114,20 @@ def polish_delta(inst: Instance, delta: np.ndarray, tol: float = TOLERANCE) -> n
     return np.clip(d, inst.lower - inst.baseline, inst.upper - inst.baseline)
 
 
+def set_start(model: pyo.ConcreteModel, inst: Instance, delta: np.ndarray) -> None:
+    """Give every variable of a formulation the value it takes in the plan ``delta`` (a MIP start)."""
+    for k, a in enumerate(inst.activities):
+        d = float(delta[k])
+        dec, inc = min(d, 0.0), max(d, 0.0)
+        values = {"delta": d, "delta_dec": dec, "delta_inc": inc, "z_dec": float(d < 0), "z_inc": float(d > 0),
+                  "z_none": float(d == 0), "z": float(d != 0), "y": float(d != 0), "t": d * d,
+                  "t_dec": dec * dec, "t_inc": inc * inc}
+        for name, value in values.items():
+            comp = model.component(name)
+            if comp is not None and a in comp:
+                comp[a].set_value(value, skip_validation=True)
+
+
 def _licence_error(engine: Engine, exc: Exception, size: dict[str, int]) -> LicenceLimitError | None:
     text = str(exc)
     if engine.licence_markers and any(mk.lower() in text.lower() for mk in engine.licence_markers):
@@ -135,13 +149,15 @@ def solve(
     threads: int | None = None,
     seed: int | None = None,
     log_file: str | None = None,
+    start: np.ndarray | None = None,
     validate_instance: bool = True,
 ) -> Result:
     """Solve ``instance`` with ``formulation`` on ``solver`` and check the plan.
 
     Raises :class:`MMOError` subclasses for problems found before solving (bad data, an
     infeasible budget, a missing engine, a formulation the engine cannot take, a licence
-    size limit). Outcomes of the solve itself (infeasible, time limit, …) are returned in
+    size limit). ``start`` (a spend change per activity, e.g. a previous plan) is passed to
+    the engine as a MIP start where its interface allows. Outcomes of the solve itself (infeasible, time limit, …) are returned in
     ``Result.status``; call :meth:`Result.raise_for_status` to turn them into errors.
     """
     get_formulation(formulation)
@@ -152,10 +168,12 @@ def solve(
         validate(instance)
     model = create_model(instance, formulation, **how.build_options)
     size = model_size(model)
+    if start is not None:
+        set_start(model, instance, np.asarray(start, dtype=float))
     options = {**how.solver_options, **engine.native_options(time_limit=time_limit, mip_gap=mip_gap,
                                                              threads=threads, seed=seed)}
     request = adapters.RunRequest(interface=how.interface, family=how.family, options=options,
-                                  log_file=log_file, read_nodes=engine.read_nodes)
+                                  log_file=log_file, warm_start=start is not None, read_nodes=engine.read_nodes)
     try:
         stats = adapters.run(model, request)
     except MMOError:

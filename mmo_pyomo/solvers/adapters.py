@@ -32,6 +32,7 @@ class RunRequest:
     family: str
     options: dict[str, Any]
     log_file: str | None = None
+    warm_start: bool = False     # pass the model's current variable values as a MIP start
     read_nodes: Callable[[Any, Any], int | None] | None = None
 
 
@@ -72,8 +73,10 @@ def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     opt = ContribFactory(req.interface)
     with _log_stream(req.log_file) as log:
         t0 = time.perf_counter()
+        extra = {"warmstart_discrete_vars": True} if req.warm_start and "warmstart_discrete_vars" in opt.config \
+            else {}
         res = opt.solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False,
-                        tee=[log] if log else False, solver_options=dict(req.options))
+                        tee=[log] if log else False, solver_options=dict(req.options), **extra)
         wall = time.perf_counter() - t0
     tc = res.termination_condition
     has_solution = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
@@ -113,6 +116,8 @@ def run_legacy(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     kwargs: dict[str, Any] = {"load_solutions": False, "tee": False, "options": dict(req.options)}
     if req.log_file:
         kwargs["logfile"] = req.log_file
+    if req.warm_start and getattr(opt, "warm_start_capable", lambda: False)():
+        kwargs["warmstart"] = True
     t0 = time.perf_counter()
     res = opt.solve(model, **kwargs)
     wall = time.perf_counter() - t0

@@ -18,8 +18,18 @@ class ResultStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._drop_torn_tail()
         if not self.path.exists() or self.path.stat().st_size == 0:
             self._append_line(",".join(COLUMNS) + "\n")
+
+    def _drop_torn_tail(self) -> None:
+        """Cut a last line that a crash left without its newline, so appends stay aligned."""
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with open(self.path, "r+b") as fh:
+                fh.truncate(data.rfind(b"\n") + 1)
 
     def _append_line(self, text: str) -> None:
         # one write of a whole line, then fsync: a crash leaves whole lines only (or one torn last line,
@@ -37,7 +47,10 @@ class ResultStore:
 
     def read(self) -> pd.DataFrame:
         """All finished runs (a torn last line from a crash is skipped)."""
-        frame = pd.read_csv(self.path, on_bad_lines="skip", engine="python")
+        text = self.path.read_text()
+        if not text.endswith("\n"):
+            text = text[: text.rfind("\n") + 1]
+        frame = pd.read_csv(io.StringIO(text), on_bad_lines="skip", engine="python")
         return frame.dropna(subset=["status"])
 
     def finished(self) -> set[RunKey]:

@@ -1,0 +1,87 @@
+"""The tightness study: root bounds, the resumable harness, the Pareto curve."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import random_instance
+from mmo_pyomo.data import write_dat
+from mmo_pyomo.generator import paper_instance
+from mmo_pyomo.pareto import k_grid, knee_index, pareto_curve
+from mmo_pyomo.relaxation import root_bound
+from mmo_pyomo.runner import solve
+from mmo_pyomo.study.parallel import plan_workers
+from mmo_pyomo.study.runs import RunKey
+from mmo_pyomo.study.store import ResultStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("inst", [random_instance(15, 21), random_instance(20, 22, rules=False),
+                                  paper_instance(30, "strong", 0.2, 0.5, seed=3)], ids=lambda i: i.name)
+def test_root_bounds_are_valid_and_ordered(inst):
+    optimum = solve(inst, "miqp", mip_gap=0.0).objective
+    bounds = {f: root_bound(inst, f) for f in ("minlp", "miqp", "perspective", "misocp", "hull")}
+    tol = 1e-6 * abs(optimum)
+    for f, b in bounds.items():
+        assert b >= optimum - tol, (f, b, optimum)
+    assert bounds["hull"] <= bounds["misocp"] + tol <= bounds["miqp"] + 2 * tol
+    assert bounds["perspective"] == pytest.approx(bounds["misocp"], rel=1e-5)
+
+
+def test_harness_resumes_without_repeating_runs(tmp_path):
+    data = [write_dat(random_instance(12, s), tmp_path / f"inst{s}.dat") for s in (1, 2)]
+    cmd = [sys.executable, str(ROOT / "scripts" / "compare.py"), "--data", *map(str, data), "--formulations",
+           "miqp", "misocp", "--time-limit", "30", "--out", str(tmp_path / "out"), "--workers", "2", "--no-progress"]
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert len(results) == 4 and set(results["status"]) == {"optimal"}
+    for col in ("instance", "formulation", "solver", "status", "root_bound", "objective", "bound", "gap", "nodes",
+                "time_s"):
+        assert col in results.columns
+    assert (results["root_bound"] >= results["objective"] - 1e-6 * results["objective"].abs()).all()
+    second = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0 and "4 already in" in second.stderr and "0 to go" in second.stderr
+    assert len(pd.read_csv(tmp_path / "out" / "results.csv")) == 4
+    for name in ("report.md", "performance_profile.png", "gap_vs_time.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 0
+    assert "median time_s_misocp/miqp" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_store_survives_a_torn_last_line(tmp_path):
+    store = ResultStore(tmp_path / "results.csv")
+    store.append({"instance": "a", "formulation": "miqp", "solver": "scip", "status": "optimal", "objective": 1.0})
+    with open(store.path, "a") as fh:
+        fh.write("b,misocp,scip,opt")   # a crash in the middle of a line
+    assert len(store.read()) == 1
+    reopened = ResultStore(store.path)  # a rerun cuts the torn line and appends cleanly
+    reopened.append({"instance": "b", "formulation": "misocp", "solver": "scip", "status": "optimal"})
+    assert reopened.finished() == {RunKey("a", "miqp", "scip"), RunKey("b", "misocp", "scip")}
+
+
+def test_workers_never_oversubscribe_cores():
+    assert plan_workers(None, 1, cores=2) == 2
+    assert plan_workers(4, 1, cores=2) == 2
+    assert plan_workers(2, 2, cores=2) == 1
+    assert plan_workers(None, 2, cores=8) == 4
+
+
+def test_pareto_curve_is_monotone_with_a_knee():
+    inst = random_instance(25, 31, rules=False, k_fraction=1.0)
+    frame = pareto_curve(inst, "misocp", steps=5)
+    assert frame["max_changes"].tolist() == k_grid(25, 5) == [0, 5, 10, 15, 20, 25]
+    revenue = frame["revenue"].to_numpy()
+    assert np.all(np.diff(revenue) >= -1e-6 * abs(revenue[-1]))
+    assert frame["revenue_pct"].iloc[-1] == pytest.approx(100.0) and frame["knee"].sum() == 1
+    assert revenue[0] == pytest.approx(inst.const.sum())
+
+
+def test_knee_of_a_concave_curve():
+    ks = np.array([0, 1, 2, 3, 4, 5.0])
+    assert knee_index(ks, np.array([0, 80, 95, 98, 99, 100.0])) == 1
