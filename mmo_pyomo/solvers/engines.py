@@ -74,6 +74,7 @@ class Engine:
     size_limit: str | None = None        # the pip edition's limit, for messages
     licence_markers: tuple[str, ...] = ()  # substrings of the engine's size-limit error
     relaxations: bool = False            # can solve continuous relaxations (QP/SOCP/LP)
+    relaxation_options: Mapping[str, Any] = field(default_factory=dict)  # native options for relaxations
 
     def installed(self) -> bool:
         """Whether the engine's package or executable is present (no licence check)."""
@@ -111,6 +112,9 @@ ENGINES: dict[str, Engine] = {
                       "seed": "randomization/randomseedshift"},
         read_nodes=_attr_path("_solver_model", "getNNodes"),
         relaxations=True,
+        # Without integers SCIP hands large convex NLPs to its NLP solver (Ipopt), which aborted
+        # the process on n ≥ 700 relaxations here; cuts alone solve them in seconds.
+        relaxation_options={"nlp/disable": True, "heuristics/subnlp/freq": -1},
     ),
     "gurobi": Engine(
         name="gurobi", label="Gurobi (gurobipy)", requires="gurobipy",
