@@ -75,6 +75,7 @@ class Engine:
     licence_markers: tuple[str, ...] = ()  # substrings of the engine's size-limit error
     relaxations: bool = False            # can solve continuous relaxations (QP/SOCP/LP)
     relaxation_options: Mapping[str, Any] = field(default_factory=dict)  # native options for relaxations
+    lp_interface: str | None = None      # new-API Pyomo interface for LPs with duals (offer optimization)
 
     def installed(self) -> bool:
         """Whether the engine's package or executable is present (no licence check)."""
@@ -115,6 +116,7 @@ ENGINES: dict[str, Engine] = {
         # Without integers SCIP hands large convex NLPs to its NLP solver (Ipopt), which aborted
         # the process on n ≥ 700 relaxations here; cuts alone solve them in seconds.
         relaxation_options={"nlp/disable": True, "heuristics/subnlp/freq": -1},
+        lp_interface="scip_direct",
     ),
     "gurobi": Engine(
         name="gurobi", label="Gurobi (gurobipy)", requires="gurobipy",
@@ -129,6 +131,7 @@ ENGINES: dict[str, Engine] = {
         },
         option_names={"time_limit": "TimeLimit", "mip_gap": "MIPGap", "threads": "Threads", "seed": "Seed"},
         read_nodes=_gurobi_nodes,
+        lp_interface="gurobi_direct",
         size_limit="pip edition: about 200 variables once quadratic terms are present (2,000 for linear models)",
         licence_markers=("size-limited", "Model too large", "10010"),
         relaxations=True,
@@ -184,5 +187,6 @@ ENGINES: dict[str, Engine] = {
                       "seed": "random_seed"},
         read_nodes=_attr_path("_solver_model", "getInfo", "mip_node_count"),
         relaxations=True,
+        lp_interface="highs",
     ),
 }

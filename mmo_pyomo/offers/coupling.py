@@ -1,0 +1,87 @@
+"""The coupling rows of the customer-level LP, and the Lagrangian oracle over a partition.
+
+Rows (each a ≤ row ``Σ a_o x_o ≤ b`` over all options o = (customer, offer, channel)):
+
+* ``budget``: a = cost, b = B;
+* ``roi_hurdle``: a = (1 + H)·cost − profit, b = 0 (Σ profit ≥ (1 + H) Σ cost);
+* ``capacity[k]`` for each channel with a finite capacity: a = 1 on channel k, b = cap_k;
+* ``minimum[j]`` for each offer with a minimum: a = −1 on offer j, b = −min_j.
+
+For multipliers λ ≥ 0 the Lagrangian separates by customer:
+L(λ) = Σ_i max(0, max_o (profit_o − λᵀa_o)) + λᵀb, an upper bound on the LP (and MILP) optimum.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mmo_pyomo.offers.problem import OfferProblem
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Names, right-hand sides and structure of the coupling rows of one problem."""
+
+    names: list[str]
+    rhs: np.ndarray
+    cap_channels: np.ndarray      # channel index of each capacity row
+    min_offers: np.ndarray        # offer index of each minimum row
+    hurdle: float
+
+    @property
+    def m(self) -> int:
+        return len(self.names)
+
+    def split(self, lam: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
+        """(λ_budget, λ_hurdle, μ per capacity row, ν per minimum row)."""
+        kc = len(self.cap_channels)
+        return float(lam[0]), float(lam[1]), lam[2:2 + kc], lam[2 + kc:]
+
+
+def coupling_rows(prob: OfferProblem) -> Rows:
+    cap_ch = np.flatnonzero(np.isfinite(prob.capacity))
+    min_off = np.flatnonzero(prob.min_offers > 0)
+    names = ["budget", "roi_hurdle"] + [f"capacity[{prob.channels[k]}]" for k in cap_ch] + \
+            [f"minimum[{prob.offers[j]}]" for j in min_off]
+    rhs = np.concatenate([[prob.budget, 0.0], prob.capacity[cap_ch], -prob.min_offers[min_off]])
+    return Rows(names, rhs, cap_ch, min_off, prob.hurdle_rate)
+
+
+def reduced_profit(prob: OfferProblem, rows: Rows, lam: np.ndarray, part: slice) -> np.ndarray:
+    """profit − λᵀa for every option of the customers in ``part`` (−inf where no row exists)."""
+    lb, lh, mu, nu = rows.split(lam)
+    J, K = len(prob.offers), len(prob.channels)
+    shift = np.zeros((J, K), np.float32)
+    shift[:, rows.cap_channels] -= mu.astype(np.float32)
+    shift[rows.min_offers, :] += nu.astype(np.float32)[:, None]
+    red = (1 + lh) * prob.profit[part] - (lb + lh * (1 + rows.hurdle)) * prob.cost[part] + shift
+    red[~prob.eligible[part]] = -np.inf
+    return red
+
+
+@dataclass
+class PartOracle:
+    """What one partition returns for one λ: its part of L(λ) and of the row activities A·x(λ)."""
+
+    value: float
+    activity: np.ndarray     # Σ a_o x_o(λ) per row
+    profit: float
+    cost: float
+
+
+def partition_oracle(prob: OfferProblem, rows: Rows, lam: np.ndarray, part: slice) -> PartOracle:
+    """Each customer of ``part`` takes the option of highest positive reduced profit (or none)."""
+    red = reduced_profit(prob, rows, lam, part).reshape(part.stop - part.start, -1)
+    choice = red.argmax(axis=1)
+    best = red[np.arange(len(choice)), choice]
+    take = best > 0
+    chosen = choice[take]
+    idx = np.flatnonzero(take)
+    J, K = len(prob.offers), len(prob.channels)
+    p = prob.profit[part].reshape(len(choice), -1)[idx, chosen].astype(np.float64)
+    c = prob.cost[part].reshape(len(choice), -1)[idx, chosen].astype(np.float64)
+    counts = np.bincount(chosen, minlength=J * K).reshape(J, K)
+    activity = np.concatenate([[c.sum(), (1 + rows.hurdle) * c.sum() - p.sum()],
+                               counts.sum(axis=0)[rows.cap_channels], -counts.sum(axis=1)[rows.min_offers]])
+    return PartOracle(float(best[take].sum(dtype=np.float64)), activity, float(p.sum()), float(c.sum()))

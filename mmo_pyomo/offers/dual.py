@@ -1,0 +1,81 @@
+"""Lagrangian dual decomposition: a proximal bundle method on the coupling multipliers.
+
+Every evaluation L(λ) is an upper bound on the LP optimum (weak duality) and costs one
+map-reduce over the customer partitions. The bundle method's master problem is a small QP
+(one variable per coupling row, one row per cut) solved by HiGHS.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass
+class DualResult:
+    """The best multipliers found, their Lagrangian value (an upper bound) and the history."""
+
+    lam: np.ndarray
+    bound: float
+    iterations: int
+    converged: bool
+    history: list[float] = field(default_factory=list)
+    time_s: float = 0.0
+
+
+def _master(cuts_g: list[np.ndarray], cuts_r: list[float], center: np.ndarray, u: float) -> tuple[np.ndarray, float]:
+    """min θ + (u/2)‖λ − center‖² s.t. θ ≥ f_t + g_tᵀ(λ − λ_t), λ ≥ 0; returns (λ, θ)."""
+    import highspy
+
+    m = len(center)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    h.addVars(m + 1, np.r_[np.zeros(m), -inf], np.full(m + 1, inf))
+    h.changeColsCost(m + 1, np.arange(m + 1, dtype=np.int32), np.r_[-u * center, 1.0])
+    for g, r in zip(cuts_g, cuts_r):
+        h.addRow(-inf, r, m + 1, np.arange(m + 1, dtype=np.int32), np.r_[g, -1.0])
+    h.passHessian(m + 1, m, highspy.HessianFormat.kTriangular, np.r_[np.arange(m + 1), m].astype(np.int32),
+                  np.arange(m, dtype=np.int32), np.full(m, u))
+    h.run()
+    x = np.array(h.getSolution().col_value)
+    return np.maximum(x[:m], 0.0), float(x[m])
+
+
+def solve_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray]], m: int, *, lam0: np.ndarray | None = None,
+               tol: float = 1e-7, max_iter: int = 400, time_limit: float | None = None) -> DualResult:
+    """Minimize the convex, piecewise-linear L(λ) over λ ≥ 0.
+
+    ``evaluate(λ)`` returns (L(λ), a subgradient). Stops when the predicted decrease is below
+    ``tol``·(1 + |L|), after ``max_iter`` evaluations, or at ``time_limit`` seconds.
+    """
+    t0 = time.perf_counter()
+    center = np.zeros(m) if lam0 is None else np.maximum(np.asarray(lam0, float), 0.0)
+    f_center, g = evaluate(center)
+    cuts_g, cuts_r = [g], [float(g @ center - f_center)]
+    u = max(np.linalg.norm(g), 1e-6)          # the first step has length about 1
+    history = [f_center]
+    converged = False
+    it = 1
+    while it < max_iter:
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            break
+        lam, theta = _master(cuts_g, cuts_r, center, u)
+        predicted = f_center - theta
+        if predicted <= tol * (1 + abs(f_center)):
+            converged = True
+            break
+        f, g = evaluate(lam)
+        it += 1
+        history.append(f)
+        cuts_g.append(g)
+        cuts_r.append(float(g @ lam - f))
+        if f_center - f >= 0.1 * predicted:      # serious step
+            if f_center - f >= 0.5 * predicted:
+                u = max(u / 2, 1e-9)
+            center, f_center = lam, f
+        else:                                    # null step: trust the model less far away
+            u = min(u * 1.5, 1e15)
+    return DualResult(center, f_center, it, converged, history, time.perf_counter() - t0)

@@ -1,0 +1,80 @@
+"""Plans and the independent plan checker.
+
+A plan is an int array ``choice`` with one entry per customer: −1 for no offer, else the flat
+option index ``offer * n_channels + channel``. The checker reads the problem's raw arrays only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mmo_pyomo.offers.problem import OfferProblem
+
+TOL = 1e-6
+
+
+@dataclass
+class OfferCheck:
+    """The checker's verdict and the plan's totals."""
+
+    feasible: bool
+    violations: list[str] = field(default_factory=list)
+    profit: float = 0.0
+    cost: float = 0.0
+    offer_counts: np.ndarray | None = None
+    channel_counts: np.ndarray | None = None
+
+    @property
+    def roi(self) -> float:
+        """Return on the marketing investment: profit / cost − 1."""
+        return self.profit / self.cost - 1 if self.cost else float("nan")
+
+
+def chosen_values(prob: OfferProblem, choice: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(customer positions with an offer, their profit, their cost)."""
+    idx = np.flatnonzero(choice >= 0)
+    flat = choice[idx]
+    n = prob.n_customers
+    return idx, prob.profit.reshape(n, -1)[idx, flat].astype(np.float64), prob.cost.reshape(n, -1)[idx, flat].astype(np.float64)
+
+
+def check_plan(prob: OfferProblem, choice: np.ndarray) -> OfferCheck:
+    """At most one offer per customer, only existing rows, budget, hurdle, capacities, minimums."""
+    choice = np.asarray(choice)
+    bad: list[str] = []
+    J, K = len(prob.offers), len(prob.channels)
+    if choice.shape != (prob.n_customers,):
+        return OfferCheck(False, [f"plan has {choice.shape} entries for {prob.n_customers} customers"])
+    if ((choice < -1) | (choice >= J * K)).any():
+        return OfferCheck(False, ["plan names an option that does not exist"])
+    idx, p, c = chosen_values(prob, choice)
+    flat = choice[idx]
+    if not prob.eligible.reshape(prob.n_customers, -1)[idx, flat].all():
+        k = int(idx[~prob.eligible.reshape(prob.n_customers, -1)[idx, flat]][0])
+        bad.append(f"customer {prob.customer_ids[k]} gets an offer/channel with no score row (not allowed)")
+    counts = np.bincount(flat, minlength=J * K).reshape(J, K)
+    profit, cost = float(p.sum()), float(c.sum())
+    if cost > prob.budget * (1 + TOL):
+        bad.append(f"cost ${cost:,.2f} exceeds the budget ${prob.budget:,.2f}")
+    if profit < (1 + prob.hurdle_rate) * cost * (1 - TOL):
+        bad.append(f"ROI {profit / cost - 1:.2%} is below the hurdle {prob.hurdle_rate:.0%}")
+    for k, ch in enumerate(prob.channels):
+        if counts[:, k].sum() > prob.capacity[k]:
+            bad.append(f"channel '{ch}' has {counts[:, k].sum():,} contacts, over its capacity {prob.capacity[k]:,.0f}")
+    for j, off in enumerate(prob.offers):
+        if counts[j].sum() < prob.min_offers[j]:
+            bad.append(f"offer '{off}' is made {counts[j].sum():,} times, under its minimum {prob.min_offers[j]:,.0f}")
+    return OfferCheck(not bad, bad, profit, cost, counts.sum(axis=1), counts.sum(axis=0))
+
+
+def plan_frame(prob: OfferProblem, choice: np.ndarray) -> pd.DataFrame:
+    """The plan table: customer_id, offer, channel, expected_profit, cost (customers with an offer only)."""
+    idx, p, c = chosen_values(prob, choice)
+    K = len(prob.channels)
+    off, ch = np.divmod(choice[idx], K)
+    return pd.DataFrame({"customer_id": prob.customer_ids[idx],
+                         "offer": pd.Categorical.from_codes(off, prob.offers),
+                         "channel": pd.Categorical.from_codes(ch, prob.channels),
+                         "expected_profit": p, "cost": c})

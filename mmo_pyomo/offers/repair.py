@@ -1,0 +1,134 @@
+"""From multipliers to a feasible integer plan, and the greedy fill shared by the heuristics.
+
+The plan x(λ*) of the Lagrangian subproblem meets the coupling rows up to the few customers
+that an LP optimum would split. The repair walks the rows in a fixed order, changing as few
+customers as possible and always those whose reduced profit (``score``) says they matter least:
+minimums first, then capacities, then budget and hurdle; finally spare budget is filled.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from mmo_pyomo.offers.plan import chosen_values
+from mmo_pyomo.offers.problem import OfferProblem
+
+NEG = np.float32(-np.inf)
+
+
+def _counts(prob: OfferProblem, choice: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    J, K = len(prob.offers), len(prob.channels)
+    c = np.bincount(choice[choice >= 0], minlength=J * K).reshape(J, K)
+    return c.sum(axis=1), c.sum(axis=0)
+
+
+def _removable(prob: OfferProblem, choice: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Of the customers in ``order`` (all holding an offer), those that can lose it without breaking
+    an offer minimum, taking them in that order."""
+    K = len(prob.channels)
+    offer_of = choice[order] // K
+    offer_counts, _ = _counts(prob, choice)
+    spare = offer_counts - prob.min_offers
+    rank = np.zeros(len(order), np.int64)
+    for j in np.unique(offer_of):
+        sel = offer_of == j
+        rank[sel] = np.arange(sel.sum())
+    return order[rank < spare[offer_of]]
+
+
+def meet_minimums(prob: OfferProblem, choice: np.ndarray, score_fn) -> np.ndarray:
+    """Give each offer under its minimum to the customers it costs least (in score) to switch."""
+    K = len(prob.channels)
+    for _ in range(3):
+        offer_counts, channel_counts = _counts(prob, choice)
+        short = np.flatnonzero(offer_counts < prob.min_offers)
+        if not len(short):
+            break
+        for j in short:
+            need = int(prob.min_offers[j] - offer_counts[j])
+            sj = score_fn(j)                                      # (n, K) score of offer j per channel
+            room = prob.capacity - channel_counts
+            sj = np.where(room[None, :] > 0, sj, NEG)
+            k_best = sj.argmax(axis=1)
+            gain = sj[np.arange(len(k_best)), k_best]
+            current = current_scores(prob, choice, score_fn)
+            offer_now = np.where(choice >= 0, choice // K, -1)
+            spare = (offer_counts - prob.min_offers)
+            can_leave = (offer_now < 0) | (spare[np.maximum(offer_now, 0)] > 0)
+            ok = np.isfinite(gain) & (offer_now != j) & can_leave
+            cand = np.flatnonzero(ok)
+            cand = cand[np.argsort(current[cand] - gain[cand], kind="stable")][:need]
+            choice[cand] = j * K + k_best[cand]
+            offer_counts, channel_counts = _counts(prob, choice)
+    return choice
+
+
+def current_scores(prob: OfferProblem, choice: np.ndarray, score_fn) -> np.ndarray:
+    """The score of each customer's current option (0 for no offer)."""
+    out = np.zeros(prob.n_customers, np.float64)
+    K = len(prob.channels)
+    idx = np.flatnonzero(choice >= 0)
+    for j in np.unique(choice[idx] // K):
+        sel = idx[choice[idx] // K == j]
+        out[sel] = score_fn(j)[sel, choice[sel] % K]
+    return out
+
+
+def enforce_capacities(prob: OfferProblem, choice: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Drop the lowest-score contacts of each channel over its capacity (minimums permitting)."""
+    K = len(prob.channels)
+    _, channel_counts = _counts(prob, choice)
+    for k in np.flatnonzero(channel_counts > prob.capacity):
+        excess = int(channel_counts[k] - prob.capacity[k])
+        on_k = np.flatnonzero((choice >= 0) & (choice % K == k))
+        order = on_k[np.argsort(score[on_k], kind="stable")]
+        drop = _removable(prob, choice, order)[:excess]
+        choice[drop] = -1
+    return choice
+
+
+def enforce_budget_and_hurdle(prob: OfferProblem, choice: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Drop contacts, lowest score per dollar first, until the budget and the ROI hurdle hold."""
+    idx, p, c = chosen_values(prob, choice)
+    cost, profit = c.sum(), p.sum()
+    h = 1 + prob.hurdle_rate
+    if cost <= prob.budget and profit >= h * cost:
+        return choice
+    order = idx[np.argsort(score[idx] / np.maximum(c, 1e-9), kind="stable")]
+    order = _removable(prob, choice, order)
+    pos = np.searchsorted(idx, order)
+    cum_c, cum_p = np.cumsum(c[pos]), np.cumsum(p[pos])
+    ok = (cost - cum_c <= prob.budget * (1 + 1e-12)) & (profit - cum_p >= h * (cost - cum_c))
+    n_drop = int(np.argmax(ok)) + 1 if ok.any() else len(order)
+    choice[order[:n_drop]] = -1
+    return choice
+
+
+def fill(prob: OfferProblem, choice: np.ndarray, best_option: np.ndarray, key: np.ndarray,
+         limit: int = 200_000) -> np.ndarray:
+    """Add customers without an offer, highest ``key`` first, while budget, hurdle and capacity allow.
+
+    ``best_option`` is each customer's option to add (−1 for none).
+    """
+    idx, p, c = chosen_values(prob, choice)
+    cost, profit = float(c.sum()), float(p.sum())
+    _, channel_counts = _counts(prob, choice)
+    room = prob.capacity - channel_counts
+    K = len(prob.channels)
+    n = prob.n_customers
+    cand = np.flatnonzero((choice < 0) & (best_option >= 0))
+    cand = cand[np.argsort(-key[cand], kind="stable")][:limit]
+    P = prob.profit.reshape(n, -1)
+    C = prob.cost.reshape(n, -1)
+    h = 1 + prob.hurdle_rate
+    cheapest = float(prob.cost[prob.eligible].min()) if prob.eligible.any() else 0.0
+    for i in cand:
+        o = best_option[i]
+        ci, pi, k = float(C[i, o]), float(P[i, o]), o % K
+        if cost + ci > prob.budget or room[k] < 1 or profit + pi < h * (cost + ci):
+            continue
+        choice[i] = o
+        cost, profit = cost + ci, profit + pi
+        room[k] -= 1
+        if prob.budget - cost < cheapest:
+            break
+    return choice
