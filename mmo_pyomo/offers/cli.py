@@ -1,0 +1,91 @@
+"""``scripts/offers.py``: generate a bank, solve a campaign (exact | cluster | greedy), sweep what-ifs."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from mmo_pyomo.errors import MMOError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="offers.py", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("generate", help="write a bank like the paper's")
+    g.add_argument("--customers", type=int, default=2_500_000)
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--out", required=True)
+    g.add_argument("--csv", action="store_true", help="write scores.csv instead of parquet (small cases)")
+    s = sub.add_parser("solve", help="solve a campaign")
+    s.add_argument("--data", required=True)
+    s.add_argument("--method", choices=["exact", "cluster", "greedy"], default="exact")
+    s.add_argument("--out", required=True)
+    s.add_argument("--clusters", type=int, default=200, help="cluster method: number of clusters")
+    s.add_argument("--lp-solver", default="highs", help="cluster method: LP engine of the registry")
+    s.add_argument("--partition-size", type=int, default=250_000, help="exact: customers per partition")
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS", help="exact: an existing Dask scheduler")
+    w = sub.add_parser("sweep", help="profit and marginal value against the budget or a capacity")
+    w.add_argument("--data", required=True)
+    w.add_argument("--budget", default=None, metavar="LO:HI:STEPS", help="e.g. 0.5M:2M:10")
+    w.add_argument("--capacity", default=None, metavar="CHANNEL:LO:HI:STEPS", help="e.g. call_centre:100k:900k:9")
+    w.add_argument("--out", required=True)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from mmo_pyomo.offers.problem import load_problem
+    if args.command == "generate":
+        from mmo_pyomo.offers.generator import generate_problem, write_problem
+        prob = generate_problem(args.customers, args.seed)
+        write_problem(prob, args.out, csv=args.csv)
+        print(f"wrote {args.out}: {prob.n_customers:,} customers, {int(prob.eligible.sum()):,} score rows")
+        return 0
+    prob = load_problem(args.data)
+    if args.command == "solve":
+        from mmo_pyomo.offers.report import write_outputs
+        if args.method == "exact":
+            from mmo_pyomo.offers.methods import solve_exact
+            result = solve_exact(prob, partition_size=args.partition_size, scheduler=args.scheduler)
+        elif args.method == "cluster":
+            from mmo_pyomo.offers.cluster import solve_cluster
+            result = solve_cluster(prob, args.clusters, args.lp_solver)
+        else:
+            from mmo_pyomo.offers.methods import solve_greedy
+            result = solve_greedy(prob)
+        report = write_outputs(prob, result, args.out)
+        gap = "n/a" if report["gap"] is None else f"{100 * report['gap']:.4f}%"
+        print(f"{args.method}: profit ${report['profit']:,.2f} on ${report['cost']:,.2f} (ROI {report['roi']:.1%}), "
+              f"bound {report['bound'] if report['bound'] is None else format(report['bound'], ',.2f')}, gap {gap}, "
+              f"{report['time_s']:.1f} s, peak memory {report['peak_memory_mb']:,.0f} MB")
+        for row in report["constraints"]:
+            mv = "-" if row["marginal_value"] is None else f"{row['marginal_value']:.4f}"
+            print(f"  {row['name']:<28} level {row['level']:>14,.2f}  bound {row['bound']:>14,.2f}  "
+                  f"slack {row['slack']:>14,.2f}  marginal {mv}")
+        return 0
+    from mmo_pyomo.offers.sweep import parse_range, sweep, write_sweep
+    if not (args.budget or args.capacity):
+        raise MMOError("nothing to sweep", "give --budget LO:HI:STEPS or --capacity CHANNEL:LO:HI:STEPS")
+    if args.budget:
+        frame = sweep(prob, "budget", parse_range(args.budget))
+        write_sweep(frame, args.out, "sweep_budget")
+        print(frame.to_string(index=False))
+    if args.capacity:
+        channel, _, spec = args.capacity.partition(":")
+        frame = sweep(prob, "capacity", parse_range(spec), channel=channel)
+        write_sweep(frame, args.out, f"sweep_capacity_{channel}")
+        print(frame.to_string(index=False))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; user errors print a message, not a traceback."""
+    import warnings
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except MMOError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code

@@ -1,0 +1,98 @@
+"""Outputs of a solve: plan.parquet, report.json (with the constraint report) and PNG charts."""
+from __future__ import annotations
+
+import json
+import resource
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mmo_pyomo.io_utils import atomic_path, atomic_write_text
+from mmo_pyomo.offers.coupling import coupling_rows
+from mmo_pyomo.offers.methods import OfferResult
+from mmo_pyomo.offers.plan import chosen_values, plan_frame
+from mmo_pyomo.offers.problem import OfferProblem
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far (MB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def constraint_report(prob: OfferProblem, result: OfferResult) -> list[dict[str, Any]]:
+    """Level, bound, slack and marginal value of every constraint, as in the paper's Figure 3.
+
+    Marginal values are the multipliers: extra expected profit per unit of the bound (one more
+    budget dollar, one more call-centre contact, one fewer required offer)."""
+    rows = coupling_rows(prob)
+    idx, p, c = chosen_values(prob, result.choice)
+    check = result.check
+    mv = result.marginal_values or {}
+    out = [
+        {"name": "budget", "level": check.cost, "bound": prob.budget, "slack": prob.budget - check.cost},
+        {"name": "roi_hurdle", "level": check.profit - (1 + prob.hurdle_rate) * check.cost, "bound": 0.0,
+         "slack": check.profit - (1 + prob.hurdle_rate) * check.cost},
+    ]
+    for k in rows.cap_channels:
+        lvl = float(check.channel_counts[k])
+        out.append({"name": f"capacity[{prob.channels[k]}]", "level": lvl, "bound": float(prob.capacity[k]),
+                    "slack": float(prob.capacity[k]) - lvl})
+    for j in rows.min_offers:
+        lvl = float(check.offer_counts[j])
+        out.append({"name": f"minimum[{prob.offers[j]}]", "level": lvl, "bound": float(prob.min_offers[j]),
+                    "slack": lvl - float(prob.min_offers[j])})
+    for row in out:
+        v = mv.get(row["name"])
+        row["marginal_value"] = None if v is None else float(v)
+    return out
+
+
+def report_dict(prob: OfferProblem, result: OfferResult) -> dict[str, Any]:
+    """report.json."""
+    check = result.check
+    return {
+        "method": result.method, "customers": prob.n_customers, "profit": check.profit, "cost": check.cost,
+        "roi": check.roi, "bound": result.bound, "gap": result.gap, "time_s": result.time_s,
+        "peak_memory_mb": peak_memory_mb(), "offers_made": int((result.choice >= 0).sum()),
+        "constraints": constraint_report(prob, result),
+        "info": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in result.info.items()},
+    }
+
+
+def _charts(prob: OfferProblem, result: OfferResult, out: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    J, K = len(prob.offers), len(prob.channels)
+    idx, p, c = chosen_values(prob, result.choice)
+    flat = result.choice[idx]
+    counts = np.bincount(flat, minlength=J * K).reshape(J, K)
+    profit = np.bincount(flat, weights=p, minlength=J * K).reshape(J, K)
+    for name, data, ylabel in (("offer_frequency_by_channel.png", counts, "offers made"),
+                               ("profit_by_channel.png", profit, "expected profit ($)")):
+        fig, ax = plt.subplots(figsize=(8, 4))
+        bottom = np.zeros(J)
+        for k, ch in enumerate(prob.channels):
+            ax.bar(prob.offers, data[:, k], bottom=bottom, label=ch)
+            bottom += data[:, k]
+        ax.set_ylabel(ylabel)
+        ax.set_title(f"{ylabel} by offer and channel ({result.method})")
+        ax.tick_params(axis="x", rotation=45)
+        ax.legend()
+        fig.tight_layout()
+        with atomic_path(out / name) as tmp:
+            fig.savefig(tmp, format="png", dpi=110)
+        plt.close(fig)
+
+
+def write_outputs(prob: OfferProblem, result: OfferResult, out: str | Path) -> dict[str, Any]:
+    """Write plan.parquet, report.json and the charts into ``out`` (each file whole or not at all)."""
+    out = Path(out)
+    with atomic_path(out / "plan.parquet") as tmp:
+        plan_frame(prob, result.choice).to_parquet(tmp, index=False)
+    _charts(prob, result, out)
+    report = report_dict(prob, result)
+    atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
+    return report

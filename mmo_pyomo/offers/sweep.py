@@ -1,0 +1,75 @@
+"""Strategic what-ifs: profit and marginal value against the budget or a channel capacity."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mmo_pyomo.errors import MMOError
+from mmo_pyomo.io_utils import atomic_path
+from mmo_pyomo.offers.methods import solve_exact
+from mmo_pyomo.offers.problem import OfferProblem
+
+
+def parse_amount(text: str) -> float:
+    """'0.5M' → 500000, '250k' → 250000, '1e6' → 1000000."""
+    text = text.strip().lower()
+    scale = {"k": 1e3, "m": 1e6}.get(text[-1:], 1.0)
+    try:
+        return float(text[:-1] if scale != 1.0 else text) * scale
+    except ValueError:
+        raise MMOError(f"cannot read the amount '{text}'", "write amounts like 500000, 250k or 0.5M") from None
+
+
+def parse_range(spec: str) -> np.ndarray:
+    """'LO:HI:STEPS' → STEPS values from LO to HI."""
+    parts = spec.split(":")
+    if len(parts) != 3:
+        raise MMOError(f"cannot read the range '{spec}'", "write LO:HI:STEPS, e.g. 0.5M:2M:10")
+    return np.linspace(parse_amount(parts[0]), parse_amount(parts[1]), int(parts[2]))
+
+
+def sweep(prob: OfferProblem, what: str, values: np.ndarray, channel: str | None = None, **kw) -> pd.DataFrame:
+    """Solve ``exact`` for each value; each solve starts from the previous multipliers."""
+    rows, lam = [], None
+    if what == "capacity" and channel not in prob.channels:
+        raise MMOError(f"unknown channel '{channel}'", f"choose one of {', '.join(prob.channels)}")
+    for v in values:
+        if what == "budget":
+            p, key = replace(prob, budget=float(v)), "budget"
+        else:
+            cap = prob.capacity.copy()
+            cap[prob.channels.index(channel)] = float(v)
+            p, key = replace(prob, capacity=cap), f"capacity[{channel}]"
+        r = solve_exact(p, lam0=lam, **kw)
+        lam = r.info["lam"]
+        rows.append({key: float(v), "profit": r.check.profit, "bound": r.bound, "gap": r.gap, "roi": r.check.roi,
+                     "marginal_value": (r.marginal_values or {}).get(key), "time_s": r.time_s})
+    return pd.DataFrame(rows)
+
+
+def write_sweep(frame: pd.DataFrame, out: str | Path, stem: str) -> None:
+    """CSV and PNG (profit and marginal value against the swept amount)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    with atomic_path(out / f"{stem}.csv") as tmp:
+        frame.to_csv(tmp, index=False)
+    x = frame.columns[0]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(frame[x], frame["profit"], marker="o", label="expected profit")
+    ax.set_xlabel(x)
+    ax.set_ylabel("expected profit ($)")
+    ax2 = ax.twinx()
+    ax2.plot(frame[x], frame["marginal_value"], marker="s", color="tab:red", label="marginal value")
+    ax2.set_ylabel("marginal value (profit per unit)")
+    ax.set_title(f"Profit and marginal value against {x}")
+    fig.legend(loc="lower right")
+    fig.tight_layout()
+    with atomic_path(out / f"{stem}.png") as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
