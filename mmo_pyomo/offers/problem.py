@@ -92,14 +92,14 @@ def build_problem(scores: pd.DataFrame, offers_df: pd.DataFrame, channels_df: pd
     """Validate long-form scores and tables, and lay them out densely."""
     offers = offers_df["offer"].astype(str).tolist()
     channels = channels_df["channel"].astype(str).tolist()
+    for col, known, table in (("offer", offers, "offers.csv"), ("channel", channels, "channels.csv")):
+        values = scores[col].astype(str)
+        unknown = ~values.isin(known)
+        if unknown.any():
+            raise DataError(f"scores name unknown {col} '{values[unknown].iloc[0]}'",
+                            f"add it to {table} or remove its rows")
     off_code = pd.Categorical(scores["offer"].astype(str), categories=offers)
     ch_code = pd.Categorical(scores["channel"].astype(str), categories=channels)
-    if (off_code.codes < 0).any():
-        bad = scores["offer"].astype(str)[off_code.codes < 0].iloc[0]
-        raise DataError(f"scores name unknown offer '{bad}'", "add it to offers.csv or remove its rows")
-    if (ch_code.codes < 0).any():
-        bad = scores["channel"].astype(str)[ch_code.codes < 0].iloc[0]
-        raise DataError(f"scores name unknown channel '{bad}'", "add it to channels.csv or remove its rows")
     cost = scores["cost"].to_numpy(np.float64)
     if (cost < 0).any() or np.isnan(cost).any():
         raise DataError("scores have a negative or missing cost", "every cost must be ≥ 0")
