@@ -12,7 +12,7 @@ from mmo_pyomo.io_utils import atomic_write_text
 from mmo_pyomo.study.parallel import plan_workers, run_all, task_list
 from mmo_pyomo.study.plots import gap_vs_time, performance_profile
 from mmo_pyomo.study.report import report
-from mmo_pyomo.study.runs import RunKey, instance_name, run_one
+from mmo_pyomo.study.runs import RunKey, instance_name, run_isolated
 from mmo_pyomo.study.store import ResultStore
 
 
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(tasks)} runs, {len(tasks) - len(pending)} already in {store.path}, {len(pending)} to go",
           file=sys.stderr)
     workers = plan_workers(args.workers, args.threads)
-    failures = run_all([(p, f, s, args.time_limit, args.threads) for p, f, s in pending], run_one, store.append,
+    failures = run_all([(p, f, s, args.time_limit, args.threads) for p, f, s in pending], run_isolated, store.append,
                        workers=workers, scheduler=args.scheduler, progress=not args.no_progress)
     frame = store.read()
     for solver in args.solvers:

@@ -60,3 +60,40 @@ def run_one(path: str, formulation: str, solver: str, time_limit: float | None, 
     record.update(status=r.status, objective=r.objective, bound=r.bound, gap=r.gap, nodes=r.nodes,
                   time_s=r.time_s, solver_version=r.solver_version, message="" if r.ok else r.message)
     return record
+
+
+def run_isolated(path: str, formulation: str, solver: str, time_limit: float | None, threads: int = 1,
+                 root_solver: str = "scip") -> dict[str, Any]:
+    """:func:`run_one` in a fresh Python process.
+
+    Engines run in-process through C libraries; inside a Dask worker thread, Pyomo's capture of
+    the engine's file descriptors deadlocked here, and an engine that aborts (SCIP's NLP solver
+    did, on large relaxations) would take the worker down. A process per run avoids both.
+    """
+    import json
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "mmo_pyomo.study.runs", path, formulation, solver,
+            "" if time_limit is None else str(time_limit), str(threads), root_solver]
+    budget = None if time_limit is None else 4 * time_limit + 900
+    record: dict[str, Any] = {"instance": instance_name(path), "formulation": formulation, "solver": solver}
+    try:
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=budget)
+    except subprocess.TimeoutExpired:
+        record.update(status="error", message=f"no answer after {budget} s: the run was stopped")
+        return record
+    lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
+        record.update(status="error", message=f"the run's process died (exit code {proc.returncode}): {tail[0]}")
+        return record
+    return json.loads(lines[-1])
+
+
+if __name__ == "__main__":  # the child process of run_isolated
+    import json
+    import sys
+
+    _path, _form, _solver, _tl, _threads, _root = sys.argv[1:7]
+    print(json.dumps(run_one(_path, _form, _solver, float(_tl) if _tl else None, int(_threads), _root)))
