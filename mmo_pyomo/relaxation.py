@@ -34,7 +34,8 @@ def root_bound(inst: Instance, formulation: str, solver: str = "scip", time_limi
     how = handover(engine, formulation)
     ensure_installed(engine)
     model = relaxed_model(inst, formulation, **how.build_options)
-    options = {**engine.relaxation_options, **engine.native_options(mip_gap=RELAXATION_GAP, time_limit=time_limit)}
+    options = {**engine.quiet_options, **engine.relaxation_options,
+               **engine.native_options(mip_gap=RELAXATION_GAP, time_limit=time_limit)}
     stats = adapters.run(model, adapters.RunRequest(how.interface, how.family, options, read_nodes=None))
     if stats.bound is None:
         raise NoSolutionError(f"the {formulation} relaxation gave no bound ({stats.status}: {stats.message})",

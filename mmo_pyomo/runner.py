@@ -170,8 +170,8 @@ def solve(
     size = model_size(model)
     if start is not None:
         set_start(model, instance, np.asarray(start, dtype=float))
-    options = {**how.solver_options, **engine.native_options(time_limit=time_limit, mip_gap=mip_gap,
-                                                             threads=threads, seed=seed)}
+    options = {**({} if log_file else engine.quiet_options), **how.solver_options,
+               **engine.native_options(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed)}
     request = adapters.RunRequest(interface=how.interface, family=how.family, options=options,
                                   log_file=log_file, warm_start=start is not None, read_nodes=engine.read_nodes)
     try:

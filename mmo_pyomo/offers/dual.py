@@ -25,15 +25,17 @@ class DualResult:
     time_s: float = 0.0
 
 
-def _master(cuts_g: list[np.ndarray], cuts_r: list[float], center: np.ndarray, u: float) -> tuple[np.ndarray, float]:
-    """min θ + (u/2)‖λ − center‖² s.t. θ ≥ f_t + g_tᵀ(λ − λ_t), λ ≥ 0; returns (λ, θ)."""
+def _master(cuts_g: list[np.ndarray], cuts_r: list[float], center: np.ndarray, u: float,
+            upper: float) -> tuple[np.ndarray, float]:
+    """min θ + (u/2)‖λ − center‖² s.t. θ ≥ f_t + g_tᵀ(λ − λ_t), 0 ≤ λ ≤ upper; returns (λ, θ)."""
     import highspy
 
     m = len(center)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", 30.0)
     inf = highspy.kHighsInf
-    h.addVars(m + 1, np.r_[np.zeros(m), -inf], np.full(m + 1, inf))
+    h.addVars(m + 1, np.r_[np.zeros(m), -inf], np.r_[np.full(m, upper), inf])
     h.changeColsCost(m + 1, np.arange(m + 1, dtype=np.int32), np.r_[-u * center, 1.0])
     for g, r in zip(cuts_g, cuts_r):
         h.addRow(-inf, r, m + 1, np.arange(m + 1, dtype=np.int32), np.r_[g, -1.0])
@@ -45,28 +47,35 @@ def _master(cuts_g: list[np.ndarray], cuts_r: list[float], center: np.ndarray, u
 
 
 def solve_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray]], m: int, *, lam0: np.ndarray | None = None,
-               tol: float = 1e-7, max_iter: int = 400, time_limit: float | None = None) -> DualResult:
-    """Minimize the convex, piecewise-linear L(λ) over λ ≥ 0.
+               tol: float = 1e-7, max_iter: int = 400, time_limit: float | None = None,
+               upper: float = 1e6) -> DualResult:
+    """Minimize the convex, piecewise-linear L(λ) over 0 ≤ λ ≤ ``upper``.
 
-    ``evaluate(λ)`` returns (L(λ), a subgradient). Stops when the predicted decrease is below
-    ``tol``·(1 + |L|), after ``max_iter`` evaluations, or at ``time_limit`` seconds.
+    ``evaluate(λ)`` returns (L(λ), a subgradient). A small predicted decrease first weakens the
+    proximal pull (a strong pull also makes it look small); the method stops when the predicted
+    decrease stays below ``tol``·(1 + |L|) at the weakest pull, after ``max_iter`` evaluations,
+    or at ``time_limit`` seconds. ``upper`` must exceed every optimal multiplier.
     """
     t0 = time.perf_counter()
     center = np.zeros(m) if lam0 is None else np.maximum(np.asarray(lam0, float), 0.0)
     f_center, g = evaluate(center)
     cuts_g, cuts_r = [g], [float(g @ center - f_center)]
     u = max(np.linalg.norm(g), 1e-6)          # the first step has length about 1
+    u_min = u * 1e-6                          # a small predicted decrease counts only at a weak pull
     history = [f_center]
     converged = False
     it = 1
     while it < max_iter:
         if time_limit is not None and time.perf_counter() - t0 > time_limit:
             break
-        lam, theta = _master(cuts_g, cuts_r, center, u)
+        lam, theta = _master(cuts_g, cuts_r, center, u, upper)
         predicted = f_center - theta
         if predicted <= tol * (1 + abs(f_center)):
-            converged = True
-            break
+            if u <= u_min:
+                converged = True
+                break
+            u = max(u / 10, u_min)            # a strong pull also makes the decrease look small
+            continue
         f, g = evaluate(lam)
         it += 1
         history.append(f)

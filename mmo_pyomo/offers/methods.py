@@ -95,7 +95,10 @@ def solve_exact(prob: OfferProblem, *, partition_size: int = 250_000, scheduler:
             value = sum(p.value for p in pieces) + float(lam @ rows.rhs)
             activity = np.sum([p.activity for p in pieces], axis=0)
             return value, rows.rhs - activity
-        dual = solve_dual(evaluate, rows.m, lam0=lam0, tol=tol, max_iter=max_iter)
+        # no multiplier can exceed the best profit per unit of any row: a safe box for the master
+        positive = prob.cost[prob.eligible & (prob.cost > 0)]
+        upper = 10 * (float(prob.profit.max()) + 1) * (1 + 1 / (float(positive.min()) if positive.size else 1.0))
+        dual = solve_dual(evaluate, rows.m, lam0=lam0, tol=tol, max_iter=max_iter, upper=upper)
     finally:
         parts.close()
     choice, best = _best_options(prob, rows, dual.lam)

@@ -76,6 +76,7 @@ class Engine:
     relaxations: bool = False            # can solve continuous relaxations (QP/SOCP/LP)
     relaxation_options: Mapping[str, Any] = field(default_factory=dict)  # native options for relaxations
     lp_interface: str | None = None      # new-API Pyomo interface for LPs with duals (offer optimization)
+    quiet_options: Mapping[str, Any] = field(default_factory=dict)  # native options when no log is kept
 
     def installed(self) -> bool:
         """Whether the engine's package or executable is present (no licence check)."""
@@ -117,6 +118,10 @@ ENGINES: dict[str, Engine] = {
         # the process on n ≥ 700 relaxations here; cuts alone solve them in seconds.
         relaxation_options={"nlp/disable": True, "heuristics/subnlp/freq": -1},
         lp_interface="scip_direct",
+        # Pyomo captures SCIP's output through a pipe that a Python thread drains while SCIP runs
+        # holding the GIL: a log beyond the pipe's 64 KB blocked SCIP for good (long runs, seen
+        # here). Without a log file SCIP stays silent.
+        quiet_options={"display/verblevel": 0},
     ),
     "gurobi": Engine(
         name="gurobi", label="Gurobi (gurobipy)", requires="gurobipy",
