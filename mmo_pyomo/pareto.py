@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from mmo_pyomo.data.schema import Instance
-from mmo_pyomo.io_utils import atomic_path
+from mmo_pyomo.plotting import pyplot, save_figure
 from mmo_pyomo.runner import solve
 
 
@@ -52,9 +52,7 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
 
 def plot_pareto(frame: pd.DataFrame, n: int, path: str | Path, title: str = "") -> Path:
     """Revenue (% of the maximum) against K (% of n), with the knee marked."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     x = 100 * frame["max_changes"] / n
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -68,7 +66,5 @@ def plot_pareto(frame: pd.DataFrame, n: int, path: str | Path, title: str = "") 
     ax.set_title(title or "Revenue against K")
     ax.legend(loc="lower right")
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)
     return Path(path)

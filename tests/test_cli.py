@@ -52,6 +52,7 @@ def test_pyomo_solve_runs_an_abstract_formulation(tmp_path):
     text = (tmp_path / "r.yml").read_text()
     assert "Termination condition: optimal" in text
     cli = run("scripts/solve.py", "--formulation", "misocp", "--json", str(tmp_path / "c.json"))
+    assert cli.returncode == 0, cli.stderr
     objective = json.loads((tmp_path / "c.json").read_text())["objective"]
     bound = float(text.split("Upper bound:")[1].split()[0])
     assert bound == pytest.approx(objective, rel=1e-6)

@@ -35,7 +35,7 @@ def exact():
 @pytest.fixture(scope="module")
 def milp():
     m = customer_model(PROB, integer=True)
-    res = ContribFactory("highs").solve(m, rel_gap=0.0)
+    ContribFactory("highs").solve(m, rel_gap=0.0)
     return pyo.value(m.profit)
 
 

@@ -13,6 +13,7 @@ from mmo_pyomo.offers.coupling import coupling_rows
 from mmo_pyomo.offers.methods import OfferResult
 from mmo_pyomo.offers.plan import chosen_values, plan_frame
 from mmo_pyomo.offers.problem import OfferProblem
+from mmo_pyomo.plotting import pyplot, save_figure
 
 
 def peak_memory_mb() -> float:
@@ -61,9 +62,7 @@ def report_dict(prob: OfferProblem, result: OfferResult) -> dict[str, Any]:
 
 
 def _charts(prob: OfferProblem, result: OfferResult, out: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     J, K = len(prob.offers), len(prob.channels)
     idx, p, c = chosen_values(prob, result.choice)
@@ -82,9 +81,7 @@ def _charts(prob: OfferProblem, result: OfferResult, out: Path) -> None:
         ax.tick_params(axis="x", rotation=45)
         ax.legend()
         fig.tight_layout()
-        with atomic_path(out / name) as tmp:
-            fig.savefig(tmp, format="png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, out / name, dpi=110)
 
 
 def write_outputs(prob: OfferProblem, result: OfferResult, out: str | Path) -> dict[str, Any]:

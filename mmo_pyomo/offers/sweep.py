@@ -9,6 +9,7 @@ import pandas as pd
 
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.io_utils import atomic_path
+from mmo_pyomo.plotting import pyplot, save_figure
 from mmo_pyomo.offers.methods import solve_exact
 from mmo_pyomo.offers.problem import OfferProblem
 
@@ -52,9 +53,7 @@ def sweep(prob: OfferProblem, what: str, values: np.ndarray, channel: str | None
 
 def write_sweep(frame: pd.DataFrame, out: str | Path, stem: str) -> None:
     """CSV and PNG (profit and marginal value against the swept amount)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     out = Path(out)
     with atomic_path(out / f"{stem}.csv") as tmp:
@@ -70,6 +69,4 @@ def write_sweep(frame: pd.DataFrame, out: str | Path, stem: str) -> None:
     ax.set_title(f"Profit and marginal value against {x}")
     fig.legend(loc="lower right")
     fig.tight_layout()
-    with atomic_path(out / f"{stem}.png") as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
+    save_figure(fig, out / f"{stem}.png", dpi=110)

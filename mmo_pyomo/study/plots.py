@@ -6,19 +6,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo.io_utils import atomic_path
-
-
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
+from mmo_pyomo.plotting import pyplot, save_figure
 
 
 def performance_profile(frame: pd.DataFrame, path: str | Path, solver: str = "scip") -> Path:
     """Dolan–Moré profile: share of instances each formulation solves within τ × the best time."""
-    plt = _pyplot()
+    plt = pyplot()
     runs = frame[frame["solver"] == solver]
     times = runs.pivot_table(index="instance", columns="formulation", values="time_s", aggfunc="first")
     solved = runs.pivot_table(index="instance", columns="formulation", values="status",
@@ -38,15 +31,13 @@ def performance_profile(frame: pd.DataFrame, path: str | Path, solver: str = "sc
     ax.set_ylim(0, 1.02)
     ax.legend()
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)
     return Path(path)
 
 
 def gap_vs_time(frame: pd.DataFrame, path: str | Path, solver: str = "scip") -> Path:
     """Final gap against run time, one colour per formulation (gap 0 drawn at 10⁻⁸)."""
-    plt = _pyplot()
+    plt = pyplot()
     runs = frame[(frame["solver"] == solver) & frame["gap"].notna()]
     fig, ax = plt.subplots(figsize=(6, 4))
     for f, grp in runs.groupby("formulation"):
@@ -57,7 +48,5 @@ def gap_vs_time(frame: pd.DataFrame, path: str | Path, solver: str = "scip") -> 
     ax.set_title(f"Gap against time ({solver})")
     ax.legend()
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)
     return Path(path)
