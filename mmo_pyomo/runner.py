@@ -85,7 +85,6 @@ class Result:
         """A JSON-ready dictionary (the ``--json`` output)."""
         d = asdict(self)
         d.pop("delta")
-        d["time_s"] = self.time_s
         d["lift"] = self.lift
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
