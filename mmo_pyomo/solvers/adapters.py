@@ -65,12 +65,36 @@ def _log_stream(path: str | None):
             yield fh
 
 
+def _quiet_scip(log_file: str | None):
+    """``scip_direct`` with SCIP's own output switched off (or sent to ``log_file`` by SCIP itself).
+
+    Pyomo captures an engine's output through a pipe drained by a Python thread, while PySCIPOpt
+    keeps the GIL during the solve: once SCIP had written 64 KB (its log, or warnings that print
+    at any verbosity) both sides waited forever (seen here on n = 750 runs). SCIP then writes
+    nothing to the captured descriptors.
+    """
+    from pyomo.contrib.solver.solvers.scip.scip_direct import ScipDirect
+
+    class QuietScipDirect(ScipDirect):
+        def _create_solver_model(self, model, config):
+            out = super()._create_solver_model(model, config)
+            self._solver_model.hideOutput(True)
+            if log_file:
+                self._solver_model.setLogfile(log_file)
+            return out
+    return QuietScipDirect()
+
+
 def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     """Solve through Pyomo's new solver API (``pyomo.contrib.solver``)."""
     from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition as TC
 
-    opt = ContribFactory(req.interface)
+    if req.interface == "scip_direct":
+        opt = _quiet_scip(req.log_file)
+        req = RunRequest(req.interface, req.family, req.options, None, req.warm_start, req.read_nodes)
+    else:
+        opt = ContribFactory(req.interface)
     with _log_stream(req.log_file) as log:
         t0 = time.perf_counter()
         extra = {"warmstart_discrete_vars": True} if req.warm_start and "warmstart_discrete_vars" in opt.config \
