@@ -64,8 +64,10 @@ def summarize(frame: pd.DataFrame, by: list[str], solver: str) -> pd.DataFrame:
 def _fmt(col: str, v) -> str:
     if isinstance(v, float) and np.isnan(v):
         return "–"
-    if col.startswith(("gap_", "root_gap_", "optimal_")):
-        return "∞" if v == np.inf else f"{100 * v:.2f}%"
+    if col.startswith("optimal_"):
+        return f"{100 * v:.0f}%"
+    if col.startswith(("gap_", "root_gap_")):
+        return "∞" if v == np.inf else f"{100 * v:.4f}%"
     if col.startswith("median"):
         return f"{v:.3g}"
     if col in ("instances", "n"):
