@@ -118,9 +118,8 @@ ENGINES: dict[str, Engine] = {
         # the process on n ≥ 700 relaxations here; cuts alone solve them in seconds.
         relaxation_options={"nlp/disable": True, "heuristics/subnlp/freq": -1},
         lp_interface="scip_direct",
-        # Pyomo captures SCIP's output through a pipe that a Python thread drains while SCIP runs
-        # holding the GIL: a log beyond the pipe's 64 KB blocked SCIP for good (long runs, seen
-        # here). Without a log file SCIP stays silent.
+        # Without a log file SCIP need not even format its log (the adapter also hides SCIP's
+        # output from Pyomo's captured pipe: see adapters._quiet_scip).
         quiet_options={"display/verblevel": 0},
     ),
     "gurobi": Engine(
