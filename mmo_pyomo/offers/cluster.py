@@ -68,19 +68,22 @@ def cluster_lp(prob: OfferProblem, labels: np.ndarray, clusters: int) -> pyo.Con
 
 def solve_cluster(prob: OfferProblem, clusters: int = 200, lp_solver: str = "highs", seed: int = 0) -> OfferResult:
     """Cluster, solve the cluster LP (any LP engine of the registry), assign within each cluster, repair."""
-    from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
     from pyomo.contrib.solver.common.results import TerminationCondition as TC
+
+    from mmo_pyomo.solvers.adapters import contrib_solver
 
     t0 = time.perf_counter()
     engine = get_engine(lp_solver)
     if engine.lp_interface is None:
-        raise MMOError(f"{engine.label} has no LP interface with duals here", "use --lp-solver highs, scip or gurobi")
+        from mmo_pyomo.solvers.engines import ENGINES
+        able = ", ".join(e.name for e in ENGINES.values() if e.lp_interface)
+        raise MMOError(f"{engine.label} has no LP interface with duals here", f"use --lp-solver {able}")
     ensure_installed(engine)
     labels = cluster_customers(prob, clusters, seed)
     k_used = int(labels.max()) + 1
     model = cluster_lp(prob, labels, k_used)
-    res = ContribFactory(engine.lp_interface).solve(model, load_solutions=False,
-                                                   raise_exception_on_nonoptimal_result=False)
+    opt, _ = contrib_solver(engine.lp_interface)
+    res = opt.solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False)
     if res.termination_condition != TC.convergenceCriteriaSatisfied:
         raise NoSolutionError(f"the cluster LP did not solve ({res.termination_condition.name})",
                               "check the campaign's constraints, or use more clusters")

@@ -85,17 +85,23 @@ def _quiet_scip(log_file: str | None):
     return QuietScipDirect()
 
 
+def contrib_solver(interface: str, log_file: str | None = None) -> tuple[Any, str | None]:
+    """A new-API Pyomo solver for ``interface``, and the log file Pyomo should tee to (if any).
+
+    SCIP writes its own log (see :func:`_quiet_scip`); other engines' output is teed by Pyomo.
+    """
+    if interface == "scip_direct":
+        return _quiet_scip(log_file), None
+    from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
+    return ContribFactory(interface), log_file
+
+
 def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     """Solve through Pyomo's new solver API (``pyomo.contrib.solver``)."""
-    from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
     from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition as TC
 
-    if req.interface == "scip_direct":
-        opt = _quiet_scip(req.log_file)
-        req = RunRequest(req.interface, req.family, req.options, None, req.warm_start, req.read_nodes)
-    else:
-        opt = ContribFactory(req.interface)
-    with _log_stream(req.log_file) as log:
+    opt, tee_path = contrib_solver(req.interface, req.log_file)
+    with _log_stream(tee_path) as log:
         t0 = time.perf_counter()
         extra = {"warmstart_discrete_vars": True} if req.warm_start and "warmstart_discrete_vars" in opt.config \
             else {}

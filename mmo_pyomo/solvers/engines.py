@@ -120,8 +120,7 @@ ENGINES: dict[str, Engine] = {
         relaxations=True,
         # Without integers SCIP hands large convex NLPs to its NLP solver (Ipopt), which aborted
         # the process on n ≥ 700 relaxations here; cuts alone solve them in seconds.
-        relaxation_options=_NO_NLP,
-        lp_interface="scip_direct",
+        relaxation_options=_NO_NLP,   # no lp_interface: Pyomo's scip_direct returns no duals
         # Without a log file SCIP need not even format its log (the adapter also hides SCIP's
         # output from Pyomo's captured pipe: see adapters._quiet_scip).
         quiet_options={"display/verblevel": 0},
