@@ -16,6 +16,7 @@ from mmo_pyomo.pareto import k_grid, knee_index, pareto_curve
 from mmo_pyomo.relaxation import root_bound
 from mmo_pyomo.runner import solve
 from mmo_pyomo.study.parallel import plan_workers
+from mmo_pyomo.study.report import with_design
 from mmo_pyomo.study.runs import RunKey
 from mmo_pyomo.study.store import ResultStore
 
@@ -52,7 +53,18 @@ def test_harness_resumes_without_repeating_runs(tmp_path):
     assert len(pd.read_csv(tmp_path / "out" / "results.csv")) == 4
     for name in ("report.md", "performance_profile.png", "gap_vs_time.png"):
         assert (tmp_path / "out" / name).stat().st_size > 0
-    assert "median time_s_misocp/miqp" in (tmp_path / "out" / "report.md").read_text()
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert "median time_s_misocp/miqp" in text and "| lift_gap_miqp |" not in text and "lift_gap_miqp" in text
+
+
+def test_lift_gaps_divide_by_the_revenue_gained():
+    frame = pd.DataFrame({"instance": ["a", "a"], "formulation": ["miqp", "misocp"], "solver": ["scip"] * 2,
+                          "status": ["feasible", "optimal"], "root_bound": [112.0, 104.0],
+                          "objective": [99.0, 100.0], "bound": [110.0, 100.0]})
+    out = with_design(frame, {"a": 90.0}).set_index("formulation")
+    assert out.loc["miqp", "lift_gap"] == pytest.approx(11 / 10)
+    assert out.loc["misocp", "root_lift_gap"] == pytest.approx(4 / 10)
+    assert out.loc["miqp", "root_gap"] == pytest.approx(12 / 100)
 
 
 def test_store_survives_a_torn_last_line(tmp_path):

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from mmo_pyomo.data.load import load_instance
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.io_utils import atomic_write_text
@@ -30,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def baseline_revenue_of(path: str) -> float:
+    """Σ c_i: the revenue of keeping every spend (δ = 0), the base of the lift gaps."""
+    return float(load_instance(path, check=False).const.sum())
+
+
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     for path in args.data:
@@ -45,9 +51,10 @@ def run(args: argparse.Namespace) -> int:
     failures = run_all([(p, f, s, args.time_limit, args.threads) for p, f, s in pending], run_isolated, store.append,
                        workers=workers, scheduler=args.scheduler, progress=not args.no_progress)
     frame = store.read()
+    baseline_revenue = {instance_name(p): baseline_revenue_of(p) for p in args.data}
     for solver in args.solvers:
         suffix = "" if len(args.solvers) == 1 else f"_{solver}"
-        atomic_write_text(out / f"report{suffix}.md", report(frame, solver))
+        atomic_write_text(out / f"report{suffix}.md", report(frame, solver, baseline_revenue))
         performance_profile(frame, out / f"performance_profile{suffix}.png", solver)
         gap_vs_time(frame, out / f"gap_vs_time{suffix}.png", solver)
     print(f"results: {store.path}; report and plots in {out}", file=sys.stderr)
