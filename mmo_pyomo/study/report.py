@@ -85,7 +85,6 @@ def _ordered(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     rank = {f: i for i, f in enumerate(FORMULATION_ORDER)}
     measured = [f"{m}_{f}" for m in MEASURES for f in sorted(
         {c[len(m) + 1:] for c in table.columns if c.startswith(m + "_")}, key=lambda f: (rank.get(f, 99), f))]
-    measured = [c for c in measured if c in table.columns]
     rest = [c for c in table.columns if c not in by and c != "instances" and c not in measured]
     return table[[*by, "instances", *measured, *sorted(rest)]]
 
