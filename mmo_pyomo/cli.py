@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log", default=None, metavar="FILE", help="append the engine's log to FILE")
     p.add_argument("--json", default=None, metavar="PATH", help="write the result as JSON")
     p.add_argument("--plan", default=None, metavar="PATH", help="write the plan as CSV")
+    p.add_argument("--start", choices=("none", "chord"), default="none",
+                   help="MIP start: 'chord' finds a feasible plan first with the chord heuristic "
+                        "(mmo_pyomo.warm_start), for large cases where the engine finds none")
+    p.add_argument("--start-solver", default=DEFAULT_SOLVER, metavar="NAME",
+                   help="MILP engine of the chord heuristic (e.g. highs; default scip)")
+    p.add_argument("--start-time-limit", type=float, default=60.0, metavar="S",
+                   help="time limit of the chord MILP (default 60 s)")
     p.add_argument("--list-solvers", action="store_true", help="print the engine table and exit")
     return p
 
@@ -67,14 +74,21 @@ def run(args: argparse.Namespace) -> int:
         print(solver_table())
         return 0
     inst = load_instance(args.data)
+    print(f"instance        {inst.name} ({inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes})")
+    start = None
+    if args.start == "chord":
+        from mmo_pyomo.warm_start import chord_start
+        plan = chord_start(inst, milp_solver=args.start_solver, time_limit=args.start_time_limit)
+        start = plan.delta
+        print(f"chord start     revenue {plan.revenue:,.2f} ({plan.n_changes} changes; MILP "
+              f"{plan.milp_time_s:.1f} s on {args.start_solver}, polish {plan.polish_time_s:.1f} s)")
     if args.formulation == "all" or args.solver == "all":
         from mmo_pyomo.compare import compare_table
         print(compare_table(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
-                            threads=args.threads, seed=args.seed))
+                            threads=args.threads, seed=args.seed, start=start))
         return 0
     result = solve(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
-                   threads=args.threads, seed=args.seed, log_file=args.log)
-    print(f"instance        {inst.name} ({inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes})")
+                   threads=args.threads, seed=args.seed, log_file=args.log, start=start)
     print(summary(result))
     result.raise_for_status()
     if args.json:

@@ -56,3 +56,9 @@ def test_pyomo_solve_runs_an_abstract_formulation(tmp_path):
     objective = json.loads((tmp_path / "c.json").read_text())["objective"]
     bound = float(text.split("Upper bound:")[1].split()[0])
     assert bound == pytest.approx(objective, rel=1e-6)
+
+
+def test_solve_with_a_chord_start():
+    proc = run("scripts/solve.py", "--formulation", "hull", "--start", "chord")
+    assert proc.returncode == 0, proc.stderr
+    assert "chord start     revenue" in proc.stdout and "status          optimal" in proc.stdout

@@ -1,0 +1,58 @@
+"""The chord heuristic gives feasible starting plans, and a start never changes the optimum."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmo_pyomo.checker import check_plan
+from mmo_pyomo.runner import solve
+from mmo_pyomo.warm_start import chord_coefficients, chord_start
+
+from helpers import random_instance
+
+
+def test_chords_meet_the_revenue_curve_at_both_ends_of_each_region():
+    inst = random_instance(12, seed=3)
+    r, a, b = inst.regions, inst.quad, inst.lin
+    slope_dec, icept_dec, slope_inc, icept_inc = chord_coefficients(inst)
+    for ends, slope, icept, present in (((r.dec_lower, r.dec_upper), slope_dec, icept_dec, r.has_dec),
+                                        ((r.inc_lower, r.inc_upper), slope_inc, icept_inc, r.has_inc)):
+        for end in ends:
+            curve = a * end ** 2 + b * end
+            np.testing.assert_allclose((slope * end + icept)[present], curve[present], rtol=1e-9, atol=1e-9)
+        middle = (ends[0] + ends[1]) / 2        # concave curve: the chord lies below it inside the region
+        assert np.all((slope * middle + icept)[present] <= (a * middle ** 2 + b * middle)[present] + 1e-9)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_chord_start_is_feasible_and_a_start_keeps_the_optimum(seed):
+    # budget at 95–97% of the baseline: the baseline plan itself is infeasible
+    inst = random_instance(16, seed=seed, budget=(0.90, 0.97))
+    assert not check_plan(inst, inst.baseline).feasible
+    start = chord_start(inst, time_limit=60)
+    check = check_plan(inst, inst.baseline + start.delta)
+    assert check.feasible, check.summary()
+    assert start.revenue == pytest.approx(check.revenue, rel=1e-12)
+    assert start.revenue >= start.chord_revenue - 1e-9          # polishing never loses revenue
+    cold = solve(inst, "misocp", time_limit=120)
+    warm = solve(inst, "misocp", time_limit=120, start=start.delta)
+    assert cold.status == warm.status == "optimal"
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-6)
+    assert start.revenue <= cold.objective + 1e-6 * abs(cold.objective)
+
+
+def test_chord_start_runs_on_highs():
+    pytest.importorskip("highspy")
+    inst = random_instance(16, seed=4, budget=(0.90, 0.97))
+    start = chord_start(inst, milp_solver="highs", time_limit=60)
+    assert check_plan(inst, inst.baseline + start.delta).feasible
+
+
+def test_chord_start_without_a_feasible_plan_says_so():
+    from mmo_pyomo.errors import InfeasibleInstanceError
+    inst = random_instance(10, seed=5, budget=(0.80, 0.85), k_fraction=1.0)
+    level = np.bincount(inst.rule_index, weights=inst.rule_coef * inst.baseline[inst.rule_activity])
+    inst = inst.with_changes(rule_lower=0.999 * level)   # the groups may not shrink: 15% cannot be cut
+    with pytest.raises(InfeasibleInstanceError) as err:
+        chord_start(inst, time_limit=30)
+    assert "no plan meets the budget, the group rules" in err.value.cause and "max_changes" in err.value.fix
