@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 from typing import Sequence
 
+from mmo_pyomo.checker import check_plan
 from mmo_pyomo.data.load import load_instance
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formulations import FORMULATIONS
@@ -23,8 +24,9 @@ def _fmt(x: float | None, spec: str = ",.2f") -> str:
     return "unknown" if x is None else format(x, spec)
 
 
-def summary(result: Result) -> str:
-    """A readable multi-line summary of a result."""
+def summary(result: Result, baseline_feasible: bool = True) -> str:
+    """A readable multi-line summary of a result (``baseline_feasible``: whether the baseline
+    plan itself meets the budget and rules, which the lift line then says)."""
     gap = "unknown" if result.gap is None else f"{100 * result.gap:.4f}%"
     lift = result.lift
     rel = (f" ({100 * lift / abs(result.baseline_revenue):+.2f}%)"
@@ -40,7 +42,8 @@ def summary(result: Result) -> str:
         f"time            {_fmt(result.time_s, '.2f')} s",
         f"changes         {'-' if result.n_changes is None else result.n_changes}",
         f"total spend     {_fmt(result.total_spend)}",
-        f"revenue lift    {_fmt(lift)}{rel} over the baseline plan",
+        f"revenue lift    {_fmt(lift)}{rel} over the baseline plan"
+        + ("" if baseline_feasible else " (which breaks the budget or a rule here)"),
     ]
     return "\n".join(lines)
 
@@ -89,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     result = solve(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
                    threads=args.threads, seed=args.seed, log_file=args.log, start=start)
-    print(summary(result))
+    print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible))
     result.raise_for_status()
     if args.json:
         payload = {**result.to_dict(), "instance": inst.name}
