@@ -83,8 +83,9 @@ def run(args: argparse.Namespace) -> int:
         from mmo_pyomo.warm_start import chord_start
         plan = chord_start(inst, milp_solver=args.start_solver, time_limit=args.start_time_limit)
         start = plan.delta
-        print(f"chord start     revenue {plan.revenue:,.2f} ({plan.n_changes} changes; MILP "
-              f"{plan.milp_time_s:.1f} s on {args.start_solver}, polish {plan.polish_time_s:.1f} s)")
+        print(f"chord start     revenue {plan.revenue:,.2f} ({plan.n_changes} changes; chord MILP plan "
+              f"{plan.chord_revenue:,.2f} in {plan.milp_time_s:.1f} s on {args.start_solver}, "
+              f"polish {plan.polish_time_s:.1f} s)")
     if args.formulation == "all" or args.solver == "all":
         from mmo_pyomo.compare import compare_table
         print(compare_table(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
