@@ -70,8 +70,10 @@ class Result:
                 "the minimum-change and maximum-change rules together",
                 "relax budget_lower/budget_upper or the rule bounds, or raise max_changes")
         if self.status == "time_limit":
-            raise NoSolutionError(f"time limit reached after {self.time_s:.1f} s with no plan found ({where})",
-                                  "raise --time-limit, or try another formulation (hull and misocp have the tightest relaxations)")
+            raise NoSolutionError(
+                f"time limit reached after {self.time_s:.1f} s with no plan found ({where})",
+                "start from a feasible plan (--start chord, or start= in solve()), raise --time-limit, "
+                "or try another formulation (hull and misocp have the tightest relaxations)")
         if self.status == "unbounded":
             raise NoSolutionError(f"the engine reports the model unbounded ({where})",
                                   "check that every quad ≤ 0 and every activity has finite bounds")
