@@ -129,7 +129,8 @@ def set_start(model: pyo.ConcreteModel, inst: Instance, delta: np.ndarray) -> No
                 comp[a].set_value(value, skip_validation=True)
 
 
-def _licence_error(engine: Engine, exc: Exception, size: dict[str, int]) -> LicenceLimitError | None:
+def licence_error(engine: Engine, exc: Exception, size: dict[str, int]) -> LicenceLimitError | None:
+    """The :class:`LicenceLimitError` that ``exc`` stands for, if the engine refused the model's size."""
     text = str(exc)
     if engine.licence_markers and any(mk.lower() in text.lower() for mk in engine.licence_markers):
         return LicenceLimitError(
@@ -180,7 +181,7 @@ def solve(
     except MMOError:
         raise
     except Exception as exc:  # engines raise their own exception types
-        lic = _licence_error(engine, exc, size)
+        lic = licence_error(engine, exc, size)
         if lic is not None:
             raise lic from None
         return Result(formulation, engine.name, "error", message=f"{type(exc).__name__}: {exc}".strip(),

@@ -26,8 +26,10 @@ import pyomo.environ as pyo
 
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.data.schema import Instance
-from mmo_pyomo.errors import CapabilityError, InfeasibleInstanceError, NoSolutionError
+from mmo_pyomo.errors import (CapabilityError, InfeasibleInstanceError, LicenceLimitError, MMOError,
+                              NoSolutionError)
 from mmo_pyomo.solvers import adapters
+from mmo_pyomo.solvers.stats import SolveStats
 from mmo_pyomo.solvers.registry import engines_accepting, ensure_installed, get_engine, handover
 
 #: Relative gap at which the chord MILP stops: its objective is only a surrogate.
@@ -53,22 +55,37 @@ def chord_coefficients(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarr
             a * (r.inc_lower + r.inc_upper) + b, -a * r.inc_lower * r.inc_upper)
 
 
-def _request(engine_name: str, formulation_kind: str, time_limit: float | None, gap: float) -> adapters.RunRequest:
-    """A run request for a MILP (``"milp"``) or a convex QP (``"qp"``) on ``engine_name``."""
+def _run(model: pyo.ConcreteModel, engine_name: str, kind: str, time_limit: float | None,
+         gap: float) -> SolveStats:
+    """Solve ``model``, a MILP (``kind="milp"``) or a convex QP (``"qp"``), on ``engine_name``.
+
+    Engine exceptions become errors that name the cause and the fix (a licence size limit included).
+    """
+    from mmo_pyomo.runner import licence_error, model_size
     engine = get_engine(engine_name)
     ensure_installed(engine)
     try:
         how = handover(engine, "miqp")
         interface, family = how.interface, how.family
     except CapabilityError:
-        if formulation_kind == "qp" or engine.lp_interface is None:
-            can = engines_accepting("miqp") + (["highs"] if formulation_kind == "milp" else [])
-            raise CapabilityError(f"{engine.label} cannot solve the chord heuristic's {formulation_kind.upper()}",
+        if kind == "qp" or engine.lp_interface is None:
+            can = engines_accepting("miqp") + (["highs"] if kind == "milp" else [])
+            raise CapabilityError(f"{engine.label} cannot solve the chord heuristic's {kind.upper()}",
                                   f"use one of: {', '.join(sorted(set(can)))}") from None
         interface, family = engine.lp_interface, "contrib"
     options = {**engine.quiet_options, **engine.relaxation_options,
                **engine.native_options(time_limit=time_limit, mip_gap=gap)}
-    return adapters.RunRequest(interface=interface, family=family, options=options)
+    try:
+        return adapters.run(model, adapters.RunRequest(interface=interface, family=family, options=options))
+    except MMOError:
+        raise
+    except Exception as exc:  # engines raise their own exception types
+        lic = licence_error(engine, exc, model_size(model))
+        if lic is not None:
+            raise LicenceLimitError(lic.cause, "use a full licence, or the default engine (--start-solver scip)") \
+                from None
+        raise NoSolutionError(f"{engine.label} failed on the chord heuristic's {kind.upper()}: {exc}",
+                              "use another engine (--start-solver scip)") from None
 
 
 def _plan_of(model: pyo.ConcreteModel, inst: Instance) -> np.ndarray:
@@ -94,7 +111,7 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
         + slope_inc[k] * model.delta_inc[a] + icept_inc[k] * model.z_inc[a]
         for k, a in enumerate(inst.activities)))
     t0 = time.perf_counter()
-    stats = adapters.run(model, _request(milp_solver, "milp", time_limit, CHORD_GAP))
+    stats = _run(model, milp_solver, "milp", time_limit, CHORD_GAP)
     milp_time = time.perf_counter() - t0
     if stats.status == "infeasible":
         raise InfeasibleInstanceError(
@@ -113,7 +130,7 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
     model.chord_revenue.deactivate()
     model.revenue.activate()
     t1 = time.perf_counter()
-    polished = adapters.run(model, _request(qp_solver, "qp", time_limit, 1e-6))
+    polished = _run(model, qp_solver, "qp", time_limit, 1e-6)
     polish_time = time.perf_counter() - t1
     plan = chord_plan
     if polished.has_solution:

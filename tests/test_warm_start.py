@@ -66,3 +66,24 @@ def test_cli_chord_start_on_a_budget_cut(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "chord start     revenue" in out and "status          optimal" in out
     assert "(which breaks the budget or a rule here)" in out    # the lift compares with a plan not allowed
+
+
+def test_an_engine_that_cannot_take_a_step_is_named_with_those_that_can():
+    pytest.importorskip("highspy")
+    from mmo_pyomo.errors import CapabilityError
+    with pytest.raises(CapabilityError) as err:
+        chord_start(random_instance(8, seed=1), qp_solver="highs")   # no MIQP handover for HiGHS
+    assert "cannot solve the chord heuristic's QP" in err.value.cause and "scip" in err.value.fix
+
+
+def test_a_size_limited_engine_gives_a_licence_error_not_a_traceback():
+    pytest.importorskip("cplex")
+    from mmo_pyomo.errors import LicenceLimitError
+    from mmo_pyomo.generator import paper_instance
+    inst = paper_instance(300, "weak", 0.1, 0.5, seed=1)      # 1,800 MILP columns: over the Community Edition
+    try:
+        start = chord_start(inst, milp_solver="cplex", time_limit=30)
+    except LicenceLimitError as err:
+        assert "over the licence's size limit" in err.cause and "--start-solver scip" in err.fix
+    else:                                                      # a full licence solves it
+        assert check_plan(inst, inst.baseline + start.delta).feasible
