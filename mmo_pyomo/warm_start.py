@@ -132,13 +132,12 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
     t1 = time.perf_counter()
     polished = _run(model, qp_solver, "qp", time_limit, 1e-6)
     polish_time = time.perf_counter() - t1
-    plan = chord_plan
+    plan, final = chord_plan, chord_check
     if polished.has_solution:
         candidate = _plan_of(model, inst)
         check = check_plan(inst, inst.baseline + candidate)
         if check.feasible and check.revenue >= chord_check.revenue:
-            plan = candidate
-    final = check_plan(inst, inst.baseline + plan)
+            plan, final = candidate, check
     if not final.feasible:   # the MILP engine's plan failed the checker: do not hand it on
         raise NoSolutionError("the chord heuristic's plan failed the checker: " + final.summary(),
                               "solve without a start")
