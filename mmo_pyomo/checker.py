@@ -10,7 +10,7 @@ from typing import Mapping
 
 import numpy as np
 
-from mmo_pyomo.data.schema import Instance
+from mmo_pyomo.instance.schema import Instance
 
 #: Feasibility tolerance, relative to max(1, |magnitude|) of each quantity.
 TOLERANCE = 1e-6

@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from mmo_pyomo.data.schema import Instance
+from mmo_pyomo.instance.schema import Instance
 
 CORRELATIONS = ("uncorrelated", "weak", "strong")
 R = 100.0

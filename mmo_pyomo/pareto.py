@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo.data.schema import Instance
+from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.plotting import pyplot, save_figure
 from mmo_pyomo.runner import solve
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo.data.schema import Instance
+from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.io_utils import atomic_path
 
 

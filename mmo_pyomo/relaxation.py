@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from mmo_pyomo.data.schema import Instance
+from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.errors import NoSolutionError
 from mmo_pyomo.solvers import adapters
 from mmo_pyomo.solvers.registry import ensure_installed, get_engine, handover

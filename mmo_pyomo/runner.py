@@ -9,9 +9,9 @@ import numpy as np
 import pyomo.environ as pyo
 
 from mmo_pyomo.checker import TOLERANCE, check_plan
-from mmo_pyomo.data.pyomo_schema import to_pyomo_data
-from mmo_pyomo.data.schema import Instance
-from mmo_pyomo.data.validate import validate
+from mmo_pyomo.instance.pyomo_schema import to_pyomo_data
+from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.instance.validate import validate
 from mmo_pyomo.errors import (InfeasibleInstanceError, LicenceLimitError, MMOError, NoSolutionError,
                               PlanCheckError)
 from mmo_pyomo.formulations import build_model, get_formulation

@@ -25,7 +25,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from mmo_pyomo.checker import check_plan
-from mmo_pyomo.data.schema import Instance
+from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.errors import (CapabilityError, InfeasibleInstanceError, LicenceLimitError, MMOError,
                               NoSolutionError)
 from mmo_pyomo.solvers import adapters

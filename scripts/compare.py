@@ -1,11 +1,6 @@
 #!/usr/bin/env python
-"""The tightness study: ``python scripts/compare.py --data X.dat ... --out DIR``."""
-import sys
-import warnings
-
-warnings.filterwarnings("ignore", category=DeprecationWarning)
-
-from mmo_pyomo.study.cli import main  # noqa: E402
+"""`mmo study` as a script (the tightness study): `python scripts/compare.py --help`."""
+from mmo_pyomo.cli import run_script
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script("study")

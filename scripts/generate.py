@@ -1,8 +1,6 @@
 #!/usr/bin/env python
-"""Generate instances of the paper's §4.1 design: ``python scripts/generate.py --n 500 --out x.dat``."""
-import sys
-
-from mmo_pyomo.generate_cli import main
+"""`mmo generate` as a script: `python scripts/generate.py --help`."""
+from mmo_pyomo.cli import run_script
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script("generate")

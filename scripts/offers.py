@@ -1,8 +1,6 @@
 #!/usr/bin/env python
-"""Offer optimization: ``python scripts/offers.py generate|solve|sweep ...``."""
-import sys
-
-from mmo_pyomo.offers.cli import main
+"""`mmo offers` as a script: `python scripts/offers.py --help`."""
+from mmo_pyomo.cli import run_script
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script("offers")

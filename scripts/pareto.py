@@ -1,11 +1,6 @@
 #!/usr/bin/env python
-"""Revenue against K: ``python scripts/pareto.py --data X.dat --formulation misocp --steps 20 --out DIR``."""
-import sys
-import warnings
-
-warnings.filterwarnings("ignore", category=DeprecationWarning)
-
-from mmo_pyomo.pareto_cli import main  # noqa: E402
+"""`mmo pareto` as a script: `python scripts/pareto.py --help`."""
+from mmo_pyomo.cli import run_script
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script("pareto")

@@ -1,11 +1,6 @@
 #!/usr/bin/env python
-"""Solve a marketing mix instance: ``python scripts/solve.py --formulation misocp``."""
-import sys
-import warnings
-
-warnings.filterwarnings("ignore", category=DeprecationWarning)  # engines' notices at import time
-
-from mmo_pyomo.cli import main  # noqa: E402
+"""`mmo solve` as a script: `python scripts/solve.py --help`."""
+from mmo_pyomo.cli import run_script
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script("solve")

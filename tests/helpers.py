@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from mmo_pyomo.data.schema import Instance
+from mmo_pyomo.instance.schema import Instance
 
 
 def random_instance(n: int, seed: int, *, rules: bool = True, k_fraction: float = 0.3,

@@ -1,6 +1,7 @@
 """The command line and `pyomo solve` run end to end."""
 from __future__ import annotations
 
+from mmo_pyomo.examples import EXAMPLE_DAT
 import json
 import shutil
 import subprocess
@@ -11,10 +12,10 @@ import pandas as pd
 import pytest
 
 from mmo_pyomo.checker import check_plan
-from mmo_pyomo.data import load_instance
+from mmo_pyomo.instance import load_instance
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "data" / "example.dat"
+EXAMPLE = EXAMPLE_DAT
 
 
 def run(*args, cwd=ROOT):

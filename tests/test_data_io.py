@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mmo_pyomo.examples import EXAMPLE_DAT
 import numpy as np
 import pytest
 
 from helpers import random_instance
-from mmo_pyomo.data import (from_frames, load_instance, read_csv_dir, read_dat, region_bounds, to_frames,
+from mmo_pyomo.instance import (from_frames, load_instance, read_csv_dir, read_dat, region_bounds, to_frames,
                             write_csv_dir, write_dat)
 from mmo_pyomo.runner import solve
 
@@ -62,7 +63,7 @@ def test_region_bounds_follow_table_1():
 
 
 def test_example_data_loads():
-    inst = load_instance(Path(__file__).parent.parent / "data" / "example.dat")
+    inst = load_instance(EXAMPLE_DAT)
     assert inst.n == 40 and len(inst.rules) == 3
 
 

@@ -11,7 +11,7 @@ import pytest
 from engine_matrix import EXPECTED_FAILURES, require_engine
 from helpers import random_instance
 from mmo_pyomo.checker import check_plan
-from mmo_pyomo.data import write_dat
+from mmo_pyomo.instance import write_dat
 from mmo_pyomo.errors import CapabilityError, LicenceLimitError, SolverUnavailableError
 from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.generator import paper_instance

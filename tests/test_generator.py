@@ -1,6 +1,7 @@
 """The §4.1 generator is deterministic, valid, and writes what it says."""
 from __future__ import annotations
 
+from mmo_pyomo.examples import EXAMPLE_DAT
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmo_pyomo.data import load_instance, validate
+from mmo_pyomo.instance import load_instance, validate
 from mmo_pyomo.generator import CORRELATIONS, example_instance, paper_instance
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,5 +44,5 @@ def test_cli_writes_the_same_instance(tmp_path):
 
 
 def test_example_file_is_the_generated_example():
-    on_disk = load_instance(ROOT / "data" / "example.dat")
+    on_disk = load_instance(EXAMPLE_DAT)
     np.testing.assert_allclose(on_disk.baseline, example_instance().baseline)

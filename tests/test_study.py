@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from helpers import random_instance
-from mmo_pyomo.data import write_dat
+from mmo_pyomo.instance import write_dat
 from mmo_pyomo.generator import paper_instance
 from mmo_pyomo.pareto import k_grid, knee_index, pareto_curve
 from mmo_pyomo.relaxation import root_bound

@@ -59,10 +59,10 @@ def test_chord_start_without_a_feasible_plan_says_so():
 
 
 def test_cli_chord_start_on_a_budget_cut(tmp_path, capsys):
-    from mmo_pyomo.cli import main
-    from mmo_pyomo.data.dat import write_dat
+    from mmo_pyomo.cli.main import main
+    from mmo_pyomo.instance.dat import write_dat
     path = write_dat(random_instance(16, seed=1, budget=(0.90, 0.97)), tmp_path / "cut.dat")
-    assert main(["--data", str(path), "--formulation", "hull", "--start", "chord"]) == 0
+    assert main(["solve", "--data", str(path), "--formulation", "hull", "--start", "chord"]) == 0
     out = capsys.readouterr().out
     assert "chord start     revenue" in out and "status          optimal" in out
     assert "(which breaks the budget or a rule here)" in out    # the lift compares with a plan not allowed

@@ -18,8 +18,8 @@ from typing import Callable
 
 import pyomo.environ as pyo
 
-from mmo_pyomo.data.pyomo_schema import declare_data, instance_from_model
-from mmo_pyomo.data.validate import validate
+from mmo_pyomo.instance.pyomo_schema import declare_data, instance_from_model
+from mmo_pyomo.instance.validate import validate
 
 #: A rule giving, for activity i, the expression that stands for δ_i² in the objective.
 CurvatureRule = Callable[[pyo.Block, str], pyo.Expression]

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import contextlib
 import io
-import warnings
 from typing import Callable
 
 from mmo_pyomo.solvers.engines import ENGINES, Engine
+from mmo_pyomo.solvers.quiet import quiet_engine
 
 #: Variables of the probe LP, above every pip edition's LP limit (Gurobi 2,000; CPLEX 1,000; Xpress 5,000).
 PROBE_SIZE = 5100
@@ -45,8 +45,7 @@ def _probe_cplex() -> tuple[str, str]:
 def _probe_xpress() -> tuple[str, str]:
     import xpress as xp
     version = getattr(xp, "__version__", "?")
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
+    with contextlib.redirect_stdout(io.StringIO()):
         p = xp.problem()
         p.setControl("outputlog", 0)
         x = p.addVariables(PROBE_SIZE, ub=1.0)
@@ -86,7 +85,8 @@ def licence_and_version(engine: Engine) -> tuple[bool, str, str]:
     if not engine.installed():
         return False, "missing", "-"
     try:
-        licence, version = PROBES[engine.name]()
+        with quiet_engine():
+            licence, version = PROBES[engine.name]()
     except Exception as exc:  # an engine that imports but cannot start
         return True, f"missing ({type(exc).__name__})", "?"
     return True, licence, version

@@ -1,11 +1,14 @@
 """Running the study's runs on Dask: a local cluster by default, or an existing scheduler."""
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Any, Callable, Iterable, Sequence
 
 from mmo_pyomo.errors import MMOError
+
+log = logging.getLogger(__name__)
 
 
 def plan_workers(workers: int | None, threads: int, cores: int | None = None) -> int:
@@ -18,8 +21,8 @@ def plan_workers(workers: int | None, threads: int, cores: int | None = None) ->
     if workers is None:
         return most
     if workers * threads > cores:
-        print(f"note: {workers} workers × {threads} threads would oversubscribe {cores} cores; "
-              f"using {most} workers", file=sys.stderr)
+        log.warning("%d workers × %d threads would oversubscribe %d cores; using %d workers",
+                    workers, threads, cores, most)
         return most
     return max(1, workers)
 
@@ -50,7 +53,7 @@ def run_all(tasks: Sequence[tuple], func: Callable[..., dict[str, Any]], on_resu
                 on_result(fut.result())
             except Exception as exc:  # a crashed run: report it, keep the others
                 failures += 1
-                print(f"run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                log.error("run failed: %s: %s", type(exc).__name__, exc)
             bar.update(1)
         bar.close()
     finally:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mmo_pyomo.data.load import load_instance
+from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.relaxation import root_bound
 from mmo_pyomo.runner import solve

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mmo_pyomo.data.dat import read_dat
-from mmo_pyomo.data.schema import Instance
-from mmo_pyomo.data.tables import read_csv_dir
-from mmo_pyomo.data.validate import validate
+from mmo_pyomo.instance.dat import read_dat
+from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.instance.tables import read_csv_dir
+from mmo_pyomo.instance.validate import validate
 from mmo_pyomo.errors import DataError
 
 

@@ -1,15 +1,15 @@
-"""``scripts/offers.py``: generate a bank, solve a campaign (exact | cluster | greedy), sweep what-ifs."""
+"""Offer optimization: generate a bank, solve a campaign (exact | cluster | greedy), sweep what-ifs."""
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import Sequence
 
 from mmo_pyomo.errors import MMOError
 
+HELP = "offer optimization: generate | solve | sweep"
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="offers.py", description=__doc__)
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The sub-subcommands of ``mmo offers``."""
     sub = p.add_subparsers(dest="command", required=True)
     g = sub.add_parser("generate", help="write a bank like the paper's")
     g.add_argument("--customers", type=int, default=2_500_000)
@@ -29,10 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--budget", default=None, metavar="LO:HI:STEPS", help="e.g. 0.5M:2M:10")
     w.add_argument("--capacity", default=None, metavar="CHANNEL:LO:HI:STEPS", help="e.g. call_centre:100k:900k:9")
     w.add_argument("--out", required=True)
-    return p
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``mmo offers``."""
     from mmo_pyomo.offers.problem import load_problem
     if args.command == "generate":
         from mmo_pyomo.offers.generator import generate_problem, write_problem
@@ -75,15 +75,3 @@ def run(args: argparse.Namespace) -> int:
         write_sweep(frame, args.out, f"sweep_capacity_{channel}")
         print(frame.to_string(index=False))
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; user errors print a message, not a traceback."""
-    import warnings
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except MMOError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code

@@ -1,12 +1,11 @@
-"""``scripts/compare.py``: the tightness study over instance files, formulations and engines."""
+"""The tightness study over instance files, formulations and engines (``mmo study``, ``scripts/compare.py``)."""
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 from pathlib import Path
-from typing import Sequence
 
-from mmo_pyomo.data.load import load_instance
+from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.io_utils import atomic_write_text
@@ -16,9 +15,12 @@ from mmo_pyomo.study.report import report
 from mmo_pyomo.study.runs import RunKey, instance_name, run_isolated
 from mmo_pyomo.study.store import ResultStore
 
+HELP = "the tightness study (results.csv, report, plots)"
+log = logging.getLogger(__name__)
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="compare.py", description=__doc__)
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``mmo study``."""
     p.add_argument("--data", nargs="+", required=True, help=".dat files (or CSV folders)")
     p.add_argument("--formulations", nargs="+", default=["miqp", "misocp", "hull"], choices=list(FORMULATIONS))
     p.add_argument("--solvers", nargs="+", default=["scip"])
@@ -28,7 +30,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="an existing Dask scheduler")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--no-progress", action="store_true")
-    return p
 
 
 def baseline_revenue_of(path: str) -> float:
@@ -37,6 +38,7 @@ def baseline_revenue_of(path: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``mmo study``."""
     out = Path(args.out)
     for path in args.data:
         if not Path(path).exists():
@@ -45,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
     tasks = task_list(args.data, args.formulations, args.solvers)
     done = store.finished()
     pending = [t for t in tasks if RunKey(instance_name(t[0]), t[1], t[2]) not in done]
-    print(f"{len(tasks)} runs, {len(tasks) - len(pending)} already in {store.path}, {len(pending)} to go",
-          file=sys.stderr)
+    log.info("%d runs, %d already in %s, %d to go", len(tasks), len(tasks) - len(pending), store.path, len(pending))
     workers = plan_workers(args.workers, args.threads)
     failures = run_all([(p, f, s, args.time_limit, args.threads) for p, f, s in pending], run_isolated, store.append,
                        workers=workers, scheduler=args.scheduler, progress=not args.no_progress)
@@ -57,19 +58,8 @@ def run(args: argparse.Namespace) -> int:
         atomic_write_text(out / f"report{suffix}.md", report(frame, solver, baseline_revenue))
         performance_profile(frame, out / f"performance_profile{suffix}.png", solver)
         gap_vs_time(frame, out / f"gap_vs_time{suffix}.png", solver)
-    print(f"results: {store.path}; report and plots in {out}", file=sys.stderr)
+    log.info("results: %s; report and plots in %s", store.path, out)
     if failures:
-        print(f"{failures} runs crashed and were not stored: rerun the same command to retry them", file=sys.stderr)
+        log.error("%d runs crashed and were not stored: rerun the same command to retry them", failures)
         return 1
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; user errors print a message, not a traceback."""
-    import warnings
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    try:
-        return run(build_parser().parse_args(argv))
-    except MMOError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code

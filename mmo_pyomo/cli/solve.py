@@ -1,23 +1,19 @@
-"""``scripts/solve.py``: solve an MMO instance with any formulation on any engine."""
+"""Solve a marketing mix instance with any formulation on any engine (``mmo solve``)."""
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-import warnings
-from pathlib import Path
-from typing import Sequence
 
 from mmo_pyomo.checker import check_plan
-from mmo_pyomo.data.load import load_instance
-from mmo_pyomo.errors import MMOError
+from mmo_pyomo.instance.load import load_instance
+from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.io_utils import atomic_write_text
 from mmo_pyomo.plan import write_plan_csv
 from mmo_pyomo.runner import Result, solve
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "example.dat"
+HELP = "solve an instance (any formulation, any engine)"
 
 
 def _fmt(x: float | None, spec: str = ",.2f") -> str:
@@ -48,10 +44,10 @@ def summary(result: Result, baseline_feasible: bool = True) -> str:
     return "\n".join(lines)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="solve.py", description=__doc__)
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``mmo solve``."""
     p.add_argument("--formulation", default="misocp", help=f"one of {', '.join(FORMULATIONS)}, or 'all'")
-    p.add_argument("--data", default=str(DEFAULT_DATA), help=".dat file or CSV folder (default: data/example.dat)")
+    p.add_argument("--data", default=str(EXAMPLE_DAT), help=".dat file or CSV folder (default: the shipped example)")
     p.add_argument("--solver", default=DEFAULT_SOLVER, help="engine name, 'all', or pyomo:NAME")
     p.add_argument("--time-limit", type=float, default=None, metavar="S")
     p.add_argument("--gap", type=float, default=None, metavar="G", help="relative MIP gap to stop at")
@@ -68,10 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start-time-limit", type=float, default=60.0, metavar="S",
                    help="time limit of the chord MILP (default 60 s)")
     p.add_argument("--list-solvers", action="store_true", help="print the engine table and exit")
-    return p
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``mmo solve``."""
     if args.list_solvers:
         from mmo_pyomo.solvers.listing import solver_table
         print(solver_table())
@@ -87,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
               f"{plan.chord_revenue:,.2f} in {plan.milp_time_s:.1f} s on {args.start_solver}, "
               f"polish {plan.polish_time_s:.1f} s)")
     if args.formulation == "all" or args.solver == "all":
-        from mmo_pyomo.compare import compare_table
+        from mmo_pyomo.engine_table import compare_table
         print(compare_table(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
                             threads=args.threads, seed=args.seed, start=start))
         return 0
@@ -101,18 +97,3 @@ def run(args: argparse.Namespace) -> int:
     if args.plan:
         write_plan_csv(inst, result.delta, args.plan)
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: returns the exit code; user errors print a message, not a traceback."""
-    args = build_parser().parse_args(argv)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)   # engines' own deprecation notices
-    warnings.filterwarnings("ignore", message=".*Community license.*")
-    try:
-        return run(args)
-    except MMOError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130

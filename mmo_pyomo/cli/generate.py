@@ -1,23 +1,23 @@
-"""``scripts/generate.py``: instances of the paper's §4.1 design (one, or the whole grid)."""
+"""Write instances of the paper's §4.1 design (one, or the whole grid), the example or the retail case."""
 from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 from pathlib import Path
-from typing import Sequence
 
-from mmo_pyomo.data.dat import write_dat
+from mmo_pyomo.instance.dat import write_dat
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.generator import CORRELATIONS, example_instance, paper_instance, retail_instance
+
+HELP = "write generated instances (.dat)"
 
 GRID_N = (500, 750, 1000)
 GRID_MIN_CHANGE = (0.05, 0.10, 0.20)
 GRID_MAX_CHANGES = (0.50, 0.75, 1.00)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="generate.py", description=__doc__)
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``mmo generate``."""
     p.add_argument("--n", type=int, default=500)
     p.add_argument("--correlation", choices=CORRELATIONS, default="uncorrelated")
     p.add_argument("--min-change", type=float, default=0.10, help="δ: minimum change as a fraction of baseline")
@@ -26,12 +26,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="output .dat file")
     p.add_argument("--grid", default=None, metavar="DIR", help="write the whole §4.1 design into DIR")
     p.add_argument("--per-cell", type=int, default=1, help="seeds per grid cell (the paper used 35)")
-    p.add_argument("--example", action="store_true", help="write the example instance (data/example.dat)")
+    p.add_argument("--example", action="store_true", help="write the example instance (the shipped example.dat)")
     p.add_argument("--retail", action="store_true", help="write the §4.3-like retail case (3,000 activities)")
-    return p
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``mmo generate``."""
     if args.grid:
         out = Path(args.grid)
         count = 0
@@ -53,12 +53,3 @@ def run(args: argparse.Namespace) -> int:
     write_dat(inst, args.out)
     print(f"wrote {inst.name}: {inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes} -> {args.out}")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; user errors print a message, not a traceback."""
-    try:
-        return run(build_parser().parse_args(argv))
-    except MMOError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code

@@ -152,7 +152,7 @@ class Instance:
     @cached_property
     def regions(self):
         """Region bounds of the paper's Table 1, computed once per instance."""
-        from mmo_pyomo.data.regions import region_bounds
+        from mmo_pyomo.instance.regions import region_bounds
         return region_bounds(self.baseline, self.lower, self.upper, self.min_change)
 
     def revenue(self, delta: np.ndarray) -> np.ndarray:

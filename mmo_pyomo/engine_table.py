@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mmo_pyomo.data.schema import Instance
+from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.runner import solve

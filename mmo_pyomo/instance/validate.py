@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mmo_pyomo.data.schema import ACTIVITY_FIELDS, Instance
+from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
 from mmo_pyomo.errors import DataError, InfeasibleInstanceError
 
 #: Relative tolerance used when comparing totals to the budget.

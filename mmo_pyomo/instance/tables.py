@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo.data.schema import ACTIVITY_FIELDS, Instance
+from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.io_utils import atomic_path
 
@@ -83,7 +83,7 @@ def read_csv_dir(folder: str | Path) -> Instance:
     for p in (acts_path, settings_path):
         if not p.is_file():
             raise DataError(f"'{p}' does not exist", "a CSV instance folder holds activities.csv, settings.csv "
-                            "and optionally rules.csv (see mmo_pyomo.data.tables)")
+                            "and optionally rules.csv (see mmo_pyomo.instance.tables)")
     settings_df = pd.read_csv(settings_path)
     if not {"name", "value"} <= set(settings_df.columns):
         raise DataError(f"'{settings_path}' must have columns name,value", "write one row per setting")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from mmo_pyomo.data.schema import ACTIVITY_FIELDS, Instance
+from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
 
 
 def declare_data(m: pyo.Block) -> None:
