@@ -7,6 +7,7 @@ from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.runner import solve
+from mmo_pyomo.solvers.stats import Status
 from mmo_pyomo.solvers.engines import ENGINES
 
 
@@ -24,7 +25,7 @@ def compare_rows(inst: Instance, formulations: str = "all", solvers: str = "all"
             try:
                 r = solve(inst, f, s, **options)
             except MMOError as exc:
-                row.update(status="cannot run", note=exc.cause)
+                row.update(status=Status.CANNOT_RUN, note=exc.cause)
             else:
                 row.update(status=r.status, objective=r.objective, bound=r.bound, gap=r.gap, nodes=r.nodes,
                            time_s=r.time_s, version=r.solver_version, note=r.message if not r.ok else "")

@@ -12,13 +12,12 @@ from mmo_pyomo.checker import TOLERANCE, check_plan
 from mmo_pyomo.instance.pyomo_schema import to_pyomo_data
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.validate import validate
-from mmo_pyomo.errors import (InfeasibleInstanceError, LicenceLimitError, MMOError, NoSolutionError,
-                              PlanCheckError)
-from mmo_pyomo.formulations import build_model, get_formulation
-from mmo_pyomo.solvers import adapters
-from mmo_pyomo.solvers.engines import Engine
+from mmo_pyomo.errors import InfeasibleInstanceError, MMOError, NoSolutionError, PlanCheckError
+from mmo_pyomo.formulations import Formulation, get_formulation
+from mmo_pyomo.formulations.components import built_from
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER, ensure_installed, get_engine, handover
-from mmo_pyomo.solvers.stats import relative_gap
+from mmo_pyomo.solvers.solve_model import model_size, solve_model
+from mmo_pyomo.solvers.stats import Status, objective_gap
 
 
 @dataclass
@@ -26,13 +25,14 @@ class Result:
     """The outcome of one solve, with the same fields for every engine.
 
     ``objective`` is the revenue of the returned plan recomputed from the raw data by the
-    checker (constant terms included); ``bound`` is the engine's best bound; ``gap`` is
-    (bound − objective)/|objective|. ``None`` means the engine did not report the value.
+    checker (constant terms included); ``bound`` is the engine's best bound; ``gap`` is the
+    objective gap (bound − objective)/|objective| (:func:`~mmo_pyomo.solvers.stats.objective_gap`).
+    ``None`` means the engine did not report the value.
     """
 
     formulation: str
     solver: str
-    status: str
+    status: Status
     objective: float | None = None
     bound: float | None = None
     gap: float | None = None
@@ -50,7 +50,7 @@ class Result:
     @property
     def ok(self) -> bool:
         """True when a checked plan is available (status optimal or feasible)."""
-        return self.status in ("optimal", "feasible") and self.plan is not None
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE) and self.plan is not None
 
     @property
     def lift(self) -> float | None:
@@ -87,23 +87,23 @@ class Result:
         """A JSON-ready dictionary (the ``--json`` output)."""
         d = asdict(self)
         d.pop("delta")
+        d["status"] = str(self.status)
         d["lift"] = self.lift
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
-def model_size(model: pyo.ConcreteModel) -> dict[str, int]:
-    """Variables, binaries and constraints of a constructed model."""
-    vars_ = list(model.component_data_objects(pyo.Var, active=True))
-    return {
-        "variables": sum(1 for v in vars_ if not v.fixed),
-        "binaries": sum(1 for v in vars_ if v.is_binary() and not v.fixed),
-        "constraints": sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True)),
-    }
+def create_model(inst: Instance, formulation: str | Formulation, *, validate_instance: bool = True,
+                 **build_options: Any) -> pyo.ConcreteModel:
+    """The concrete model of ``formulation`` on ``inst``, built from the shared abstract model.
 
-
-def create_model(inst: Instance, formulation: str, **build_options: Any) -> pyo.ConcreteModel:
-    """The concrete model of ``formulation`` on ``inst`` (built from the shared abstract model)."""
-    return build_model(formulation, **build_options).create_instance(data=to_pyomo_data(inst), name=inst.name)
+    The Pyomo data come straight from ``inst``, which is validated here once (a no-op for an
+    instance that already passed :func:`validate`) unless ``validate_instance`` is False.
+    """
+    if validate_instance:
+        validate(inst)
+    with built_from(inst):
+        return get_formulation(formulation).build(**build_options).create_instance(
+            data=to_pyomo_data(inst), name=inst.name)
 
 
 def polish_delta(inst: Instance, delta: np.ndarray, tol: float = TOLERANCE) -> np.ndarray:
@@ -115,30 +115,25 @@ def polish_delta(inst: Instance, delta: np.ndarray, tol: float = TOLERANCE) -> n
     return np.clip(d, inst.lower - inst.baseline, inst.upper - inst.baseline)
 
 
-def set_start(model: pyo.ConcreteModel, inst: Instance, delta: np.ndarray) -> None:
-    """Give every variable of a formulation the value it takes in the plan ``delta`` (a MIP start)."""
-    for k, a in enumerate(inst.activities):
-        d = float(delta[k])
-        dec, inc = min(d, 0.0), max(d, 0.0)
-        values = {"delta": d, "delta_dec": dec, "delta_inc": inc, "z_dec": float(d < 0), "z_inc": float(d > 0),
-                  "z_none": float(d == 0), "z": float(d != 0), "y": float(d != 0), "t": d * d,
-                  "t_dec": dec * dec, "t_inc": inc * inc}
-        for name, value in values.items():
-            comp = model.component(name)
-            if comp is not None and a in comp:
-                comp[a].set_value(value, skip_validation=True)
+def set_start(model: pyo.ConcreteModel, formulation: str | Formulation, inst: Instance, delta: np.ndarray) -> None:
+    """Give every variable of the model the value it takes in the plan ``delta`` (a MIP start).
+
+    The formulation says which variables it has and their values (``Formulation.start_values``).
+    """
+    values = get_formulation(formulation).start_values(inst, delta)
+    for name, column in values.items():
+        comp = model.component(name)
+        if comp is None:
+            raise ValueError(f"formulation {formulation} gives a start for '{name}', which its model lacks")
+        for a, v in zip(inst.activities, column.tolist()):
+            if a in comp:
+                comp[a].set_value(v, skip_validation=True)
 
 
-def licence_error(engine: Engine, exc: Exception, size: dict[str, int]) -> LicenceLimitError | None:
-    """The :class:`LicenceLimitError` that ``exc`` stands for, if the engine refused the model's size."""
-    text = str(exc)
-    if engine.licence_markers and any(mk.lower() in text.lower() for mk in engine.licence_markers):
-        return LicenceLimitError(
-            f"{engine.label} refused the model: it has {size['variables']} variables "
-            f"({size['binaries']} binary) and {size['constraints']} constraints, over the licence's size limit"
-            + (f" ({engine.size_limit})" if engine.size_limit else ""),
-            "use a full licence, a smaller instance, or the default engine (--solver scip)")
-    return None
+def plan_of(model: pyo.Block, inst: Instance) -> np.ndarray:
+    """The spend changes δ of a solved model, polished (:func:`polish_delta`)."""
+    raw = np.array([model.delta[a].value if model.delta[a].value is not None else 0.0 for a in inst.activities])
+    return polish_delta(inst, raw)
 
 
 def solve(
@@ -159,48 +154,42 @@ def solve(
     Raises :class:`MMOError` subclasses for problems found before solving (bad data, an
     infeasible budget, a missing engine, a formulation the engine cannot take, a licence
     size limit). ``start`` (a spend change per activity, e.g. a previous plan) is passed to
-    the engine as a MIP start where its interface allows. Outcomes of the solve itself (infeasible, time limit, …) are returned in
+    the engine as a MIP start where its interface allows. ``validate_instance=False`` skips the
+    data checks (for an instance you have checked yourself; a wrong one then gives wrong models). Outcomes of the solve itself (infeasible, time limit, …) are returned in
     ``Result.status``; call :meth:`Result.raise_for_status` to turn them into errors.
     """
-    get_formulation(formulation)
+    if not isinstance(instance, Instance):
+        raise MMOError(f"solve() takes an Instance, not {type(instance).__name__}",
+                       "load one first: solve(load_instance(path), ...)")
+    form = get_formulation(formulation)
     engine = get_engine(solver)
-    how = handover(engine, formulation)
+    handover(engine, form.needs, f"the {form.name} formulation")   # fail before building the model
     ensure_installed(engine)
-    if validate_instance:
-        validate(instance)
-    model = create_model(instance, formulation, **how.build_options)
+    if start is not None:
+        start = np.asarray(start, dtype=float)
+        if start.shape != (instance.n,) or not np.isfinite(start).all():
+            raise MMOError(f"the start must give one finite spend change per activity ({instance.n}), "
+                           f"not an array of shape {start.shape}", "pass a previous plan's delta, or start=None")
+    model = create_model(instance, form, validate_instance=validate_instance)
     size = model_size(model)
     if start is not None:
-        set_start(model, instance, np.asarray(start, dtype=float))
-    options = {**({} if log_file else engine.quiet_options), **how.solver_options,
-               **engine.native_options(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed)}
-    request = adapters.RunRequest(interface=how.interface, family=how.family, options=options,
-                                  log_file=log_file, warm_start=start is not None, read_nodes=engine.read_nodes)
-    try:
-        stats = adapters.run(model, request)
-    except MMOError:
-        raise
-    except Exception as exc:  # engines raise their own exception types
-        lic = licence_error(engine, exc, size)
-        if lic is not None:
-            raise lic from None
-        return Result(formulation, engine.name, "error", message=f"{type(exc).__name__}: {exc}".strip(),
-                      model_size=size)
-    result = Result(formulation=formulation, solver=engine.name, status=stats.status, bound=stats.bound,
+        set_start(model, form, instance, start)
+    stats = solve_model(model, engine, form.needs, f"the {form.name} formulation", time_limit=time_limit,
+                        mip_gap=mip_gap, threads=threads, seed=seed, log_file=log_file,
+                        warm_start=start is not None)
+    result = Result(formulation=form.name, solver=engine.name, status=stats.status, bound=stats.bound,
                     nodes=stats.nodes, time_s=stats.time_s, solver_version=stats.version,
                     baseline_revenue=float(instance.const.sum()), message=stats.message, model_size=size)
     if not stats.has_solution:
         return result
-    raw = np.array([model.delta[a].value if model.delta[a].value is not None else 0.0
-                    for a in instance.activities])
-    delta = polish_delta(instance, raw)
+    delta = plan_of(model, instance)
     check = check_plan(instance, instance.baseline + delta)
     if not check.feasible:
-        result.status = "error"
+        result.status = Status.ERROR
         result.message = "plan check failed: " + check.summary()
         return result
     result.objective = check.revenue
-    result.gap = relative_gap(check.revenue, stats.bound)
+    result.gap = objective_gap(check.revenue, stats.bound)
     result.n_changes = check.n_changes
     result.total_spend = check.total_spend
     result.delta = delta

@@ -26,11 +26,11 @@ import pyomo.environ as pyo
 
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.errors import (CapabilityError, InfeasibleInstanceError, LicenceLimitError, MMOError,
-                              NoSolutionError)
-from mmo_pyomo.solvers import adapters
-from mmo_pyomo.solvers.stats import SolveStats
-from mmo_pyomo.solvers.registry import engines_accepting, ensure_installed, get_engine, handover
+from mmo_pyomo.errors import InfeasibleInstanceError, LicenceLimitError, NoSolutionError
+from mmo_pyomo.solvers.capabilities import Capability
+from mmo_pyomo.solvers.registry import get_engine
+from mmo_pyomo.solvers.solve_model import solve_model
+from mmo_pyomo.solvers.stats import SolveStats, Status
 
 #: Relative gap at which the chord MILP stops: its objective is only a surrogate.
 CHORD_GAP = 1e-2
@@ -55,43 +55,28 @@ def chord_coefficients(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarr
             a * (r.inc_lower + r.inc_upper) + b, -a * r.inc_lower * r.inc_upper)
 
 
+#: What the chord MILP and the polish QP need of an engine.
+MILP_NEEDS = frozenset({Capability.LINEAR, Capability.INTEGER})
+QP_NEEDS = frozenset({Capability.LINEAR, Capability.CONVEX_QP_OBJECTIVE})
+
+
 def _run(model: pyo.ConcreteModel, engine_name: str, kind: str, time_limit: float | None,
          gap: float) -> SolveStats:
     """Solve ``model``, a MILP (``kind="milp"``) or a convex QP (``"qp"``), on ``engine_name``.
 
-    Engine exceptions become errors that name the cause and the fix (a licence size limit included).
+    Engine failures and licence limits become errors that name the cause and the fix.
     """
-    from mmo_pyomo.runner import licence_error, model_size
-    engine = get_engine(engine_name)
-    ensure_installed(engine)
+    needs = MILP_NEEDS if kind == "milp" else QP_NEEDS
+    what = f"the chord heuristic's {kind.upper()}"
     try:
-        how = handover(engine, "miqp")
-        interface, family = how.interface, how.family
-    except CapabilityError:
-        if kind == "qp" or engine.lp_interface is None:
-            can = engines_accepting("miqp") + (["highs"] if kind == "milp" else [])
-            raise CapabilityError(f"{engine.label} cannot solve the chord heuristic's {kind.upper()}",
-                                  f"use one of: {', '.join(sorted(set(can)))}") from None
-        interface, family = engine.lp_interface, "contrib"
-    options = {**engine.quiet_options, **engine.relaxation_options,
-               **engine.native_options(time_limit=time_limit, mip_gap=gap)}
-    try:
-        return adapters.run(model, adapters.RunRequest(interface=interface, family=family, options=options))
-    except MMOError:
-        raise
-    except Exception as exc:  # engines raise their own exception types
-        lic = licence_error(engine, exc, model_size(model))
-        if lic is not None:
-            raise LicenceLimitError(lic.cause, "use a full licence, or the default engine (--start-solver scip)") \
-                from None
-        raise NoSolutionError(f"{engine.label} failed on the chord heuristic's {kind.upper()}: {exc}",
-                              "use another engine (--start-solver scip)") from None
-
-
-def _plan_of(model: pyo.ConcreteModel, inst: Instance) -> np.ndarray:
-    from mmo_pyomo.runner import polish_delta
-    raw = np.array([model.delta[a].value or 0.0 for a in inst.activities])
-    return polish_delta(inst, raw)
+        stats = solve_model(model, engine_name, needs, what, time_limit=time_limit, mip_gap=gap, relaxation=True)
+    except LicenceLimitError as exc:
+        raise LicenceLimitError(exc.cause, "use a full licence, or the default engine (--start-solver scip)") \
+            from None
+    if stats.status == Status.ERROR:
+        raise NoSolutionError(f"{get_engine(engine_name).label} failed on {what}: {stats.message}",
+                              "use another engine (--start-solver scip)")
+    return stats
 
 
 def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "scip",
@@ -102,7 +87,7 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
     Raises :class:`InfeasibleInstanceError` when no plan exists and :class:`NoSolutionError`
     when the MILP finds none in time.
     """
-    from mmo_pyomo.runner import create_model
+    from mmo_pyomo.runner import create_model, plan_of
     model = create_model(inst, "miqp")
     model.revenue.deactivate()
     slope_dec, icept_dec, slope_inc, icept_inc = chord_coefficients(inst)
@@ -121,12 +106,13 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
     if not stats.has_solution:
         raise NoSolutionError(f"the chord MILP found no feasible plan ({stats.status} after {milp_time:.0f} s)",
                               "give it a longer time limit, or check that the budget and rules can be met")
-    chord_plan = _plan_of(model, inst)
+    chord_plan = plan_of(model, inst)
     chord_check = check_plan(inst, inst.baseline + chord_plan)
 
     for indicators in (model.z_dec, model.z_none, model.z_inc):   # polish: regions fixed, true revenue
         for a in inst.activities:
             indicators[a].fix(round(indicators[a].value or 0.0))
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)   # a continuous QP for any QP engine
     model.chord_revenue.deactivate()
     model.revenue.activate()
     t1 = time.perf_counter()
@@ -134,7 +120,7 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
     polish_time = time.perf_counter() - t1
     plan, final = chord_plan, chord_check
     if polished.has_solution:
-        candidate = _plan_of(model, inst)
+        candidate = plan_of(model, inst)
         check = check_plan(inst, inst.baseline + candidate)
         if check.feasible and check.revenue >= chord_check.revenue:
             plan, final = candidate, check

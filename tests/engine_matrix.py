@@ -1,21 +1,24 @@
-"""Which engines can run here, and the expected failures of each, listed in one place."""
+"""Which engines can run here, and the expected failures of each, derived in one place.
+
+The pairs an engine cannot take are not listed by hand: they follow from the formulations'
+``needs`` and the engines' ``capabilities``. ``test_engines`` checks that each one fails with
+CapabilityError naming what is missing, and that every other pair solves.
+"""
 from __future__ import annotations
 
 import functools
 
 import pytest
 
+from mmo_pyomo.formulations import FORMULATIONS
+from mmo_pyomo.solvers.capabilities import DESCRIPTION
 from mmo_pyomo.solvers.engines import ENGINES
 from mmo_pyomo.solvers.listing import licence_and_version
 
-#: (engine, formulation) pairs the table leaves out on purpose, and why. test_engines checks
-#: that each one fails with CapabilityError, and that every other pair solves.
+#: (engine, formulation) → why the engine cannot take it (what it lacks).
 EXPECTED_FAILURES = {
-    ("cplex", "minlp"): "CPLEX has no nonconvex quadratic constraints (δ² ≥ m²z)",
-    ("cplex", "perspective"): "CPLEX takes no division in the objective",
-    ("xpress", "minlp"): "not declared: Xpress's nonconvex path is not verified here",
-    ("xpress", "perspective"): "Xpress takes no division through xpress_direct",
-    **{("highs", f): "HiGHS has no integer QP or cones" for f in ("minlp", "miqp", "perspective", "misocp", "hull")},
+    (e, f): ", ".join(sorted(DESCRIPTION[c] for c in engine.missing(form.needs)))
+    for e, engine in ENGINES.items() for f, form in FORMULATIONS.items() if engine.missing(form.needs)
 }
 
 

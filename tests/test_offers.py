@@ -19,7 +19,7 @@ from mmo_pyomo.offers.coupling import coupling_rows
 from mmo_pyomo.offers.customer_model import customer_model
 from mmo_pyomo.offers.generator import generate_problem, to_long, write_problem
 from mmo_pyomo.offers.methods import solve_exact, solve_greedy
-from mmo_pyomo.offers.plan import check_plan
+from mmo_pyomo.offers.plan import check_offer_plan
 from mmo_pyomo.offers.problem import build_problem, load_problem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,9 +49,9 @@ def lp():
 def test_exact_is_within_its_certified_gap_of_the_milp(exact, milp):
     assert exact.bound >= milp - 1e-6 * milp                      # the bound is valid
     assert exact.check.profit <= milp + 1e-6 * milp               # the plan is a plan
-    assert exact.check.profit >= (1 - exact.gap) * exact.bound - 1e-9
-    assert milp - exact.check.profit <= exact.gap * exact.bound + 1e-6
-    assert exact.gap < 1e-3                                       # measured: about 1e-4 here
+    assert exact.check.profit >= (1 - exact.bound_gap) * exact.bound - 1e-9
+    assert milp - exact.check.profit <= exact.bound_gap * exact.bound + 1e-6
+    assert exact.bound_gap < 1e-3                                       # measured: about 1e-4 here
 
 
 def test_bound_matches_the_lp_optimum(exact, lp):
@@ -84,7 +84,7 @@ def test_marginal_values_match_the_lp_duals(exact, lp):
 
 def test_every_method_passes_the_checker(exact):
     for result in (exact, solve_greedy(PROB), solve_cluster(PROB, clusters=30)):
-        check = check_plan(PROB, result.choice)
+        check = check_offer_plan(PROB, result.choice)
         assert check.feasible, (result.method, check.violations)
     assert exact.check.profit >= solve_greedy(PROB).check.profit
 
@@ -92,7 +92,7 @@ def test_every_method_passes_the_checker(exact):
 def test_checker_catches_violations(exact):
     bad = exact.choice.copy()
     bad[bad < 0] = 0                   # everyone gets offer 0 on direct mail, allowed or not
-    check = check_plan(PROB, bad)
+    check = check_offer_plan(PROB, bad)
     assert not check.feasible and any("budget" in v for v in check.violations)
     assert any("no score row" in v for v in check.violations)
 
@@ -130,7 +130,7 @@ def test_cli_round_trip(tmp_path):
                            "--method", "exact", "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     report = json.loads((out / "report.json").read_text())
-    for key in ("profit", "cost", "roi", "bound", "gap", "time_s", "peak_memory_mb", "constraints"):
+    for key in ("profit", "cost", "roi", "bound", "bound_gap", "time_s", "peak_memory_mb", "constraints"):
         assert key in report
     assert {"name", "level", "bound", "slack", "marginal_value"} <= set(report["constraints"][0])
     plan = pd.read_parquet(out / "plan.parquet")

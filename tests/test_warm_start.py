@@ -68,12 +68,14 @@ def test_cli_chord_start_on_a_budget_cut(tmp_path, capsys):
     assert "(which breaks the budget or a rule here)" in out    # the lift compares with a plan not allowed
 
 
-def test_an_engine_that_cannot_take_a_step_is_named_with_those_that_can():
+def test_the_polish_qp_runs_on_highs_and_agrees_with_scip():
     pytest.importorskip("highspy")
-    from mmo_pyomo.errors import CapabilityError
-    with pytest.raises(CapabilityError) as err:
-        chord_start(random_instance(8, seed=1), qp_solver="highs")   # no MIQP handover for HiGHS
-    assert "cannot solve the chord heuristic's QP" in err.value.cause and "scip" in err.value.fix
+    inst = random_instance(16, seed=2, budget=(0.90, 0.97))
+    on_scip = chord_start(inst, milp_solver="scip", qp_solver="scip", time_limit=60)
+    on_highs = chord_start(inst, milp_solver="scip", qp_solver="highs", time_limit=60)
+    assert on_highs.chord_revenue == pytest.approx(on_scip.chord_revenue, rel=1e-9)   # the same MILP plan
+    assert on_highs.revenue == pytest.approx(on_scip.revenue, rel=1e-6)               # the same convex QP
+    assert check_plan(inst, inst.baseline + on_highs.delta).feasible
 
 
 def test_a_size_limited_engine_gives_a_licence_error_not_a_traceback():

@@ -1,31 +1,33 @@
-"""The five MMO formulations, each an ``AbstractModel`` builder, registered by name."""
+"""The five MMO formulations, each a :class:`Formulation` record, registered by name (weakest first)."""
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import pyomo.environ as pyo
 
+from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formulations import hull, minlp, miqp, misocp, perspective
+from mmo_pyomo.formulations.record import Formulation, StartValues
 
-#: Formulation name → module (each has ``build_model()`` and ``REQUIRES``), weakest first.
-FORMULATIONS: dict[str, ModuleType] = {
-    "minlp": minlp, "miqp": miqp, "perspective": perspective, "misocp": misocp, "hull": hull,
+#: Formulation name → record, weakest relaxation first.
+FORMULATIONS: dict[str, Formulation] = {
+    f.name: f for f in (minlp.FORMULATION, miqp.FORMULATION, perspective.FORMULATION, misocp.FORMULATION,
+                        hull.FORMULATION)
 }
 
 
-def get_formulation(name: str) -> ModuleType:
-    """The module of formulation ``name``."""
-    from mmo_pyomo.errors import MMOError
-    try:
-        return FORMULATIONS[name]
-    except KeyError:
-        raise MMOError(f"unknown formulation '{name}'", f"choose one of {', '.join(FORMULATIONS)}") from None
+def get_formulation(name: str | Formulation) -> Formulation:
+    """The record of formulation ``name`` (a record is returned as it is)."""
+    if isinstance(name, Formulation):
+        return name
+    if not isinstance(name, str) or name not in FORMULATIONS:
+        raise MMOError(f"unknown formulation {name!r}", f"choose one of {', '.join(FORMULATIONS)}")
+    return FORMULATIONS[name]
 
 
 def build_model(name: str, **options: Any) -> pyo.AbstractModel:
     """The abstract model of formulation ``name``."""
-    return get_formulation(name).build_model(**options)
+    return get_formulation(name).build(**options)
 
 
-__all__ = ["FORMULATIONS", "get_formulation", "build_model"]
+__all__ = ["FORMULATIONS", "Formulation", "StartValues", "get_formulation", "build_model"]

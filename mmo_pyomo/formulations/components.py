@@ -3,7 +3,8 @@
 Every formulation in this package is an ``AbstractModel`` assembled from these pieces
 (see the modules ``minlp``, ``miqp``, ``perspective``, ``misocp`` and ``hull``). Equation
 numbers refer to Huang, Xu & Lim, *Marketing Mix Optimization with Practical Constraints*
-(arXiv 2101.03663); DESIGN.md §1 restates them.
+(arXiv 2101.03663); ``docs/mathematics.md`` restates every equation cited here. Each piece
+that adds variables has a ``*_start`` companion giving their values for a plan δ (a MIP start).
 
 Shared notation (all indexed by activity i):
 
@@ -14,11 +15,15 @@ Shared notation (all indexed by activity i):
 """
 from __future__ import annotations
 
-from typing import Callable
+import contextlib
+import contextvars
+from typing import Callable, Iterator
 
+import numpy as np
 import pyomo.environ as pyo
 
 from mmo_pyomo.instance.pyomo_schema import declare_data, instance_from_model
+from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.validate import validate
 
 #: A rule giving, for activity i, the expression that stands for δ_i² in the objective.
@@ -26,9 +31,31 @@ CurvatureRule = Callable[[pyo.Block, str], pyo.Expression]
 
 
 # --------------------------------------------------------------------------- data
+#: The instance a model is being built from (set by :func:`built_from`): its data then need not
+#: be read back from the Pyomo components and checked again.
+_SOURCE: contextvars.ContextVar[Instance | None] = contextvars.ContextVar("mmo_source_instance", default=None)
+
+
+@contextlib.contextmanager
+def built_from(inst: Instance) -> Iterator[None]:
+    """Within the block, models under construction take their data from ``inst`` as it is.
+
+    The caller is responsible for ``inst`` being valid (``runner.create_model`` validates it,
+    unless told not to). Without this, for instance under ``pyomo solve`` with a ``.dat`` file,
+    the data are read back from the model and validated.
+    """
+    token = _SOURCE.set(inst)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
+
+
 def _prepare_data(m: pyo.Block) -> None:
-    """Validate the constructed data and compute the Table 1 region bounds once."""
-    inst = validate(instance_from_model(m))
+    """Take (or read back and validate) the instance, and compute the Table 1 region bounds once."""
+    source = _SOURCE.get()
+    inst = source if source is not None and len(source.activities) == len(m.ACTIVITIES) \
+        else validate(instance_from_model(m))
     m._mmo_instance = inst
     m._mmo_position = {a: k for k, a in enumerate(inst.activities)}
 
@@ -40,7 +67,7 @@ def _region_param(field: str) -> Callable[[pyo.Block, str], float]:
 
 
 def add_data(m: pyo.Block) -> None:
-    """The sets and parameters of DESIGN §1, validated, plus the Table 1 region bounds."""
+    """The sets and parameters of the instance (docs/mathematics.md §1), validated, plus the Table 1 region bounds."""
     declare_data(m)
     m.prepare_data = pyo.BuildAction(rule=_prepare_data)
     for field, doc in (("dec_lower", "lower end of R⁻"), ("dec_upper", "upper end of R⁻ (−m_i)"),
@@ -212,3 +239,37 @@ def new_base_model(name: str) -> pyo.AbstractModel:
     add_budget(m)
     add_business_rules(m)
     return m
+
+
+# --------------------------------------------------------------------------- start values (MIP starts)
+def spend_change_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
+    """δ itself (:func:`add_spend_change`)."""
+    return {"delta": delta}
+
+
+def change_indicator_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
+    """The MINLP's z = 1 where δ ≠ 0 (:func:`add_change_indicator_binary`)."""
+    return {"z": (delta != 0).astype(float)}
+
+
+def regions_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
+    """z⁻, z⁰, z⁺ and δ⁻, δ⁺ of the region δ falls in (:func:`add_regions`)."""
+    return {"delta_dec": np.minimum(delta, 0.0), "delta_inc": np.maximum(delta, 0.0),
+            "z_dec": (delta < 0).astype(float), "z_none": (delta == 0).astype(float),
+            "z_inc": (delta > 0).astype(float)}
+
+
+def changed_variable_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
+    """y = z⁻ + z⁺ (:func:`add_changed_variable`)."""
+    return {"y": (delta != 0).astype(float)}
+
+
+def perspective_cone_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
+    """t = δ²/y, which is δ² at y = 1 and 0 at δ = y = 0 (:func:`add_perspective_cone`)."""
+    return {"t": delta * delta}
+
+
+def hull_cones_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
+    """t⁻ = (δ⁻)², t⁺ = (δ⁺)² (:func:`add_hull_cones`)."""
+    dec, inc = np.minimum(delta, 0.0), np.maximum(delta, 0.0)
+    return {"t_dec": dec * dec, "t_inc": inc * inc}

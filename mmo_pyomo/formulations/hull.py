@@ -9,8 +9,9 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from mmo_pyomo.formulations import components as c
+from mmo_pyomo.formulations.record import Formulation
+from mmo_pyomo.solvers.capabilities import Capability as C
 
-REQUIRES = frozenset({"integer", "convex_quadratic_constraints"})
 
 
 def build_model() -> pyo.AbstractModel:
@@ -22,3 +23,11 @@ def build_model() -> pyo.AbstractModel:
     c.add_hull_cones(m)
     c.add_revenue_objective(m, lambda m, i: m.t_dec[i] + m.t_inc[i])
     return m
+
+
+FORMULATION = Formulation(
+    name="hull", builder=build_model, equations="(3.8) with a cone per region (beyond the paper)",
+    needs=frozenset({C.LINEAR, C.INTEGER, C.ROTATED_CONE}),
+    start_pieces=(c.spend_change_start, c.regions_start, c.hull_cones_start),
+    description="one cone per region: the convex hull of the disjunction",
+)

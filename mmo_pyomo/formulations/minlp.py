@@ -4,9 +4,9 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from mmo_pyomo.formulations import components as c
+from mmo_pyomo.formulations.record import Formulation
+from mmo_pyomo.solvers.capabilities import Capability as C
 
-#: What an engine must accept to take this formulation (see mmo_pyomo.solvers.capabilities).
-REQUIRES = frozenset({"integer", "quadratic_objective", "nonconvex_quadratic_constraints"})
 
 
 def build_model(min_change_form: str = "square") -> pyo.AbstractModel:
@@ -17,3 +17,11 @@ def build_model(min_change_form: str = "square") -> pyo.AbstractModel:
     c.add_cardinality(m)                          # (3.7e)
     c.add_revenue_objective(m, lambda m, i: m.delta[i] ** 2)  # (3.7a)
     return m
+
+
+FORMULATION = Formulation(
+    name="minlp", builder=build_model, equations="(3.7)",
+    needs=frozenset({C.LINEAR, C.INTEGER, C.CONVEX_QP_OBJECTIVE, C.NONCONVEX_QUADRATIC}),
+    start_pieces=(c.spend_change_start, c.change_indicator_start),
+    description="one binary per activity, nonconvex |δ| ≥ m·z (sent as δ² ≥ m²z)",
+)

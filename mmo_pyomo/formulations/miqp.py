@@ -4,8 +4,9 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from mmo_pyomo.formulations import components as c
+from mmo_pyomo.formulations.record import Formulation
+from mmo_pyomo.solvers.capabilities import Capability as C
 
-REQUIRES = frozenset({"integer", "quadratic_objective"})
 
 
 def build_model() -> pyo.AbstractModel:
@@ -16,3 +17,11 @@ def build_model() -> pyo.AbstractModel:
     c.add_cardinality(m)         # (3.8e)
     c.add_revenue_objective(m, lambda m, i: m.delta[i] ** 2)  # (3.8a)
     return m
+
+
+FORMULATION = Formulation(
+    name="miqp", builder=build_model, equations="(3.8)",
+    needs=frozenset({C.LINEAR, C.INTEGER, C.CONVEX_QP_OBJECTIVE}),
+    start_pieces=(c.spend_change_start, c.regions_start),
+    description="three region binaries per activity (Table 1), convex quadratic objective",
+)

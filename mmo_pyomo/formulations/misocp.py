@@ -4,8 +4,9 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from mmo_pyomo.formulations import components as c
+from mmo_pyomo.formulations.record import Formulation
+from mmo_pyomo.solvers.capabilities import Capability as C
 
-REQUIRES = frozenset({"integer", "convex_quadratic_constraints"})
 
 
 def build_model() -> pyo.AbstractModel:
@@ -17,3 +18,11 @@ def build_model() -> pyo.AbstractModel:
     c.add_perspective_cone(m)    # (3.9g), (3.9h)
     c.add_revenue_objective(m, lambda m, i: m.t[i])  # (3.9a)
     return m
+
+
+FORMULATION = Formulation(
+    name="misocp", builder=build_model, equations="(3.9)",
+    needs=frozenset({C.LINEAR, C.INTEGER, C.ROTATED_CONE}),
+    start_pieces=(c.spend_change_start, c.regions_start, c.changed_variable_start, c.perspective_cone_start),
+    description="the perspective as rotated cones δ² ≤ t·y",
+)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from mmo_pyomo.formulations import components as c
+from mmo_pyomo.formulations.record import Formulation
+from mmo_pyomo.solvers.capabilities import Capability as C
 
-REQUIRES = frozenset({"integer", "nonlinear_objective"})
 
 #: ε of the ε-perspective: small enough not to change the relaxation visibly, large
 #: enough to keep the denominator away from 0.
@@ -27,3 +28,11 @@ def build_model(epsilon: float = EPSILON) -> pyo.AbstractModel:
     c.add_revenue_objective(
         m, lambda m, i: m.delta[i] ** 2 / ((1 - m.perspective_epsilon) * m.y[i] + m.perspective_epsilon))
     return m
+
+
+FORMULATION = Formulation(
+    name="perspective", builder=build_model, equations="(3.8) with the perspective objective",
+    needs=frozenset({C.LINEAR, C.INTEGER, C.DIVISION}),
+    start_pieces=(c.spend_change_start, c.regions_start, c.changed_variable_start),
+    description="the MIQP with the perspective objective a·δ²/y",
+)

@@ -19,11 +19,19 @@ def _more(count: int) -> str:
     return f" (and {count - 1} more activities)" if count > 1 else ""
 
 
+def is_validated(inst: Instance) -> bool:
+    """Whether :func:`validate` has passed this very instance object (instances are immutable)."""
+    return bool(inst.__dict__.get("_validated", False))
+
+
 def validate(inst: Instance) -> Instance:
     """Check an instance; raise :class:`DataError` or :class:`InfeasibleInstanceError`.
 
-    Returns the instance, so that ``validate(read_dat(p))`` reads naturally.
+    Returns the instance, so that ``validate(read_dat(p))`` reads naturally. An instance that
+    passed once is marked and not checked again.
     """
+    if is_validated(inst):
+        return inst
     if inst.n == 0:
         raise DataError("the instance has no activities", "list at least one activity in ACTIVITIES")
     for fname in ACTIVITY_FIELDS:
@@ -74,6 +82,7 @@ def validate(inst: Instance) -> Instance:
             f"rule_coef[{inst.rules[inst.rule_index[t]]},{inst.activities[inst.rule_activity[t]]}] is not finite",
             "give every rule coefficient a finite value")
     _check_budget_reachable(inst)
+    object.__setattr__(inst, "_validated", True)   # frozen dataclass: mark it once checked
     return inst
 
 

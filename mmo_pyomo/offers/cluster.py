@@ -6,11 +6,17 @@ import time
 import numpy as np
 import pyomo.environ as pyo
 
-from mmo_pyomo.errors import MMOError, NoSolutionError
+from mmo_pyomo.errors import NoSolutionError
 from mmo_pyomo.offers.coupling import coupling_rows
 from mmo_pyomo.offers.methods import OfferResult, _finish, repair_plan
 from mmo_pyomo.offers.problem import OfferProblem
-from mmo_pyomo.solvers.registry import ensure_installed, get_engine
+from mmo_pyomo.solvers.capabilities import Capability
+from mmo_pyomo.solvers.registry import ensure_installed, get_engine, handover
+from mmo_pyomo.solvers.solve_model import solve_model
+from mmo_pyomo.solvers.stats import Status
+
+#: The cluster LP is linear and its duals are the marginal values.
+LP_NEEDS = frozenset({Capability.LINEAR, Capability.DUALS})
 
 
 def cluster_customers(prob: OfferProblem, clusters: int, seed: int = 0, sample: int = 200_000) -> np.ndarray:
@@ -68,27 +74,18 @@ def cluster_lp(prob: OfferProblem, labels: np.ndarray, clusters: int) -> pyo.Con
 
 def solve_cluster(prob: OfferProblem, clusters: int = 200, lp_solver: str = "highs", seed: int = 0) -> OfferResult:
     """Cluster, solve the cluster LP (any LP engine of the registry), assign within each cluster, repair."""
-    from pyomo.contrib.solver.common.results import TerminationCondition as TC
-
-    from mmo_pyomo.solvers.adapters import contrib_solver
-
     t0 = time.perf_counter()
     engine = get_engine(lp_solver)
-    if engine.lp_interface is None:
-        from mmo_pyomo.solvers.engines import ENGINES
-        able = ", ".join(e.name for e in ENGINES.values() if e.lp_interface)
-        raise MMOError(f"{engine.label} has no LP interface with duals here", f"use --lp-solver {able}")
+    handover(engine, LP_NEEDS, "the cluster LP")      # fail before clustering
     ensure_installed(engine)
     labels = cluster_customers(prob, clusters, seed)
     k_used = int(labels.max()) + 1
     model = cluster_lp(prob, labels, k_used)
-    opt, _ = contrib_solver(engine.lp_interface)
-    res = opt.solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False)
-    if res.termination_condition != TC.convergenceCriteriaSatisfied:
-        raise NoSolutionError(f"the cluster LP did not solve ({res.termination_condition.name})",
+    stats = solve_model(model, engine, LP_NEEDS, "the cluster LP", duals=True)
+    if stats.status != Status.OPTIMAL or stats.duals is None:
+        raise NoSolutionError(f"the cluster LP did not solve ({stats.status}: {stats.message})",
                               "check the campaign's constraints, or use more clusters")
-    res.solution_loader.load_vars()
-    duals = res.solution_loader.get_duals()
+    duals = stats.duals
     rows = coupling_rows(prob)
     lam = np.array([abs(duals[model.budget]), abs(duals[model.roi_hurdle])]
                    + [abs(duals[model.capacity[k]]) for k in rows.cap_channels]

@@ -23,17 +23,23 @@ class DualResult:
     converged: bool
     history: list[float] = field(default_factory=list)
     time_s: float = 0.0
+    stop_reason: str = ""     # why the method stopped: converged, iterations, time limit, or the master's status
+
+
+#: Time limit of one master QP (it has one variable per coupling row: it solves in milliseconds).
+MASTER_TIME_LIMIT = 30.0
 
 
 def _master(cuts_g: list[np.ndarray], cuts_r: list[float], center: np.ndarray, u: float,
-            upper: float) -> tuple[np.ndarray, float]:
-    """min θ + (u/2)‖λ − center‖² s.t. θ ≥ f_t + g_tᵀ(λ − λ_t), 0 ≤ λ ≤ upper; returns (λ, θ)."""
+            upper: float) -> tuple[np.ndarray, float] | str:
+    """min θ + (u/2)‖λ − center‖² s.t. θ ≥ f_t + g_tᵀ(λ − λ_t), 0 ≤ λ ≤ upper; returns (λ, θ),
+    or HiGHS's model status as text when the QP did not solve to optimality."""
     import highspy
 
     m = len(center)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", 30.0)
+    h.setOptionValue("time_limit", MASTER_TIME_LIMIT)
     inf = highspy.kHighsInf
     h.addVars(m + 1, np.r_[np.zeros(m), -inf], np.r_[np.full(m, upper), inf])
     h.changeColsCost(m + 1, np.arange(m + 1, dtype=np.int32), np.r_[-u * center, 1.0])
@@ -42,6 +48,9 @@ def _master(cuts_g: list[np.ndarray], cuts_r: list[float], center: np.ndarray, u
     h.passHessian(m + 1, m, highspy.HessianFormat.kTriangular, np.r_[np.arange(m + 1), m].astype(np.int32),
                   np.arange(m, dtype=np.int32), np.full(m, u))
     h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        return h.modelStatusToString(status)
     x = np.array(h.getSolution().col_value)
     return np.maximum(x[:m], 0.0), float(x[m])
 
@@ -64,15 +73,22 @@ def solve_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray]], m: in
     u_min = u * 1e-6                          # a small predicted decrease counts only at a weak pull
     history = [f_center]
     converged = False
+    reason = "iteration limit"
     it = 1
     while it < max_iter:
         if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            reason = "time limit"
             break
-        lam, theta = _master(cuts_g, cuts_r, center, u, upper)
+        step = _master(cuts_g, cuts_r, center, u, upper)
+        if isinstance(step, str):     # the master QP failed: stop with the best centre, not converged
+            reason = f"master QP stopped: {step}"
+            break
+        lam, theta = step
         predicted = f_center - theta
         if predicted <= tol * (1 + abs(f_center)):
             if u <= u_min:
                 converged = True
+                reason = "converged"
                 break
             u = max(u / 10, u_min)            # a strong pull also makes the decrease look small
             continue
@@ -87,4 +103,4 @@ def solve_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray]], m: in
             center, f_center = lam, f
         else:                                    # null step: trust the model less far away
             u = min(u * 1.5, 1e15)
-    return DualResult(center, f_center, it, converged, history, time.perf_counter() - t0)
+    return DualResult(center, f_center, it, converged, history, time.perf_counter() - t0, reason)

@@ -11,8 +11,9 @@ from mmo_pyomo.errors import PlanCheckError
 from mmo_pyomo.offers.coupling import Rows, coupling_rows, partition_oracle, reduced_profit
 from mmo_pyomo.offers.dual import solve_dual
 from mmo_pyomo.offers.executor import DaskPartitions, LocalPartitions
-from mmo_pyomo.offers.plan import OfferCheck, check_plan
+from mmo_pyomo.offers.plan import OfferCheck, check_offer_plan
 from mmo_pyomo.offers.problem import OfferProblem
+from mmo_pyomo.solvers.stats import bound_gap
 from mmo_pyomo.offers.repair import (current_scores, enforce_budget_and_hurdle, enforce_capacities, fill,
                                      meet_minimums)
 
@@ -30,11 +31,10 @@ class OfferResult:
     info: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def gap(self) -> float | None:
-        """(bound − profit) / bound: certified when the bound comes from the Lagrangian dual."""
-        if self.bound is None or not self.bound:
-            return None
-        return max(0.0, self.bound - self.check.profit) / abs(self.bound)
+    def bound_gap(self) -> float | None:
+        """(bound − profit) / |bound| (:func:`~mmo_pyomo.solvers.stats.bound_gap`): certified when the
+        bound comes from the Lagrangian dual."""
+        return bound_gap(self.check.profit, self.bound)
 
 
 def _score_fn(prob: OfferProblem, rows: Rows, lam: np.ndarray):
@@ -76,7 +76,7 @@ def repair_plan(prob: OfferProblem, rows: Rows, lam: np.ndarray, choice: np.ndar
 
 
 def _finish(method: str, prob: OfferProblem, choice: np.ndarray, bound, t0: float, mv=None, **info) -> OfferResult:
-    check = check_plan(prob, choice)
+    check = check_offer_plan(prob, choice)
     if not check.feasible:
         raise PlanCheckError(f"the {method} plan failed the checker: " + "; ".join(check.violations[:3]),
                              "report the campaign; the plan was not written")
@@ -105,7 +105,8 @@ def solve_exact(prob: OfferProblem, *, partition_size: int = 250_000, scheduler:
     choice = np.where(best > 0, choice, -1)
     choice = repair_plan(prob, rows, dual.lam, choice)
     return _finish("exact", prob, choice, dual.bound, t0, dict(zip(rows.names, dual.lam.tolist())),
-                   iterations=dual.iterations, converged=dual.converged, lam=dual.lam)
+                   iterations=dual.iterations, converged=dual.converged, stop_reason=dual.stop_reason,
+                   lam=dual.lam)
 
 
 def _oracle(part: OfferProblem, rows: Rows, lam: np.ndarray):

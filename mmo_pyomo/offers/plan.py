@@ -40,7 +40,7 @@ def chosen_values(prob: OfferProblem, choice: np.ndarray) -> tuple[np.ndarray, n
     return idx, prob.profit.reshape(n, -1)[idx, flat].astype(np.float64), prob.cost.reshape(n, -1)[idx, flat].astype(np.float64)
 
 
-def check_plan(prob: OfferProblem, choice: np.ndarray) -> OfferCheck:
+def check_offer_plan(prob: OfferProblem, choice: np.ndarray) -> OfferCheck:
     """At most one offer per customer, only existing rows, budget, hurdle, capacities, minimums."""
     choice = np.asarray(choice)
     bad: list[str] = []

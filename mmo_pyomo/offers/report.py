@@ -54,7 +54,7 @@ def report_dict(prob: OfferProblem, result: OfferResult) -> dict[str, Any]:
     check = result.check
     return {
         "method": result.method, "customers": prob.n_customers, "profit": check.profit, "cost": check.cost,
-        "roi": check.roi, "bound": result.bound, "gap": result.gap, "time_s": result.time_s,
+        "roi": check.roi, "bound": result.bound, "bound_gap": result.bound_gap, "time_s": result.time_s,
         "peak_memory_mb": peak_memory_mb(), "offers_made": int((result.choice >= 0).sum()),
         "constraints": constraint_report(prob, result),
         "info": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in result.info.items()},

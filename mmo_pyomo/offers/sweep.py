@@ -46,7 +46,7 @@ def sweep(prob: OfferProblem, what: str, values: np.ndarray, channel: str | None
             p, key = replace(prob, capacity=cap), f"capacity[{channel}]"
         r = solve_exact(p, lam0=lam, **kw)
         lam = r.info["lam"]
-        rows.append({key: float(v), "profit": r.check.profit, "bound": r.bound, "gap": r.gap, "roi": r.check.roi,
+        rows.append({key: float(v), "profit": r.check.profit, "bound": r.bound, "bound_gap": r.bound_gap, "roi": r.check.roi,
                      "marginal_value": (r.marginal_values or {}).get(key), "time_s": r.time_s})
     return pd.DataFrame(rows)
 

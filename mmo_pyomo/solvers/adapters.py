@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import pyomo.environ as pyo
 
-from mmo_pyomo.solvers.stats import SolveStats
+from mmo_pyomo.solvers.stats import SolveStats, Status
 
 
 @dataclass
@@ -34,18 +34,44 @@ class RunRequest:
     log_file: str | None = None
     warm_start: bool = False     # pass the model's current variable values as a MIP start
     read_nodes: Callable[[Any, Any], int | None] | None = None
+    duals: bool = False          # read LP row duals (contrib interfaces)
 
 
-def _status(optimal: bool, infeasible: bool, unbounded: bool, time_limit: bool, has_solution: bool) -> str:
+def status_of(optimal: bool, infeasible: bool, unbounded: bool, time_limit: bool, has_solution: bool) -> Status:
+    """The uniform status from what an interface said (the same rule for every family)."""
     if optimal and has_solution:
-        return "optimal"
+        return Status.OPTIMAL
     if infeasible:
-        return "infeasible"
+        return Status.INFEASIBLE
     if unbounded:
-        return "unbounded"
+        return Status.UNBOUNDED
     if has_solution:
-        return "feasible"
-    return "time_limit" if time_limit else "error"
+        return Status.FEASIBLE
+    return Status.TIME_LIMIT if time_limit else Status.ERROR
+
+
+def contrib_status(tc: Any, has_solution: bool) -> Status:
+    """The uniform status of a new-API termination condition."""
+    from pyomo.contrib.solver.common.results import TerminationCondition as TC
+    return status_of(
+        optimal=tc == TC.convergenceCriteriaSatisfied,
+        infeasible=tc in (TC.provenInfeasible, TC.locallyInfeasible, TC.infeasibleOrUnbounded),
+        unbounded=tc == TC.unbounded,
+        time_limit=tc == TC.maxTimeLimit,
+        has_solution=has_solution,
+    )
+
+
+def legacy_status(tc: Any, has_solution: bool) -> Status:
+    """The uniform status of a legacy (or ASL) termination condition."""
+    from pyomo.opt import TerminationCondition as TC
+    return status_of(
+        optimal=tc in (TC.optimal, TC.globallyOptimal),
+        infeasible=tc in (TC.infeasible, TC.infeasibleOrUnbounded, TC.invalidProblem),
+        unbounded=tc == TC.unbounded,
+        time_limit=tc == TC.maxTimeLimit,
+        has_solution=has_solution,
+    )
 
 
 def _finite(x: Any) -> float | None:
@@ -98,7 +124,7 @@ def contrib_solver(interface: str, log_file: str | None = None) -> tuple[Any, st
 
 def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     """Solve through Pyomo's new solver API (``pyomo.contrib.solver``)."""
-    from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition as TC
+    from pyomo.contrib.solver.common.results import SolutionStatus
 
     opt, tee_path = contrib_solver(req.interface, req.log_file)
     with _log_stream(tee_path) as log:
@@ -110,20 +136,17 @@ def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
         wall = time.perf_counter() - t0
     tc = res.termination_condition
     has_solution = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
+    duals = None
     if has_solution:
         res.solution_loader.load_vars()
-    status = _status(
-        optimal=tc == TC.convergenceCriteriaSatisfied,
-        infeasible=tc in (TC.provenInfeasible, TC.locallyInfeasible, TC.infeasibleOrUnbounded),
-        unbounded=tc == TC.unbounded,
-        time_limit=tc == TC.maxTimeLimit,
-        has_solution=has_solution,
-    )
+        if req.duals:
+            duals = dict(res.solution_loader.get_duals())
+    status = contrib_status(tc, has_solution)
     version = ".".join(map(str, res.solver_version)) if res.solver_version else None
     return SolveStats(
         status=status, objective=_finite(res.incumbent_objective) if has_solution else None,
         bound=_finite(res.objective_bound), nodes=req.read_nodes(opt, res) if req.read_nodes else None,
-        time_s=wall, version=version, message=str(tc.name), has_solution=has_solution,
+        time_s=wall, version=version, message=str(tc.name), has_solution=has_solution, duals=duals,
     )
 
 
@@ -137,7 +160,7 @@ def _legacy_version(opt: Any) -> str | None:
 
 def run_legacy(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     """Solve through a legacy direct interface or the ASL (``.nl``) interface."""
-    from pyomo.opt import SolutionStatus, TerminationCondition as TC
+    from pyomo.opt import SolutionStatus
 
     if req.family == "asl":
         opt = pyo.SolverFactory("asl:" + req.interface)
@@ -162,13 +185,7 @@ def run_legacy(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
         objective = pyo.value(next(model.component_data_objects(pyo.Objective, active=True)))
     if req.family != "asl":  # the .sol file carries no bound: report it as unknown
         bound = _finite(res.problem.upper_bound)  # maximize: upper_bound is the best bound
-    status = _status(
-        optimal=tc in (TC.optimal, TC.globallyOptimal),
-        infeasible=tc in (TC.infeasible, TC.infeasibleOrUnbounded, TC.invalidProblem),
-        unbounded=tc == TC.unbounded,
-        time_limit=tc == TC.maxTimeLimit,
-        has_solution=has_solution,
-    )
+    status = legacy_status(tc, has_solution)
     return SolveStats(status=status, objective=objective, bound=bound,
                       nodes=req.read_nodes(opt, res) if req.read_nodes else None, time_s=wall,
                       version=_legacy_version(opt), message=str(tc), has_solution=has_solution)

@@ -1,30 +1,49 @@
 """The engine table: one entry per engine, declared once.
 
-Each :class:`Engine` states how it is installed, which formulations it takes and through
-which Pyomo interface (a :class:`Handover`), the engine's own name for each option of the
-common vocabulary, how to read its node count, and how its size-limited edition fails.
-``tests/test_engines.py`` solves every entry of this table; nothing here is assumed.
+Each :class:`Engine` states how it is installed, the :class:`Capability` set it can take, the
+Pyomo interface it is reached through (with overrides for models that need a particular
+capability), the engine's own name for each option of the common vocabulary, how to read its
+node count, and how its size-limited edition fails. Which formulation goes to which engine is
+derived from the capabilities (:meth:`Engine.handover`); nothing else lists the pairs.
+``tests/test_engines.py`` solves every pair the table allows; nothing here is assumed.
 """
 from __future__ import annotations
 
 import importlib.util
 import shutil
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import AbstractSet, Any, Callable, Mapping
+
+from mmo_pyomo.solvers.capabilities import Capability, missing
+
+C = Capability
 
 #: The common option vocabulary (mapped once per engine in ``Engine.option_names``).
 OPTION_KEYS = ("time_limit", "mip_gap", "threads", "seed")
 
 
 @dataclass(frozen=True)
-class Handover:
-    """How one formulation is handed to one engine."""
+class Interface:
+    """A Pyomo interface: the solver name and its family ('contrib', 'legacy' or 'asl')."""
 
-    interface: str                                    # the Pyomo solver name
-    family: str                                       # 'contrib', 'legacy' or 'asl'
-    build_options: Mapping[str, Any] = field(default_factory=dict)   # formulation builder options
-    solver_options: Mapping[str, Any] = field(default_factory=dict)  # extra native options
-    note: str = ""                                    # e.g. 'heuristic: nonconvex'
+    name: str
+    family: str
+    note: str = ""          # shown in the engine table, e.g. 'Gurobi ≥ 12 (general nonlinear)'
+
+
+@dataclass(frozen=True)
+class Handover:
+    """How one model is handed to one engine: the interface and the extra native options."""
+
+    interface: str
+    family: str
+    solver_options: Mapping[str, Any] = field(default_factory=dict)
+    note: str = ""          # e.g. 'heuristic: nonconvex'
+
+    @property
+    def heuristic(self) -> bool:
+        """True when the engine is only a local method for this model (no proof of optimality)."""
+        return self.note.startswith("heuristic")
 
 
 #: A node-count reader gets the Pyomo interface object and its results object.
@@ -68,14 +87,21 @@ class Engine:
     label: str
     requires: str                        # python module, or 'exe:NAME' for an executable on PATH
     install_hint: str
-    handovers: Mapping[str, Handover]    # formulation → how it is handed over
+    capabilities: frozenset[Capability]
+    interface: Interface                 # the default Pyomo interface
     option_names: Mapping[str, str | None]
+    #: A model that needs the capability goes through this interface instead (first match wins).
+    interface_for: tuple[tuple[Capability, Interface], ...] = ()
+    #: Native options added when the model needs the capability.
+    options_if: Mapping[Capability, Mapping[str, Any]] = field(default_factory=dict)
+    #: Native options added unless the model needs the capability.
+    options_unless: Mapping[Capability, Mapping[str, Any]] = field(default_factory=dict)
+    #: Capabilities the engine takes only as a local (heuristic) method.
+    heuristic_for: frozenset[Capability] = frozenset()
     read_nodes: NodeReader | None = None
     size_limit: str | None = None        # the pip edition's limit, for messages
     licence_markers: tuple[str, ...] = ()  # substrings of the engine's size-limit error
-    relaxations: bool = False            # can solve continuous relaxations (QP/SOCP/LP)
     relaxation_options: Mapping[str, Any] = field(default_factory=dict)  # native options for relaxations
-    lp_interface: str | None = None      # new-API Pyomo interface for LPs with duals (offer optimization)
     quiet_options: Mapping[str, Any] = field(default_factory=dict)  # native options when no log is kept
 
     def installed(self) -> bool:
@@ -83,6 +109,27 @@ class Engine:
         if self.requires.startswith("exe:"):
             return shutil.which(self.requires[4:]) is not None
         return importlib.util.find_spec(self.requires) is not None
+
+    def missing(self, needs: AbstractSet[Capability]) -> set[Capability]:
+        """What a model with ``needs`` asks for that this engine cannot take."""
+        return missing(self.capabilities, needs)
+
+    def handover(self, needs: AbstractSet[Capability]) -> Handover | None:
+        """How a model with ``needs`` goes to this engine, or None if the engine cannot take it."""
+        if self.missing(needs):
+            return None
+        iface = next((i for cap, i in self.interface_for if cap in needs), self.interface)
+        options: dict[str, Any] = {}
+        for cap, opts in self.options_unless.items():
+            if cap not in needs:
+                options.update(opts)
+        for cap, opts in self.options_if.items():
+            if cap in needs:
+                options.update(opts)
+        note = iface.note
+        if needs & self.heuristic_for:
+            note = "heuristic: " + ", ".join(sorted(str(c) for c in needs & self.heuristic_for))
+        return Handover(iface.name, iface.family, options, note)
 
     def native_options(self, **common: Any) -> dict[str, Any]:
         """Translate the common vocabulary (time_limit, mip_gap, threads, seed) to native names."""
@@ -96,31 +143,27 @@ class Engine:
         return out
 
 
-_SQUARE = {"min_change_form": "square"}
 _NO_NLP = {"nlp/disable": True, "heuristics/subnlp/freq": -1}
+_QP_CONE = frozenset({C.LINEAR, C.INTEGER, C.CONVEX_QP_OBJECTIVE, C.ROTATED_CONE})
 
 ENGINES: dict[str, Engine] = {
     "scip": Engine(
         name="scip", label="SCIP (PySCIPOpt)", requires="pyscipopt",
         install_hint="pip install pyscipopt",
-        handovers={
-            # SCIP's bundled Ipopt (MUMPS/METIS) hung in free() on n = 750 MISOCP runs and aborted on
-            # n ≥ 700 relaxations here: its NLP solver is off except for the perspective, whose
-            # division it needs. Cones and quadratics are handled by cuts.
-            "minlp": Handover("scip_direct", "contrib", _SQUARE, _NO_NLP),
-            "miqp": Handover("scip_direct", "contrib", solver_options=_NO_NLP),
-            "perspective": Handover("scip_direct", "contrib"),
-            "misocp": Handover("scip_direct", "contrib", solver_options=_NO_NLP),
-            "hull": Handover("scip_direct", "contrib", solver_options=_NO_NLP),
-        },
+        # Pyomo's scip_direct returns no duals.
+        capabilities=_QP_CONE | {C.NONCONVEX_QUADRATIC, C.DIVISION},
+        interface=Interface("scip_direct", "contrib"),
+        # SCIP's bundled Ipopt (MUMPS/METIS) hung in free() on n = 750 MISOCP runs and aborted on
+        # n ≥ 700 relaxations here: its NLP solver is off except where a division needs it.
+        # Cones and quadratics are handled by cuts.
+        options_unless={C.DIVISION: _NO_NLP},
         # SCIP's branch and bound is sequential: 'threads' has no native counterpart.
         option_names={"time_limit": "limits/time", "mip_gap": "limits/gap", "threads": None,
                       "seed": "randomization/randomseedshift"},
         read_nodes=_attr_path("_solver_model", "getNNodes"),
-        relaxations=True,
         # Without integers SCIP hands large convex NLPs to its NLP solver (Ipopt), which aborted
         # the process on n ≥ 700 relaxations here; cuts alone solve them in seconds.
-        relaxation_options=_NO_NLP,   # no lp_interface: Pyomo's scip_direct returns no duals
+        relaxation_options=_NO_NLP,
         # Without a log file SCIP need not even format its log (the adapter also hides SCIP's
         # output from Pyomo's captured pipe: see adapters._quiet_scip).
         quiet_options={"display/verblevel": 0},
@@ -128,72 +171,57 @@ ENGINES: dict[str, Engine] = {
     "gurobi": Engine(
         name="gurobi", label="Gurobi (gurobipy)", requires="gurobipy",
         install_hint="pip install gurobipy (size-limited without a licence file)",
-        handovers={
-            # Pyomo 6.10's new-API 'gurobi_direct' is linear-only: quadratic models use the legacy one.
-            "minlp": Handover("gurobi_direct", "legacy", _SQUARE, {"NonConvex": 2}),
-            "miqp": Handover("gurobi_direct", "legacy"),
-            "perspective": Handover("gurobi_direct_minlp", "contrib", note="Gurobi ≥ 12 (general nonlinear)"),
-            "misocp": Handover("gurobi_direct", "legacy"),
-            "hull": Handover("gurobi_direct", "legacy"),
-        },
+        capabilities=_QP_CONE | {C.NONCONVEX_QUADRATIC, C.DIVISION, C.DUALS},
+        # Pyomo 6.10's new-API 'gurobi_direct' is linear-only: quadratic models use the legacy one.
+        interface=Interface("gurobi_direct", "legacy"),
+        interface_for=((C.DIVISION, Interface("gurobi_direct_minlp", "contrib", "Gurobi ≥ 12 (general nonlinear)")),
+                       (C.DUALS, Interface("gurobi_direct", "contrib"))),
+        options_if={C.NONCONVEX_QUADRATIC: {"NonConvex": 2}},
         option_names={"time_limit": "TimeLimit", "mip_gap": "MIPGap", "threads": "Threads", "seed": "Seed"},
         read_nodes=_gurobi_nodes,
-        lp_interface="gurobi_direct",
         size_limit="pip edition: about 200 variables once quadratic terms are present (2,000 for linear models)",
         licence_markers=("size-limited", "Model too large", "10010"),
-        relaxations=True,
     ),
     "cplex": Engine(
         name="cplex", label="CPLEX (cplex)", requires="cplex",
         install_hint="pip install cplex (Community Edition: 1,000 variables and 1,000 rows)",
-        handovers={
-            "miqp": Handover("cplex_direct", "legacy"),
-            "misocp": Handover("cplex_direct", "legacy"),
-            "hull": Handover("cplex_direct", "legacy"),
-        },
+        capabilities=_QP_CONE,   # no nonconvex quadratic rows; no division in the objective
+        interface=Interface("cplex_direct", "legacy"),
         option_names={"time_limit": "timelimit", "mip_gap": "mip_tolerances_mipgap", "threads": "threads",
                       "seed": "randomseed"},
         read_nodes=_cplex_nodes,
         size_limit="Community Edition: 1,000 variables and 1,000 rows",
         licence_markers=("1016", "Promotional version", "size limits", "Community Edition"),
-        relaxations=True,
     ),
     "xpress": Engine(
         name="xpress", label="FICO Xpress (xpress)", requires="xpress",
         install_hint="pip install xpress (Community licence: 200 rows plus columns for quadratic models)",
-        handovers={
-            "miqp": Handover("xpress_direct", "legacy"),
-            "misocp": Handover("xpress_direct", "legacy"),
-            "hull": Handover("xpress_direct", "legacy"),
-        },
+        # No division through xpress_direct; its nonconvex path is not verified here.
+        capabilities=_QP_CONE,
+        interface=Interface("xpress_direct", "legacy"),
         option_names={"time_limit": "timelimit", "mip_gap": "miprelstop", "threads": "threads",
                       "seed": "randomseed"},
         read_nodes=_attr_path("_solver_model", "attributes", "nodes"),
         size_limit="Community licence: 200 rows plus columns once quadratic terms are present (5,000 for linear models)",
         licence_markers=("too many rows and columns", "Community licen", "size limit"),
-        relaxations=True,
     ),
     "bonmin": Engine(
         name="bonmin", label="Bonmin (AMPL .nl)", requires="exe:bonmin",
         install_hint="put a 'bonmin' executable on PATH (e.g. from the COIN-OR or AMPL distributions)",
-        handovers={
-            "minlp": Handover("bonmin", "asl", _SQUARE, note="heuristic: the MINLP is nonconvex"),
-            "miqp": Handover("bonmin", "asl"),
-            "perspective": Handover("bonmin", "asl"),
-            "misocp": Handover("bonmin", "asl"),
-            "hull": Handover("bonmin", "asl"),
-        },
+        capabilities=_QP_CONE | {C.NONCONVEX_QUADRATIC, C.DIVISION},
+        interface=Interface("bonmin", "asl"),
+        heuristic_for=frozenset({C.NONCONVEX_QUADRATIC}),   # B&B on a nonconvex model: a local method
         option_names={"time_limit": "bonmin.time_limit", "mip_gap": "bonmin.allowable_fraction_gap",
                       "threads": None, "seed": None},
     ),
     "highs": Engine(
         name="highs", label="HiGHS (highspy)", requires="highspy",
         install_hint="pip install highspy",
-        handovers={},   # HiGHS has no MIQP or cones: it takes the QP relaxation of the MIQP and LPs
+        # HiGHS has no integer QP and no cones: MILPs, LPs with duals, and continuous convex QPs.
+        capabilities=frozenset({C.LINEAR, C.INTEGER, C.CONVEX_QP_OBJECTIVE, C.DUALS, C.MILP_ONLY}),
+        interface=Interface("highs", "contrib"),
         option_names={"time_limit": "time_limit", "mip_gap": "mip_rel_gap", "threads": "threads",
                       "seed": "random_seed"},
         read_nodes=_attr_path("_solver_model", "getInfo", "mip_node_count"),
-        relaxations=True,
-        lp_interface="highs",
     ),
 }

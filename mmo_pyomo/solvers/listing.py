@@ -5,7 +5,8 @@ import contextlib
 import io
 from typing import Callable
 
-from mmo_pyomo.solvers.engines import ENGINES, Engine
+from mmo_pyomo.solvers.capabilities import Capability as C
+from mmo_pyomo.solvers.engines import ENGINES, Engine, Handover
 from mmo_pyomo.solvers.quiet import quiet_engine
 
 #: Variables of the probe LP, above every pip edition's LP limit (Gurobi 2,000; CPLEX 1,000; Xpress 5,000).
@@ -92,19 +93,71 @@ def licence_and_version(engine: Engine) -> tuple[bool, str, str]:
     return True, licence, version
 
 
+def formulation_support(engine: Engine) -> dict[str, Handover | None]:
+    """Formulation name → how ``engine`` takes it (None: it cannot), derived from capabilities."""
+    from mmo_pyomo.formulations import FORMULATIONS
+    return {name: engine.handover(f.needs) for name, f in FORMULATIONS.items()}
+
+
+def relaxation_support(engine: Engine) -> list[str]:
+    """The formulations whose continuous relaxation ``engine`` takes but whose MIP it does not."""
+    from mmo_pyomo.formulations import FORMULATIONS
+    return [name for name, f in FORMULATIONS.items()
+            if engine.handover(f.needs) is None and engine.handover(f.relaxation_needs) is not None]
+
+
+def _formulations_cell(engine: Engine) -> str:
+    support = formulation_support(engine)
+    cell = ", ".join(f for f, h in support.items() if h is not None)
+    notes = [f"{f}: {h.note}" for f, h in support.items() if h is not None and h.note]
+    if notes:
+        cell += " (" + "; ".join(notes) + ")"
+    relax = relaxation_support(engine)
+    extras = ([f"relaxations of {', '.join(relax)}"] if relax else []) \
+        + (["MILPs"] if engine.handover(frozenset({C.LINEAR, C.INTEGER})) is not None and not cell else []) \
+        + (["LPs with duals"] if C.DUALS in engine.capabilities else [])
+    if extras:
+        cell = (cell + "; " if cell else "") + ", ".join(extras)
+    return cell or "-"
+
+
 def solver_table() -> str:
-    """The engine table as fixed-width text."""
-    rows = [("engine", "installed", "licence", "version", "formulations")]
+    """The engine table as fixed-width text (``--list-solvers``): probed, then derived from capabilities."""
+    rows = [("engine", "installed", "licence", "version", "takes")]
     for engine in ENGINES.values():
         installed, licence, version = licence_and_version(engine)
-        forms = ", ".join(engine.handovers) or ("relaxations and LPs only" if engine.relaxations else "-")
-        notes = [f"{f}: {h.note}" for f, h in engine.handovers.items() if h.note]
-        if notes:
-            forms += " (" + "; ".join(notes) + ")"
-        rows.append((engine.name, "yes" if installed else "no", licence, version, forms))
+        rows.append((engine.name, "yes" if installed else "no", licence, version, _formulations_cell(engine)))
     widths = [max(len(r[k]) for r in rows) for k in range(4)]
     lines = ["  ".join(r[k].ljust(widths[k]) for k in range(4)) + "  " + r[4] for r in rows]
     lines.insert(1, "-" * len(lines[0]))
     lines.append("")
     lines.append("pyomo:NAME hands any formulation to Pyomo's SolverFactory(NAME), for experts.")
     return "\n".join(lines)
+
+
+def matrix_markdown() -> str:
+    """The engine × formulation table of the README, derived from the capability declarations.
+
+    ``python -m mmo_pyomo.solvers.listing`` prints it; a test checks the README holds it verbatim.
+    """
+    from mmo_pyomo.formulations import FORMULATIONS
+    head = "| engine | " + " | ".join(f"`{f}`" for f in FORMULATIONS) + " | also |"
+    lines = [head, "|---" * (len(FORMULATIONS) + 2) + "|"]
+    for engine in ENGINES.values():
+        cells = []
+        for name, how in formulation_support(engine).items():
+            if how is None:
+                lacks = engine.missing(FORMULATIONS[name].needs)
+                cells.append("no (" + ", ".join(sorted(str(c) for c in lacks)) + ")")
+            else:
+                cells.append(f"yes, {how.note}" if how.note else "yes")
+        relax = relaxation_support(engine)
+        also = ([f"relaxations of {', '.join(relax)}"] if relax else []) \
+            + (["MILPs"] if engine.handover(frozenset({C.LINEAR, C.INTEGER})) is not None else []) \
+            + (["LPs with duals"] if C.DUALS in engine.capabilities else [])
+        lines.append(f"| {engine.label} | " + " | ".join(cells) + f" | {', '.join(also) or '-'} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(matrix_markdown())

@@ -1,28 +1,32 @@
-"""Looking engines up by name, checking that they are installed and that they take a formulation."""
+"""Looking engines up by name, checking that they are installed and that they take a model."""
 from __future__ import annotations
 
+from typing import AbstractSet
+
 from mmo_pyomo.errors import CapabilityError, MMOError, SolverUnavailableError
-from mmo_pyomo.solvers.engines import ENGINES, Engine, Handover
+from mmo_pyomo.solvers.capabilities import DESCRIPTION, Capability
+from mmo_pyomo.solvers.engines import ENGINES, Engine, Handover, Interface
 
 DEFAULT_SOLVER = "scip"
 
 
 def _expert_engine(pyomo_name: str) -> Engine:
-    """``pyomo:NAME`` — hand every formulation to Pyomo's ``SolverFactory(NAME)``, for experts."""
-    from mmo_pyomo.formulations import FORMULATIONS
+    """``pyomo:NAME`` — hand every model to Pyomo's ``SolverFactory(NAME)``, for experts."""
     family = "asl" if pyomo_name.startswith("asl:") else "legacy"
     interface = pyomo_name[4:] if family == "asl" else pyomo_name
     return Engine(
         name=f"pyomo:{pyomo_name}", label=f"Pyomo SolverFactory('{pyomo_name}')", requires="pyomo",
         install_hint=f"make Pyomo's SolverFactory('{pyomo_name}') available",
-        handovers={f: Handover(interface, family, {"min_change_form": "square"} if f == "minlp" else {})
-                   for f in FORMULATIONS},
+        capabilities=frozenset(Capability) - {Capability.MILP_ONLY, Capability.DUALS},
+        interface=Interface(interface, family),
         option_names={},  # native names differ per engine: the common options are not passed on
     )
 
 
 def get_engine(name: str) -> Engine:
     """The engine called ``name`` (``scip``, ``gurobi``, …, or ``pyomo:NAME``)."""
+    if not isinstance(name, str):
+        raise MMOError(f"the solver must be a name, not {name!r}", f"pass one of {', '.join(ENGINES)}")
     if name.startswith("pyomo:") and len(name) > 6:
         return _expert_engine(name[6:])
     try:
@@ -32,20 +36,21 @@ def get_engine(name: str) -> Engine:
                        f"choose one of {', '.join(ENGINES)}, or pyomo:NAME for any Pyomo SolverFactory name") from None
 
 
-def engines_accepting(formulation: str) -> list[str]:
-    """Names of the engines whose table entry takes ``formulation``."""
-    return [e.name for e in ENGINES.values() if formulation in e.handovers]
+def engines_taking(needs: AbstractSet[Capability]) -> list[str]:
+    """Names of the registered engines that take a model with ``needs``."""
+    return [e.name for e in ENGINES.values() if not e.missing(needs)]
 
 
-def handover(engine: Engine, formulation: str) -> Handover:
-    """How ``engine`` takes ``formulation``; raises :class:`CapabilityError` naming those that can."""
-    try:
-        return engine.handovers[formulation]
-    except KeyError:
-        able = engines_accepting(formulation)
-        raise CapabilityError(
-            f"{engine.label} cannot take the {formulation} formulation",
-            f"use one of: {', '.join(able)}" if able else "no registered engine takes it") from None
+def handover(engine: Engine, needs: AbstractSet[Capability], what: str) -> Handover:
+    """How ``engine`` takes ``what`` (a model with ``needs``); raises :class:`CapabilityError`
+    saying what the engine lacks and naming the engines that can."""
+    how = engine.handover(needs)
+    if how is not None:
+        return how
+    lacks = ", ".join(DESCRIPTION[c] for c in sorted(engine.missing(needs), key=list(Capability).index))
+    able = engines_taking(needs)
+    raise CapabilityError(f"{engine.label} cannot take {what} (it needs {lacks})",
+                          f"use one of: {', '.join(able)}" if able else "no registered engine takes it")
 
 
 def ensure_installed(engine: Engine) -> None:

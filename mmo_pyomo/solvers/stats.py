@@ -1,18 +1,39 @@
-"""The statistics every engine reports, in one shape."""
+"""The statistics every engine reports, in one shape, and the status vocabulary."""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
-#: The uniform status vocabulary.
-STATUSES = ("optimal", "feasible", "infeasible", "unbounded", "time_limit", "error")
+
+class Status(str, Enum):
+    """The outcome of a solve, the same for every engine. Compares equal to its string value."""
+
+    OPTIMAL = "optimal"          # a plan proved optimal within the gap target
+    FEASIBLE = "feasible"        # a plan, optimality not proved (a limit was reached)
+    INFEASIBLE = "infeasible"    # proved: no plan exists
+    UNBOUNDED = "unbounded"
+    TIME_LIMIT = "time_limit"    # stopped at the time limit with no plan
+    ERROR = "error"              # the engine failed, or its plan failed the checker
+    CANNOT_RUN = "cannot_run"    # not attempted: the engine cannot take the model, or is missing
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+#: The status values, in the order above.
+STATUSES = tuple(s.value for s in Status)
 
 
 @dataclass
 class SolveStats:
     """What an adapter read from an engine. ``None`` means the engine did not say (unknown)."""
 
-    status: str
+    status: Status
     objective: float | None = None     # the engine's incumbent objective
     bound: float | None = None         # best bound (an upper bound: we maximize)
     nodes: int | None = None
@@ -20,10 +41,26 @@ class SolveStats:
     version: str | None = None
     message: str = ""
     has_solution: bool = False
+    duals: dict[Any, float] | None = None   # row → dual, when asked for (LPs)
 
 
-def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    """(bound − objective) / |objective| for a maximization, or None when either is unknown."""
+def objective_gap(objective: float | None, bound: float | None) -> float | None:
+    """The MMO gap, (bound − objective) / |objective| for a maximization (0 when bound ≤ objective).
+
+    This is the MIP gap the engines report (Gurobi's MIPGap, SCIP's limits/gap measure it
+    against the incumbent). ``None`` when either value is unknown.
+    """
     if objective is None or bound is None or not math.isfinite(bound):
         return None
     return max(0.0, bound - objective) / max(abs(objective), 1e-10)
+
+
+def bound_gap(value: float | None, bound: float | None) -> float | None:
+    """The offers gap, (bound − value) / |bound|: the share of the bound the plan leaves on the table.
+
+    Used by offer optimization, where the bound comes from a Lagrangian dual rather than an
+    engine. ``None`` when either value is unknown or the bound is 0.
+    """
+    if value is None or bound is None or not math.isfinite(bound) or bound == 0:
+        return None
+    return max(0.0, bound - value) / abs(bound)

@@ -10,6 +10,7 @@ from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.relaxation import root_bound
 from mmo_pyomo.runner import solve
+from mmo_pyomo.solvers.stats import Status
 
 #: The columns of results.csv, the required ones first.
 COLUMNS = ("instance", "formulation", "solver", "status", "root_bound", "objective", "bound", "gap", "nodes",
@@ -55,7 +56,7 @@ def run_one(path: str, formulation: str, solver: str, time_limit: float | None, 
         record["root_time_s"] = time.perf_counter() - t0
         r = solve(inst, formulation, solver, time_limit=time_limit, threads=threads)
     except MMOError as exc:
-        record.update(status="cannot run", message=exc.cause)
+        record.update(status=Status.CANNOT_RUN, message=exc.cause)
         return record
     record.update(status=r.status, objective=r.objective, bound=r.bound, gap=r.gap, nodes=r.nodes,
                   time_s=r.time_s, solver_version=r.solver_version, message="" if r.ok else r.message)

@@ -1,0 +1,56 @@
+"""The :class:`Formulation` record: everything the package needs to know about one formulation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pyomo.environ as pyo
+
+from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.solvers.capabilities import Capability, relaxed
+
+#: Start values of a formulation: variable name → one value per activity (activity order).
+StartValues = dict[str, np.ndarray]
+
+#: A start-value piece: the values of the variables one formulation piece adds, for a plan δ.
+StartPiece = Callable[[Instance, np.ndarray], StartValues]
+
+
+@dataclass(frozen=True)
+class Formulation:
+    """One MMO formulation.
+
+    * ``builder`` returns its ``AbstractModel`` (options such as the MINLP's ``min_change_form``);
+    * ``equations`` names the equations of the source paper it implements, e.g. ``"(3.9)"``;
+    * ``needs`` is what an engine must take (see :mod:`mmo_pyomo.solvers.capabilities`);
+    * ``start_pieces`` give, for a plan δ, the value of every variable (a MIP start);
+    * ``description`` is one line for tables.
+    """
+
+    name: str
+    builder: Callable[..., pyo.AbstractModel]
+    equations: str
+    needs: frozenset[Capability]
+    start_pieces: tuple[StartPiece, ...]
+    description: str
+
+    def build(self, **options: Any) -> pyo.AbstractModel:
+        """The abstract model."""
+        return self.builder(**options)
+
+    @property
+    def relaxation_needs(self) -> frozenset[Capability]:
+        """What an engine must take to solve this formulation's continuous relaxation."""
+        return relaxed(self.needs)
+
+    def start_values(self, inst: Instance, delta: np.ndarray) -> StartValues:
+        """The value of every indexed variable of the model in the plan ``delta`` (spend changes)."""
+        delta = np.asarray(delta, dtype=float)
+        values: StartValues = {}
+        for piece in self.start_pieces:
+            values.update(piece(inst, delta))
+        return values
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,88 @@
+"""The one path by which the package hands a Pyomo model to an engine.
+
+:func:`solve_model` checks that the engine takes the model (by capability), that it is
+installed, translates the common options, runs the adapter, and turns an engine's size-limit
+refusal into a :class:`LicenceLimitError`. The runner, the relaxation bounds, the chord
+heuristic and the offers' cluster LP all solve through it.
+"""
+from __future__ import annotations
+
+import logging
+from typing import AbstractSet, Any, Mapping
+
+import pyomo.environ as pyo
+
+from mmo_pyomo.errors import LicenceLimitError, MMOError
+from mmo_pyomo.solvers import adapters
+from mmo_pyomo.solvers.capabilities import Capability
+from mmo_pyomo.solvers.engines import Engine
+from mmo_pyomo.solvers.registry import ensure_installed, get_engine, handover
+from mmo_pyomo.solvers.stats import SolveStats, Status
+
+log = logging.getLogger(__name__)
+
+
+def model_size(model: pyo.Block) -> dict[str, int]:
+    """Variables, binaries and constraints of a constructed model."""
+    vars_ = list(model.component_data_objects(pyo.Var, active=True))
+    return {
+        "variables": sum(1 for v in vars_ if not v.fixed),
+        "binaries": sum(1 for v in vars_ if v.is_binary() and not v.fixed),
+        "constraints": sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True)),
+    }
+
+
+def licence_error(engine: Engine, exc: Exception, size: dict[str, int]) -> LicenceLimitError | None:
+    """The :class:`LicenceLimitError` that ``exc`` stands for, if the engine refused the model's size."""
+    text = str(exc)
+    if engine.licence_markers and any(mk.lower() in text.lower() for mk in engine.licence_markers):
+        return LicenceLimitError(
+            f"{engine.label} refused the model: it has {size['variables']} variables "
+            f"({size['binaries']} binary) and {size['constraints']} constraints, over the licence's size limit"
+            + (f" ({engine.size_limit})" if engine.size_limit else ""),
+            "use a full licence, a smaller instance, or the default engine (scip)")
+    return None
+
+
+def solve_model(
+    model: pyo.Block,
+    solver: str | Engine,
+    needs: AbstractSet[Capability],
+    what: str,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    seed: int | None = None,
+    log_file: str | None = None,
+    warm_start: bool = False,
+    relaxation: bool = False,
+    duals: bool = False,
+    options: Mapping[str, Any] | None = None,
+) -> SolveStats:
+    """Solve ``model`` (described as ``what`` in messages) on ``solver``.
+
+    Raises :class:`CapabilityError` (naming the engines that can), :class:`SolverUnavailableError`
+    and :class:`LicenceLimitError` before or instead of a solve. Any other failure of the engine
+    is returned as status ``error`` with the engine's message; the caller decides what it means.
+    ``relaxation`` adds the engine's options for continuous relaxations; ``duals`` asks for LP duals.
+    """
+    engine = get_engine(solver) if isinstance(solver, str) else solver
+    needs = frozenset(needs) | ({Capability.DUALS} if duals else frozenset())
+    how = handover(engine, needs, what)
+    ensure_installed(engine)
+    native = {**({} if log_file else engine.quiet_options), **how.solver_options,
+              **(engine.relaxation_options if relaxation else {}), **dict(options or {}),
+              **engine.native_options(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed)}
+    request = adapters.RunRequest(interface=how.interface, family=how.family, options=native, log_file=log_file,
+                                  warm_start=warm_start, read_nodes=engine.read_nodes, duals=duals)
+    log.debug("solving %s on %s through %s (%s) with %s", what, engine.name, how.interface, how.family, native)
+    try:
+        return adapters.run(model, request)
+    except MMOError:
+        raise
+    except Exception as exc:  # engines raise their own exception types
+        lic = licence_error(engine, exc, model_size(model))
+        if lic is not None:
+            raise lic from None
+        return SolveStats(status=Status.ERROR, message=f"{type(exc).__name__}: {exc}".strip())
