@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from mmo_pyomo.instance import read_dat, write_dat
 from mmo_pyomo.generator import paper_instance, retail_instance
+from mmo_pyomo.instance import read_dat, write_dat
 from mmo_pyomo.runner import create_model, solve
 
 RETAIL = retail_instance()

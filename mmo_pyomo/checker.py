@@ -5,8 +5,8 @@ the business rules, and recomputes the revenue Σ a δ² + b δ + c.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 

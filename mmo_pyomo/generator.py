@@ -50,7 +50,8 @@ def paper_instance(n: int, correlation: str = "uncorrelated", min_change: float 
     if correlation not in CORRELATIONS:
         raise ValueError(f"correlation must be one of {CORRELATIONS}, not {correlation!r}")
     rng = np.random.default_rng([seed, n, CORRELATIONS.index(correlation)])
-    r2 = lambda x: np.round(x, 2)  # noqa: E731
+    def r2(x: np.ndarray) -> np.ndarray:
+        return np.asarray(np.round(x, 2))
     baseline = r2(rng.uniform(10, 100, n))
     lower = r2(baseline * (1 - rng.uniform(0.1, 0.5, n)))
     upper = r2(baseline * (1 + rng.uniform(0.1, 0.5, n)))
@@ -87,13 +88,15 @@ def example_instance(seed: int = 7) -> Instance:
     90–105% of its baseline, digital within 100–125%, and the north region within ±10%.
     """
     rng = np.random.default_rng(seed)
-    names, base, roi = [], [], []
+    names: list[str] = []
+    spends: list[float] = []
+    roi: list[float] = []
     for ch, ch_roi, spend in EXAMPLE_CHANNELS:
         for reg in EXAMPLE_REGIONS:
             names.append(f"{ch}_{reg}")
-            base.append(round(spend * rng.uniform(0.6, 1.4), 2))
+            spends.append(round(spend * rng.uniform(0.6, 1.4), 2))
             roi.append(round(ch_roi * rng.uniform(0.7, 1.3), 3))
-    base, lin = np.array(base), np.array(roi)
+    base, lin = np.array(spends), np.array(roi)
     saturation = base * rng.uniform(0.4, 1.2, len(base))     # spend above baseline where the return peaks
     quad = np.round(-lin / (2 * saturation), 6)
     const = np.round(base * lin * rng.uniform(1.5, 3.0, len(base)), 2)
@@ -106,7 +109,7 @@ def example_instance(seed: int = 7) -> Instance:
     }
     bounds = {"offline": (0.90, 1.05), "digital": (1.00, 1.25), "north": (0.90, 1.10)}
     rule_index, rule_activity = [], []
-    for r, (g, members) in enumerate(groups.items()):
+    for r, (_g, members) in enumerate(groups.items()):
         rule_index += [r] * len(members)
         rule_activity += members
     level = {g: base[members].sum() for g, members in groups.items()}

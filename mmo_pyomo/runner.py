@@ -9,12 +9,12 @@ import numpy as np
 import pyomo.environ as pyo
 
 from mmo_pyomo.checker import TOLERANCE, check_plan
-from mmo_pyomo.instance.pyomo_schema import to_pyomo_data
-from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.instance.validate import validate
 from mmo_pyomo.errors import InfeasibleInstanceError, MMOError, NoSolutionError, PlanCheckError
 from mmo_pyomo.formulations import Formulation, get_formulation
 from mmo_pyomo.formulations.components import built_from
+from mmo_pyomo.instance.pyomo_schema import to_pyomo_data
+from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.instance.validate import validate
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER, ensure_installed, get_engine, handover
 from mmo_pyomo.solvers.solve_model import model_size, solve_model
 from mmo_pyomo.solvers.stats import Status, objective_gap
@@ -59,7 +59,7 @@ class Result:
             return None
         return self.objective - self.baseline_revenue
 
-    def raise_for_status(self) -> "Result":
+    def raise_for_status(self) -> Result:
         """Raise the matching :class:`MMOError` unless a checked plan is available."""
         if self.ok:
             return self
@@ -155,7 +155,8 @@ def solve(
     infeasible budget, a missing engine, a formulation the engine cannot take, a licence
     size limit). ``start`` (a spend change per activity, e.g. a previous plan) is passed to
     the engine as a MIP start where its interface allows. ``validate_instance=False`` skips the
-    data checks (for an instance you have checked yourself; a wrong one then gives wrong models). Outcomes of the solve itself (infeasible, time limit, …) are returned in
+    data checks (for an instance you have checked yourself; a wrong one then gives wrong models).
+    Outcomes of the solve itself (infeasible, time limit, …) are returned in
     ``Result.status``; call :meth:`Result.raise_for_status` to turn them into errors.
     """
     if not isinstance(instance, Instance):

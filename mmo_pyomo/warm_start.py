@@ -25,8 +25,8 @@ import numpy as np
 import pyomo.environ as pyo
 
 from mmo_pyomo.checker import check_plan
-from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.errors import InfeasibleInstanceError, LicenceLimitError, NoSolutionError
+from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.solvers.capabilities import Capability
 from mmo_pyomo.solvers.registry import get_engine
 from mmo_pyomo.solvers.solve_model import solve_model

@@ -22,7 +22,7 @@ EXPECTED_FAILURES = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def engine_state(name: str) -> tuple[bool, str]:
     """(installed, licence) of an engine, probed once per test session."""
     installed, licence, _ = licence_and_version(ENGINES[name])

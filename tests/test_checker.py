@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers import random_instance
 from mmo_pyomo.checker import check_plan
+
+from helpers import random_instance
 
 INST = random_instance(8, 2, rules=True, k_fraction=0.25)
 
@@ -20,14 +21,20 @@ def _violations(x):
 
 
 def test_each_violation_is_named():
-    x = INST.baseline.copy(); x[5] = INST.upper[5] + 1
+    x = INST.baseline.copy()
+    x[5] = INST.upper[5] + 1
     assert "act5" in _violations(x) and "above upper" in _violations(x)
-    x = INST.baseline.copy(); x[6] += 0.5 * INST.min_change[6]
+    x = INST.baseline.copy()
+    x[6] += 0.5 * INST.min_change[6]
     assert "smaller than min_change" in _violations(x)
     x = INST.lower.copy()
     assert "more than max_changes" in _violations(x)
-    x = INST.baseline * 1.0; x[7] = INST.upper[7]; x[6] = INST.upper[6]
-    assert "above the budget" in _violations(x) or "rule" in _violations(x)
+    x = INST.baseline * 1.0
+    x[7] = INST.upper[7]
+    x[6] = INST.upper[6]
+    found = _violations(x)
+    assert "total spend 375.39 above the budget 353.41" in found
+    assert "rule 'group_a': 287.954 above rule_upper 284.65" in found
 
 
 def test_rule_violation():

@@ -1,7 +1,6 @@
 """The command line and `pyomo solve` run end to end."""
 from __future__ import annotations
 
-from mmo_pyomo.examples import EXAMPLE_DAT
 import json
 import shutil
 import subprocess
@@ -12,6 +11,7 @@ import pandas as pd
 import pytest
 
 from mmo_pyomo.checker import check_plan
+from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.instance import load_instance
 
 ROOT = Path(__file__).resolve().parent.parent

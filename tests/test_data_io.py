@@ -1,16 +1,23 @@
 """The data layer: `.dat`, CSV and DataFrame round trips, region bounds."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from mmo_pyomo.examples import EXAMPLE_DAT
 import numpy as np
 import pytest
 
-from helpers import random_instance
-from mmo_pyomo.instance import (from_frames, load_instance, read_csv_dir, read_dat, region_bounds, to_frames,
-                            write_csv_dir, write_dat)
+from mmo_pyomo.examples import EXAMPLE_DAT
+from mmo_pyomo.instance import (
+    from_frames,
+    load_instance,
+    read_csv_dir,
+    read_dat,
+    region_bounds,
+    to_frames,
+    write_csv_dir,
+    write_dat,
+)
 from mmo_pyomo.runner import solve
+
+from helpers import random_instance
 
 
 def _same(a, b):

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import brute_force_optimum, random_instance
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.runner import solve
+
+from helpers import brute_force_optimum, random_instance
 
 #: (n, seed, options): with and without rules, K binding and slack, regions missing, m = 0.
 CASES = [
@@ -30,7 +31,7 @@ def test_all_formulations_reach_the_same_optimum(solved):
     objectives = {f: r.objective for f, r in results.items()}
     assert all(r.status == "optimal" for r in results.values()), {f: r.status for f, r in results.items()}
     ref = objectives["miqp"]
-    for f, obj in objectives.items():
+    for _f, obj in objectives.items():
         assert obj == pytest.approx(ref, rel=1e-6), objectives
 
 

@@ -1,7 +1,6 @@
 """The §4.1 generator is deterministic, valid, and writes what it says."""
 from __future__ import annotations
 
-from mmo_pyomo.examples import EXAMPLE_DAT
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmo_pyomo.instance import load_instance, validate
+from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.generator import CORRELATIONS, example_instance, paper_instance
+from mmo_pyomo.instance import load_instance, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 

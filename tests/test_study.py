@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import random_instance
-from mmo_pyomo.instance import write_dat
 from mmo_pyomo.generator import paper_instance
+from mmo_pyomo.instance import write_dat
 from mmo_pyomo.pareto import k_grid, knee_index, pareto_curve
 from mmo_pyomo.relaxation import root_bound
 from mmo_pyomo.runner import solve
@@ -19,6 +18,8 @@ from mmo_pyomo.study.parallel import plan_workers
 from mmo_pyomo.study.report import with_design
 from mmo_pyomo.study.runs import RunKey
 from mmo_pyomo.study.store import ResultStore
+
+from helpers import random_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.formulations import FORMULATIONS
+from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.relaxation import root_bound
 from mmo_pyomo.runner import solve
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import random_instance
+from mmo_pyomo.errors import DataError, InfeasibleInstanceError
 from mmo_pyomo.instance import load_instance, validate, write_dat
 from mmo_pyomo.instance.dat import dat_text
-from mmo_pyomo.errors import DataError, InfeasibleInstanceError
+
+from helpers import random_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,9 +5,9 @@ import argparse
 import itertools
 from pathlib import Path
 
-from mmo_pyomo.instance.dat import write_dat
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.generator import CORRELATIONS, example_instance, paper_instance, retail_instance
+from mmo_pyomo.instance.dat import write_dat
 
 HELP = "write generated instances (.dat)"
 

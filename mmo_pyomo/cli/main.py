@@ -10,8 +10,8 @@ import importlib
 import logging
 import sys
 import warnings
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Sequence
 
 from mmo_pyomo.errors import MMOError
 

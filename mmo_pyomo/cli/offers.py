@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
         report = write_outputs(prob, result, args.out)
         gap = "n/a" if report["bound_gap"] is None else f"{100 * report['bound_gap']:.4f}%"
         print(f"{args.method}: profit ${report['profit']:,.2f} on ${report['cost']:,.2f} (ROI {report['roi']:.1%}), "
-              f"bound {report['bound'] if report['bound'] is None else format(report['bound'], ',.2f')}, gap (bound − profit)/bound {gap}, "
+              f"bound {'n/a' if report['bound'] is None else format(report['bound'], ',.2f')}, "
+              f"gap (bound − profit)/bound {gap}, "
               f"{report['time_s']:.1f} s, peak memory {report['peak_memory_mb']:,.0f} MB")
         for row in report["constraints"]:
             mv = "-" if row["marginal_value"] is None else f"{row['marginal_value']:.4f}"

@@ -5,9 +5,9 @@ import argparse
 import json
 
 from mmo_pyomo.checker import check_plan
-from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.formulations import FORMULATIONS
+from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.io_utils import atomic_write_text
 from mmo_pyomo.plan import write_plan_csv
 from mmo_pyomo.runner import Result, solve
@@ -94,6 +94,6 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         payload = {**result.to_dict(), "instance": inst.name}
         atomic_write_text(args.json, json.dumps(payload, indent=2) + "\n")
-    if args.plan:
+    if args.plan and result.delta is not None:
         write_plan_csv(inst, result.delta, args.plan)
     return 0

@@ -5,9 +5,9 @@ import argparse
 import logging
 from pathlib import Path
 
-from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formulations import FORMULATIONS
+from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.io_utils import atomic_write_text
 from mmo_pyomo.study.parallel import plan_workers, run_all, task_list
 from mmo_pyomo.study.plots import gap_vs_time, performance_profile

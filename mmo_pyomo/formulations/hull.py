@@ -13,7 +13,6 @@ from mmo_pyomo.formulations.record import Formulation
 from mmo_pyomo.solvers.capabilities import Capability as C
 
 
-
 def build_model() -> pyo.AbstractModel:
     """The hull formulation: regions (3.8c–f), cardinality, and a cone per region."""
     m = c.new_base_model("mmo_hull")

@@ -8,7 +8,6 @@ from mmo_pyomo.formulations.record import Formulation
 from mmo_pyomo.solvers.capabilities import Capability as C
 
 
-
 def build_model(min_change_form: str = "square") -> pyo.AbstractModel:
     """The MINLP (3.7); ``min_change_form`` is ``"square"`` (δ² ≥ m²z) or ``"abs"``."""
     m = c.new_base_model("mmo_minlp")

@@ -8,7 +8,6 @@ from mmo_pyomo.formulations.record import Formulation
 from mmo_pyomo.solvers.capabilities import Capability as C
 
 
-
 def build_model() -> pyo.AbstractModel:
     """The MIQP (3.8): convex quadratic objective, linear constraints."""
     m = c.new_base_model("mmo_miqp")

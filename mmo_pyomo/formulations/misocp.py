@@ -8,7 +8,6 @@ from mmo_pyomo.formulations.record import Formulation
 from mmo_pyomo.solvers.capabilities import Capability as C
 
 
-
 def build_model() -> pyo.AbstractModel:
     """The MISOCP (3.9); the cone is written over single variables δ_i, t_i, y_i."""
     m = c.new_base_model("mmo_misocp")

@@ -12,7 +12,6 @@ from mmo_pyomo.formulations import components as c
 from mmo_pyomo.formulations.record import Formulation
 from mmo_pyomo.solvers.capabilities import Capability as C
 
-
 #: ε of the ε-perspective: small enough not to change the relaxation visibly, large
 #: enough to keep the denominator away from 0.
 EPSILON = 1e-6

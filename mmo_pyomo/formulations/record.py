@@ -1,8 +1,9 @@
 """The :class:`Formulation` record: everything the package needs to know about one formulation."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo

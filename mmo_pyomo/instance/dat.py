@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pyomo.environ as pyo
 
+from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.pyomo_schema import declare_data, instance_from_raw
 from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
-from mmo_pyomo.errors import DataError
 from mmo_pyomo.io_utils import atomic_write_text
 
 

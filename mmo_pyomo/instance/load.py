@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.dat import read_dat
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.tables import read_csv_dir
 from mmo_pyomo.instance.validate import validate
-from mmo_pyomo.errors import DataError
 
 
 def load_instance(path: str | Path, *, check: bool = True) -> Instance:

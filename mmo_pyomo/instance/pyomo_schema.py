@@ -59,7 +59,7 @@ def instance_from_raw(raw: dict[str, Any], name: str = "instance") -> Instance:
     if acts is None:
         from mmo_pyomo.errors import DataError
         raise DataError("missing set 'ACTIVITIES'", "add 'set ACTIVITIES := ...;' listing every activity")
-    to_str = lambda d: {str(k): v for k, v in (d or {}).items()}  # noqa: E731
+    to_str = lambda d: {str(k): v for k, v in (d or {}).items()}
     return Instance.from_mappings(
         activities=[str(a) for a in acts],
         params={f: to_str(raw.get(f)) for f in ACTIVITY_FIELDS if f in raw},

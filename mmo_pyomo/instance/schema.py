@@ -7,9 +7,9 @@ business rules ``RULES``, ``rule_coef[r,i]``, ``rule_lower[r]``, ``rule_upper[r]
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -62,7 +62,7 @@ class Instance:
         rule_lower: Mapping[str, float] | None = None,
         rule_upper: Mapping[str, float] | None = None,
         name: str = "instance",
-    ) -> "Instance":
+    ) -> Instance:
         """Build from name-keyed mappings (the shape a `.dat` file or a table gives).
 
         Raises :class:`DataError` for a missing parameter or an unknown activity/rule.
@@ -109,7 +109,9 @@ class Instance:
                 raise DataError(f"rule_coef[{r},{a}] names unknown activity '{a}'",
                                 "add the activity to ACTIVITIES or remove the coefficient")
             if float(coef) != 0.0:
-                ri.append(rule_pos[r]); ai.append(act_pos[a]); cv.append(float(coef))
+                ri.append(rule_pos[r])
+                ai.append(act_pos[a])
+                cv.append(float(coef))
 
         def bound(mapping: Mapping[str, float] | None, label: str, default: float) -> np.ndarray:
             mapping = mapping or {}
@@ -172,7 +174,7 @@ class Instance:
             out[self.rules[r]].append((self.activities[a], float(c)))
         return out
 
-    def with_changes(self, **changes) -> "Instance":
+    def with_changes(self, **changes) -> Instance:
         """A copy with some fields replaced (for example ``max_changes=10``)."""
         from dataclasses import replace
         return replace(self, **changes)

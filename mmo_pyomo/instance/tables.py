@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
 from mmo_pyomo.errors import DataError
+from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
 from mmo_pyomo.io_utils import atomic_path
 
 RULE_COLUMNS = ("rule", "activity", "coef", "rule_lower", "rule_upper")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
 from mmo_pyomo.errors import DataError, InfeasibleInstanceError
+from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
 
 #: Relative tolerance used when comparing totals to the budget.
 BUDGET_TOL = 1e-9

@@ -7,8 +7,8 @@ map-reduce over the customer partitions. The bundle method's master problem is a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -46,7 +46,7 @@ def _master(cuts_g: list[np.ndarray], cuts_r: list[float], center: np.ndarray, u
     for g, r in zip(cuts_g, cuts_r):
         h.addRow(-inf, r, m + 1, np.arange(m + 1, dtype=np.int32), np.r_[g, -1.0])
     h.passHessian(m + 1, m, highspy.HessianFormat.kTriangular, np.r_[np.arange(m + 1), m].astype(np.int32),
-                  np.arange(m, dtype=np.int32), np.full(m, u))
+                  np.arange(m, dtype=np.int32), np.full(m, u))  # type: ignore[call-overload]
     h.run()
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
@@ -69,7 +69,7 @@ def solve_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray]], m: in
     center = np.zeros(m) if lam0 is None else np.maximum(np.asarray(lam0, float), 0.0)
     f_center, g = evaluate(center)
     cuts_g, cuts_r = [g], [float(g @ center - f_center)]
-    u = max(np.linalg.norm(g), 1e-6)          # the first step has length about 1
+    u = max(float(np.linalg.norm(g)), 1e-6)          # the first step has length about 1
     u_min = u * 1e-6                          # a small predicted decrease counts only at a weak pull
     history = [f_center]
     converged = False

@@ -1,8 +1,9 @@
 """Map-reduce over customer partitions: in this process (threads), or on a Dask cluster."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from mmo_pyomo.offers.problem import OfferProblem
 

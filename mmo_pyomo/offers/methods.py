@@ -13,9 +13,8 @@ from mmo_pyomo.offers.dual import solve_dual
 from mmo_pyomo.offers.executor import DaskPartitions, LocalPartitions
 from mmo_pyomo.offers.plan import OfferCheck, check_offer_plan
 from mmo_pyomo.offers.problem import OfferProblem
+from mmo_pyomo.offers.repair import current_scores, enforce_budget_and_hurdle, enforce_capacities, fill, meet_minimums
 from mmo_pyomo.solvers.stats import bound_gap
-from mmo_pyomo.offers.repair import (current_scores, enforce_budget_and_hurdle, enforce_capacities, fill,
-                                     meet_minimums)
 
 
 @dataclass
@@ -123,7 +122,7 @@ def solve_greedy(prob: OfferProblem) -> OfferResult:
     best_val = P[np.arange(n), best_opt].astype(np.float64)
     best_opt = np.where(np.isfinite(best_val), best_opt, -1)
     choice = np.full(n, -1, np.int64)
-    score_fn = lambda j: np.where(prob.eligible[:, j, :], prob.profit[:, j, :] - prob.cost[:, j, :], -np.inf)  # noqa
+    score_fn = lambda j: np.where(prob.eligible[:, j, :], prob.profit[:, j, :] - prob.cost[:, j, :], -np.inf)
     choice = meet_minimums(prob, choice, score_fn)
     choice = enforce_capacities(prob, choice, current_scores(prob, choice, score_fn))
     choice = fill(prob, choice, best_opt, best_val, limit=n)

@@ -30,7 +30,8 @@ def constraint_report(prob: OfferProblem, result: OfferResult) -> list[dict[str,
     idx, p, c = chosen_values(prob, result.choice)
     check = result.check
     mv = result.marginal_values or {}
-    out = [
+    assert check.channel_counts is not None and check.offer_counts is not None
+    out: list[dict[str, Any]] = [
         {"name": "budget", "level": check.cost, "bound": prob.budget, "slack": prob.budget - check.cost},
         {"name": "roi_hurdle", "level": check.profit - (1 + prob.hurdle_rate) * check.cost, "bound": 0.0,
          "slack": check.profit - (1 + prob.hurdle_rate) * check.cost},

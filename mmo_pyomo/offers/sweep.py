@@ -9,9 +9,9 @@ import pandas as pd
 
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.io_utils import atomic_path
-from mmo_pyomo.plotting import pyplot, save_figure
 from mmo_pyomo.offers.methods import solve_exact
 from mmo_pyomo.offers.problem import OfferProblem
+from mmo_pyomo.plotting import pyplot, save_figure
 
 
 def parse_amount(text: str) -> float:
@@ -41,6 +41,7 @@ def sweep(prob: OfferProblem, what: str, values: np.ndarray, channel: str | None
         if what == "budget":
             p, key = replace(prob, budget=float(v)), "budget"
         else:
+            assert channel is not None, "a capacity sweep names its channel"
             cap = prob.capacity.copy()
             cap[prob.channels.index(channel)] = float(v)
             p, key = replace(prob, capacity=cap), f"capacity[{channel}]"

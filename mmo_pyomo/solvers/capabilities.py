@@ -8,8 +8,8 @@ derived from these two declarations (see :func:`takes`).
 """
 from __future__ import annotations
 
+from collections.abc import Set
 from enum import Enum
-from typing import AbstractSet
 
 
 class Capability(str, Enum):
@@ -41,7 +41,7 @@ DESCRIPTION: dict[Capability, str] = {
 }
 
 
-def missing(has: AbstractSet[Capability], needs: AbstractSet[Capability]) -> set[Capability]:
+def missing(has: Set[Capability], needs: Set[Capability]) -> set[Capability]:
     """The capabilities in ``needs`` that an engine with ``has`` lacks.
 
     An engine with ``MILP_ONLY`` takes integers only in models that need nothing beyond
@@ -55,11 +55,11 @@ def missing(has: AbstractSet[Capability], needs: AbstractSet[Capability]) -> set
     return out
 
 
-def takes(has: AbstractSet[Capability], needs: AbstractSet[Capability]) -> bool:
+def takes(has: Set[Capability], needs: Set[Capability]) -> bool:
     """Whether an engine with capabilities ``has`` takes a model that ``needs`` these."""
     return not missing(has, needs)
 
 
-def relaxed(needs: AbstractSet[Capability]) -> frozenset[Capability]:
+def relaxed(needs: Set[Capability]) -> frozenset[Capability]:
     """What the continuous relaxation of a model with ``needs`` needs (no integers)."""
     return frozenset(needs) - {Capability.INTEGER}

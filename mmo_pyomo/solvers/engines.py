@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
-from typing import AbstractSet, Any, Callable, Mapping
+from typing import Any
 
 from mmo_pyomo.solvers.capabilities import Capability, missing
 
@@ -76,7 +77,7 @@ def _gurobi_nodes(opt: Any, results: Any = None) -> int | None:
     extra = getattr(results, "extra_info", None)       # new API: results.extra_info.NodeCount
     if extra is not None and extra.get("NodeCount") is not None:
         return int(extra.NodeCount)
-    return _attr_path("_solver_model", "NodeCount")(opt)  # legacy API: the gurobipy model
+    return _attr_path("_solver_model", "NodeCount")(opt, results)  # legacy API: the gurobipy model
 
 
 @dataclass(frozen=True)
@@ -110,11 +111,11 @@ class Engine:
             return shutil.which(self.requires[4:]) is not None
         return importlib.util.find_spec(self.requires) is not None
 
-    def missing(self, needs: AbstractSet[Capability]) -> set[Capability]:
+    def missing(self, needs: Set[Capability]) -> set[Capability]:
         """What a model with ``needs`` asks for that this engine cannot take."""
         return missing(self.capabilities, needs)
 
-    def handover(self, needs: AbstractSet[Capability]) -> Handover | None:
+    def handover(self, needs: Set[Capability]) -> Handover | None:
         """How a model with ``needs`` goes to this engine, or None if the engine cannot take it."""
         if self.missing(needs):
             return None

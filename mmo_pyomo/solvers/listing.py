@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from typing import Callable
+from collections.abc import Callable
 
 from mmo_pyomo.solvers.capabilities import Capability as C
 from mmo_pyomo.solvers.engines import ENGINES, Engine, Handover
@@ -51,7 +51,7 @@ def _probe_xpress() -> tuple[str, str]:
         p.setControl("outputlog", 0)
         x = p.addVariables(PROBE_SIZE, ub=1.0)
         p.addConstraint(xp.Sum(x) <= 1.0)
-        p.setObjective(xp.Sum(x), sense=xp.maximize)
+        p.setObjective(xp.Sum(x), sense=xp.maximize)  # type: ignore[attr-defined]
         try:
             p.optimize()
             return "full", version

@@ -5,7 +5,7 @@ import contextlib
 import os
 import sys
 import warnings
-from typing import Iterator
+from collections.abc import Iterator
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
 """Looking engines up by name, checking that they are installed and that they take a model."""
 from __future__ import annotations
 
-from typing import AbstractSet
+from collections.abc import Set
 
 from mmo_pyomo.errors import CapabilityError, MMOError, SolverUnavailableError
 from mmo_pyomo.solvers.capabilities import DESCRIPTION, Capability
@@ -36,12 +36,12 @@ def get_engine(name: str) -> Engine:
                        f"choose one of {', '.join(ENGINES)}, or pyomo:NAME for any Pyomo SolverFactory name") from None
 
 
-def engines_taking(needs: AbstractSet[Capability]) -> list[str]:
+def engines_taking(needs: Set[Capability]) -> list[str]:
     """Names of the registered engines that take a model with ``needs``."""
     return [e.name for e in ENGINES.values() if not e.missing(needs)]
 
 
-def handover(engine: Engine, needs: AbstractSet[Capability], what: str) -> Handover:
+def handover(engine: Engine, needs: Set[Capability], what: str) -> Handover:
     """How ``engine`` takes ``what`` (a model with ``needs``); raises :class:`CapabilityError`
     saying what the engine lacks and naming the engines that can."""
     how = engine.handover(needs)

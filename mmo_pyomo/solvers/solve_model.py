@@ -8,7 +8,8 @@ heuristic and the offers' cluster LP all solve through it.
 from __future__ import annotations
 
 import logging
-from typing import AbstractSet, Any, Mapping
+from collections.abc import Mapping, Set
+from typing import Any
 
 import pyomo.environ as pyo
 
@@ -47,7 +48,7 @@ def licence_error(engine: Engine, exc: Exception, size: dict[str, int]) -> Licen
 def solve_model(
     model: pyo.Block,
     solver: str | Engine,
-    needs: AbstractSet[Capability],
+    needs: Set[Capability],
     what: str,
     *,
     time_limit: float | None = None,

@@ -1,7 +1,7 @@
 """The Table-2-style report: median gaps, run-time and node ratios, share solved to optimality."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

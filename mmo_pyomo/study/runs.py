@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.errors import MMOError
+from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.relaxation import root_bound
 from mmo_pyomo.runner import solve
 from mmo_pyomo.solvers.stats import Status
@@ -84,7 +84,7 @@ def run_isolated(path: str, formulation: str, solver: str, time_limit: float | N
     except subprocess.TimeoutExpired:
         record.update(status="error", message=f"no answer after {budget} s: the run was stopped")
         return record
-    lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
         record.update(status="error", message=f"the run's process died (exit code {proc.returncode}): {tail[0]}")
