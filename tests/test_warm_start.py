@@ -79,10 +79,10 @@ def test_the_polish_qp_runs_on_highs_and_agrees_with_scip():
 
 
 def test_a_size_limited_engine_gives_a_licence_error_not_a_traceback():
-    from engine_matrix import require_engine
-
     from mmo_pyomo.errors import LicenceLimitError
     from mmo_pyomo.generator import paper_instance
+
+    from engine_matrix import require_engine
     if require_engine("cplex") != "size-limited":
         pytest.skip("CPLEX has a full licence here: no size limit to hit")
     inst = paper_instance(300, "weak", 0.1, 0.5, seed=1)      # 1,800 MILP columns: over the Community Edition
