@@ -171,3 +171,14 @@ def test_validation_happens_once_and_can_be_skipped():
     bad = INST.with_changes(quad=np.abs(INST.quad) + 0.01)            # convex: validation would refuse it
     model = create_model(bad, "miqp", validate_instance=False)        # skipped on request: built as given
     assert not is_validated(bad) and len(model.delta) == bad.n
+
+
+# --------------------------------------------------------------------------- documentation
+@pytest.mark.parametrize("doc", ["README.md", "formulations/README.md"])
+def test_engine_matrix_in_the_docs_is_derived_from_the_declarations(doc):
+    from pathlib import Path
+
+    from mmo_pyomo.solvers.listing import matrix_markdown
+    text = (Path(__file__).resolve().parent.parent / doc).read_text()
+    inside = text.split("<!-- engine-matrix:start -->\n")[1].split("\n<!-- engine-matrix:end -->")[0]
+    assert inside == matrix_markdown(), f"regenerate the table in {doc}: python -m mmo_pyomo.solvers.listing"

@@ -33,7 +33,7 @@ def _fmt(v: float) -> str:
 
 
 def dat_text(inst: Instance) -> str:
-    """The `.dat` text of an instance (exactly the names of DESIGN §1)."""
+    """The `.dat` text of an instance (exactly the names of docs/mathematics.md §1)."""
     lines = [f"# mmo-pyomo instance '{inst.name}': {inst.n} activities, {len(inst.rules)} rules", ""]
     lines.append("set ACTIVITIES := " + " ".join(inst.activities) + " ;")
     lines.append("set RULES := " + " ".join(inst.rules) + " ;")

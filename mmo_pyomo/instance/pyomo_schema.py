@@ -14,7 +14,7 @@ from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
 
 
 def declare_data(m: pyo.Block) -> None:
-    """Declare the sets and parameters of DESIGN §1 on ``m`` (abstract or concrete)."""
+    """Declare the sets and parameters of docs/mathematics.md §1 on ``m`` (abstract or concrete)."""
     m.ACTIVITIES = pyo.Set(ordered=True, doc="marketing activities i")
     m.RULES = pyo.Set(ordered=True, initialize=[], doc="business rules r (may be empty)")
     docs = {

@@ -1,4 +1,4 @@
-"""The MMO instance schema (DESIGN §1), held as NumPy arrays in activity order.
+"""The MMO instance schema (docs/mathematics.md §1), held as NumPy arrays in activity order.
 
 The field names are exactly the `.dat` names: ``baseline``, ``lower``, ``upper``,
 ``min_change``, ``quad``, ``lin``, ``const`` per activity; ``budget_lower``,
