@@ -5,6 +5,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
+from mmo_pyomo.concrete import create_model
 from mmo_pyomo.errors import NoSolutionError
 from mmo_pyomo.formulations import get_formulation
 from mmo_pyomo.instance.schema import Instance
@@ -17,7 +18,6 @@ RELAXATION_GAP = 1e-7
 
 def relaxed_model(inst: Instance, formulation: str, **build_options: Any) -> pyo.ConcreteModel:
     """The formulation on ``inst`` with every binary relaxed to [0, 1]."""
-    from mmo_pyomo.runner import create_model
     model = create_model(inst, formulation, **build_options)
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
     return model

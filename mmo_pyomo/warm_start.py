@@ -25,6 +25,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from mmo_pyomo.checker import check_plan
+from mmo_pyomo.concrete import create_model, plan_of
 from mmo_pyomo.errors import InfeasibleInstanceError, LicenceLimitError, NoSolutionError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.solvers.capabilities import Capability
@@ -87,7 +88,6 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
     Raises :class:`InfeasibleInstanceError` when no plan exists and :class:`NoSolutionError`
     when the MILP finds none in time.
     """
-    from mmo_pyomo.runner import create_model, plan_of
     model = create_model(inst, "miqp")
     model.revenue.deactivate()
     slope_dec, icept_dec, slope_inc, icept_inc = chord_coefficients(inst)

@@ -8,8 +8,9 @@ from pyomo.contrib.solver.common.results import TerminationCondition as NewTC
 from pyomo.opt import TerminationCondition as LegacyTC
 
 from mmo_pyomo.checker import check_plan
+from mmo_pyomo.concrete import create_model, polish_delta, set_start
 from mmo_pyomo.formulations import FORMULATIONS
-from mmo_pyomo.runner import create_model, polish_delta, set_start, solve
+from mmo_pyomo.runner import solve
 from mmo_pyomo.solvers.adapters import contrib_status, legacy_status
 from mmo_pyomo.solvers.stats import STATUSES, Status, bound_gap, objective_gap
 
