@@ -1,16 +1,32 @@
-"""mmo-pyomo: marketing mix optimization with practical constraints, on Pyomo.
+"""mmo-pyomo: marketing mix optimization with practical constraints, and offer optimization, on Pyomo.
 
 The public API::
 
     from mmo_pyomo import load_instance, solve, check_plan
+
+Names are imported on first use, so that ``mmo_pyomo.offers`` does not load Pyomo.
 """
-from mmo_pyomo.checker import PlanCheck, check_plan
-from mmo_pyomo.errors import MMOError
-from mmo_pyomo.formulations import FORMULATIONS, build_model
-from mmo_pyomo.instance import Instance, load_instance, read_dat, write_dat
-from mmo_pyomo.runner import Result, solve
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Instance", "load_instance", "read_dat", "write_dat", "solve", "Result", "check_plan", "PlanCheck",
-           "FORMULATIONS", "build_model", "MMOError", "__version__"]
+#: Public name → module that defines it.
+_EXPORTS = {
+    "Instance": "mmo_pyomo.instance", "load_instance": "mmo_pyomo.instance", "read_dat": "mmo_pyomo.instance",
+    "write_dat": "mmo_pyomo.instance", "solve": "mmo_pyomo.runner", "Result": "mmo_pyomo.runner",
+    "check_plan": "mmo_pyomo.checker", "PlanCheck": "mmo_pyomo.checker", "FORMULATIONS": "mmo_pyomo.formulations",
+    "build_model": "mmo_pyomo.formulations", "MMOError": "mmo_pyomo.errors", "Status": "mmo_pyomo.solvers.stats",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'mmo_pyomo' has no attribute {name!r}")

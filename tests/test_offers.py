@@ -29,7 +29,7 @@ PROB = replace(generate_problem(3000, seed=5), budget=1500.0)
 
 @pytest.fixture(scope="module")
 def exact():
-    return solve_exact(PROB)
+    return solve_exact(PROB, gap=None)          # to convergence: the bound is the LP optimum
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +52,16 @@ def test_exact_is_within_its_certified_gap_of_the_milp(exact, milp):
     assert exact.check.profit >= (1 - exact.bound_gap) * exact.bound - 1e-9
     assert milp - exact.check.profit <= exact.bound_gap * exact.bound + 1e-6
     assert exact.bound_gap < 1e-3                                       # measured: about 1e-4 here
+
+
+def test_gap_target_stops_early_with_a_certified_plan(exact, lp):
+    m, _ = lp
+    fast = solve_exact(PROB, gap=1e-4)
+    assert fast.bound >= pyo.value(m.profit) * (1 - 1e-9)                  # still a valid bound
+    assert fast.bound_gap <= 1e-4 and "certified" in fast.info["stop_reason"]
+    assert fast.info["evaluations"] < exact.info["evaluations"]
+    assert check_offer_plan(PROB, fast.choice).feasible
+    assert fast.info["oracle_pass_s"] > 0
 
 
 def test_bound_matches_the_lp_optimum(exact, lp):

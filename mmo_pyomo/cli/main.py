@@ -93,6 +93,9 @@ def main(argv: Sequence[str] | None = None, *, only: str | None = None, prog: st
     User errors print ``error:``/``fix:`` lines and no traceback.
     """
     silence_engine_warnings()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if only is None and argv and argv[0] in COMMANDS:   # load only that command's modules
+        only, prog, argv = argv[0], prog or f"mmo {argv[0]}", argv[1:]
     args = build_parser(only, prog).parse_args(argv)
     configure_logging(args.verbosity or 0)
     try:

@@ -24,11 +24,54 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--lp-solver", default="highs", help="cluster method: LP engine of the registry")
     s.add_argument("--partition-size", type=int, default=250_000, help="exact: customers per partition")
     s.add_argument("--scheduler", default=None, metavar="ADDRESS", help="exact: an existing Dask scheduler")
+    s.add_argument("--gap", type=_gap, default=1e-4, metavar="G",
+                   help="exact: stop once the plan is certified within (bound − profit)/bound ≤ G (default 1e-4; "
+                        "0 runs to convergence)")
+    s.add_argument("--time-limit", type=_positive, default=None, metavar="S",
+                   help="exact: stop the dual after S seconds (the plan and bound of that moment are reported)")
     w = sub.add_parser("sweep", help="profit and marginal value against the budget or a capacity")
     w.add_argument("--data", required=True)
     w.add_argument("--budget", default=None, metavar="LO:HI:STEPS", help="e.g. 0.5M:2M:10")
     w.add_argument("--capacity", default=None, metavar="CHANNEL:LO:HI:STEPS", help="e.g. call_centre:100k:900k:9")
     w.add_argument("--out", required=True)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
+    return value
+
+
+def _gap(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a relative gap in [0, 1)")
+    return value
+
+
+def _read_baseline_s(folder: str) -> float | None:
+    """Seconds of a bare ``pyarrow.parquet.read_table`` of the scores: the floor any load is measured against."""
+    import time
+    from pathlib import Path
+    path = Path(folder) / "scores.parquet"
+    if not path.is_file():
+        return None
+    import pyarrow.parquet as pq
+    t = time.perf_counter()
+    try:
+        table = pq.read_table(path)
+    except Exception:          # the loader reports a bad file with a clear error
+        return None
+    elapsed = time.perf_counter() - t
+    del table
+    return elapsed
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,24 +83,37 @@ def run(args: argparse.Namespace) -> int:
         write_problem(prob, args.out, csv=args.csv)
         print(f"wrote {args.out}: {prob.n_customers:,} customers, {int(prob.eligible.sum()):,} score rows")
         return 0
+    import time
+    timings: dict[str, float | None] = {}
+    if args.command == "solve":
+        timings["read_baseline_s"] = _read_baseline_s(args.data)
+    t = time.perf_counter()
     prob = load_problem(args.data)
+    timings["time_load_s"] = time.perf_counter() - t
     if args.command == "solve":
         from mmo_pyomo.offers.report import write_outputs
+        t = time.perf_counter()
         if args.method == "exact":
             from mmo_pyomo.offers.methods import solve_exact
-            result = solve_exact(prob, partition_size=args.partition_size, scheduler=args.scheduler)
+            result = solve_exact(prob, partition_size=args.partition_size, scheduler=args.scheduler,
+                                 gap=args.gap or None, time_limit=args.time_limit)
         elif args.method == "cluster":
             from mmo_pyomo.offers.cluster import solve_cluster
             result = solve_cluster(prob, args.clusters, args.lp_solver)
         else:
             from mmo_pyomo.offers.methods import solve_greedy
             result = solve_greedy(prob)
-        report = write_outputs(prob, result, args.out)
+        timings["time_solve_s"] = time.perf_counter() - t
+        report = write_outputs(prob, result, args.out, timings)
         gap = "n/a" if report["bound_gap"] is None else f"{100 * report['bound_gap']:.4f}%"
         print(f"{args.method}: profit ${report['profit']:,.2f} on ${report['cost']:,.2f} (ROI {report['roi']:.1%}), "
               f"bound {'n/a' if report['bound'] is None else format(report['bound'], ',.2f')}, "
               f"gap (bound − profit)/bound {gap}, "
               f"{report['time_s']:.1f} s, peak memory {report['peak_memory_mb']:,.0f} MB")
+        if report.get("evaluations") is not None:
+            print(f"  load {report['time_load_s']:.2f} s (a bare read of the scores: {report['read_baseline_s'] or 0:.2f} s), "
+                  f"solve {report['time_solve_s']:.2f} s, write {report['time_write_s']:.2f} s; "
+                  f"{report['evaluations']} evaluations of {report['oracle_pass_s']:.3f} s (median)")
         for row in report["constraints"]:
             mv = "-" if row["marginal_value"] is None else f"{row['marginal_value']:.4f}"
             print(f"  {row['name']:<28} level {row['level']:>14,.2f}  bound {row['bound']:>14,.2f}  "

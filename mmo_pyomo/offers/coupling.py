@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mmo_pyomo.offers import kernels
 from mmo_pyomo.offers.problem import OfferProblem
 
 
@@ -48,16 +49,14 @@ def coupling_rows(prob: OfferProblem) -> Rows:
     return Rows(names, rhs, cap_ch, min_off, prob.hurdle_rate)
 
 
-def reduced_profit(prob: OfferProblem, rows: Rows, lam: np.ndarray, part: slice) -> np.ndarray:
-    """profit − λᵀa for every option of the customers in ``part`` (−inf where no row exists)."""
+def reduced_profit_terms(prob: OfferProblem, rows: Rows, lam: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """(a, b, shift) with reduced profit = a·profit − b·cost + shift[option] (options flat, offer·K + channel)."""
     lb, lh, mu, nu = rows.split(lam)
     J, K = len(prob.offers), len(prob.channels)
-    shift = np.zeros((J, K), np.float32)
-    shift[:, rows.cap_channels] -= mu.astype(np.float32)
-    shift[rows.min_offers, :] += nu.astype(np.float32)[:, None]
-    red = (1 + lh) * prob.profit[part] - (lb + lh * (1 + rows.hurdle)) * prob.cost[part] + shift
-    red[~prob.eligible[part]] = -np.inf
-    return red
+    shift = np.zeros((J, K))
+    shift[:, rows.cap_channels] -= mu
+    shift[rows.min_offers, :] += nu[:, None]
+    return 1.0 + lh, lb + lh * (1 + rows.hurdle), shift.ravel()
 
 
 @dataclass
@@ -71,17 +70,15 @@ class PartOracle:
 
 
 def partition_oracle(prob: OfferProblem, rows: Rows, lam: np.ndarray, part: slice) -> PartOracle:
-    """Each customer of ``part`` takes the option of highest positive reduced profit (or none)."""
-    red = reduced_profit(prob, rows, lam, part).reshape(part.stop - part.start, -1)
-    choice = red.argmax(axis=1)
-    best = red[np.arange(len(choice)), choice]
-    take = best > 0
-    chosen = choice[take]
-    idx = np.flatnonzero(take)
+    """Each customer of ``part`` takes the option of highest positive reduced profit (or none):
+    one compiled pass over the partition's arrays (:func:`mmo_pyomo.offers.kernels.oracle_pass`)."""
+    a, b, shift = reduced_profit_terms(prob, rows, lam)
     J, K = len(prob.offers), len(prob.channels)
-    p = prob.profit[part].reshape(len(choice), -1)[idx, chosen].astype(np.float64)
-    c = prob.cost[part].reshape(len(choice), -1)[idx, chosen].astype(np.float64)
-    counts = np.bincount(chosen, minlength=J * K).reshape(J, K)
-    activity = np.concatenate([[c.sum(), (1 + rows.hurdle) * c.sum() - p.sum()],
-                               counts.sum(axis=0)[rows.cap_channels], -counts.sum(axis=1)[rows.min_offers]])
-    return PartOracle(float(best[take].sum(dtype=np.float64)), activity, float(p.sum()), float(c.sum()))
+    n = part.stop - part.start
+    counts = np.zeros(J * K, np.int64)
+    value, p, c = kernels.oracle_pass(prob.profit[part].reshape(n, J * K), prob.cost[part].reshape(n, J * K),
+                                      prob.eligible[part].reshape(n, J * K), a, b, shift, counts)
+    per = counts.reshape(J, K)
+    activity = np.concatenate([[c, (1 + rows.hurdle) * c - p],
+                               per.sum(axis=0)[rows.cap_channels], -per.sum(axis=1)[rows.min_offers]])
+    return PartOracle(float(value), activity, float(p), float(c))

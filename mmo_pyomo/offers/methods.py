@@ -8,12 +8,13 @@ from typing import Any
 import numpy as np
 
 from mmo_pyomo.errors import PlanCheckError
-from mmo_pyomo.offers.coupling import Rows, coupling_rows, partition_oracle, reduced_profit
+from mmo_pyomo.offers import kernels
+from mmo_pyomo.offers.coupling import Rows, coupling_rows, partition_oracle, reduced_profit_terms
 from mmo_pyomo.offers.dual import solve_dual
 from mmo_pyomo.offers.executor import DaskPartitions, LocalPartitions
 from mmo_pyomo.offers.plan import OfferCheck, check_offer_plan
 from mmo_pyomo.offers.problem import OfferProblem
-from mmo_pyomo.offers.repair import current_scores, enforce_budget_and_hurdle, enforce_capacities, fill, meet_minimums
+from mmo_pyomo.offers.repair import Score, current_scores, enforce_budget_and_hurdle, enforce_capacities, fill, meet_minimums
 from mmo_pyomo.solvers.stats import bound_gap
 
 
@@ -36,37 +37,22 @@ class OfferResult:
         return bound_gap(self.check.profit, self.bound)
 
 
-def _score_fn(prob: OfferProblem, rows: Rows, lam: np.ndarray):
-    """score(j) → (n, K) reduced profit of offer j (−inf where not allowed)."""
-    lb, lh, mu, nu = rows.split(lam)
-    K = len(prob.channels)
-    shift = np.zeros(K, np.float32)
-    shift[rows.cap_channels] -= mu.astype(np.float32)
-
-    def score(j: int) -> np.ndarray:
-        bonus = nu[list(rows.min_offers).index(j)] if j in rows.min_offers else 0.0
-        s = (1 + lh) * prob.profit[:, j, :] - (lb + lh * (1 + rows.hurdle)) * prob.cost[:, j, :] + shift + bonus
-        return np.where(prob.eligible[:, j, :], s, np.float32(-np.inf))
-    return score
-
-
-def _best_options(prob: OfferProblem, rows: Rows, lam: np.ndarray, chunk: int = 250_000) -> tuple[np.ndarray, np.ndarray]:
-    """Each customer's option of highest reduced profit, and that reduced profit."""
+def _best_options(prob: OfferProblem, rows: Rows, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's option of highest reduced profit, and that reduced profit (one compiled pass)."""
     n = prob.n_customers
+    a, b, shift = reduced_profit_terms(prob, rows, lam)
     choice = np.empty(n, np.int64)
     best = np.empty(n, np.float64)
-    for part in prob.partitions(chunk):
-        red = reduced_profit(prob, rows, lam, part).reshape(part.stop - part.start, -1)
-        choice[part] = red.argmax(axis=1)
-        best[part] = red[np.arange(len(red)), choice[part]]
+    kernels.best_options(prob.profit.reshape(n, -1), prob.cost.reshape(n, -1), prob.eligible.reshape(n, -1), a, b, shift,
+                         choice, best)
     return choice, best
 
 
 def repair_plan(prob: OfferProblem, rows: Rows, lam: np.ndarray, choice: np.ndarray) -> np.ndarray:
     """Make ``choice`` feasible, losing as little reduced profit (at ``lam``) as possible."""
-    score_fn = _score_fn(prob, rows, lam)
-    choice = meet_minimums(prob, choice, score_fn)
-    score = current_scores(prob, choice, score_fn)
+    reduced = Score(*reduced_profit_terms(prob, rows, lam))
+    choice = meet_minimums(prob, choice, reduced)
+    score = current_scores(prob, choice, reduced)
     choice = enforce_capacities(prob, choice, score)
     choice = enforce_budget_and_hurdle(prob, choice, score)
     best_opt, best_val = _best_options(prob, rows, lam)
@@ -82,30 +68,54 @@ def _finish(method: str, prob: OfferProblem, choice: np.ndarray, bound, t0: floa
     return OfferResult(method, choice, check, bound, time.perf_counter() - t0, mv, info)
 
 
+#: Default target of the certified gap (bound − profit)/bound of the exact method.
+DEFAULT_GAP = 1e-4
+
+
 def solve_exact(prob: OfferProblem, *, partition_size: int = 250_000, scheduler: str | None = None,
-                tol: float = 1e-7, max_iter: int = 400, lam0: np.ndarray | None = None) -> OfferResult:
-    """Customer-level Lagrangian decomposition: bound, marginal values and a repaired plan."""
+                tol: float = 1e-7, max_iter: int = 400, lam0: np.ndarray | None = None,
+                gap: float | None = DEFAULT_GAP, time_limit: float | None = None) -> OfferResult:
+    """Customer-level Lagrangian decomposition: bound, marginal values and a repaired plan.
+
+    Stops at convergence, at ``max_iter`` evaluations, at ``time_limit`` seconds, or as soon as
+    the repaired plan is certified within ``gap`` of the bound (``gap=None``: run to convergence).
+    ``info`` records ``evaluations`` (full passes over the customers) and ``oracle_pass_s`` (their
+    median time).
+    """
     t0 = time.perf_counter()
     rows = coupling_rows(prob)
     parts = DaskPartitions(prob, partition_size, scheduler) if scheduler else LocalPartitions(prob, partition_size)
+    passes: list[float] = []
     try:
         def evaluate(lam: np.ndarray) -> tuple[float, np.ndarray]:
+            t = time.perf_counter()
             pieces = parts.map(_oracle, rows, lam)
             value = sum(p.value for p in pieces) + float(lam @ rows.rhs)
             activity = np.sum([p.activity for p in pieces], axis=0)
+            passes.append(time.perf_counter() - t)
             return value, rows.rhs - activity
+
+        def primal(lam: np.ndarray) -> float:
+            check = check_offer_plan(prob, _plan_from(prob, rows, lam))
+            return check.profit if check.feasible else -np.inf
         # no multiplier can exceed the best profit per unit of any row: a safe box for the master
         positive = prob.cost[prob.eligible & (prob.cost > 0)]
         upper = 10 * (float(prob.profit.max()) + 1) * (1 + 1 / (float(positive.min()) if positive.size else 1.0))
-        dual = solve_dual(evaluate, rows.m, lam0=lam0, tol=tol, max_iter=max_iter, upper=upper)
+        dual = solve_dual(evaluate, rows.m, lam0=lam0, tol=tol, max_iter=max_iter, upper=upper, gap=gap,
+                          primal=primal, time_limit=time_limit)
     finally:
         parts.close()
-    choice, best = _best_options(prob, rows, dual.lam)
-    choice = np.where(best > 0, choice, -1)
-    choice = repair_plan(prob, rows, dual.lam, choice)
+    choice = _plan_from(prob, rows, dual.lam)
     return _finish("exact", prob, choice, dual.bound, t0, dict(zip(rows.names, dual.lam.tolist())),
-                   iterations=dual.iterations, converged=dual.converged, stop_reason=dual.stop_reason,
-                   lam=dual.lam)
+                   iterations=dual.iterations, evaluations=len(passes), oracle_pass_s=float(np.median(passes)),
+                   converged=dual.converged, stop_reason=dual.stop_reason, gap_target=gap, lam=dual.lam)
+
+
+def _plan_from(prob: OfferProblem, rows: Rows, lam: np.ndarray) -> np.ndarray:
+    """The Lagrangian subproblem's plan at ``lam``, repaired to a feasible plan."""
+    choice, best = _best_options(prob, rows, lam)
+    choice = np.where(best > 0, choice, -1)
+    return repair_plan(prob, rows, lam, choice)
 
 
 def _oracle(part: OfferProblem, rows: Rows, lam: np.ndarray):
@@ -122,8 +132,8 @@ def solve_greedy(prob: OfferProblem) -> OfferResult:
     best_val = P[np.arange(n), best_opt].astype(np.float64)
     best_opt = np.where(np.isfinite(best_val), best_opt, -1)
     choice = np.full(n, -1, np.int64)
-    score_fn = lambda j: np.where(prob.eligible[:, j, :], prob.profit[:, j, :] - prob.cost[:, j, :], -np.inf)
-    choice = meet_minimums(prob, choice, score_fn)
-    choice = enforce_capacities(prob, choice, current_scores(prob, choice, score_fn))
+    margin = Score(1.0, 1.0, np.zeros(len(prob.offers) * len(prob.channels)))     # profit − cost
+    choice = meet_minimums(prob, choice, margin)
+    choice = enforce_capacities(prob, choice, current_scores(prob, choice, margin))
     choice = fill(prob, choice, best_opt, best_val, limit=n)
     return _finish("greedy", prob, choice, None, t0)

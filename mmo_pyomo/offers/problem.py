@@ -8,7 +8,9 @@ On disk (a folder):
 * ``campaign.json``: ``{"budget": ..., "hurdle_rate": ...}``.
 
 In memory, profit and cost are float32 arrays of shape (customers, offers, channels), 0 where
-a row is absent, with a boolean ``eligible`` mask.
+a row is absent, with a boolean ``eligible`` mask: one copy each. Loading reads the scores with
+pyarrow (offer and channel stay dictionary codes), checks every row and scatters it into those
+arrays in one compiled pass (:mod:`mmo_pyomo.offers.kernels`); the Arrow table is then dropped.
 """
 from __future__ import annotations
 
@@ -18,8 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from mmo_pyomo.errors import DataError, InfeasibleInstanceError
+from mmo_pyomo.offers import kernels
 
 SCORE_COLUMNS = ("customer_id", "offer", "channel", "expected_profit", "cost")
 
@@ -55,16 +61,35 @@ class OfferProblem:
         return [slice(s, min(s + size, n)) for s in range(0, n, max(1, size))]
 
 
-def _read_scores(folder: Path) -> pd.DataFrame:
+def _scores_path(folder: Path) -> Path:
     for name in ("scores.parquet", "scores.csv"):
-        p = folder / name
-        if p.is_file():
-            frame = pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
-            missing = [c for c in SCORE_COLUMNS if c not in frame.columns]
-            if missing:
-                raise DataError(f"'{p}' lacks column(s) {missing}", f"give it the columns {', '.join(SCORE_COLUMNS)}")
-            return frame
+        if (folder / name).is_file():
+            return folder / name
     raise DataError(f"no scores.parquet or scores.csv in '{folder}'", "write the scores in long form there")
+
+
+def read_scores_table(path: Path) -> pa.Table:
+    """The scores as an Arrow table, offer and channel as dictionary columns (no Python object per row)."""
+    try:
+        if path.suffix == ".parquet":
+            table = pq.read_table(path, columns=list(SCORE_COLUMNS), read_dictionary=["offer", "channel"])
+        else:
+            from pyarrow import csv as pacsv
+            table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+                include_columns=list(SCORE_COLUMNS),
+                column_types={"offer": pa.dictionary(pa.int32(), pa.string()),
+                              "channel": pa.dictionary(pa.int32(), pa.string()),
+                              "expected_profit": pa.float64(), "cost": pa.float64()}))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, KeyError, ValueError) as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "No match for FieldRef" in text or "not in" in text or "does not exist" in text or "include_columns" in text:
+            raise DataError(f"'{path}' lacks a column of {', '.join(SCORE_COLUMNS)} ({text})",
+                            f"give it the columns {', '.join(SCORE_COLUMNS)}") from None
+        raise DataError(f"cannot read '{path}': {text}", "write the scores again (parquet or CSV, long form)") from None
+    missing = [c for c in SCORE_COLUMNS if c not in table.column_names]
+    if missing:
+        raise DataError(f"'{path}' lacks column(s) {missing}", f"give it the columns {', '.join(SCORE_COLUMNS)}")
+    return table
 
 
 def load_problem(folder: str | Path) -> OfferProblem:
@@ -72,76 +97,177 @@ def load_problem(folder: str | Path) -> OfferProblem:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"'{folder}' is not a folder", "pass the folder written by 'offers.py generate'")
-    scores = _read_scores(folder)
+    path = _scores_path(folder)
     for name in ("offers.csv", "channels.csv", "campaign.json"):
         if not (folder / name).is_file():
             raise DataError(f"'{folder / name}' is missing", "a campaign folder holds scores, offers.csv, "
                             "channels.csv and campaign.json")
-    offers_df = pd.read_csv(folder / "offers.csv")
-    channels_df = pd.read_csv(folder / "channels.csv")
-    campaign = json.loads((folder / "campaign.json").read_text())
+    offers_df = pd.read_csv(folder / "offers.csv", dtype={"offer": str}, keep_default_na=False)
+    channels_df = pd.read_csv(folder / "channels.csv", dtype={"channel": str, "capacity": str}, keep_default_na=False)
+    try:
+        campaign = json.loads((folder / "campaign.json").read_text())
+    except json.JSONDecodeError as exc:
+        raise DataError(f"'{folder / 'campaign.json'}' is not valid JSON ({exc})",
+                        'write {"budget": <number>, "hurdle_rate": <number>}') from None
     for key in ("budget", "hurdle_rate"):
-        if key not in campaign:
+        if not isinstance(campaign, dict) or key not in campaign:
             raise DataError(f"campaign.json has no '{key}'", f"add \"{key}\": <number>")
-    return build_problem(scores, offers_df, channels_df, float(campaign["budget"]), float(campaign["hurdle_rate"]),
-                         name=folder.name)
+    budget, hurdle = (_finite_number(campaign[k], f"campaign.json '{k}'") for k in ("budget", "hurdle_rate"))
+    table = read_scores_table(path)
+    return build_problem(table, offers_df, channels_df, budget, hurdle, name=folder.name, source=str(path))
 
 
-def build_problem(scores: pd.DataFrame, offers_df: pd.DataFrame, channels_df: pd.DataFrame, budget: float,
-                  hurdle_rate: float, name: str = "campaign") -> OfferProblem:
-    """Validate long-form scores and tables, and lay them out densely."""
+def _finite_number(value: object, what: str) -> float:
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DataError(f"{what} is {value!r}, not a number", "give a finite number") from None
+    if not np.isfinite(x):
+        raise DataError(f"{what} is {value!r}, not a finite number", "give a finite number")
+    return x
+
+
+def _blank(v: object) -> bool:
+    """An empty cell: '' in a CSV read as text, None or NaN in a DataFrame."""
+    return v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == ""
+
+
+def _tables(offers_df: pd.DataFrame, channels_df: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Offers with their minimums, channels with their capacities (empty = unlimited), validated."""
+    for frame, col, table in ((offers_df, "offer", "offers.csv"), (channels_df, "channel", "channels.csv")):
+        if col not in frame.columns:
+            raise DataError(f"{table} has no '{col}' column", f"give {table} a '{col}' column")
+        names = frame[col].astype(str)
+        if names.duplicated().any():
+            raise DataError(f"{table} repeats {col} '{names[names.duplicated()].iloc[0]}'", f"list every {col} once")
+        if (names.str.strip() == "").any():
+            raise DataError(f"{table} has an empty {col} name", f"name every {col}")
     offers = offers_df["offer"].astype(str).tolist()
     channels = channels_df["channel"].astype(str).tolist()
-    for col, known, table in (("offer", offers, "offers.csv"), ("channel", channels, "channels.csv")):
-        values = scores[col].astype(str)
-        unknown = ~values.isin(known)
-        if unknown.any():
-            raise DataError(f"scores name unknown {col} '{values[unknown].iloc[0]}'",
-                            f"add it to {table} or remove its rows")
-    off_code = pd.Categorical(scores["offer"].astype(str), categories=offers)
-    ch_code = pd.Categorical(scores["channel"].astype(str), categories=channels)
-    cost = scores["cost"].to_numpy(np.float64)
-    if (cost < 0).any() or np.isnan(cost).any():
-        raise DataError("scores have a negative or missing cost", "every cost must be ≥ 0")
-    profit = scores["expected_profit"].to_numpy(np.float64)
-    if np.isnan(profit).any():
-        raise DataError("scores have a missing expected_profit", "fill every expected_profit")
-    cust_code, customer_ids = pd.factorize(scores["customer_id"], sort=True)
-    J, K, n = len(offers), len(channels), len(customer_ids)
-    flat = (cust_code.astype(np.int64) * J + off_code.codes) * K + ch_code.codes
-    if len(np.unique(flat)) != len(flat):
-        raise DataError("scores repeat a (customer_id, offer, channel) row", "keep one row per combination")
+    mins = np.zeros(len(offers))
+    if "min_offers" in offers_df.columns:
+        for k, v in enumerate(offers_df["min_offers"].tolist()):
+            mins[k] = 0.0 if _blank(v) else _finite_number(v, f"offers.csv min_offers of '{offers[k]}'")
+    cap = np.full(len(channels), np.inf)
+    if "capacity" in channels_df.columns:
+        for k, v in enumerate(channels_df["capacity"].tolist()):
+            if not _blank(v):
+                cap[k] = _finite_number(v, f"channels.csv capacity of '{channels[k]}'")
+    if (mins < 0).any() or (cap < 0).any():
+        raise DataError("a minimum or a capacity is negative", "use non-negative numbers")
+    return offers, channels, mins, cap
+
+
+def _dictionary_map(arr: pa.DictionaryArray, known: list[str]) -> np.ndarray:
+    """Batch dictionary index → position in ``known`` (−1 for a name not in it)."""
+    where = {name: k for k, name in enumerate(known)}
+    return np.array([where.get(v, -1) for v in arr.dictionary.to_pylist()] or [-1], np.int64)
+
+
+def _as_dictionary(col: pa.Array) -> pa.DictionaryArray:
+    return col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col.cast(pa.string()))
+
+
+def _customer_codes(cid: pa.ChunkedArray) -> tuple[np.ndarray | None, np.ndarray, int]:
+    """(codes per row or None when the ids are sorted integers, customer ids in code order, n).
+
+    Sorted integer ids (as written by the generator) need no hashing: a new code starts at each
+    change of id, computed batch by batch. Other ids are factorized once (sorted).
+    """
+    if pa.types.is_integer(cid.type):
+        last, started, runs, ok = np.int64(0), False, 0, True
+        for chunk in cid.chunks:
+            a = chunk.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+            r, ok, last = kernels.sorted_run_count(a, last, started)
+            started = started or len(a) > 0
+            runs += r
+            if not ok:
+                break
+        if ok:
+            return None, np.empty(runs, np.int64), runs
+    codes, uniques = pd.factorize(cid.to_numpy(), sort=True)
+    return codes.astype(np.int64), np.asarray(uniques), len(uniques)
+
+
+def build_problem(scores: pa.Table | pd.DataFrame, offers_df: pd.DataFrame, channels_df: pd.DataFrame, budget: float,
+                  hurdle_rate: float, name: str = "campaign", source: str = "scores") -> OfferProblem:
+    """Validate long-form scores and tables, and lay them out densely in one compiled pass.
+
+    ``scores`` is an Arrow table (as :func:`read_scores_table` gives) or a DataFrame.
+    """
+    if isinstance(scores, pd.DataFrame):
+        missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
+        if missing:
+            raise DataError(f"the scores lack column(s) {missing}", f"give them the columns {', '.join(SCORE_COLUMNS)}")
+        scores = pa.Table.from_pandas(scores[list(SCORE_COLUMNS)], preserve_index=False)
+    budget = _finite_number(budget, "the budget")
+    hurdle_rate = _finite_number(hurdle_rate, "the hurdle rate")
+    if budget < 0:
+        raise DataError(f"the budget {budget} is negative", "use a non-negative budget")
+    offers, channels, mins, cap = _tables(offers_df, channels_df)
+    for col in SCORE_COLUMNS:
+        if scores.column(col).null_count:
+            raise DataError(f"{source}: {scores.column(col).null_count:,} row(s) have no {col}",
+                            f"fill every {col} or remove those rows")
+    J, K = len(offers), len(channels)
+    codes, ids, n = _customer_codes(scores.column("customer_id"))
     P = np.zeros(n * J * K, np.float32)
     C = np.zeros(n * J * K, np.float32)
-    E = np.zeros(n * J * K, bool)
-    P[flat], C[flat], E[flat] = profit, cost, True
-    mins = offers_df.set_index(offers_df["offer"].astype(str))["min_offers"].reindex(offers).fillna(0).to_numpy(float)
-    cap = pd.to_numeric(channels_df["capacity"], errors="coerce").to_numpy(float)
-    cap = np.where(np.isnan(cap), np.inf, cap)
-    if (mins < 0).any() or (cap < 0).any() or budget < 0:
-        raise DataError("a minimum, a capacity or the budget is negative", "use non-negative numbers")
-    prob = OfferProblem(np.asarray(customer_ids), offers, channels, P.reshape(n, J, K), C.reshape(n, J, K),
+    E = np.zeros(n * J * K, np.bool_)
+    last, code, start = np.int64(0), np.int64(-1), 0
+    for batch in scores.select(list(SCORE_COLUMNS)).to_batches():
+        rows = batch.num_rows
+        if codes is None:
+            cid = batch.column(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+            bcodes, last, code = kernels.sorted_codes(cid, last, code, ids)
+        else:
+            bcodes = codes[start:start + rows]
+        off, ch = _as_dictionary(batch.column(1)), _as_dictionary(batch.column(2))
+        status, row = kernels.scatter_scores(
+            bcodes, off.indices.to_numpy(zero_copy_only=False), ch.indices.to_numpy(zero_copy_only=False),
+            _dictionary_map(off, offers), _dictionary_map(ch, channels),
+            batch.column(3).to_numpy(zero_copy_only=False), batch.column(4).to_numpy(zero_copy_only=False),
+            P, C, E, J, K)
+        if status != kernels.OK:
+            _raise_row_error(status, batch.slice(row, 1).to_pylist()[0], start + row, source, offers, channels)
+        start += rows
+    prob = OfferProblem(np.asarray(ids), offers, channels, P.reshape(n, J, K), C.reshape(n, J, K),
                         E.reshape(n, J, K), mins, cap, float(budget), float(hurdle_rate), name=name)
     check_feasible_campaign(prob)
     return prob
 
 
+def _raise_row_error(status: int, row: dict, index: int, source: str, offers: list[str], channels: list[str]) -> None:
+    where = f"{source}, row {index + 1:,} (customer_id {row['customer_id']})"
+    if status == kernels.UNKNOWN_OFFER:
+        raise DataError(f"{where} names unknown offer '{row['offer']}'", "add it to offers.csv or remove its rows")
+    if status == kernels.UNKNOWN_CHANNEL:
+        raise DataError(f"{where} names unknown channel '{row['channel']}'", "add it to channels.csv or remove its rows")
+    if status == kernels.BAD_COST:
+        raise DataError(f"{where} has cost {row['cost']}: a negative or missing cost", "every cost must be a number ≥ 0")
+    if status == kernels.BAD_PROFIT:
+        raise DataError(f"{where} has expected_profit {row['expected_profit']}, not a finite number",
+                        "fill every expected_profit with a finite number")
+    raise DataError(f"{where} repeats a (customer_id, offer, channel) row: ({row['customer_id']}, {row['offer']}, "
+                    f"{row['channel']})", "keep one row per combination")
+
+
 def check_feasible_campaign(prob: OfferProblem) -> None:
     """Raise :class:`InfeasibleInstanceError` when the minimums cannot all be met."""
-    elig_per_offer = prob.eligible.any(axis=2).sum(axis=0)
+    n, J, K = prob.shape
+    cheapest, elig_per_offer = kernels.cheapest_per_offer(prob.cost.reshape(n, J * K), prob.eligible.reshape(n, J * K),
+                                                          J, K)
     for j, offer in enumerate(prob.offers):
         if elig_per_offer[j] < prob.min_offers[j]:
             raise InfeasibleInstanceError(
                 f"offer '{offer}' needs {int(prob.min_offers[j]):,} offers but only {int(elig_per_offer[j]):,} "
                 "customers may receive it", f"lower min_offers for '{offer}'")
     # the cheapest way to meet every minimum: each offer's min_j cheapest eligible contacts
-    big = np.float32(np.inf)
-    cheapest = np.where(prob.eligible, prob.cost, big).min(axis=2)       # (n, J)
     need = 0.0
     for j in range(len(prob.offers)):
         m = int(prob.min_offers[j])
         if m:
-            need += float(np.partition(cheapest[:, j], m - 1)[:m].sum())
+            need += float(np.partition(cheapest[j], m - 1)[:m].sum(dtype=np.float64))
     if need > prob.budget * (1 + 1e-9):
         raise InfeasibleInstanceError(
             f"the offer minimums cost at least ${need:,.2f}, more than the budget ${prob.budget:,.2f}",

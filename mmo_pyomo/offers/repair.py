@@ -7,12 +7,35 @@ minimums first, then capacities, then budget and hurdle; finally spare budget is
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from mmo_pyomo.offers import kernels
 from mmo_pyomo.offers.plan import chosen_values
 from mmo_pyomo.offers.problem import OfferProblem
 
 NEG = np.float32(-np.inf)
+
+
+@dataclass(frozen=True)
+class Score:
+    """A linear score of each option o: a·profit − b·cost + shift[o] (options flat, offer·K + channel).
+
+    The exact method scores by reduced profit at the multipliers, greedy by profit − cost.
+    """
+
+    a: float
+    b: float
+    shift: np.ndarray
+
+    def offer(self, prob: OfferProblem, j: int) -> np.ndarray:
+        """(n, K) score of offer j on each channel, −inf where it is not allowed (one compiled pass)."""
+        n, J, K = prob.shape
+        out = np.empty((n, K), np.float64)
+        kernels.offer_scores(prob.profit.reshape(n, J * K), prob.cost.reshape(n, J * K), prob.eligible.reshape(n, J * K),
+                             j, K, self.a, self.b, self.shift, out)
+        return out
 
 
 def _counts(prob: OfferProblem, choice: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -35,7 +58,7 @@ def _removable(prob: OfferProblem, choice: np.ndarray, order: np.ndarray) -> np.
     return order[rank < spare[offer_of]]
 
 
-def meet_minimums(prob: OfferProblem, choice: np.ndarray, score_fn) -> np.ndarray:
+def meet_minimums(prob: OfferProblem, choice: np.ndarray, score: Score) -> np.ndarray:
     """Give each offer under its minimum to the customers it costs least (in score) to switch."""
     K = len(prob.channels)
     for _ in range(3):
@@ -45,12 +68,12 @@ def meet_minimums(prob: OfferProblem, choice: np.ndarray, score_fn) -> np.ndarra
             break
         for j in short:
             need = int(prob.min_offers[j] - offer_counts[j])
-            sj = score_fn(j)                                      # (n, K) score of offer j per channel
+            sj = score.offer(prob, int(j))                            # (n, K) score of offer j per channel
             room = prob.capacity - channel_counts
             sj = np.where(room[None, :] > 0, sj, NEG)
             k_best = sj.argmax(axis=1)
             gain = sj[np.arange(len(k_best)), k_best]
-            current = current_scores(prob, choice, score_fn)
+            current = current_scores(prob, choice, score)
             offer_now = np.where(choice >= 0, choice // K, -1)
             spare = (offer_counts - prob.min_offers)
             can_leave = (offer_now < 0) | (spare[np.maximum(offer_now, 0)] > 0)
@@ -62,14 +85,11 @@ def meet_minimums(prob: OfferProblem, choice: np.ndarray, score_fn) -> np.ndarra
     return choice
 
 
-def current_scores(prob: OfferProblem, choice: np.ndarray, score_fn) -> np.ndarray:
+def current_scores(prob: OfferProblem, choice: np.ndarray, score: Score) -> np.ndarray:
     """The score of each customer's current option (0 for no offer)."""
-    out = np.zeros(prob.n_customers, np.float64)
-    K = len(prob.channels)
-    idx = np.flatnonzero(choice >= 0)
-    for j in np.unique(choice[idx] // K):
-        sel = idx[choice[idx] // K == j]
-        out[sel] = score_fn(j)[sel, choice[sel] % K]
+    n = prob.n_customers
+    out = np.empty(n, np.float64)
+    kernels.chosen_scores(prob.profit.reshape(n, -1), prob.cost.reshape(n, -1), choice, score.a, score.b, score.shift, out)
     return out
 
 

@@ -50,6 +50,19 @@ def constraint_report(prob: OfferProblem, result: OfferResult) -> list[dict[str,
     return out
 
 
+def _json_safe(value: Any) -> Any:
+    """Strict JSON: non-finite floats become null (no Infinity or NaN tokens)."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        return _json_safe(value.item())
+    return value
+
+
 def report_dict(prob: OfferProblem, result: OfferResult) -> dict[str, Any]:
     """report.json."""
     check = result.check
@@ -57,6 +70,7 @@ def report_dict(prob: OfferProblem, result: OfferResult) -> dict[str, Any]:
         "method": result.method, "customers": prob.n_customers, "profit": check.profit, "cost": check.cost,
         "roi": check.roi, "bound": result.bound, "bound_gap": result.bound_gap, "time_s": result.time_s,
         "peak_memory_mb": peak_memory_mb(), "offers_made": int((result.choice >= 0).sum()),
+        "evaluations": result.info.get("evaluations"), "oracle_pass_s": result.info.get("oracle_pass_s"),
         "constraints": constraint_report(prob, result),
         "info": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in result.info.items()},
     }
@@ -85,12 +99,23 @@ def _charts(prob: OfferProblem, result: OfferResult, out: Path) -> None:
         save_figure(fig, out / name, dpi=110)
 
 
-def write_outputs(prob: OfferProblem, result: OfferResult, out: str | Path) -> dict[str, Any]:
-    """Write plan.parquet, report.json and the charts into ``out`` (each file whole or not at all)."""
+def write_outputs(prob: OfferProblem, result: OfferResult, out: str | Path,
+                  timings: dict[str, float | None] | None = None) -> dict[str, Any]:
+    """Write plan.parquet, report.json and the charts into ``out`` (each file whole or not at all).
+
+    ``timings`` (``time_load_s``, ``time_solve_s``, ``read_baseline_s``) go into the report, with
+    ``time_write_s``, the time taken by the plan and the charts.
+    """
+    import time
     out = Path(out)
+    t = time.perf_counter()
     with atomic_path(out / "plan.parquet") as tmp:
         plan_frame(prob, result.choice).to_parquet(tmp, index=False)
     _charts(prob, result, out)
     report = report_dict(prob, result)
-    atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
+    report.update(timings or {})
+    report["time_write_s"] = time.perf_counter() - t
+    report["peak_memory_mb"] = peak_memory_mb()
+    report = _json_safe(report)
+    atomic_write_text(out / "report.json", json.dumps(report, indent=2, allow_nan=False) + "\n")
     return report

@@ -1,0 +1,161 @@
+"""Compiled kernels (numba) of offer optimization: laying scores out, and one oracle pass.
+
+Each kernel makes one pass over its arrays and releases the GIL (``nogil``), so the local
+executor's threads run partitions side by side.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: Problem codes returned by :func:`scatter_scores` (0 = none); the loader turns them into errors.
+OK, DUPLICATE, BAD_COST, BAD_PROFIT, UNKNOWN_OFFER, UNKNOWN_CHANNEL = 0, 1, 2, 3, 4, 5
+
+
+@njit(cache=True, nogil=True)
+def sorted_run_count(cid: np.ndarray, last: np.int64, started: bool) -> tuple[int, bool, np.int64]:
+    """Distinct values of a non-decreasing batch of customer ids (continuing after ``last``).
+
+    Returns (new runs, still non-decreasing, last id).
+    """
+    runs = 0
+    for i in range(cid.shape[0]):
+        v = cid[i]
+        if not started or v != last:
+            if started and v < last:
+                return runs, False, last
+            runs += 1
+            last = v
+            started = True
+    return runs, True, last
+
+
+@njit(cache=True, nogil=True)
+def sorted_codes(cid: np.ndarray, last: np.int64, code: np.int64, ids: np.ndarray) -> tuple[np.ndarray, np.int64, np.int64]:
+    """Customer codes of a sorted batch (code += 1 at each new id), writing each new id into ``ids``."""
+    out = np.empty(cid.shape[0], np.int64)
+    for i in range(cid.shape[0]):
+        v = cid[i]
+        if code < 0 or v != last:
+            code += 1
+            ids[code] = v
+            last = v
+        out[i] = code
+    return out, last, code
+
+
+@njit(cache=True, nogil=True)
+def scatter_scores(codes: np.ndarray, off_idx: np.ndarray, ch_idx: np.ndarray, off_map: np.ndarray,
+                   ch_map: np.ndarray, profit: np.ndarray, cost: np.ndarray, P: np.ndarray, C: np.ndarray,
+                   E: np.ndarray, J: int, K: int) -> tuple[int, int]:
+    """Write one batch of long rows into the dense (customer·offer·channel) arrays.
+
+    ``off_map``/``ch_map`` map the batch's dictionary indices to offer/channel codes (−1:
+    unknown). Returns (problem code, row) of the first bad row, or (OK, −1).
+    """
+    for r in range(codes.shape[0]):
+        j = off_map[off_idx[r]]
+        if j < 0:
+            return UNKNOWN_OFFER, r
+        k = ch_map[ch_idx[r]]
+        if k < 0:
+            return UNKNOWN_CHANNEL, r
+        c = cost[r]
+        if not (c >= 0.0) or not np.isfinite(c):
+            return BAD_COST, r
+        p = profit[r]
+        if not np.isfinite(p):
+            return BAD_PROFIT, r
+        cell = (codes[r] * J + j) * K + k
+        if E[cell]:
+            return DUPLICATE, r
+        E[cell] = True
+        P[cell] = p
+        C[cell] = c
+    return OK, -1
+
+
+@njit(cache=True, nogil=True)
+def oracle_pass(P: np.ndarray, C: np.ndarray, E: np.ndarray, a: float, b: float, shift: np.ndarray,
+                counts: np.ndarray) -> tuple[float, float, float]:
+    """One Lagrangian evaluation over a block of customers (arrays of shape (n, J·K)).
+
+    Reduced profit of option o: a·profit − b·cost + shift[o]. Each customer takes the option of
+    highest positive reduced profit, or none. Adds the chosen options to ``counts`` and returns
+    (Σ best reduced profit, Σ profit, Σ cost) of the choices.
+    """
+    n, m = P.shape
+    value = 0.0
+    profit = 0.0
+    cost = 0.0
+    for i in range(n):
+        best = 0.0
+        arg = -1
+        for o in range(m):
+            if E[i, o]:
+                r = a * P[i, o] - b * C[i, o] + shift[o]
+                if r > best:
+                    best = r
+                    arg = o
+        if arg >= 0:
+            value += best
+            profit += P[i, arg]
+            cost += C[i, arg]
+            counts[arg] += 1
+    return value, profit, cost
+
+
+@njit(cache=True, nogil=True)
+def best_options(P: np.ndarray, C: np.ndarray, E: np.ndarray, a: float, b: float, shift: np.ndarray,
+                 choice: np.ndarray, best: np.ndarray) -> None:
+    """Each customer's option of highest reduced profit (−1 and −inf where none is allowed)."""
+    n, m = P.shape
+    for i in range(n):
+        top = -np.inf
+        arg = -1
+        for o in range(m):
+            if E[i, o]:
+                r = a * P[i, o] - b * C[i, o] + shift[o]
+                if r > top:
+                    top = r
+                    arg = o
+        choice[i] = arg
+        best[i] = top
+
+
+@njit(cache=True, nogil=True)
+def cheapest_per_offer(C: np.ndarray, E: np.ndarray, J: int, K: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per offer and customer, the cheapest allowed channel's cost (inf if none), shape (J, n); and
+    per offer, how many customers may receive it. ``C`` and ``E`` have shape (n, J·K)."""
+    n = C.shape[0]
+    cheapest = np.full((J, n), np.inf, np.float32)
+    allowed = np.zeros(J, np.int64)
+    for i in range(n):
+        for j in range(J):
+            best = np.inf
+            for k in range(K):
+                if E[i, j * K + k] and C[i, j * K + k] < best:
+                    best = C[i, j * K + k]
+            if best < np.inf:
+                cheapest[j, i] = best
+                allowed[j] += 1
+    return cheapest, allowed
+
+
+@njit(cache=True, nogil=True)
+def chosen_scores(P: np.ndarray, C: np.ndarray, choice: np.ndarray, a: float, b: float, shift: np.ndarray,
+                  out: np.ndarray) -> None:
+    """Score a·profit − b·cost + shift[o] of each customer's current option o (0 for none)."""
+    for i in range(choice.shape[0]):
+        o = choice[i]
+        out[i] = a * P[i, o] - b * C[i, o] + shift[o] if o >= 0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def offer_scores(P: np.ndarray, C: np.ndarray, E: np.ndarray, j: int, K: int, a: float, b: float, shift: np.ndarray,
+                 out: np.ndarray) -> None:
+    """Score of offer j on each channel for every customer, −inf where it is not allowed; ``out`` is (n, K)."""
+    for i in range(P.shape[0]):
+        for k in range(K):
+            o = j * K + k
+            out[i, k] = a * P[i, o] - b * C[i, o] + shift[o] if E[i, o] else -np.inf
