@@ -27,6 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--gap", type=_gap, default=1e-4, metavar="G",
                    help="exact: stop once the plan is certified within (bound − profit)/bound ≤ G (default 1e-4; "
                         "0 runs to convergence)")
+    s.add_argument("--warm-start", choices=["none", "sample"], default="none",
+                   help="exact: start the multipliers from the LP on a 1%% sample of customers (HiGHS)")
     s.add_argument("--time-limit", type=_positive, default=None, metavar="S",
                    help="exact: stop the dual after S seconds (the plan and bound of that moment are reported)")
     w = sub.add_parser("sweep", help="profit and marginal value against the budget or a capacity")
@@ -96,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         if args.method == "exact":
             from mmo_pyomo.offers.methods import solve_exact
             result = solve_exact(prob, partition_size=args.partition_size, scheduler=args.scheduler,
-                                 gap=args.gap or None, time_limit=args.time_limit)
+                                 gap=args.gap or None, time_limit=args.time_limit, warm_start=args.warm_start)
         elif args.method == "cluster":
             from mmo_pyomo.offers.cluster import solve_cluster
             result = solve_cluster(prob, args.clusters, args.lp_solver)

@@ -7,6 +7,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from mmo_pyomo.errors import NoSolutionError
+from mmo_pyomo.offers import kernels
 from mmo_pyomo.offers.coupling import coupling_rows
 from mmo_pyomo.offers.methods import OfferResult, _finish, repair_plan
 from mmo_pyomo.offers.problem import OfferProblem
@@ -39,13 +40,8 @@ def cluster_lp(prob: OfferProblem, labels: np.ndarray, clusters: int) -> pyo.Con
     """The LP on clusters: s[c,j,k] customers of cluster c get offer j on channel k."""
     J, K = len(prob.offers), len(prob.channels)
     n = prob.n_customers
-    E = prob.eligible.reshape(n, -1).astype(np.float64)
-    elig = np.zeros((clusters, J * K))
-    psum = np.zeros((clusters, J * K))
-    csum = np.zeros((clusters, J * K))
-    np.add.at(elig, labels, E)
-    np.add.at(psum, labels, prob.profit.reshape(n, -1) * E)
-    np.add.at(csum, labels, prob.cost.reshape(n, -1) * E)
+    elig, psum, csum = kernels.cluster_sums(labels, prob.profit.reshape(n, -1), prob.cost.reshape(n, -1),
+                                            prob.eligible.reshape(n, -1), clusters)
     size = np.bincount(labels, minlength=clusters)
     with np.errstate(invalid="ignore", divide="ignore"):
         pbar, cbar = np.nan_to_num(psum / elig), np.nan_to_num(csum / elig)

@@ -88,7 +88,7 @@ def solve_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray]], m: in
     converged = False
     reason = "iteration limit"
     it = 1
-    checked_at = -1                           # the centre's evaluation at which the plan was last built
+    checked: object = None                    # the centre whose plan was last built (a plan per centre)
     best_primal = -np.inf
     while it < max_iter:
         if time_limit is not None and time.perf_counter() - t0 > time_limit:
@@ -100,8 +100,8 @@ def solve_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray]], m: in
             break
         lam, theta = step
         predicted = f_center - theta
-        if gap is not None and primal is not None and predicted <= gap * abs(f_center) and checked_at != it:
-            checked_at = it
+        if gap is not None and primal is not None and predicted <= gap * abs(f_center) and checked is not center:
+            checked = center
             best_primal = max(best_primal, primal(center))
             if f_center - best_primal <= gap * abs(f_center):
                 reason = f"certified gap ≤ {gap:g}"

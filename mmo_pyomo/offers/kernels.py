@@ -159,3 +159,55 @@ def offer_scores(P: np.ndarray, C: np.ndarray, E: np.ndarray, j: int, K: int, a:
         for k in range(K):
             o = j * K + k
             out[i, k] = a * P[i, o] - b * C[i, o] + shift[o] if E[i, o] else -np.inf
+
+
+@njit(cache=True, nogil=True)
+def cluster_sums(labels: np.ndarray, P: np.ndarray, C: np.ndarray, E: np.ndarray,
+                 clusters: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per cluster and option: allowed customers, and the sums of their profit and cost (one pass)."""
+    m = P.shape[1]
+    elig = np.zeros((clusters, m))
+    psum = np.zeros((clusters, m))
+    csum = np.zeros((clusters, m))
+    for i in range(P.shape[0]):
+        c = labels[i]
+        for o in range(m):
+            if E[i, o]:
+                elig[c, o] += 1.0
+                psum[c, o] += P[i, o]
+                csum[c, o] += C[i, o]
+    return elig, psum, csum
+
+
+@njit(cache=True, nogil=True)
+def fill_in_order(cand: np.ndarray, option: np.ndarray, P: np.ndarray, C: np.ndarray, K: int, choice: np.ndarray,
+                  cost: float, profit: float, budget: float, h: float, room: np.ndarray, cheapest: float) -> int:
+    """Give each candidate in turn its ``option`` while the budget, the ROI hurdle (profit ≥ h·cost)
+    and the channel room allow; stop once no contact fits the budget. Returns how many were added."""
+    added = 0
+    for t in range(cand.shape[0]):
+        i = cand[t]
+        o = option[i]
+        ci = C[i, o]
+        pi = P[i, o]
+        k = o % K
+        if cost + ci > budget or room[k] < 1 or profit + pi < h * (cost + ci):
+            continue
+        choice[i] = o
+        cost += ci
+        profit += pi
+        room[k] -= 1
+        added += 1
+        if budget - cost < cheapest:
+            break
+    return added
+
+
+@njit(cache=True, nogil=True)
+def min_allowed_cost(C: np.ndarray, E: np.ndarray) -> float:
+    """The cheapest cost of any allowed option (0 if none is allowed); flat arrays."""
+    best = np.inf
+    for t in range(C.shape[0]):
+        if E[t] and C[t] < best:
+            best = C[t]
+    return best if best < np.inf else 0.0

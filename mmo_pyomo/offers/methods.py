@@ -48,14 +48,17 @@ def _best_options(prob: OfferProblem, rows: Rows, lam: np.ndarray) -> tuple[np.n
     return choice, best
 
 
-def repair_plan(prob: OfferProblem, rows: Rows, lam: np.ndarray, choice: np.ndarray) -> np.ndarray:
-    """Make ``choice`` feasible, losing as little reduced profit (at ``lam``) as possible."""
+def repair_plan(prob: OfferProblem, rows: Rows, lam: np.ndarray, choice: np.ndarray,
+                best: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Make ``choice`` feasible, losing as little reduced profit (at ``lam``) as possible.
+
+    ``best`` is :func:`_best_options` at ``lam`` when the caller has it already."""
     reduced = Score(*reduced_profit_terms(prob, rows, lam))
     choice = meet_minimums(prob, choice, reduced)
     score = current_scores(prob, choice, reduced)
     choice = enforce_capacities(prob, choice, score)
     choice = enforce_budget_and_hurdle(prob, choice, score)
-    best_opt, best_val = _best_options(prob, rows, lam)
+    best_opt, best_val = best if best is not None else _best_options(prob, rows, lam)
     best_opt = np.where(np.isfinite(best_val), best_opt, -1)
     return fill(prob, choice, best_opt, best_val)
 
@@ -74,16 +77,23 @@ DEFAULT_GAP = 1e-4
 
 def solve_exact(prob: OfferProblem, *, partition_size: int = 250_000, scheduler: str | None = None,
                 tol: float = 1e-7, max_iter: int = 400, lam0: np.ndarray | None = None,
-                gap: float | None = DEFAULT_GAP, time_limit: float | None = None) -> OfferResult:
+                gap: float | None = DEFAULT_GAP, time_limit: float | None = None,
+                warm_start: str = "none", sample_fraction: float = 0.01) -> OfferResult:
     """Customer-level Lagrangian decomposition: bound, marginal values and a repaired plan.
 
     Stops at convergence, at ``max_iter`` evaluations, at ``time_limit`` seconds, or as soon as
     the repaired plan is certified within ``gap`` of the bound (``gap=None``: run to convergence).
     ``info`` records ``evaluations`` (full passes over the customers) and ``oracle_pass_s`` (their
-    median time).
+    median time). ``warm_start="sample"`` starts the multipliers from the duals of the LP on a
+    random ``sample_fraction`` of the customers (:mod:`mmo_pyomo.offers.warm`) unless ``lam0`` is given.
     """
     t0 = time.perf_counter()
     rows = coupling_rows(prob)
+    warm_s = 0.0
+    if lam0 is None and warm_start == "sample":
+        from mmo_pyomo.offers.warm import sample_lp_multipliers
+        lam0 = sample_lp_multipliers(prob, rows, sample_fraction)
+        warm_s = time.perf_counter() - t0
     parts = DaskPartitions(prob, partition_size, scheduler) if scheduler else LocalPartitions(prob, partition_size)
     passes: list[float] = []
     try:
@@ -95,8 +105,11 @@ def solve_exact(prob: OfferProblem, *, partition_size: int = 250_000, scheduler:
             passes.append(time.perf_counter() - t)
             return value, rows.rhs - activity
 
+        last: dict[str, np.ndarray] = {}
+
         def primal(lam: np.ndarray) -> float:
-            check = check_offer_plan(prob, _plan_from(prob, rows, lam))
+            last["lam"], last["choice"] = lam.copy(), _plan_from(prob, rows, lam)
+            check = check_offer_plan(prob, last["choice"])
             return check.profit if check.feasible else -np.inf
         # no multiplier can exceed the best profit per unit of any row: a safe box for the master
         positive = prob.cost[prob.eligible & (prob.cost > 0)]
@@ -105,17 +118,21 @@ def solve_exact(prob: OfferProblem, *, partition_size: int = 250_000, scheduler:
                           primal=primal, time_limit=time_limit)
     finally:
         parts.close()
-    choice = _plan_from(prob, rows, dual.lam)
+    if "lam" in last and np.array_equal(last["lam"], dual.lam):
+        choice = last["choice"]                    # the plan certified at this centre
+    else:
+        choice = _plan_from(prob, rows, dual.lam)
     return _finish("exact", prob, choice, dual.bound, t0, dict(zip(rows.names, dual.lam.tolist())),
                    iterations=dual.iterations, evaluations=len(passes), oracle_pass_s=float(np.median(passes)),
-                   converged=dual.converged, stop_reason=dual.stop_reason, gap_target=gap, lam=dual.lam)
+                   converged=dual.converged, stop_reason=dual.stop_reason, gap_target=gap, warm_start=warm_start,
+                   warm_start_s=warm_s, lam=dual.lam)
 
 
 def _plan_from(prob: OfferProblem, rows: Rows, lam: np.ndarray) -> np.ndarray:
     """The Lagrangian subproblem's plan at ``lam``, repaired to a feasible plan."""
-    choice, best = _best_options(prob, rows, lam)
-    choice = np.where(best > 0, choice, -1)
-    return repair_plan(prob, rows, lam, choice)
+    option, best = _best_options(prob, rows, lam)
+    choice = np.where(best > 0, option, -1)
+    return repair_plan(prob, rows, lam, choice, (option, best))
 
 
 def _oracle(part: OfferProblem, rows: Rows, lam: np.ndarray):

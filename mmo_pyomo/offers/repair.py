@@ -137,18 +137,10 @@ def fill(prob: OfferProblem, choice: np.ndarray, best_option: np.ndarray, key: n
     n = prob.n_customers
     cand = np.flatnonzero((choice < 0) & (best_option >= 0))
     cand = cand[np.argsort(-key[cand], kind="stable")][:limit]
-    P = prob.profit.reshape(n, -1)
-    C = prob.cost.reshape(n, -1)
     h = 1 + prob.hurdle_rate
-    cheapest = float(prob.cost[prob.eligible].min()) if prob.eligible.any() else 0.0
-    for i in cand:
-        o = best_option[i]
-        ci, pi, k = float(C[i, o]), float(P[i, o]), o % K
-        if cost + ci > prob.budget or room[k] < 1 or profit + pi < h * (cost + ci):
-            continue
-        choice[i] = o
-        cost, profit = cost + ci, profit + pi
-        room[k] -= 1
-        if prob.budget - cost < cheapest:
-            break
+    if "cheapest_cost" not in prob.extra:
+        prob.extra["cheapest_cost"] = float(kernels.min_allowed_cost(prob.cost.reshape(-1), prob.eligible.reshape(-1)))
+    cheapest = prob.extra["cheapest_cost"]
+    kernels.fill_in_order(cand, best_option, prob.profit.reshape(n, -1), prob.cost.reshape(n, -1), K, choice, cost,
+                          profit, prob.budget, h, room.astype(np.float64), cheapest)
     return choice
