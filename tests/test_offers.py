@@ -153,3 +153,54 @@ def test_cli_round_trip(tmp_path):
     assert proc.returncode == 0, proc.stderr
     sweep = pd.read_csv(out / "sweep_budget.csv")
     assert sweep["profit"].is_monotonic_increasing and sweep["marginal_value"].is_monotonic_decreasing
+
+
+def _folder_with(tmp_path, scores=None, channels=None):
+    folder = write_problem(PROB, tmp_path / "bank")
+    if scores is not None:
+        scores.to_parquet(folder / "scores.parquet", index=False)
+    if channels is not None:
+        (folder / "channels.csv").write_text(channels)
+    return folder
+
+
+@pytest.mark.parametrize("case,match", [
+    ("missing customer", "have no customer_id"),
+    ("nan cost", r"row\(s\) have no cost"),
+    ("infinite profit", "not a finite number"),
+    ("capacity typo", "capacity of 'call_centre' is '1OO'"),
+    ("truncated parquet", "cannot read"),
+])
+def test_columnar_loader_names_what_is_wrong(tmp_path, case, match):
+    long = to_long(PROB)
+    if case == "missing customer":
+        long["customer_id"] = long["customer_id"].astype("Int64")
+        long.loc[5, "customer_id"] = pd.NA
+        folder = _folder_with(tmp_path, scores=long)
+    elif case == "nan cost":
+        long.loc[7, "cost"] = np.nan
+        folder = _folder_with(tmp_path, scores=long)
+    elif case == "infinite profit":
+        long.loc[9, "expected_profit"] = np.inf
+        folder = _folder_with(tmp_path, scores=long)
+    elif case == "capacity typo":
+        folder = _folder_with(tmp_path, channels="channel,capacity\ndirect_mail,\ncall_centre,1OO\nbranch,50\n")
+    else:
+        folder = _folder_with(tmp_path)
+        data = (folder / "scores.parquet").read_bytes()
+        (folder / "scores.parquet").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match=match):
+        load_problem(folder)
+
+
+def test_columnar_loader_keeps_unsorted_and_string_ids(tmp_path):
+    """Ids the generator never writes (shuffled, or strings) take the factorized path: same problem."""
+    long = to_long(PROB)
+    shuffled = long.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    shuffled["customer_id"] = "c" + shuffled["customer_id"].astype(str).str.zfill(6)
+    back = load_problem(_folder_with(tmp_path, scores=shuffled))
+    sorted_back = load_problem(write_problem(PROB, tmp_path / "sorted"))
+    assert back.n_customers == sorted_back.n_customers
+    assert back.customer_ids[0] == "c" + str(sorted_back.customer_ids[0]).zfill(6)
+    np.testing.assert_array_equal(back.profit, sorted_back.profit)
+    np.testing.assert_array_equal(back.eligible, sorted_back.eligible)
