@@ -23,7 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--clusters", type=int, default=200, help="cluster method: number of clusters")
     s.add_argument("--lp-solver", default="highs", help="cluster method: LP engine of the registry")
     s.add_argument("--partition-size", type=int, default=250_000, help="exact: customers per partition")
-    s.add_argument("--scheduler", default=None, metavar="ADDRESS", help="exact: an existing Dask scheduler")
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="exact: a Dask scheduler; its workers read and keep their own customer ranges of the scores")
     s.add_argument("--gap", type=_gap, default=1e-4, metavar="G",
                    help="exact: stop once the plan is certified within (bound − profit)/bound ≤ G (default 1e-4; "
                         "0 runs to convergence)")
@@ -87,8 +88,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     import time
     timings: dict[str, float | None] = {}
-    if args.command == "solve":
+    if args.command == "solve" and not args.scheduler:     # with a scheduler this process never reads the scores
         timings["read_baseline_s"] = _read_baseline_s(args.data)
+    if args.command == "solve" and args.method == "exact" and args.scheduler:
+        # the workers read the scores: this process never holds them until the final repair
+        from mmo_pyomo.offers.methods import solve_exact_on_workers
+        from mmo_pyomo.offers.report import write_outputs
+        t = time.perf_counter()
+        prob, result = solve_exact_on_workers(args.data, args.scheduler, partition_size=args.partition_size,
+                                              time_limit=args.time_limit)
+        timings["time_load_s"], timings["time_solve_s"] = None, time.perf_counter() - t
+        return _print_report(args, write_outputs(prob, result, args.out, timings))
     t = time.perf_counter()
     prob = load_problem(args.data)
     timings["time_load_s"] = time.perf_counter() - t
@@ -97,8 +107,8 @@ def run(args: argparse.Namespace) -> int:
         t = time.perf_counter()
         if args.method == "exact":
             from mmo_pyomo.offers.methods import solve_exact
-            result = solve_exact(prob, partition_size=args.partition_size, scheduler=args.scheduler,
-                                 gap=args.gap or None, time_limit=args.time_limit, warm_start=args.warm_start)
+            result = solve_exact(prob, partition_size=args.partition_size, gap=args.gap or None,
+                                 time_limit=args.time_limit, warm_start=args.warm_start)
         elif args.method == "cluster":
             from mmo_pyomo.offers.cluster import solve_cluster
             result = solve_cluster(prob, args.clusters, args.lp_solver)
@@ -106,21 +116,7 @@ def run(args: argparse.Namespace) -> int:
             from mmo_pyomo.offers.methods import solve_greedy
             result = solve_greedy(prob)
         timings["time_solve_s"] = time.perf_counter() - t
-        report = write_outputs(prob, result, args.out, timings)
-        gap = "n/a" if report["bound_gap"] is None else f"{100 * report['bound_gap']:.4f}%"
-        print(f"{args.method}: profit ${report['profit']:,.2f} on ${report['cost']:,.2f} (ROI {report['roi']:.1%}), "
-              f"bound {'n/a' if report['bound'] is None else format(report['bound'], ',.2f')}, "
-              f"gap (bound − profit)/bound {gap}, "
-              f"{report['time_s']:.1f} s, peak memory {report['peak_memory_mb']:,.0f} MB")
-        if report.get("evaluations") is not None:
-            print(f"  load {report['time_load_s']:.2f} s (a bare read of the scores: {report['read_baseline_s'] or 0:.2f} s), "
-                  f"solve {report['time_solve_s']:.2f} s, write {report['time_write_s']:.2f} s; "
-                  f"{report['evaluations']} evaluations of {report['oracle_pass_s']:.3f} s (median)")
-        for row in report["constraints"]:
-            mv = "-" if row["marginal_value"] is None else f"{row['marginal_value']:.4f}"
-            print(f"  {row['name']:<28} level {row['level']:>14,.2f}  bound {row['bound']:>14,.2f}  "
-                  f"slack {row['slack']:>14,.2f}  marginal {mv}")
-        return 0
+        return _print_report(args, write_outputs(prob, result, args.out, timings))
     from mmo_pyomo.offers.sweep import parse_range, sweep, write_sweep
     if not (args.budget or args.capacity):
         raise MMOError("nothing to sweep", "give --budget LO:HI:STEPS or --capacity CHANNEL:LO:HI:STEPS")
@@ -133,4 +129,24 @@ def run(args: argparse.Namespace) -> int:
         frame = sweep(prob, "capacity", parse_range(spec), channel=channel)
         write_sweep(frame, args.out, f"sweep_capacity_{channel}")
         print(frame.to_string(index=False))
+    return 0
+
+
+def _print_report(args: argparse.Namespace, report: dict) -> int:
+    """The solve's summary and constraint report on the terminal."""
+    gap = "n/a" if report["bound_gap"] is None else f"{100 * report['bound_gap']:.4f}%"
+    print(f"{args.method}: profit ${report['profit']:,.2f} on ${report['cost']:,.2f} (ROI {report['roi']:.1%}), "
+          f"bound {'n/a' if report['bound'] is None else format(report['bound'], ',.2f')}, "
+          f"gap (bound − profit)/bound {gap}, "
+          f"{report['time_s']:.1f} s, peak memory {report['peak_memory_mb']:,.0f} MB")
+    if report.get("evaluations") is not None:
+        def sec(key: str) -> str:
+            return "-" if report.get(key) is None else f"{report[key]:.2f} s"
+        print(f"  load {sec('time_load_s')} (a bare read of the scores: {sec('read_baseline_s')}), "
+              f"solve {sec('time_solve_s')}, write {sec('time_write_s')}; "
+              f"{report['evaluations']} evaluations of {report['oracle_pass_s']:.3f} s (median)")
+    for row in report["constraints"]:
+        mv = "-" if row["marginal_value"] is None else f"{row['marginal_value']:.4f}"
+        print(f"  {row['name']:<28} level {row['level']:>14,.2f}  bound {row['bound']:>14,.2f}  "
+              f"slack {row['slack']:>14,.2f}  marginal {mv}")
     return 0

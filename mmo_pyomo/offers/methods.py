@@ -128,6 +128,49 @@ def solve_exact(prob: OfferProblem, *, partition_size: int = 250_000, scheduler:
                    warm_start_s=warm_s, lam=dual.lam)
 
 
+def solve_exact_on_workers(folder: str, scheduler: str, *, partition_size: int = 250_000, tol: float = 1e-7,
+                           max_iter: int = 400, time_limit: float | None = None) -> tuple[OfferProblem, OfferResult]:
+    """The exact method with the scores on the workers of a Dask cluster (:mod:`mmo_pyomo.offers.partitioned`).
+
+    Each worker reads and keeps its customer range; the driver holds only multipliers and row
+    activities while the dual runs (to convergence: without the data the driver cannot build a
+    plan to certify early). The partitions then come to the driver for the repair. Returns the
+    assembled problem and the result.
+    """
+    from mmo_pyomo.offers.partitioned import WorkerPartitions
+    from mmo_pyomo.offers.problem import load_campaign
+
+    t0 = time.perf_counter()
+    shell, path = load_campaign(folder)
+    if path.suffix != ".parquet":
+        from mmo_pyomo.errors import DataError
+        raise DataError(f"workers read Parquet scores, not '{path.name}'", "write the scores as scores.parquet")
+    rows = coupling_rows(shell)
+    parts = WorkerPartitions(shell, path, partition_size, scheduler)
+    passes: list[float] = []
+    try:
+        profit_max, cost_min = parts.check_feasible()
+
+        def evaluate(lam: np.ndarray) -> tuple[float, np.ndarray]:
+            t = time.perf_counter()
+            pieces = parts.map(_oracle, rows, lam)
+            value = sum(p.value for p in pieces) + float(lam @ rows.rhs)
+            activity = np.sum([p.activity for p in pieces], axis=0)
+            passes.append(time.perf_counter() - t)
+            return value, rows.rhs - activity
+        upper = 10 * (profit_max + 1) * (1 + 1 / (cost_min if np.isfinite(cost_min) else 1.0))
+        dual = solve_dual(evaluate, rows.m, tol=tol, max_iter=max_iter, upper=upper, time_limit=time_limit)
+        prob = parts.assemble()
+    finally:
+        parts.close()
+    choice = _plan_from(prob, rows, dual.lam)
+    return prob, _finish("exact", prob, choice, dual.bound, t0, dict(zip(rows.names, dual.lam.tolist())),
+                         iterations=dual.iterations, evaluations=len(passes),
+                         oracle_pass_s=float(np.median(passes)), converged=dual.converged,
+                         stop_reason=dual.stop_reason, gap_target=None, partitions=len(parts.ranges),
+                         lam=dual.lam)
+
+
 def _plan_from(prob: OfferProblem, rows: Rows, lam: np.ndarray) -> np.ndarray:
     """The Lagrangian subproblem's plan at ``lam``, repaired to a feasible plan."""
     option, best = _best_options(prob, rows, lam)

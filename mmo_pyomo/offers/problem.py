@@ -94,6 +94,17 @@ def read_scores_table(path: Path) -> pa.Table:
 
 def load_problem(folder: str | Path) -> OfferProblem:
     """Read and validate a campaign folder."""
+    shell, path = load_campaign(folder)
+    ids, P, C, E = layout_scores(read_scores_table(path), shell.offers, shell.channels, str(path))
+    prob = OfferProblem(ids, shell.offers, shell.channels, P, C, E, shell.min_offers, shell.capacity, shell.budget,
+                        shell.hurdle_rate, name=shell.name)
+    check_feasible_campaign(prob)
+    return prob
+
+
+def load_campaign(folder: str | Path) -> tuple[OfferProblem, Path]:
+    """The campaign without its scores (offers, channels, budget, hurdle; no customers), and the
+    path of its scores file. Used where workers read the scores themselves."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"'{folder}' is not a folder", "pass the folder written by 'offers.py generate'")
@@ -113,8 +124,14 @@ def load_problem(folder: str | Path) -> OfferProblem:
         if not isinstance(campaign, dict) or key not in campaign:
             raise DataError(f"campaign.json has no '{key}'", f"add \"{key}\": <number>")
     budget, hurdle = (_finite_number(campaign[k], f"campaign.json '{k}'") for k in ("budget", "hurdle_rate"))
-    table = read_scores_table(path)
-    return build_problem(table, offers_df, channels_df, budget, hurdle, name=folder.name, source=str(path))
+    if budget < 0:
+        raise DataError(f"campaign.json budget {budget} is negative", "use a non-negative budget")
+    offers, channels, mins, cap = _tables(offers_df, channels_df)
+    J, K = len(offers), len(channels)
+    shell = OfferProblem(np.zeros(0, np.int64), offers, channels, np.zeros((0, J, K), np.float32),
+                         np.zeros((0, J, K), np.float32), np.zeros((0, J, K), np.bool_), mins, cap, budget, hurdle,
+                         name=folder.name)
+    return shell, path
 
 
 def _finite_number(value: object, what: str) -> float:
@@ -205,6 +222,16 @@ def build_problem(scores: pa.Table | pd.DataFrame, offers_df: pd.DataFrame, chan
     if budget < 0:
         raise DataError(f"the budget {budget} is negative", "use a non-negative budget")
     offers, channels, mins, cap = _tables(offers_df, channels_df)
+    ids, P, C, E = layout_scores(scores, offers, channels, source)
+    prob = OfferProblem(ids, offers, channels, P, C, E, mins, cap, float(budget), float(hurdle_rate), name=name)
+    check_feasible_campaign(prob)
+    return prob
+
+
+def layout_scores(scores: pa.Table, offers: list[str], channels: list[str],
+                  source: str = "scores") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Check every row of an Arrow scores table and scatter it into dense (customer, offer, channel)
+    arrays: (customer ids, profit, cost, eligible). One compiled pass; no Python object per row."""
     for col in SCORE_COLUMNS:
         if scores.column(col).null_count:
             raise DataError(f"{source}: {scores.column(col).null_count:,} row(s) have no {col}",
@@ -231,10 +258,7 @@ def build_problem(scores: pa.Table | pd.DataFrame, offers_df: pd.DataFrame, chan
         if status != kernels.OK:
             _raise_row_error(status, batch.slice(row, 1).to_pylist()[0], start + row, source, offers, channels)
         start += rows
-    prob = OfferProblem(np.asarray(ids), offers, channels, P.reshape(n, J, K), C.reshape(n, J, K),
-                        E.reshape(n, J, K), mins, cap, float(budget), float(hurdle_rate), name=name)
-    check_feasible_campaign(prob)
-    return prob
+    return np.asarray(ids), P.reshape(n, J, K), C.reshape(n, J, K), E.reshape(n, J, K)
 
 
 def _raise_row_error(status: int, row: dict, index: int, source: str, offers: list[str], channels: list[str]) -> None:

@@ -17,7 +17,17 @@ from mmo_pyomo.plotting import pyplot, save_figure
 
 
 def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far (MB)."""
+    """Peak resident memory of this process so far (MB).
+
+    Linux's VmHWM of this process's address space; ``ru_maxrss`` (the fallback elsewhere) also
+    counts what the parent held before it started this process, when that parent was larger.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

