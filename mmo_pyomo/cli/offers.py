@@ -139,12 +139,12 @@ def _print_report(args: argparse.Namespace, report: dict) -> int:
           f"bound {'n/a' if report['bound'] is None else format(report['bound'], ',.2f')}, "
           f"gap (bound − profit)/bound {gap}, "
           f"{report['time_s']:.1f} s, peak memory {report['peak_memory_mb']:,.0f} MB")
-    if report.get("evaluations") is not None:
-        def sec(key: str) -> str:
-            return "-" if report.get(key) is None else f"{report[key]:.2f} s"
-        print(f"  load {sec('time_load_s')} (a bare read of the scores: {sec('read_baseline_s')}), "
-              f"solve {sec('time_solve_s')}, write {sec('time_write_s')}; "
-              f"{report['evaluations']} evaluations of {report['oracle_pass_s']:.3f} s (median)")
+    def sec(key: str) -> str:
+        return "-" if report.get(key) is None else f"{report[key]:.2f} s"
+    evaluations = "" if report.get("evaluations") is None else \
+        f"; {report['evaluations']} evaluations of {report['oracle_pass_s']:.3f} s (median)"
+    print(f"  load {sec('time_load_s')} (a bare read of the scores: {sec('read_baseline_s')}), "
+          f"solve {sec('time_solve_s')}, write {sec('time_write_s')}{evaluations}")
     for row in report["constraints"]:
         mv = "-" if row["marginal_value"] is None else f"{row['marginal_value']:.4f}"
         print(f"  {row['name']:<28} level {row['level']:>14,.2f}  bound {row['bound']:>14,.2f}  "
