@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import Instance
 
 #: Feasibility tolerance, relative to max(1, |magnitude|) of each quantity.
@@ -34,22 +35,37 @@ class PlanCheck:
 
 
 def _as_array(inst: Instance, new_spend: Mapping[str, float] | np.ndarray) -> np.ndarray:
-    if isinstance(new_spend, Mapping):
-        missing = [a for a in inst.activities if a not in new_spend]
+    """The plan as an array in activity order; a mapping must name every activity and nothing else."""
+    if isinstance(new_spend, Mapping) or hasattr(new_spend, "index") and hasattr(new_spend, "to_dict"):
+        spend = dict(new_spend.to_dict() if hasattr(new_spend, "to_dict") else new_spend)   # a pandas Series by label
+        missing = [a for a in inst.activities if a not in spend]
         if missing:
-            raise KeyError(f"the plan has no spend for activity '{missing[0]}'")
-        return np.array([float(new_spend[a]) for a in inst.activities])
-    return np.asarray(new_spend, dtype=float)
+            raise DataError(f"the plan has no spend for activity '{missing[0]}'", "give a spend for every activity")
+        unknown = [a for a in spend if a not in set(inst.activities)]
+        if unknown:
+            raise DataError(f"the plan names unknown activity '{unknown[0]}'", "remove it, or check its spelling")
+        try:
+            x = np.array([float(spend[a]) for a in inst.activities])
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"the plan has a spend that is not a number ({exc})", "give numbers") from None
+    else:
+        x = np.asarray(new_spend, dtype=float)
+        if x.shape != (inst.n,):
+            raise DataError(f"the plan has shape {x.shape}, not one spend per activity ({inst.n})",
+                            "give one spend per activity, in activity order")
+    return x
 
 
 def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol: float = TOLERANCE) -> PlanCheck:
     """Check a plan (new spend per activity) against the instance's raw data."""
     x = _as_array(inst, new_spend)
+    bad: list[str] = []
+    name = inst.activities
+    for k in np.flatnonzero(~np.isfinite(x)):        # NaN compares false with every bound: catch it first
+        bad.append(f"activity '{name[k]}': spend {x[k]} is not a finite number")
     delta = x - inst.baseline
     scale = np.maximum(1.0, np.abs(inst.baseline))
     changed = np.abs(delta) > tol * scale
-    bad: list[str] = []
-    name = inst.activities
     for k in np.flatnonzero(x < inst.lower - tol * scale):
         bad.append(f"activity '{name[k]}': spend {x[k]:.6g} below lower {inst.lower[k]:.6g}")
     for k in np.flatnonzero(x > inst.upper + tol * scale):
@@ -74,6 +90,9 @@ def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol:
             bad.append(f"rule '{inst.rules[k]}': {level[k]:.6g} above rule_upper {inst.rule_upper[k]:.6g}")
         for k in np.flatnonzero(level < inst.rule_lower - rtol):
             bad.append(f"rule '{inst.rules[k]}': {level[k]:.6g} below rule_lower {inst.rule_lower[k]:.6g}")
+    if not np.isfinite(x).all():
+        return PlanCheck(feasible=False, violations=bad, revenue=float("nan"), baseline_revenue=float(inst.const.sum()),
+                         n_changes=n_changes, total_spend=total)
     return PlanCheck(
         feasible=not bad, violations=bad,
         revenue=float(inst.revenue(np.where(changed, delta, 0.0)).sum()),

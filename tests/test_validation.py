@@ -116,3 +116,37 @@ def test_infeasible_rules_reported_by_the_solver(tmp_path):
                              budget_lower=0.0, budget_upper=1.0)
     proc = _cli("--data", str(write_dat(inst, tmp_path / "inf.dat")))
     assert proc.returncode == 3 and "infeasible" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_negative_spend_bound_is_refused():
+    inst = random_instance(8, 1)
+    bad = inst.with_changes(lower=inst.lower - inst.baseline - 50.0)
+    with pytest.raises(DataError, match="lower = .* is negative"):
+        validate(bad)
+
+
+def test_checker_rejects_nan_and_unknown_keys():
+    import numpy as np
+
+    from mmo_pyomo.checker import check_plan
+    inst = random_instance(8, 1)
+    x = inst.baseline.copy()
+    x[2] = np.nan
+    check = check_plan(inst, x)
+    assert not check.feasible and "act2" in check.violations[0] and "not a finite number" in check.violations[0]
+    plan = dict(zip(inst.activities, inst.baseline.tolist()))
+    with pytest.raises(DataError, match="unknown activity 'ghost'"):
+        check_plan(inst, {**plan, "ghost": 1.0})
+    with pytest.raises(DataError, match="one spend per activity"):
+        check_plan(inst, inst.baseline[:-1])
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--gap", "2"], "relative gap must lie in [0, 1)"),
+    (["--time-limit", "-1"], "must be ≥ 0 seconds"),
+    (["--threads", "0"], "whole number ≥ 1"),
+    (["--formulation", "all", "--json", "x.json"], "--json and --plan write one solve's result"),
+])
+def test_cli_range_checks_before_any_work(args, words):
+    proc = _cli(*args)
+    assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr

@@ -5,6 +5,7 @@ import argparse
 import itertools
 from pathlib import Path
 
+from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.generator import CORRELATIONS, example_instance, paper_instance, retail_instance
 from mmo_pyomo.instance.dat import write_dat
@@ -18,14 +19,14 @@ GRID_MAX_CHANGES = (0.50, 0.75, 1.00)
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``mmo generate``."""
-    p.add_argument("--n", type=int, default=500)
+    p.add_argument("--n", type=args_.positive_int, default=500)
     p.add_argument("--correlation", choices=CORRELATIONS, default="uncorrelated")
     p.add_argument("--min-change", type=float, default=0.10, help="δ: minimum change as a fraction of baseline")
     p.add_argument("--max-changes", type=float, default=0.50, help="κ: K as a fraction of n")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=args_.seed, default=1)
     p.add_argument("--out", default=None, help="output .dat file")
     p.add_argument("--grid", default=None, metavar="DIR", help="write the whole §4.1 design into DIR")
-    p.add_argument("--per-cell", type=int, default=1, help="seeds per grid cell (the paper used 35)")
+    p.add_argument("--per-cell", type=args_.positive_int, default=1, help="seeds per grid cell (the paper used 35)")
     p.add_argument("--example", action="store_true", help="write the example instance (the shipped example.dat)")
     p.add_argument("--retail", action="store_true", help="write the §4.3-like retail case (3,000 activities)")
 

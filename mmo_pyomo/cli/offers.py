@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
 
 HELP = "offer optimization: generate | solve | sweep"
@@ -12,51 +13,31 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The sub-subcommands of ``mmo offers``."""
     sub = p.add_subparsers(dest="command", required=True)
     g = sub.add_parser("generate", help="write a bank like the paper's")
-    g.add_argument("--customers", type=int, default=2_500_000)
-    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--customers", type=args_.positive_int, default=2_500_000)
+    g.add_argument("--seed", type=args_.seed, default=1)
     g.add_argument("--out", required=True)
     g.add_argument("--csv", action="store_true", help="write scores.csv instead of parquet (small cases)")
     s = sub.add_parser("solve", help="solve a campaign")
     s.add_argument("--data", required=True)
     s.add_argument("--method", choices=["exact", "cluster", "greedy"], default="exact")
     s.add_argument("--out", required=True)
-    s.add_argument("--clusters", type=int, default=200, help="cluster method: number of clusters")
+    s.add_argument("--clusters", type=args_.positive_int, default=200, help="cluster method: number of clusters")
     s.add_argument("--lp-solver", default="highs", help="cluster method: LP engine of the registry")
-    s.add_argument("--partition-size", type=int, default=250_000, help="exact: customers per partition")
+    s.add_argument("--partition-size", type=args_.positive_int, default=250_000, help="exact: customers per partition")
     s.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="exact: a Dask scheduler; its workers read and keep their own customer ranges of the scores")
-    s.add_argument("--gap", type=_gap, default=1e-4, metavar="G",
+    s.add_argument("--gap", type=args_.relative_gap, default=1e-4, metavar="G",
                    help="exact: stop once the plan is certified within (bound − profit)/bound ≤ G (default 1e-4; "
                         "0 runs to convergence)")
     s.add_argument("--warm-start", choices=["none", "sample"], default="none",
                    help="exact: start the multipliers from the LP on a 1%% sample of customers (HiGHS)")
-    s.add_argument("--time-limit", type=_positive, default=None, metavar="S",
+    s.add_argument("--time-limit", type=args_.positive_seconds, default=None, metavar="S",
                    help="exact: stop the dual after S seconds (the plan and bound of that moment are reported)")
     w = sub.add_parser("sweep", help="profit and marginal value against the budget or a capacity")
     w.add_argument("--data", required=True)
     w.add_argument("--budget", default=None, metavar="LO:HI:STEPS", help="e.g. 0.5M:2M:10")
     w.add_argument("--capacity", default=None, metavar="CHANNEL:LO:HI:STEPS", help="e.g. call_centre:100k:900k:9")
     w.add_argument("--out", required=True)
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (value > 0 and value < float("inf")):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
-    return value
-
-
-def _gap(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a relative gap in [0, 1)")
-    return value
 
 
 def _read_baseline_s(folder: str) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mmo_pyomo.cli import args as args_
 from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.io_utils import atomic_path
@@ -17,8 +18,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=str(EXAMPLE_DAT), help=".dat file or CSV folder (default: the shipped example)")
     p.add_argument("--formulation", default="misocp")
     p.add_argument("--solver", default="scip")
-    p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--time-limit", type=float, default=None, metavar="S", help="per step")
+    p.add_argument("--steps", type=args_.positive_int, default=20)
+    p.add_argument("--time-limit", type=args_.seconds, default=None, metavar="S", help="per step")
     p.add_argument("--out", required=True, metavar="DIR")
 
 

@@ -5,6 +5,8 @@ import argparse
 import json
 
 from mmo_pyomo.checker import check_plan
+from mmo_pyomo.cli import args as args_
+from mmo_pyomo.errors import MMOError
 from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.instance.load import load_instance
@@ -49,10 +51,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--formulation", default="misocp", help=f"one of {', '.join(FORMULATIONS)}, or 'all'")
     p.add_argument("--data", default=str(EXAMPLE_DAT), help=".dat file or CSV folder (default: the shipped example)")
     p.add_argument("--solver", default=DEFAULT_SOLVER, help="engine name, 'all', or pyomo:NAME")
-    p.add_argument("--time-limit", type=float, default=None, metavar="S")
-    p.add_argument("--gap", type=float, default=None, metavar="G", help="relative MIP gap to stop at")
-    p.add_argument("--threads", type=int, default=None, metavar="N")
-    p.add_argument("--seed", type=int, default=None, metavar="N")
+    p.add_argument("--time-limit", type=args_.seconds, default=None, metavar="S")
+    p.add_argument("--gap", type=args_.relative_gap, default=None, metavar="G",
+                   help="relative MIP gap to stop at, in [0, 1)")
+    p.add_argument("--threads", type=args_.positive_int, default=None, metavar="N")
+    p.add_argument("--seed", type=args_.seed, default=None, metavar="N")
     p.add_argument("--log", default=None, metavar="FILE", help="append the engine's log to FILE")
     p.add_argument("--json", default=None, metavar="PATH", help="write the result as JSON")
     p.add_argument("--plan", default=None, metavar="PATH", help="write the plan as CSV")
@@ -61,7 +64,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(mmo_pyomo.warm_start), for large cases where the engine finds none")
     p.add_argument("--start-solver", default=DEFAULT_SOLVER, metavar="NAME",
                    help="MILP engine of the chord heuristic (e.g. highs; default scip)")
-    p.add_argument("--start-time-limit", type=float, default=60.0, metavar="S",
+    p.add_argument("--start-time-limit", type=args_.positive_seconds, default=60.0, metavar="S",
                    help="time limit of the chord MILP (default 60 s)")
     p.add_argument("--list-solvers", action="store_true", help="print the engine table and exit")
 
@@ -72,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
         from mmo_pyomo.solvers.listing import solver_table
         print(solver_table())
         return 0
+    args_.check_outputs(json=args.json, plan=args.plan, log=args.log)
+    if (args.formulation == "all" or args.solver == "all") and (args.json or args.plan):
+        raise MMOError("--json and --plan write one solve's result; --formulation all / --solver all compare many",
+                       "choose one formulation and one solver to write a result, or drop --json/--plan")
     inst = load_instance(args.data)
     print(f"instance        {inst.name} ({inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes})")
     start = None

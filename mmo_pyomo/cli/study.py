@@ -5,6 +5,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.instance.load import load_instance
@@ -24,9 +25,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", nargs="+", required=True, help=".dat files (or CSV folders)")
     p.add_argument("--formulations", nargs="+", default=["miqp", "misocp", "hull"], choices=list(FORMULATIONS))
     p.add_argument("--solvers", nargs="+", default=["scip"])
-    p.add_argument("--time-limit", type=float, default=60.0, metavar="S")
-    p.add_argument("--threads", type=int, default=1, help="solver threads per run")
-    p.add_argument("--workers", type=int, default=None, help="local Dask workers (default: cores ÷ threads)")
+    p.add_argument("--time-limit", type=args_.positive_seconds, default=60.0, metavar="S")
+    p.add_argument("--threads", type=args_.positive_int, default=1, help="solver threads per run")
+    p.add_argument("--workers", type=args_.positive_int, default=None, help="local Dask workers (default: cores ÷ threads)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="an existing Dask scheduler")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--no-progress", action="store_true")

@@ -42,6 +42,8 @@ def validate(inst: Instance) -> Instance:
             raise DataError(f"activity '{a}': {fname} = {arr[k]} is not a finite number{_more(c)}",
                             f"give '{fname}' a finite value")
     checks = [
+        (inst.lower < 0, "lower = {lower} is negative: a plan could then spend less than nothing",
+         "use lower ≥ 0"),
         (inst.lower > inst.upper, "lower = {lower} > upper = {upper}", "make lower ≤ upper"),
         (inst.baseline < inst.lower, "baseline = {baseline} is below lower = {lower}",
          "raise lower to at most the baseline, or correct the baseline"),
