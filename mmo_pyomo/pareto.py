@@ -6,7 +6,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mmo_pyomo.checker import check_plan
+from mmo_pyomo.errors import InfeasibleInstanceError, MMOError
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.instance.validate import validate
 from mmo_pyomo.plotting import pyplot, save_figure
 from mmo_pyomo.runner import solve
 
@@ -25,28 +28,81 @@ def knee_index(ks: np.ndarray, revenue: np.ndarray) -> int:
     return int(np.argmax(y - x))
 
 
+def smallest_budget_feasible_k(inst: Instance) -> int:
+    """The smallest K for which the budget can be reached with K changes (the validator's
+    reachability bound; group rules may still rule out some larger K)."""
+    lo, hi = 0, inst.n
+    if not _reachable(inst, hi):
+        return inst.n + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _reachable(inst, mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _reachable(inst: Instance, k: int) -> bool:
+    try:
+        validate(inst.with_changes(max_changes=k))
+    except InfeasibleInstanceError:
+        return False
+    return True
+
+
 def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "scip", steps: int = 20,
                  time_limit: float | None = None) -> pd.DataFrame:
-    """Solve for each K of :func:`k_grid`, from K = 0 upwards, each warm-started from the previous plan.
+    """Solve for each K of :func:`k_grid` (plus the smallest K that can reach the budget), upwards.
 
-    The previous plan stays feasible when K grows, so with a MIP start the curve never goes down.
-    Columns: max_changes, status, revenue, bound, gap, n_changes, time_s, revenue_pct (of the
-    revenue at K = n, as in the paper) and lift_pct (share of the largest lift over the baseline).
+    K values with no plan are recorded with status ``infeasible`` and no revenue. The first
+    feasible step starts from the chord heuristic's plan; each later step from the previous plan,
+    or from the chord plan where that is better. The previous plan stays feasible when K grows,
+    so with a MIP start the curve never goes down. Columns: max_changes, status, revenue, bound,
+    gap, n_changes, time_s, revenue_pct (of the revenue at K = n, as in the paper) and lift_pct
+    (share of the largest lift over the baseline).
     """
-    rows, start = [], None
-    for k in k_grid(inst.n, steps):
-        r = solve(inst.with_changes(max_changes=k), formulation, solver, time_limit=time_limit, start=start)
+    from mmo_pyomo.warm_start import chord_start
+
+    k_min = smallest_budget_feasible_k(inst)
+    ks = sorted(set(k_grid(inst.n, steps)) | ({k_min} if k_min <= inst.n else set()))
+    rows: list[dict] = []
+    start = None
+    for k in ks:
+        at_k = inst.with_changes(max_changes=k)
+        if k < k_min:
+            rows.append({"max_changes": k, "status": "infeasible"})
+            continue
+        try:
+            chord = chord_start(at_k, time_limit=time_limit or 60.0)
+        except InfeasibleInstanceError:
+            rows.append({"max_changes": k, "status": "infeasible"})
+            continue
+        except MMOError:
+            chord = None
+        if chord is not None and (start is None or chord.revenue > check_plan(at_k, at_k.baseline + start).revenue):
+            start = chord.delta
+        r = solve(at_k, formulation, solver, time_limit=time_limit, start=start)
+        if r.status == "infeasible":
+            rows.append({"max_changes": k, "status": "infeasible"})
+            continue
         r.raise_for_status()
         start = r.delta
-        rows.append({"max_changes": k, "status": r.status, "revenue": r.objective, "bound": r.bound, "gap": r.gap,
+        rows.append({"max_changes": k, "status": str(r.status), "revenue": r.objective, "bound": r.bound, "gap": r.gap,
                      "n_changes": r.n_changes, "time_s": r.time_s})
-    frame = pd.DataFrame(rows)
-    top = frame["revenue"].iloc[-1]
+    frame = pd.DataFrame(rows, columns=["max_changes", "status", "revenue", "bound", "gap", "n_changes", "time_s"])
+    feasible = frame["revenue"].notna()
+    if not feasible.any():
+        raise InfeasibleInstanceError("no K from 0 to n admits a plan under the budget and the group rules",
+                                      "relax the budget or the group rules")
+    top = frame.loc[feasible, "revenue"].iloc[-1]
     base = float(inst.const.sum())
     frame["revenue_pct"] = 100 * frame["revenue"] / top
     frame["lift_pct"] = 100 * (frame["revenue"] - base) / (top - base) if top != base else 100.0
     frame["knee"] = False
-    frame.loc[knee_index(frame["max_changes"].to_numpy(float), frame["revenue"].to_numpy()), "knee"] = True
+    ok = frame[feasible]
+    knee = ok.index[knee_index(ok["max_changes"].to_numpy(float), ok["revenue"].to_numpy(float))]
+    frame.loc[knee, "knee"] = True
     return frame
 
 
@@ -54,9 +110,14 @@ def plot_pareto(frame: pd.DataFrame, n: int, path: str | Path, title: str = "") 
     """Revenue (% of the maximum) against K (% of n), with the knee marked."""
     plt = pyplot()
 
-    x = 100 * frame["max_changes"] / n
+    ok = frame[frame["revenue"].notna()]
+    x = 100 * ok["max_changes"] / n
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(x, frame["revenue_pct"], marker="o", ms=3)
+    infeasible = frame.loc[frame["revenue"].isna(), "max_changes"]
+    if len(infeasible):
+        ax.axvspan(0, 100 * (ok["max_changes"].min()) / n, color="0.85", zorder=0,
+                   label=f"no plan for K ≤ {int(infeasible.max())}")
+    ax.plot(x, ok["revenue_pct"], marker="o", ms=3)
     knee = frame[frame["knee"]].iloc[0]
     ax.scatter([100 * knee["max_changes"] / n], [knee["revenue_pct"]], color="red", zorder=3,
                label=f"knee: K = {int(knee['max_changes'])} ({100 * knee['max_changes'] / n:.0f}% of n), "

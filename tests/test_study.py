@@ -99,3 +99,20 @@ def test_pareto_curve_is_monotone_with_a_knee():
 def test_knee_of_a_concave_curve():
     ks = np.array([0, 1, 2, 3, 4, 5.0])
     assert knee_index(ks, np.array([0, 80, 95, 98, 99, 100.0])) == 1
+
+
+def test_pareto_on_a_budget_cut_starts_at_the_smallest_feasible_k(tmp_path):
+    from mmo_pyomo.pareto import plot_pareto, smallest_budget_feasible_k
+    inst = random_instance(16, seed=1, budget=(0.90, 0.97))       # the baseline breaks the budget: K = 0 has no plan
+    k_min = smallest_budget_feasible_k(inst)
+    assert k_min > 0
+    frame = pareto_curve(inst, "misocp", steps=4)
+    assert (frame.loc[frame["max_changes"] < k_min, "status"] == "infeasible").all()
+    assert frame.loc[frame["max_changes"] < k_min, "revenue"].isna().all()
+    assert k_min in set(frame["max_changes"])
+    ok = frame[frame["revenue"].notna()]
+    assert ok["max_changes"].min() >= k_min
+    assert (ok["revenue"].diff().dropna() >= -1e-6 * ok["revenue"].abs().max()).all()
+    assert frame["knee"].sum() == 1
+    png = plot_pareto(frame, inst.n, tmp_path / "pareto.png")
+    assert png.stat().st_size > 1000

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         frame.to_csv(tmp, index=False)
     plot_pareto(frame, inst.n, out / "pareto.png", title=f"{inst.name}: revenue against K ({args.formulation})")
     knee = frame[frame["knee"]].iloc[0]
-    print(frame.to_string(index=False))
+    print(frame.to_string(index=False, na_rep="-"))
     print(f"knee: K = {int(knee['max_changes'])} ({100 * knee['max_changes'] / inst.n:.1f}% of n) gives "
           f"{knee['revenue_pct']:.3f}% of the maximum revenue ({knee['lift_pct']:.1f}% of the maximum lift)")
     return 0
