@@ -40,8 +40,22 @@ def test_two_workers_give_the_local_plan_with_less_driver_memory(bank, tmp_path)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         on_workers = _solve(bank, tmp_path / "dask", "--scheduler", cluster.scheduler_address)
     local = _solve(bank, tmp_path / "local")
-    assert on_workers["profit"] == pytest.approx(local["profit"], rel=1e-6)
-    assert on_workers["bound"] == pytest.approx(local["bound"], rel=1e-6)
-    assert on_workers["info"]["partitions"] >= 3
-    # the driver never holds the Arrow table of the scores (measured here: 418 MB against 546 MB)
-    assert on_workers["peak_memory_mb"] < 0.9 * local["peak_memory_mb"]
+    assert on_workers["bound"] == pytest.approx(local["bound"], rel=1e-6)       # the same dual
+    assert on_workers["info"]["partitions"] >= 3 and on_workers["info"]["repaired_on"] == "workers"
+    # Each worker repairs against its share of the rows, which costs a little against one global
+    # repair (measured here: $208,737.12 against $208,738.38, 6e-6); both are certified.
+    assert on_workers["profit"] == pytest.approx(local["profit"], rel=2e-5)
+    assert on_workers["bound_gap"] <= 1e-4 and local["bound_gap"] <= 1e-4
+    # the driver holds neither the Arrow table nor the dense scores (measured here: 318 MB against 540 MB)
+    assert on_workers["peak_memory_mb"] < 0.75 * local["peak_memory_mb"]
+
+
+def test_shares_add_up_and_respect_room():
+    import numpy as np
+
+    from mmo_pyomo.offers.partitioned import split_whole
+    shares = split_whole(1000, np.array([1.0, 2.0, 0.0, 7.0]))
+    assert shares.sum() == 1000 and (shares == np.floor(shares)).all() and shares[3] > shares[1] > shares[0]
+    capped = split_whole(100, np.array([9.0, 1.0, 1.0]), room=np.array([20.0, 100.0, 100.0]))
+    assert capped.sum() == 100 and capped[0] == 20
+    assert np.isinf(split_whole(np.inf, np.array([1.0, 1.0]))).all()

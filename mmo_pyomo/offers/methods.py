@@ -1,6 +1,7 @@
 """The three methods: ``exact`` (Lagrangian, certified), ``cluster`` (the paper's) and ``greedy`` (ad hoc)."""
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,10 +13,12 @@ from mmo_pyomo.offers import kernels
 from mmo_pyomo.offers.coupling import Rows, coupling_rows, partition_oracle, reduced_profit_terms
 from mmo_pyomo.offers.dual import solve_dual
 from mmo_pyomo.offers.executor import DaskPartitions, LocalPartitions
-from mmo_pyomo.offers.plan import OfferCheck, check_offer_plan
+from mmo_pyomo.offers.plan import OfferCheck, check_offer_plan, check_totals, chosen_values
 from mmo_pyomo.offers.problem import OfferProblem
 from mmo_pyomo.offers.repair import Score, current_scores, enforce_budget_and_hurdle, enforce_capacities, fill, meet_minimums
 from mmo_pyomo.solvers.stats import bound_gap
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,6 +32,13 @@ class OfferResult:
     time_s: float
     marginal_values: dict[str, float] | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    #: (customer positions with an offer, their profit, their cost), when the scores are not in
+    #: this process (the exact method on Dask workers); else computed from the problem.
+    chosen: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def values(self, prob: OfferProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(customer positions with an offer, their profit, their cost)."""
+        return self.chosen if self.chosen is not None else chosen_values(prob, self.choice)
 
     @property
     def bound_gap(self) -> float | None:
@@ -134,8 +144,11 @@ def solve_exact_on_workers(folder: str, scheduler: str, *, partition_size: int =
 
     Each worker reads and keeps its customer range; the driver holds only multipliers and row
     activities while the dual runs (to convergence: without the data the driver cannot build a
-    plan to certify early). The partitions then come to the driver for the repair. Returns the
-    assembled problem and the result.
+    plan to certify early). The repair runs on the workers too, each against its share of the
+    budget, capacities and minimums (:meth:`WorkerPartitions.repair`); only the plans come back.
+    If a share cannot be met, the partitions come to the driver and the whole campaign is repaired
+    there (``info["repaired_on"]`` says which). Returns the campaign (with the scores only in the
+    second case) and the result.
     """
     from mmo_pyomo.offers.partitioned import WorkerPartitions
     from mmo_pyomo.offers.problem import load_campaign
@@ -160,15 +173,28 @@ def solve_exact_on_workers(folder: str, scheduler: str, *, partition_size: int =
             return value, rows.rhs - activity
         upper = 10 * (profit_max + 1) * (1 + 1 / (cost_min if np.isfinite(cost_min) else 1.0))
         dual = solve_dual(evaluate, rows.m, tol=tol, max_iter=max_iter, upper=upper, time_limit=time_limit)
-        prob = parts.assemble()
+        view, choice, values, shares_met, violations = parts.repair(rows, dual.lam)
+        n_parts = len(parts.ranges)
+        check = check_totals(view, choice[values[0]], values[1], values[2])
+        if shares_met and check.feasible:
+            prob, chosen = view, values
+            repaired_on = "workers"
+        else:                                      # a share could not be met: repair the whole campaign here
+            log.info("repair by shares failed (%s); repairing on the driver", "; ".join(violations[:2]
+                                                                                       or check.violations[:2]))
+            prob = parts.assemble()
+            choice, chosen = _plan_from(prob, rows, dual.lam), None
+            repaired_on = "driver"
     finally:
         parts.close()
-    choice = _plan_from(prob, rows, dual.lam)
-    return prob, _finish("exact", prob, choice, dual.bound, t0, dict(zip(rows.names, dual.lam.tolist())),
-                         iterations=dual.iterations, evaluations=len(passes),
-                         oracle_pass_s=float(np.median(passes)), converged=dual.converged,
-                         stop_reason=dual.stop_reason, gap_target=None, partitions=len(parts.ranges),
-                         lam=dual.lam)
+    info = dict(iterations=dual.iterations, evaluations=len(passes), oracle_pass_s=float(np.median(passes)),
+                converged=dual.converged, stop_reason=dual.stop_reason, gap_target=None, partitions=n_parts,
+                repaired_on=repaired_on, lam=dual.lam)
+    mv = dict(zip(rows.names, dual.lam.tolist()))
+    if chosen is None:
+        return prob, _finish("exact", prob, choice, dual.bound, t0, mv, **info)
+    check = check_totals(prob, choice[chosen[0]], chosen[1], chosen[2])
+    return prob, OfferResult("exact", choice, check, dual.bound, time.perf_counter() - t0, mv, info, chosen)
 
 
 def _plan_from(prob: OfferProblem, rows: Rows, lam: np.ndarray) -> np.ndarray:

@@ -77,6 +77,15 @@ def _size(part: OfferProblem) -> int:
     return part.n_customers
 
 
+def _ids(part: OfferProblem) -> np.ndarray:
+    return part.customer_ids
+
+
+def _oracle_at(part: OfferProblem, rows: Any, lam: np.ndarray) -> Any:
+    from mmo_pyomo.offers.coupling import partition_oracle
+    return partition_oracle(part, rows, lam, slice(0, part.n_customers))
+
+
 class WorkerPartitions:
     """Partitions loaded and kept by the workers of a Dask cluster; each map is one round trip."""
 
@@ -101,6 +110,7 @@ class WorkerPartitions:
         """The campaign checks of :func:`~mmo_pyomo.offers.problem.check_feasible_campaign`, from
         per-partition summaries; returns (largest profit, smallest positive cost)."""
         stats = self.map(feasibility_stats)
+        self.allowed = np.array([s[0] for s in stats])          # (partitions, offers)
         shell = self.shell
         allowed = np.sum([s[0] for s in stats], axis=0)
         n = sum(self.map(_size))
@@ -124,6 +134,42 @@ class WorkerPartitions:
                                           f"only {n:,} customers", "lower min_offers")
         return max(s[2] for s in stats), min(s[3] for s in stats)
 
+    def repair(self, rows: Any, lam: np.ndarray) -> tuple[OfferProblem, np.ndarray, tuple, bool, list[str]]:
+        """Repair on the workers. The budget, each capacity and each minimum are split over the
+        partitions in proportion to what the partitions use at ``lam`` (minimums no larger than the
+        customers allowed the offer there); each worker repairs its plan against its share, so the
+        shares' plans together meet the campaign's rows. Only plans come back.
+
+        Returns (the campaign with its customer ids but without scores, choice, (positions, profit,
+        cost) of the chosen options, all shares met, violations).
+        """
+        shell = self.shell
+        acts = np.array([o.activity for o in self.map(_oracle_at, rows, lam)])       # (partitions, rows)
+        sizes = np.array(self.map(_size), float)
+        kc = len(rows.cap_channels)
+        cost_use = np.maximum(acts[:, 0], 0.0) + 1e-9 * sizes
+        budgets = shell.budget * cost_use / cost_use.sum()
+        capacity = np.tile(shell.capacity, (len(sizes), 1))
+        for t, k in enumerate(rows.cap_channels):
+            capacity[:, k] = split_whole(shell.capacity[k], acts[:, 2 + t] + 1e-6 * sizes)
+        minimums = np.zeros((len(sizes), len(shell.offers)))
+        for t, j in enumerate(rows.min_offers):
+            minimums[:, j] = split_whole(shell.min_offers[j], -acts[:, 2 + kc + t] + 1e-6 * sizes, self.allowed[:, j])
+        futures = [self.client.submit(repair_partition, part, rows, lam, budgets[p], capacity[p], minimums[p],
+                                      pure=False) for p, part in enumerate(self.parts)]
+        pieces = self.client.gather(futures)
+        ids = np.concatenate(self.map(_ids))
+        choice = np.concatenate([pc[0] for pc in pieces])
+        offsets = np.cumsum([0] + [len(pc[0]) for pc in pieces[:-1]])
+        idx = np.concatenate([pc[1] + off for pc, off in zip(pieces, offsets)])
+        values = (idx, np.concatenate([pc[2] for pc in pieces]), np.concatenate([pc[3] for pc in pieces]))
+        violations = [v for pc in pieces for v in pc[5]]
+        J, K = len(shell.offers), len(shell.channels)
+        view = OfferProblem(ids, shell.offers, shell.channels, np.zeros((0, J, K), np.float32),
+                            np.zeros((0, J, K), np.float32), np.zeros((0, J, K), np.bool_), shell.min_offers,
+                            shell.capacity, shell.budget, shell.hurdle_rate, shell.name)
+        return view, choice, values, all(pc[4] for pc in pieces), violations
+
     def assemble(self) -> OfferProblem:
         """The whole campaign on the driver, one partition at a time (for the final repair and plan)."""
         s = self.shell
@@ -145,3 +191,49 @@ class WorkerPartitions:
 
     def close(self) -> None:
         self.client.close()
+
+
+# --------------------------------------------------------------------------- repair on the workers
+def split_whole(total: float, weights: np.ndarray, room: np.ndarray | None = None) -> np.ndarray:
+    """Split the whole number ``total`` over partitions in proportion to ``weights`` (largest
+    remainders), giving none more than its ``room``. Infinite totals stay infinite everywhere."""
+    parts = len(weights)
+    if not np.isfinite(total):
+        return np.full(parts, np.inf)
+    room = np.full(parts, np.inf) if room is None else room.astype(float)
+    w = np.maximum(weights.astype(float), 0.0) + 1e-12
+    out = np.zeros(parts)
+    left = float(total)
+    for _ in range(parts + 1):                      # each round fills at least one partition to its room
+        free = out < room
+        if left <= 0 or not free.any():
+            break
+        want = left * np.where(free, w, 0.0) / w[free].sum()
+        take = np.minimum(np.floor(want), room - out)
+        out += take
+        left -= take.sum()
+        if left > 0 and take.sum() == 0:          # only remainders are left: one each, largest first
+            order = np.argsort(-(want - np.floor(want)), kind="stable")
+            for p in order:
+                if left <= 0:
+                    break
+                if out[p] < room[p]:
+                    out[p] += 1
+                    left -= 1
+    return out
+
+
+def repair_partition(part: OfferProblem, rows: Any, lam: np.ndarray, budget: float, capacity: np.ndarray,
+                     min_offers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, list[str]]:
+    """On a worker: the repaired plan of one partition against its share of the budget, the
+    capacities and the minimums. Returns (choice, positions with an offer, their profit, their cost,
+    feasible for the share, violations)."""
+    from dataclasses import replace
+
+    from mmo_pyomo.offers.methods import _plan_from
+    from mmo_pyomo.offers.plan import check_offer_plan, chosen_values
+    sub = replace(part, budget=float(budget), capacity=capacity, min_offers=min_offers, extra={})
+    choice = _plan_from(sub, rows, lam)
+    check = check_offer_plan(sub, choice)
+    idx, p, c = chosen_values(sub, choice)
+    return choice, idx, p, c, check.feasible, check.violations[:3]

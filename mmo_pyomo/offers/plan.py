@@ -54,6 +54,15 @@ def check_offer_plan(prob: OfferProblem, choice: np.ndarray) -> OfferCheck:
     if not prob.eligible.reshape(prob.n_customers, -1)[idx, flat].all():
         k = int(idx[~prob.eligible.reshape(prob.n_customers, -1)[idx, flat]][0])
         bad.append(f"customer {prob.customer_ids[k]} gets an offer/channel with no score row (not allowed)")
+    return check_totals(prob, flat, p, c, bad)
+
+
+def check_totals(prob: OfferProblem, flat: np.ndarray, p: np.ndarray, c: np.ndarray,
+                 bad: list[str] | None = None) -> OfferCheck:
+    """Budget, hurdle, capacities and minimums of the chosen options ``flat`` with their profit ``p`` and
+    cost ``c`` (one entry per customer with an offer). Needs only the campaign's totals, not the scores."""
+    bad = [] if bad is None else bad
+    J, K = len(prob.offers), len(prob.channels)
     counts = np.bincount(flat, minlength=J * K).reshape(J, K)
     profit, cost = float(p.sum()), float(c.sum())
     if cost > prob.budget * (1 + TOL):
@@ -69,9 +78,12 @@ def check_offer_plan(prob: OfferProblem, choice: np.ndarray) -> OfferCheck:
     return OfferCheck(not bad, bad, profit, cost, counts.sum(axis=1), counts.sum(axis=0))
 
 
-def plan_frame(prob: OfferProblem, choice: np.ndarray) -> pd.DataFrame:
-    """The plan table: customer_id, offer, channel, expected_profit, cost (customers with an offer only)."""
-    idx, p, c = chosen_values(prob, choice)
+def plan_frame(prob: OfferProblem, choice: np.ndarray,
+               values: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """The plan table: customer_id, offer, channel, expected_profit, cost (customers with an offer only).
+
+    ``values`` is :func:`chosen_values` when the caller has it (the scores may not be in memory)."""
+    idx, p, c = chosen_values(prob, choice) if values is None else values
     K = len(prob.channels)
     off, ch = np.divmod(choice[idx], K)
     return pd.DataFrame({"customer_id": prob.customer_ids[idx],

@@ -11,7 +11,7 @@ import numpy as np
 from mmo_pyomo.io_utils import atomic_path, atomic_write_text
 from mmo_pyomo.offers.coupling import coupling_rows
 from mmo_pyomo.offers.methods import OfferResult
-from mmo_pyomo.offers.plan import chosen_values, plan_frame
+from mmo_pyomo.offers.plan import plan_frame
 from mmo_pyomo.offers.problem import OfferProblem
 from mmo_pyomo.plotting import pyplot, save_figure
 
@@ -37,7 +37,7 @@ def constraint_report(prob: OfferProblem, result: OfferResult) -> list[dict[str,
     Marginal values are the multipliers: extra expected profit per unit of the bound (one more
     budget dollar, one more call-centre contact, one fewer required offer)."""
     rows = coupling_rows(prob)
-    idx, p, c = chosen_values(prob, result.choice)
+    idx, p, c = result.values(prob)
     check = result.check
     mv = result.marginal_values or {}
     assert check.channel_counts is not None and check.offer_counts is not None
@@ -90,7 +90,7 @@ def _charts(prob: OfferProblem, result: OfferResult, out: Path) -> None:
     plt = pyplot()
 
     J, K = len(prob.offers), len(prob.channels)
-    idx, p, c = chosen_values(prob, result.choice)
+    idx, p, c = result.values(prob)
     flat = result.choice[idx]
     counts = np.bincount(flat, minlength=J * K).reshape(J, K)
     profit = np.bincount(flat, weights=p, minlength=J * K).reshape(J, K)
@@ -120,7 +120,7 @@ def write_outputs(prob: OfferProblem, result: OfferResult, out: str | Path,
     out = Path(out)
     t = time.perf_counter()
     with atomic_path(out / "plan.parquet") as tmp:
-        plan_frame(prob, result.choice).to_parquet(tmp, index=False)
+        plan_frame(prob, result.choice, result.values(prob)).to_parquet(tmp, index=False)
     _charts(prob, result, out)
     report = report_dict(prob, result)
     report.update(timings or {})
