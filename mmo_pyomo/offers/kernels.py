@@ -211,3 +211,28 @@ def min_allowed_cost(C: np.ndarray, E: np.ndarray) -> float:
         if E[t] and C[t] < best:
             best = C[t]
     return best if best < np.inf else 0.0
+
+
+@njit(cache=True, nogil=True)
+def assign_in_order(order: np.ndarray, k_best: np.ndarray, offer_now: np.ndarray, choice: np.ndarray,
+                    room: np.ndarray, spare: np.ndarray, j: int, K: int, need: int) -> int:
+    """Move customers (in ``order``) to offer j on their best channel until ``need`` are moved, never
+    past a channel's ``room`` and never taking an offer below its minimum (``spare``). Returns the count."""
+    taken = 0
+    for t in range(order.shape[0]):
+        if taken >= need:
+            break
+        i = order[t]
+        k = k_best[i]
+        if room[k] < 1:
+            continue
+        o = offer_now[i]
+        if o >= 0:
+            if spare[o] < 1:
+                continue
+            spare[o] -= 1
+            room[choice[i] % K] += 1
+        room[k] -= 1
+        choice[i] = j * K + k
+        taken += 1
+    return taken

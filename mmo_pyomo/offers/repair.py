@@ -79,8 +79,10 @@ def meet_minimums(prob: OfferProblem, choice: np.ndarray, score: Score) -> np.nd
             can_leave = (offer_now < 0) | (spare[np.maximum(offer_now, 0)] > 0)
             ok = np.isfinite(gain) & (offer_now != j) & can_leave
             cand = np.flatnonzero(ok)
-            cand = cand[np.argsort(current[cand] - gain[cand], kind="stable")][:need]
-            choice[cand] = j * K + k_best[cand]
+            order = cand[np.argsort(current[cand] - gain[cand], kind="stable")]
+            # one at a time: a channel's room and another offer's spare shrink as customers move
+            kernels.assign_in_order(order, k_best, offer_now, choice, room.astype(np.float64),
+                                    spare.astype(np.float64), int(j), K, need)
             offer_counts, channel_counts = _counts(prob, choice)
     return choice
 

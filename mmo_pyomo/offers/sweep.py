@@ -45,7 +45,7 @@ def sweep(prob: OfferProblem, what: str, values: np.ndarray, channel: str | None
             cap = prob.capacity.copy()
             cap[prob.channels.index(channel)] = float(v)
             p, key = replace(prob, capacity=cap), f"capacity[{channel}]"
-        r = solve_exact(p, lam0=lam, **kw)
+        r = solve_exact(p, lam0=lam, gap=None, **kw)       # marginal values from a converged dual
         lam = r.info["lam"]
         rows.append({key: float(v), "profit": r.check.profit, "bound": r.bound, "bound_gap": r.bound_gap, "roi": r.check.roi,
                      "marginal_value": (r.marginal_values or {}).get(key), "time_s": r.time_s})
