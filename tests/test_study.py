@@ -116,3 +116,29 @@ def test_pareto_on_a_budget_cut_starts_at_the_smallest_feasible_k(tmp_path):
     assert frame["knee"].sum() == 1
     png = plot_pareto(frame, inst.n, tmp_path / "pareto.png")
     assert png.stat().st_size > 1000
+
+
+def test_study_keys_runs_by_path_and_retries_failed_runs(tmp_path):
+    from mmo_pyomo.instance import write_dat
+    a = write_dat(random_instance(8, 1), tmp_path / "a" / "x.dat")
+    b = write_dat(random_instance(8, 2), tmp_path / "b" / "x.dat")          # the same file name in another folder
+    out = tmp_path / "study"
+    cmd = [sys.executable, str(ROOT / "scripts" / "compare.py"), "--data", str(a), str(b), str(a), "--formulations",
+           "miqp", "--time-limit", "30", "--workers", "1", "--no-progress", "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    frame = ResultStore(out / "results.csv").read()
+    assert sorted(frame["instance"]) == ["a/x", "b/x"]                       # both solved, each once
+    assert frame["objective"].nunique() == 2
+    # a run stored as failed is kept until asked for, then run again and superseded
+    store = ResultStore(out / "results.csv")
+    store.append({"instance": "a/x", "formulation": "miqp", "solver": "scip", "status": "error", "message": "boom",
+                  "path": str(a.resolve())})
+    assert "a/x" in set(store.read().loc[lambda f: f["status"] == "error", "instance"])
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and "0 to go" in proc.stderr, proc.stderr
+    proc = subprocess.run([*cmd, "--retry-failed"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and "1 to go" in proc.stderr, proc.stderr
+    after = ResultStore(out / "results.csv").read()
+    assert set(after["status"]) == {"optimal"} and len(after) == 2
+    assert (out / "report.md").read_text().count("|") > 10

@@ -13,7 +13,7 @@ from mmo_pyomo.io_utils import atomic_write_text
 from mmo_pyomo.study.parallel import plan_workers, run_all, task_list
 from mmo_pyomo.study.plots import gap_vs_time, performance_profile
 from mmo_pyomo.study.report import report
-from mmo_pyomo.study.runs import RunKey, instance_name, run_isolated
+from mmo_pyomo.study.runs import RunKey, display_names, instance_name, resolved, run_isolated
 from mmo_pyomo.study.store import ResultStore
 
 HELP = "the tightness study (results.csv, report, plots)"
@@ -31,6 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="an existing Dask scheduler")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--retry-failed", action="store_true", help="run again the runs stored with status 'error'")
 
 
 def baseline_revenue_of(path: str) -> float:
@@ -44,16 +45,22 @@ def run(args: argparse.Namespace) -> int:
     for path in args.data:
         if not Path(path).exists():
             raise MMOError(f"data file '{path}' does not exist", "pass existing .dat files to --data")
+    args_.check_outputs(results_csv=str(out / "results.csv"))
+    paths = list(dict.fromkeys(resolved(p) for p in args.data))        # each file once, by resolved path
+    names = display_names(paths)
     store = ResultStore(out / "results.csv")
-    tasks = task_list(args.data, args.formulations, args.solvers)
-    done = store.finished()
-    pending = [t for t in tasks if RunKey(instance_name(t[0]), t[1], t[2]) not in done]
+    tasks = task_list(paths, args.formulations, args.solvers)
+    done = store.finished(retry_failed=args.retry_failed)
+    pending = [t for t in tasks if RunKey(t[0], t[1], t[2]) not in done
+               and RunKey(instance_name(t[0]), t[1], t[2]) not in done]   # rows written before paths were kept
     log.info("%d runs, %d already in %s, %d to go", len(tasks), len(tasks) - len(pending), store.path, len(pending))
     workers = plan_workers(args.workers, args.threads)
-    failures = run_all([(p, f, s, args.time_limit, args.threads) for p, f, s in pending], run_isolated, store.append,
+    failures = run_all([(p, f, s, args.time_limit, args.threads, "scip", names[p]) for p, f, s in pending],
+                       run_isolated, store.append,
                        workers=workers, scheduler=args.scheduler, progress=not args.no_progress)
     frame = store.read()
-    baseline_revenue = {instance_name(p): baseline_revenue_of(p) for p in args.data}
+    frame = frame[frame["path"].isin(paths) | frame["path"].isna()]   # this study's instances only
+    baseline_revenue = {names[p]: baseline_revenue_of(p) for p in paths}
     for solver in args.solvers:
         suffix = "" if len(args.solvers) == 1 else f"_{solver}"
         atomic_write_text(out / f"report{suffix}.md", report(frame, solver, baseline_revenue))

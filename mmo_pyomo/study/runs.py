@@ -14,14 +14,15 @@ from mmo_pyomo.solvers.stats import Status
 
 #: The columns of results.csv, the required ones first.
 COLUMNS = ("instance", "formulation", "solver", "status", "root_bound", "objective", "bound", "gap", "nodes",
-           "time_s", "root_time_s", "solver_version", "message")
+           "time_s", "root_time_s", "solver_version", "message", "path")
 
 NAME_PATTERN = re.compile(r"^(?P<correlation>uncorrelated|weak|strong)_n(?P<n>\d+)_d(?P<d>\d+)_k(?P<k>\d+)_s(?P<seed>\d+)$")
 
 
 @dataclass(frozen=True)
 class RunKey:
-    """What identifies a run; a rerun skips keys already in results.csv."""
+    """What identifies a run: the instance file's resolved path (the instance name for rows written
+    before paths were recorded), formulation and solver. A rerun skips keys already in results.csv."""
 
     instance: str
     formulation: str
@@ -31,6 +32,20 @@ class RunKey:
 def instance_name(path: str | Path) -> str:
     """The instance column: the file's stem (the generator's name for §4.1 instances)."""
     return Path(path).stem
+
+
+def resolved(path: str | Path) -> str:
+    """The key of an instance file: its absolute, resolved path."""
+    return str(Path(path).resolve())
+
+
+def display_names(paths: list[str]) -> dict[str, str]:
+    """Resolved path → instance column: the stem, or parent/stem where two files share a stem."""
+    stems: dict[str, int] = {}
+    for p in paths:
+        stems[instance_name(p)] = stems.get(instance_name(p), 0) + 1
+    return {p: instance_name(p) if stems[instance_name(p)] == 1 else f"{Path(p).parent.name}/{instance_name(p)}"
+            for p in paths}
 
 
 def design_of(name: str) -> dict[str, Any]:
@@ -43,12 +58,13 @@ def design_of(name: str) -> dict[str, Any]:
 
 
 def run_one(path: str, formulation: str, solver: str, time_limit: float | None, threads: int = 1,
-            root_solver: str = "scip") -> dict[str, Any]:
+            root_solver: str = "scip", name: str | None = None) -> dict[str, Any]:
     """Solve one combination and return its results.csv record (never raises for solver outcomes)."""
     import time
     import warnings
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    record: dict[str, Any] = {"instance": instance_name(path), "formulation": formulation, "solver": solver}
+    record: dict[str, Any] = {"instance": name or instance_name(path), "formulation": formulation, "solver": solver,
+                              "path": resolved(path)}
     try:
         inst = load_instance(path)
         t0 = time.perf_counter()
@@ -64,7 +80,7 @@ def run_one(path: str, formulation: str, solver: str, time_limit: float | None, 
 
 
 def run_isolated(path: str, formulation: str, solver: str, time_limit: float | None, threads: int = 1,
-                 root_solver: str = "scip") -> dict[str, Any]:
+                 root_solver: str = "scip", name: str | None = None) -> dict[str, Any]:
     """:func:`run_one` in a fresh Python process.
 
     Engines run in-process through C libraries; inside a Dask worker thread, Pyomo's capture of
@@ -76,9 +92,10 @@ def run_isolated(path: str, formulation: str, solver: str, time_limit: float | N
     import sys
 
     args = [sys.executable, "-m", "mmo_pyomo.study.runs", path, formulation, solver,
-            "" if time_limit is None else str(time_limit), str(threads), root_solver]
+            "" if time_limit is None else str(time_limit), str(threads), root_solver, name or instance_name(path)]
     budget = None if time_limit is None else 4 * time_limit + 900
-    record: dict[str, Any] = {"instance": instance_name(path), "formulation": formulation, "solver": solver}
+    record: dict[str, Any] = {"instance": name or instance_name(path), "formulation": formulation, "solver": solver,
+                              "path": resolved(path)}
     try:
         proc = subprocess.run(args, capture_output=True, text=True, timeout=budget)
     except subprocess.TimeoutExpired:
@@ -96,5 +113,5 @@ if __name__ == "__main__":  # the child process of run_isolated
     import json
     import sys
 
-    _path, _form, _solver, _tl, _threads, _root = sys.argv[1:7]
-    print(json.dumps(run_one(_path, _form, _solver, float(_tl) if _tl else None, int(_threads), _root)))
+    _path, _form, _solver, _tl, _threads, _root, _name = sys.argv[1:8]
+    print(json.dumps(run_one(_path, _form, _solver, float(_tl) if _tl else None, int(_threads), _root, _name)))

@@ -51,14 +51,25 @@ class ResultStore:
         text = self.path.read_text()
         if not text.endswith("\n"):
             text = text[: text.rfind("\n") + 1]
-        frame = pd.read_csv(io.StringIO(text), on_bad_lines="skip", engine="python")
-        return frame.dropna(subset=["status"])
+        frame = pd.read_csv(io.StringIO(text), on_bad_lines="skip", engine="python",
+                            dtype={"instance": str, "path": str})
+        frame = frame.dropna(subset=["status"])
+        if "path" not in frame:
+            frame["path"] = pd.NA
+        # a retried run supersedes the failed one: the last line of each key wins
+        key = frame["path"].fillna(frame["instance"])
+        return frame.loc[~pd.DataFrame({"k": key, "f": frame["formulation"], "s": frame["solver"]})
+                         .duplicated(keep="last")].reset_index(drop=True)
 
-    def finished(self) -> set[RunKey]:
-        """Keys of the runs already stored."""
+    def finished(self, retry_failed: bool = False) -> set[RunKey]:
+        """Keys of the runs already stored (without those that ended in error, with ``retry_failed``).
+
+        A key holds the instance's resolved path; rows from before paths were recorded hold the name."""
         frame = self.read()
-        return {RunKey(str(i), str(f), str(s)) for i, f, s in
-                zip(frame["instance"], frame["formulation"], frame["solver"])}
+        if retry_failed:
+            frame = frame[frame["status"] != "error"]
+        key = frame["path"].fillna(frame["instance"])
+        return {RunKey(str(i), str(f), str(s)) for i, f, s in zip(key, frame["formulation"], frame["solver"])}
 
     def pending(self, keys: Iterable[RunKey]) -> list[RunKey]:
         """The keys not yet finished, in order."""
