@@ -142,3 +142,22 @@ def test_study_keys_runs_by_path_and_retries_failed_runs(tmp_path):
     after = ResultStore(out / "results.csv").read()
     assert set(after["status"]) == {"optimal"} and len(after) == 2
     assert (out / "report.md").read_text().count("|") > 10
+
+
+def test_study_at_a_gap_target_from_the_chord_start(tmp_path):
+    from mmo_pyomo.instance import write_dat
+    data = [write_dat(random_instance(12, s, budget=(0.90, 0.97)), tmp_path / f"cut{s}.dat") for s in (1, 2)]
+    out = tmp_path / "study"
+    cmd = [sys.executable, str(ROOT / "scripts" / "compare.py"), "--data", *map(str, data), "--formulations", "hull",
+           "--time-limit", "30", "--workers", "1", "--no-progress", "--out", str(out), "--gap", "1e-4",
+           "--start", "chord"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    frame = ResultStore(out / "results.csv").read()
+    assert (frame["gap_target"] == 1e-4).all() and (frame["start"] == "chord").all()
+    assert (frame["start_revenue"] <= frame["objective"] + 1e-6 * frame["objective"].abs()).all()
+    assert (frame["start_time_s"] > 0).all() and (frame["gap"] <= 1e-4).all()
+    text = (out / "report.md").read_text()
+    assert "within_1e-4_hull" in text and "within_1e-6_hull" in text
+    other = subprocess.run([*cmd[:-4], "--gap", "1e-6"], capture_output=True, text=True, timeout=600)
+    assert other.returncode == 2 and "use another --out" in other.stderr

@@ -5,6 +5,8 @@ import argparse
 import logging
 from pathlib import Path
 
+import pandas as pd
+
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formulations import FORMULATIONS
@@ -13,7 +15,7 @@ from mmo_pyomo.io_utils import atomic_write_text
 from mmo_pyomo.study.parallel import plan_workers, run_all, task_list
 from mmo_pyomo.study.plots import gap_vs_time, performance_profile
 from mmo_pyomo.study.report import report
-from mmo_pyomo.study.runs import RunKey, display_names, instance_name, resolved, run_isolated
+from mmo_pyomo.study.runs import RunKey, RunSettings, display_names, instance_name, resolved, run_isolated
 from mmo_pyomo.study.store import ResultStore
 
 HELP = "the tightness study (results.csv, report, plots)"
@@ -32,11 +34,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--retry-failed", action="store_true", help="run again the runs stored with status 'error'")
+    p.add_argument("--gap", type=args_.relative_gap, default=None, metavar="G",
+                   help="relative gap at which each run stops (default: the engine's; the paper's Table 2 used 1e-4)")
+    p.add_argument("--start", choices=("none", "chord"), default="none",
+                   help="MIP start of every run: 'chord' solves the chord heuristic first (its time is recorded apart)")
+    p.add_argument("--start-solver", default="scip", metavar="NAME", help="MILP engine of the chord heuristic")
+    p.add_argument("--start-time-limit", type=args_.positive_seconds, default=60.0, metavar="S")
 
 
 def baseline_revenue_of(path: str) -> float:
     """Σ c_i: the revenue of keeping every spend (δ = 0), the base of the lift gaps."""
     return float(load_instance(path, check=False).const.sum())
+
+
+def _same_settings(store: ResultStore, settings: RunSettings) -> None:
+    """Refuse to mix runs made with another gap target or start in one results.csv."""
+    frame = store.read()
+    if frame.empty or "gap_target" not in frame:
+        return
+    gaps = {None if pd.isna(g) else float(g) for g in frame["gap_target"]}
+    starts = {"none" if pd.isna(s) else str(s) for s in frame["start"]}
+    if gaps != {settings.gap} or starts != {settings.start}:
+        raise MMOError(f"{store.path} holds runs made with --gap {sorted(gaps, key=str)} and --start {sorted(starts)}, "
+                       f"not --gap {settings.gap} and --start {settings.start}",
+                       "use another --out for another setting (the report compares runs made alike)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,13 +70,15 @@ def run(args: argparse.Namespace) -> int:
     paths = list(dict.fromkeys(resolved(p) for p in args.data))        # each file once, by resolved path
     names = display_names(paths)
     store = ResultStore(out / "results.csv")
+    settings = RunSettings(args.gap, args.start, args.start_solver, args.start_time_limit)
+    _same_settings(store, settings)
     tasks = task_list(paths, args.formulations, args.solvers)
     done = store.finished(retry_failed=args.retry_failed)
     pending = [t for t in tasks if RunKey(t[0], t[1], t[2]) not in done
                and RunKey(instance_name(t[0]), t[1], t[2]) not in done]   # rows written before paths were kept
     log.info("%d runs, %d already in %s, %d to go", len(tasks), len(tasks) - len(pending), store.path, len(pending))
     workers = plan_workers(args.workers, args.threads)
-    failures = run_all([(p, f, s, args.time_limit, args.threads, "scip", names[p]) for p, f, s in pending],
+    failures = run_all([(p, f, s, args.time_limit, args.threads, "scip", names[p], settings) for p, f, s in pending],
                        run_isolated, store.append,
                        workers=workers, scheduler=args.scheduler, progress=not args.no_progress)
     frame = store.read()

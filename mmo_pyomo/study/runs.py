@@ -14,7 +14,18 @@ from mmo_pyomo.solvers.stats import Status
 
 #: The columns of results.csv, the required ones first.
 COLUMNS = ("instance", "formulation", "solver", "status", "root_bound", "objective", "bound", "gap", "nodes",
-           "time_s", "root_time_s", "solver_version", "message", "path")
+           "time_s", "root_time_s", "solver_version", "message", "path", "gap_target", "start", "start_revenue",
+           "start_time_s")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How every run of one study is made: the gap target (None: the engine's default) and the start."""
+
+    gap: float | None = None
+    start: str = "none"               # 'none' or 'chord'
+    start_solver: str = "scip"
+    start_time_limit: float = 60.0
 
 NAME_PATTERN = re.compile(r"^(?P<correlation>uncorrelated|weak|strong)_n(?P<n>\d+)_d(?P<d>\d+)_k(?P<k>\d+)_s(?P<seed>\d+)$")
 
@@ -58,19 +69,31 @@ def design_of(name: str) -> dict[str, Any]:
 
 
 def run_one(path: str, formulation: str, solver: str, time_limit: float | None, threads: int = 1,
-            root_solver: str = "scip", name: str | None = None) -> dict[str, Any]:
-    """Solve one combination and return its results.csv record (never raises for solver outcomes)."""
+            root_solver: str = "scip", name: str | None = None, settings: RunSettings | None = None) -> dict[str, Any]:
+    """Solve one combination and return its results.csv record (never raises for solver outcomes).
+
+    With ``settings.start == "chord"`` the chord heuristic's plan is the MIP start; its revenue and
+    time are recorded (the solve's own time excludes it).
+    """
     import time
     import warnings
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    settings = settings or RunSettings()
     record: dict[str, Any] = {"instance": name or instance_name(path), "formulation": formulation, "solver": solver,
-                              "path": resolved(path)}
+                              "path": resolved(path), "gap_target": settings.gap, "start": settings.start}
     try:
         inst = load_instance(path)
         t0 = time.perf_counter()
         record["root_bound"] = root_bound(inst, formulation, root_solver)
         record["root_time_s"] = time.perf_counter() - t0
-        r = solve(inst, formulation, solver, time_limit=time_limit, threads=threads)
+        start = None
+        if settings.start == "chord":
+            from mmo_pyomo.warm_start import chord_start
+            t0 = time.perf_counter()
+            plan = chord_start(inst, milp_solver=settings.start_solver, time_limit=settings.start_time_limit)
+            record.update(start_revenue=plan.revenue, start_time_s=time.perf_counter() - t0)
+            start = plan.delta
+        r = solve(inst, formulation, solver, time_limit=time_limit, threads=threads, mip_gap=settings.gap, start=start)
     except MMOError as exc:
         record.update(status=Status.CANNOT_RUN, message=exc.cause)
         return record
@@ -80,7 +103,8 @@ def run_one(path: str, formulation: str, solver: str, time_limit: float | None, 
 
 
 def run_isolated(path: str, formulation: str, solver: str, time_limit: float | None, threads: int = 1,
-                 root_solver: str = "scip", name: str | None = None) -> dict[str, Any]:
+                 root_solver: str = "scip", name: str | None = None,
+                 settings: RunSettings | None = None) -> dict[str, Any]:
     """:func:`run_one` in a fresh Python process.
 
     Engines run in-process through C libraries; inside a Dask worker thread, Pyomo's capture of
@@ -90,12 +114,15 @@ def run_isolated(path: str, formulation: str, solver: str, time_limit: float | N
     import json
     import subprocess
     import sys
-
+    from dataclasses import asdict
+    settings = settings or RunSettings()
     args = [sys.executable, "-m", "mmo_pyomo.study.runs", path, formulation, solver,
-            "" if time_limit is None else str(time_limit), str(threads), root_solver, name or instance_name(path)]
-    budget = None if time_limit is None else 4 * time_limit + 900
+            "" if time_limit is None else str(time_limit), str(threads), root_solver, name or instance_name(path),
+            json.dumps(asdict(settings))]
+    budget = None if time_limit is None else 4 * time_limit + 900 + (settings.start_time_limit if
+                                                                    settings.start == "chord" else 0)
     record: dict[str, Any] = {"instance": name or instance_name(path), "formulation": formulation, "solver": solver,
-                              "path": resolved(path)}
+                              "path": resolved(path), "gap_target": settings.gap, "start": settings.start}
     try:
         proc = subprocess.run(args, capture_output=True, text=True, timeout=budget)
     except subprocess.TimeoutExpired:
@@ -113,5 +140,6 @@ if __name__ == "__main__":  # the child process of run_isolated
     import json
     import sys
 
-    _path, _form, _solver, _tl, _threads, _root, _name = sys.argv[1:8]
-    print(json.dumps(run_one(_path, _form, _solver, float(_tl) if _tl else None, int(_threads), _root, _name)))
+    _path, _form, _solver, _tl, _threads, _root, _name, _settings = sys.argv[1:9]
+    print(json.dumps(run_one(_path, _form, _solver, float(_tl) if _tl else None, int(_threads), _root, _name,
+                             RunSettings(**json.loads(_settings)))))
