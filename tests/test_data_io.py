@@ -80,3 +80,27 @@ def test_rule_without_bounds_is_skipped():
     free = inst.with_changes(rule_lower=np.full(2, -math.inf), rule_upper=np.full(2, math.inf))
     r = solve(free, "miqp")
     assert r.status == "optimal"
+
+
+def test_csv_names_stay_as_written_and_bad_cells_are_named(tmp_path):
+    import pytest
+
+    from mmo_pyomo.errors import DataError
+    from mmo_pyomo.instance import load_instance, write_csv_dir
+    from mmo_pyomo.instance.tables import read_csv_dir
+    folder = write_csv_dir(random_instance(6, 2, rules=False), tmp_path / "csv")
+    acts = (folder / "activities.csv").read_text().splitlines()
+    acts[1] = "007" + acts[1][acts[1].index(","):]
+    acts[2] = "1e3" + acts[2][acts[2].index(","):]
+    (folder / "activities.csv").write_text("\n".join(acts) + "\n")
+    inst = load_instance(folder)
+    assert inst.activities[:2] == ("007", "1e3")
+    settings = (folder / "settings.csv").read_text()
+    (folder / "settings.csv").write_text(settings + "max_changes,1\n")
+    with pytest.raises(DataError, match="sets 'max_changes' more than once"):
+        read_csv_dir(folder)
+    (folder / "settings.csv").write_text(settings)
+    (folder / "activities.csv").write_text("\n".join([acts[0], acts[1].replace(",", ",abc,", 1).replace(",abc,", ",abc", 1)]
+                                                     + acts[2:]) + "\n")
+    with pytest.raises(DataError, match="row 2: .* is not a number"):
+        read_csv_dir(folder)

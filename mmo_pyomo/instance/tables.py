@@ -22,6 +22,19 @@ from mmo_pyomo.io_utils import atomic_path
 RULE_COLUMNS = ("rule", "activity", "coef", "rule_lower", "rule_upper")
 
 
+def _numbers(frame: pd.DataFrame, col: str, table: str) -> list[float]:
+    """A column as floats; a cell that is not a number is an error naming its row (empty cells are NaN,
+    which validation then reports by activity)."""
+    raw = frame[col]
+    values = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
+    bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    if bad.any():
+        k = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{table}, row {k + 2}: {col} = {raw.iloc[k]!r} is not a number",
+                        f"write a number in every {col} cell")
+    return [float(v) for v in values]
+
+
 def from_frames(activities: pd.DataFrame, rules: pd.DataFrame | None = None, *,
                 budget_upper: float, max_changes: int, budget_lower: float = 0.0,
                 name: str = "instance") -> Instance:
@@ -31,7 +44,7 @@ def from_frames(activities: pd.DataFrame, rules: pd.DataFrame | None = None, *,
         raise DataError(f"activities table lacks column(s) {missing}",
                         f"give it the columns activity, {', '.join(ACTIVITY_FIELDS)}")
     names = activities["activity"].astype(str).tolist()
-    params = {f: dict(zip(names, activities[f].astype(float).tolist())) for f in ACTIVITY_FIELDS}
+    params = {f: dict(zip(names, _numbers(activities, f, "activities table"))) for f in ACTIVITY_FIELDS}
     rule_names: list[str] = []
     coef: dict[tuple[str, str], float] = {}
     lower: dict[str, float] = {}
@@ -42,12 +55,13 @@ def from_frames(activities: pd.DataFrame, rules: pd.DataFrame | None = None, *,
             raise DataError(f"rules table lacks column(s) {missing}", f"give it the columns {', '.join(RULE_COLUMNS)}")
         rules = rules.assign(rule=rules["rule"].astype(str), activity=rules["activity"].astype(str))
         rule_names = list(dict.fromkeys(rules["rule"]))
-        for r, a, c in zip(rules["rule"], rules["activity"], rules["coef"].astype(float)):
+        for r, a, c in zip(rules["rule"], rules["activity"], _numbers(rules, "coef", "rules table")):
             if (r, a) in coef:
                 raise DataError(f"rules table repeats rule '{r}', activity '{a}'", "keep one row per (rule, activity)")
             coef[(r, a)] = c
         for col, target in (("rule_lower", lower), ("rule_upper", upper)):
             if col in rules.columns:
+                rules = rules.assign(**{col: _numbers(rules, col, "rules table")})
                 for r, grp in rules.groupby("rule", sort=False)[col]:
                     vals = grp.dropna().unique()
                     if len(vals) > 1:
@@ -84,17 +98,29 @@ def read_csv_dir(folder: str | Path) -> Instance:
         if not p.is_file():
             raise DataError(f"'{p}' does not exist", "a CSV instance folder holds activities.csv, settings.csv "
                             "and optionally rules.csv (see mmo_pyomo.instance.tables)")
-    settings_df = pd.read_csv(settings_path)
+    settings_df = _read_text_csv(settings_path)
     if not {"name", "value"} <= set(settings_df.columns):
         raise DataError(f"'{settings_path}' must have columns name,value", "write one row per setting")
-    settings = dict(zip(settings_df["name"].astype(str), settings_df["value"]))
+    repeated = settings_df["name"][settings_df["name"].duplicated()]
+    if len(repeated):
+        raise DataError(f"'{settings_path}' sets '{repeated.iloc[0]}' more than once", "keep one row per setting")
+    values = dict(zip(settings_df["name"], _numbers(settings_df, "value", str(settings_path))))
     for key in ("budget_upper", "max_changes"):
-        if key not in settings:
+        if key not in values:
             raise DataError(f"missing parameter '{key}' in '{settings_path}'", f"add a row '{key},<value>'")
-    rules = pd.read_csv(rules_path) if rules_path.is_file() else None
-    return from_frames(pd.read_csv(acts_path), rules, budget_upper=float(settings["budget_upper"]),
-                       budget_lower=float(settings.get("budget_lower", 0.0)),
-                       max_changes=settings["max_changes"], name=folder.name)
+    rules = _read_text_csv(rules_path) if rules_path.is_file() else None
+    return from_frames(_read_text_csv(acts_path), rules, budget_upper=values["budget_upper"],
+                       budget_lower=values.get("budget_lower", 0.0),
+                       max_changes=values["max_changes"], name=folder.name)
+
+
+def _read_text_csv(path: Path) -> pd.DataFrame:
+    """A CSV file with every cell as written (names stay strings: '007' stays '007')."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read '{path}': {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                        "write it as comma-separated values with a header row") from None
 
 
 def write_csv_dir(inst: Instance, folder: str | Path) -> Path:
