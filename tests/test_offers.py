@@ -218,3 +218,19 @@ def test_minimums_never_push_a_channel_over_its_capacity(method):
     assert check.feasible, check.violations
     assert check.channel_counts[1] <= 100 and check.channel_counts[2] <= 20
     assert (check.offer_counts[:3] >= 200).all()
+
+
+@pytest.mark.parametrize("change,words", [
+    (dict(hurdle_rate=1000.0), "no contact returns the ROI hurdle"),
+    (dict(capacity=np.array([0.0, 0.0, 0.0])), "the channels' capacities allow only 0"),
+])
+def test_infeasible_campaigns_name_the_rows(change, words):
+    from mmo_pyomo.offers.problem import check_feasible_campaign
+    with pytest.raises(InfeasibleInstanceError, match=words):
+        check_feasible_campaign(replace(PROB, **change))
+
+
+def test_a_sweep_below_the_minimums_cost_is_an_infeasibility_error():
+    from mmo_pyomo.offers.sweep import sweep
+    with pytest.raises(InfeasibleInstanceError, match="minimums cost at least"):
+        sweep(PROB, "budget", [PROB.budget, 10.0])

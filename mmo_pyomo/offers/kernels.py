@@ -236,3 +236,18 @@ def assign_in_order(order: np.ndarray, k_best: np.ndarray, offer_now: np.ndarray
         choice[i] = j * K + k
         taken += 1
     return taken
+
+
+@njit(cache=True, nogil=True)
+def best_return(P: np.ndarray, C: np.ndarray, E: np.ndarray) -> float:
+    """The largest profit/cost of any allowed option with a positive cost (inf if one costs nothing)."""
+    best = 0.0
+    for i in range(P.shape[0]):
+        for o in range(P.shape[1]):
+            if E[i, o]:
+                if C[i, o] <= 0.0:
+                    if P[i, o] > 0.0:
+                        return np.inf
+                elif P[i, o] / C[i, o] > best:
+                    best = P[i, o] / C[i, o]
+    return best

@@ -296,6 +296,21 @@ def check_feasible_campaign(prob: OfferProblem) -> None:
         raise InfeasibleInstanceError(
             f"the offer minimums cost at least ${need:,.2f}, more than the budget ${prob.budget:,.2f}",
             f"raise the budget to at least ${need:,.2f} or lower min_offers")
+    finite_cap = prob.capacity[np.isfinite(prob.capacity)]
+    if np.isfinite(prob.capacity).all() and prob.min_offers.sum() > finite_cap.sum():
+        raise InfeasibleInstanceError(
+            f"the minimums ask for {int(prob.min_offers.sum()):,} contacts but the channels' capacities "
+            f"allow only {int(finite_cap.sum()):,} (rows: "
+            + ", ".join(f"capacity[{c}]" for c in prob.channels) + ")",
+            "raise a capacity or lower min_offers")
+    if prob.min_offers.sum() > 0 and n:
+        ratio = kernels.best_return(prob.profit.reshape(n, J * K), prob.cost.reshape(n, J * K),
+                                    prob.eligible.reshape(n, J * K))
+        if ratio < 1 + prob.hurdle_rate:
+            raise InfeasibleInstanceError(
+                f"no contact returns the ROI hurdle of {prob.hurdle_rate:.0%}: the best profit per dollar of any "
+                f"allowed offer is {ratio:.3f}, so the offer minimums cannot be met at that hurdle "
+                "(rows: roi_hurdle and the minimums)", "lower hurdle_rate in campaign.json, or the minimums")
     if prob.min_offers.sum() > prob.n_customers:
         raise InfeasibleInstanceError(f"the minimums ask for {int(prob.min_offers.sum()):,} offers but there are "
                                       f"only {prob.n_customers:,} customers", "lower min_offers")

@@ -10,7 +10,7 @@ import pandas as pd
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.io_utils import atomic_path
 from mmo_pyomo.offers.methods import solve_exact
-from mmo_pyomo.offers.problem import OfferProblem
+from mmo_pyomo.offers.problem import OfferProblem, check_feasible_campaign
 from mmo_pyomo.plotting import pyplot, save_figure
 
 
@@ -45,6 +45,7 @@ def sweep(prob: OfferProblem, what: str, values: np.ndarray, channel: str | None
             cap = prob.capacity.copy()
             cap[prob.channels.index(channel)] = float(v)
             p, key = replace(prob, capacity=cap), f"capacity[{channel}]"
+        check_feasible_campaign(p)              # a what-if below the minimums' cost has no plan: say so
         r = solve_exact(p, lam0=lam, gap=None, **kw)       # marginal values from a converged dual
         lam = r.info["lam"]
         rows.append({key: float(v), "profit": r.check.profit, "bound": r.bound, "bound_gap": r.bound_gap, "roi": r.check.roi,
