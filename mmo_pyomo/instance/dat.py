@@ -19,13 +19,24 @@ def read_dat(path: str | Path) -> Instance:
         raise DataError(f"data file '{path}' does not exist", "pass the path of a .dat file or a CSV folder")
     skeleton = pyo.AbstractModel()
     declare_data(skeleton)
+    if path.stat().st_size == 0:
+        raise DataError(f"'{path}' is empty", "write the instance in it (see mmo_pyomo/examples/example.dat)")
     portal = pyo.DataPortal(model=skeleton)
     try:
         portal.load(filename=str(path))
+        raw = portal.data()
     except Exception as exc:  # the .dat parser raises bare exceptions with its own wording
-        raise DataError(f"cannot parse '{path}': {exc}".strip(),
-                        "check the .dat syntax (every statement ends with ';'); see data/example.dat") from None
-    return instance_from_raw(portal.data(), name=path.stem)
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot parse '{path}': {text}",
+                        "check the .dat syntax (every statement ends with ';'); see mmo_pyomo/examples/example.dat") \
+            from None
+    try:
+        return instance_from_raw(raw, name=path.stem)
+    except DataError as exc:
+        raise DataError(f"'{path}': {exc.cause}", exc.fix) from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:   # a statement of the wrong shape
+        raise DataError(f"'{path}': a set or param statement has the wrong shape ({type(exc).__name__}: {exc})",
+                        "compare each statement with mmo_pyomo/examples/example.dat") from None
 
 
 def _fmt(v: float) -> str:

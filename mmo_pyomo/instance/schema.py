@@ -15,6 +15,15 @@ import numpy as np
 
 from mmo_pyomo.errors import DataError
 
+
+def _number(value: object, what: str) -> float:
+    """``value`` as a float, or a :class:`DataError` naming the parameter (``max_changes := twelve``)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DataError(f"{what} = {value!r} is not a number", f"give {what.split('[')[0]} a number") from None
+
+
 #: Per-activity parameters, in the order used by tables and `.dat` files.
 ACTIVITY_FIELDS: tuple[str, ...] = ("baseline", "lower", "upper", "min_change", "quad", "lin", "const")
 
@@ -87,13 +96,13 @@ class Instance:
             if unknown:
                 raise DataError(f"parameter '{fname}' names unknown activity '{unknown[0]}'",
                                 "add it to ACTIVITIES or remove the entry")
-            arrays[fname] = np.array([float(values[a]) for a in activities], dtype=float)
+            arrays[fname] = np.array([_number(values[a], f"{fname}[{a}]") for a in activities], dtype=float)
         if budget_upper is None:
             raise DataError("missing parameter 'budget_upper'",
                             "add 'param budget_upper := 1.0;' (a fraction of the total baseline spend)")
         if max_changes is None:
             raise DataError("missing parameter 'max_changes'", "add 'param max_changes := K;' (an integer)")
-        mc = float(max_changes)
+        mc = _number(max_changes, "max_changes")
         if not np.isfinite(mc) or mc != int(mc) or mc < 0:
             raise DataError(f"max_changes = {max_changes!r} is not a non-negative integer",
                             "set max_changes to a whole number between 0 and the number of activities")
@@ -108,10 +117,11 @@ class Instance:
             if a not in act_pos:
                 raise DataError(f"rule_coef[{r},{a}] names unknown activity '{a}'",
                                 "add the activity to ACTIVITIES or remove the coefficient")
-            if float(coef) != 0.0:
+            value = _number(coef, f"rule_coef[{r},{a}]")
+            if value != 0.0:
                 ri.append(rule_pos[r])
                 ai.append(act_pos[a])
-                cv.append(float(coef))
+                cv.append(value)
 
         def bound(mapping: Mapping[str, float] | None, label: str, default: float) -> np.ndarray:
             mapping = mapping or {}
@@ -121,13 +131,13 @@ class Instance:
             out = []
             for r in rules:
                 v = mapping.get(r)
-                out.append(default if v is None or (isinstance(v, float) and np.isnan(v)) else float(v))
+                out.append(default if v is None or (isinstance(v, float) and np.isnan(v)) else _number(v, f"{label}[{r}]"))
             return np.array(out, dtype=float)
 
         return cls(
             activities=activities, **arrays,
-            budget_upper=float(budget_upper), max_changes=int(mc),
-            budget_lower=0.0 if budget_lower is None else float(budget_lower),
+            budget_upper=_number(budget_upper, "budget_upper"), max_changes=int(mc),
+            budget_lower=0.0 if budget_lower is None else _number(budget_lower, "budget_lower"),
             rules=rules,
             rule_lower=bound(rule_lower, "rule_lower", -np.inf),
             rule_upper=bound(rule_upper, "rule_upper", np.inf),

@@ -113,8 +113,8 @@ def load_campaign(folder: str | Path) -> tuple[OfferProblem, Path]:
         if not (folder / name).is_file():
             raise DataError(f"'{folder / name}' is missing", "a campaign folder holds scores, offers.csv, "
                             "channels.csv and campaign.json")
-    offers_df = pd.read_csv(folder / "offers.csv", dtype={"offer": str}, keep_default_na=False)
-    channels_df = pd.read_csv(folder / "channels.csv", dtype={"channel": str, "capacity": str}, keep_default_na=False)
+    offers_df = _read_small_csv(folder / "offers.csv")
+    channels_df = _read_small_csv(folder / "channels.csv")
     try:
         campaign = json.loads((folder / "campaign.json").read_text())
     except json.JSONDecodeError as exc:
@@ -132,6 +132,15 @@ def load_campaign(folder: str | Path) -> tuple[OfferProblem, Path]:
                          np.zeros((0, J, K), np.float32), np.zeros((0, J, K), np.bool_), mins, cap, budget, hurdle,
                          name=folder.name)
     return shell, path
+
+
+def _read_small_csv(path: Path) -> pd.DataFrame:
+    """offers.csv or channels.csv, every cell as written (checked and converted later)."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"cannot read '{path}': {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                        "write it as comma-separated values with a header row") from None
 
 
 def _finite_number(value: object, what: str) -> float:

@@ -1,0 +1,122 @@
+"""Hypothesis fuzzes the loaders: any file loads, or raises the project's own error (never a traceback).
+
+The number of examples is bounded for CI (``FUZZ_EXAMPLES``, default 60 per loader); set the
+environment variable higher for a longer local run.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mmo_pyomo.errors import MMOError
+from mmo_pyomo.examples import EXAMPLE_DAT
+from mmo_pyomo.instance import load_instance, write_csv_dir
+
+from helpers import random_instance
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+DAT_TEXT = EXAMPLE_DAT.read_text()
+TOKENS = [";", ":=", "param", "set", ":", "twelve", "nan", "inf", "-1", "1e400", "007", "", "\n", "#", "'", '"', "(",
+          "[", "]", "tv_north", "rule_coef", "RULES", "0", "1.5", "-", "budget_upper", "max_changes"]
+
+
+@st.composite
+def edits(draw, text: str):
+    """A text with a few random edits: deletions, insertions of tokens, duplicated lines, truncation."""
+    lines = text.splitlines(keepends=True)
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["delete", "insert", "duplicate", "truncate", "replace"]))
+        if not lines:
+            break
+        k = draw(st.integers(0, len(lines) - 1))
+        if kind == "delete":
+            del lines[k]
+        elif kind == "duplicate":
+            lines.insert(k, lines[k])
+        elif kind == "truncate":
+            lines = lines[:k] + [lines[k][: draw(st.integers(0, len(lines[k])))]]
+        else:
+            words = lines[k].split(" ")
+            w = draw(st.integers(0, len(words) - 1))
+            token = draw(st.sampled_from(TOKENS))
+            if kind == "insert":
+                words.insert(w, token)
+            else:
+                words[w] = token
+            lines[k] = " ".join(words)
+    return "".join(lines)
+
+
+def _loads_or_says_why(path: Path) -> None:
+    try:
+        load_instance(path)
+    except MMOError:
+        pass
+
+
+@FUZZ
+@given(edits(DAT_TEXT))
+def test_dat_loader(text):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.dat"
+        path.write_text(text)
+        _loads_or_says_why(path)
+
+
+CSV_DIR = Path(tempfile.mkdtemp()) / "csv"
+write_csv_dir(random_instance(6, 3), CSV_DIR)
+CSV_FILES = {name: (CSV_DIR / name).read_text() for name in ("activities.csv", "rules.csv", "settings.csv")}
+
+
+@FUZZ
+@given(st.sampled_from(sorted(CSV_FILES)), st.data())
+def test_csv_loader(name, data):
+    text = data.draw(edits(CSV_FILES[name].replace(",", " , ")))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "inst"
+        folder.mkdir()
+        for other, content in CSV_FILES.items():
+            (folder / other).write_text(content)
+        (folder / name).write_text(text.replace(" , ", ","))
+        _loads_or_says_why(folder)
+
+
+def _bank_folder() -> tuple[Path, dict[str, str]]:
+    from mmo_pyomo.offers.generator import generate_problem, write_problem
+    folder = write_problem(generate_problem(40, seed=3), Path(tempfile.mkdtemp()) / "bank", csv=True)
+    return folder, {n: (folder / n).read_text() for n in ("scores.csv", "offers.csv", "channels.csv", "campaign.json")}
+
+
+BANK, BANK_FILES = _bank_folder()
+
+
+@FUZZ
+@given(st.sampled_from(sorted(BANK_FILES)), st.data())
+def test_offers_loader(name, data):
+    from mmo_pyomo.offers.problem import load_problem
+    text = data.draw(edits(BANK_FILES[name].replace(",", " , ")))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "bank"
+        folder.mkdir()
+        for other, content in BANK_FILES.items():
+            (folder / other).write_text(content)
+        (folder / name).write_text(text.replace(" , ", ","))
+        try:
+            load_problem(folder)
+        except MMOError:
+            pass
+
+
+@pytest.mark.parametrize("text", ["", "set ACTIVITIES := a b ;\nparam max_changes := twelve ;\n", "\x00\x01garbage"])
+def test_dat_corner_cases(tmp_path, text):
+    path = tmp_path / "x.dat"
+    path.write_text(text)
+    with pytest.raises(MMOError):
+        load_instance(path)
