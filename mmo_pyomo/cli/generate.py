@@ -34,6 +34,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``mmo generate``."""
     if args.grid:
+        args_.check_outputs(grid=str(Path(args.grid) / "x.dat"))
+    elif args.out:
+        args_.check_outputs(out=args.out)
+    if args.grid:
         out = Path(args.grid)
         count = 0
         for corr, n, d, k in itertools.product(CORRELATIONS, GRID_N, GRID_MIN_CHANGE, GRID_MAX_CHANGES):

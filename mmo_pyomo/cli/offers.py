@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
@@ -61,6 +62,8 @@ def _read_baseline_s(folder: str) -> float | None:
 def run(args: argparse.Namespace) -> int:
     """Run ``mmo offers``."""
     from mmo_pyomo.offers.problem import load_problem
+    if args.command in ("generate", "solve") or getattr(args, "out", None):
+        args_.check_outputs(out=str(Path(args.out) / "report.json"))
     if args.command == "generate":
         from mmo_pyomo.offers.generator import generate_problem, write_problem
         prob = generate_problem(args.customers, args.seed)

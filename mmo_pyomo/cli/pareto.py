@@ -25,6 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``mmo pareto``."""
+    args_.check_outputs(out=str(Path(args.out) / "pareto.csv"))
     inst = load_instance(args.data)
     frame = pareto_curve(inst, args.formulation, args.solver, args.steps, args.time_limit)
     out = Path(args.out)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 
 from mmo_pyomo.checker import check_plan
@@ -10,8 +11,8 @@ from mmo_pyomo.errors import MMOError
 from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.instance.load import load_instance
-from mmo_pyomo.io_utils import atomic_write_text
-from mmo_pyomo.plan import write_plan_csv
+from mmo_pyomo.io_utils import atomic_path
+from mmo_pyomo.plan import plan_frame
 from mmo_pyomo.runner import Result, solve
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
 
@@ -98,9 +99,11 @@ def run(args: argparse.Namespace) -> int:
                    threads=args.threads, seed=args.seed, log_file=args.log, start=start)
     print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible))
     result.raise_for_status()
-    if args.json:
-        payload = {**result.to_dict(), "instance": inst.name}
-        atomic_write_text(args.json, json.dumps(payload, indent=2) + "\n")
-    if args.plan and result.delta is not None:
-        write_plan_csv(inst, result.delta, args.plan)
+    with contextlib.ExitStack() as outputs:       # both files, or neither: renamed only once both are written
+        if args.json:
+            tmp = outputs.enter_context(atomic_path(args.json))
+            tmp.write_text(json.dumps({**result.to_dict(), "instance": inst.name}, indent=2, allow_nan=False) + "\n")
+        if args.plan and result.delta is not None:
+            tmp = outputs.enter_context(atomic_path(args.plan))
+            plan_frame(inst, result.delta).to_csv(tmp, index=False)
     return 0
