@@ -144,6 +144,11 @@ def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
             duals = dict(res.solution_loader.get_duals())
     status = contrib_status(tc, has_solution)
     version = ".".join(map(str, res.solver_version)) if res.solver_version else None
+    if req.interface == "scip_direct":          # Pyomo reports PySCIPOpt's version; report SCIP's own
+        try:
+            version = f"{opt._solver_model.version()} (PySCIPOpt {version})"
+        except Exception:
+            pass
     return SolveStats(
         status=status, objective=_finite(res.incumbent_objective) if has_solution else None,
         bound=_finite(res.objective_bound), nodes=req.read_nodes(opt, res) if req.read_nodes else None,
