@@ -104,3 +104,25 @@ def test_csv_names_stay_as_written_and_bad_cells_are_named(tmp_path):
                                                      + acts[2:]) + "\n")
     with pytest.raises(DataError, match="row 2: .* is not a number"):
         read_csv_dir(folder)
+
+
+def test_dat_names_stay_as_written_and_repeats_are_refused(tmp_path):
+    import pytest
+
+    from mmo_pyomo.errors import DataError
+    from mmo_pyomo.instance import read_dat, write_dat
+    inst = random_instance(6, 2)
+    inst = inst.with_changes(activities=("007", "1e3", *inst.activities[2:]))
+    path = write_dat(inst, tmp_path / "names.dat")
+    back = read_dat(path)
+    assert back.activities == inst.activities                      # not 7 and 1000.0
+    np.testing.assert_array_equal(back.baseline, inst.baseline)
+    assert back.rule_activity.tolist() == inst.rule_activity.tolist()
+    text = path.read_text()
+    first_row = next(line for line in text.splitlines() if line.startswith("007 "))
+    (tmp_path / "rowtwice.dat").write_text(text.replace(first_row, first_row + "\n" + first_row))
+    with pytest.raises(DataError, match="row of the param table for activity '007' is given more than once"):
+        read_dat(tmp_path / "rowtwice.dat")
+    (tmp_path / "twice.dat").write_text(text + "param max_changes := 1 ;\n")
+    with pytest.raises(DataError, match="param statement 'max_changes' is given more than once"):
+        read_dat(tmp_path / "twice.dat")

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pyomo.environ as pyo
 
 from mmo_pyomo.errors import DataError
+from mmo_pyomo.instance.dat_scan import check_and_names
 from mmo_pyomo.instance.pyomo_schema import declare_data, instance_from_raw
 from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
 from mmo_pyomo.io_utils import atomic_write_text
@@ -21,10 +23,14 @@ def read_dat(path: str | Path) -> Instance:
     declare_data(skeleton)
     if path.stat().st_size == 0:
         raise DataError(f"'{path}' is empty", "write the instance in it (see mmo_pyomo/examples/example.dat)")
+    try:
+        written = check_and_names(path.read_text(), str(path))     # repeated rows and statements refused
+    except UnicodeDecodeError:
+        raise DataError(f"'{path}' is not a text file", "pass a .dat text file") from None
     portal = pyo.DataPortal(model=skeleton)
     try:
         portal.load(filename=str(path))
-        raw = portal.data()
+        raw = _names_as_written(portal.data(), written)
     except Exception as exc:  # the .dat parser raises bare exceptions with its own wording
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"cannot parse '{path}': {text}",
@@ -37,6 +43,38 @@ def read_dat(path: str | Path) -> Instance:
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:   # a statement of the wrong shape
         raise DataError(f"'{path}': a set or param statement has the wrong shape ({type(exc).__name__}: {exc})",
                         "compare each statement with mmo_pyomo/examples/example.dat") from None
+
+
+def _names_as_written(raw: dict[str, Any], written: dict[str, list[str]]) -> dict[str, Any]:
+    """Give set members back their names as written ('007', not 7) everywhere they appear."""
+    rename: dict[Any, str] = {}
+    for set_name in ("ACTIVITIES", "RULES"):
+        parsed = (raw.get(set_name) or {}).get(None)
+        text = written.get(set_name)
+        if parsed is None or text is None or len(parsed) != len(text):
+            continue
+        for value, name in zip(parsed, text):
+            if str(value) != name:
+                if value in rename and rename[value] != name:     # '007' and '7' both parse to 7
+                    raise DataError(f"{set_name} members '{rename[value]}' and '{name}' are the same number to Pyomo",
+                                    "give the members names that are not the same number")
+                rename[value] = name
+    if not rename:
+        return raw
+
+    def fix(key: Any) -> Any:
+        if isinstance(key, tuple):
+            return tuple(rename.get(k, k) for k in key)
+        return rename.get(key, key)
+    out: dict[str, Any] = {}
+    for name, values in raw.items():
+        if name in ("ACTIVITIES", "RULES"):
+            out[name] = {None: [rename.get(v, v) for v in values.get(None, [])]}
+        elif isinstance(values, dict):
+            out[name] = {fix(k): v for k, v in values.items()}
+        else:
+            out[name] = values
+    return out
 
 
 def _fmt(v: float) -> str:
