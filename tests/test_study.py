@@ -161,3 +161,16 @@ def test_study_at_a_gap_target_from_the_chord_start(tmp_path):
     assert "within_1e-4_hull" in text and "within_1e-6_hull" in text
     other = subprocess.run([*cmd[:-4], "--gap", "1e-6"], capture_output=True, text=True, timeout=600)
     assert other.returncode == 2 and "use another --out" in other.stderr
+
+
+@pytest.mark.parametrize("statuses", [["error", "cannot_run"], ["optimal", "error"], ["infeasible", "time_limit"]])
+def test_report_works_with_any_mix_of_statuses(statuses):
+    from mmo_pyomo.study.report import report
+    n = len(statuses)
+    frame = pd.DataFrame({"instance": ["strong_n500_d10_k50_s1"] * n, "formulation": ["miqp", "hull"][:n],
+                          "solver": ["scip"] * n, "status": statuses, "root_bound": [10.0] * n,
+                          "objective": [9.0 if s in ("optimal", "feasible") else np.nan for s in statuses],
+                          "bound": [9.5] * n, "gap": [0.05 if s in ("optimal", "feasible") else np.nan for s in statuses],
+                          "nodes": [3] * n, "time_s": [1.0] * n})
+    text = report(frame, "scip", {"strong_n500_d10_k50_s1": 5.0})
+    assert "Runs of scip by status: " + ", ".join(f"{s} 1" for s in statuses) in text

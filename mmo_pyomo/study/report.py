@@ -85,6 +85,8 @@ FORMULATION_ORDER = ("minlp", "miqp", "perspective", "misocp", "hull")
 
 
 def _ordered(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    if table.empty:                              # no run of this solver ended with a plan or a bound
+        return pd.DataFrame(columns=[*by, "instances"])
     rank = {f: i for i, f in enumerate(FORMULATION_ORDER)}
     measured = [f"{m}_{f}" for m in MEASURES for f in sorted(
         {c[len(m) + 1:] for c in table.columns if c.startswith(m + "_")}, key=lambda f: (rank.get(f, 99), f))]
@@ -122,7 +124,11 @@ def report(frame: pd.DataFrame, solver: str = "scip", baseline_revenue: Mapping[
     def table(by: list[str]) -> str:
         return markdown(summarize(frame, by, solver, baseline_revenue))
 
-    parts = [f"# Tightness study ({solver})", "",
+    mine = frame[frame["solver"] == solver]
+    counts = ", ".join(f"{k} {v}" for k, v in mine["status"].value_counts().items()) or "none"
+    parts = [f"# Tightness study ({solver})", "", f"Runs of {solver} by status: {counts}. Tables use the runs that "
+             "ended optimal, feasible or at the time limit; the others (error, cannot_run, infeasible) are only counted "
+             "here.", "",
              "Gaps are (bound − objective)/|objective| at the time limit; root gaps are (root relaxation bound − "
              "best objective found by any run)/|best|. Lift gaps divide the same differences by the revenue lift, "
              "best − Σ c_i (the revenue gained over keeping every spend). Ratios are medians of per-instance "
