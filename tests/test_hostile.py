@@ -1,0 +1,92 @@
+"""Hostile input through the command line: every case exits non-zero with `error:` and `fix:`
+lines that name the cause, never a traceback, and writes nothing."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from mmo_pyomo.examples import EXAMPLE_DAT
+from mmo_pyomo.instance import write_csv_dir, write_dat
+from mmo_pyomo.offers.generator import generate_problem, write_problem
+
+from helpers import random_instance
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _dat(tmp: Path, text: str) -> str:
+    path = tmp / "bad.dat"
+    path.write_text(text)
+    return str(path)
+
+
+def _csv_with(tmp: Path, name: str, edit) -> str:
+    folder = write_csv_dir(random_instance(6, 1), tmp / "csv")
+    path = folder / name
+    path.write_text(edit(path.read_text()))
+    return str(folder)
+
+
+def _bank_with(tmp: Path, **change) -> str:
+    return str(write_problem(replace(generate_problem(300, seed=2), **change), tmp / "bank", csv=True))
+
+
+def _bank_file(tmp: Path, name: str, text: str) -> str:
+    folder = write_problem(generate_problem(300, seed=2), tmp / "bank", csv=True)
+    (folder / name).write_text(text)
+    return str(folder)
+
+
+EXAMPLE = EXAMPLE_DAT.read_text()
+
+CASES = {
+    # class 1 and 2: files that cannot be read, or would be silently reinterpreted
+    "empty .dat": lambda t: ["solve.py", "--data", _dat(t, "")],
+    "max_changes := twelve": lambda t: ["solve.py", "--data", _dat(t, EXAMPLE.replace("param max_changes := 12",
+                                                                                    "param max_changes := twelve"))],
+    "repeated param statement": lambda t: ["solve.py", "--data", _dat(t, EXAMPLE + "param budget_upper := 2 ;\n")],
+    "negative spend bound": lambda t: ["solve.py", "--data", str(write_dat(random_instance(6, 1).with_changes(
+        lower=random_instance(6, 1).lower - 1000), t / "neg.dat"))],
+    "non-numeric CSV cell": lambda t: ["solve.py", "--data", _csv_with(t, "settings.csv",
+                                                                       lambda s: s.replace("max_changes,", "max_changes,x"))],
+    "repeated settings row": lambda t: ["solve.py", "--data", _csv_with(t, "settings.csv",
+                                                                        lambda s: s + "budget_upper,5\n")],
+    # flags out of range
+    "gap 2": lambda t: ["solve.py", "--gap", "2"],
+    "negative time limit": lambda t: ["solve.py", "--time-limit", "-5"],
+    "threads 0 in the study": lambda t: ["compare.py", "--data", str(EXAMPLE_DAT), "--threads", "0", "--out", str(t)],
+    "generate n -5": lambda t: ["generate.py", "--n", "-5", "--out", str(t / "x.dat")],
+    "pareto steps 0": lambda t: ["pareto.py", "--steps", "0", "--out", str(t)],
+    # outputs that cannot be written are refused before any work
+    "json into a file's folder": lambda t: ["solve.py", "--json", str(_touch(t / "f") / "r.json")],
+    "json with all": lambda t: ["solve.py", "--formulation", "all", "--json", str(t / "r.json")],
+    # offers
+    "capacity typed 1OO": lambda t: ["offers.py", "solve", "--data", _bank_file(
+        t, "channels.csv", "channel,capacity\ndirect_mail,\ncall_centre,1OO\nbranch,50\n"), "--out", str(t / "o")],
+    "hurdle 1000": lambda t: ["offers.py", "solve", "--data", _bank_with(t, hurdle_rate=1000.0), "--out", str(t / "o")],
+    "campaign.json not JSON": lambda t: ["offers.py", "solve", "--data", _bank_file(t, "campaign.json", "{budget: 1"),
+                                         "--out", str(t / "o")],
+    "offers gap 1.5": lambda t: ["offers.py", "solve", "--data", str(t), "--gap", "1.5", "--out", str(t / "o")],
+}
+
+
+def _touch(path: Path) -> Path:
+    path.write_text("")
+    return path
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hostile_input_is_a_clear_error(tmp_path, case):
+    script, *args = CASES[case](tmp_path)
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / script), *args], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert proc.returncode != 0, (case, proc.stdout[-300:])
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "error" in proc.stderr, proc.stderr
+    if "usage:" not in proc.stderr:                  # argparse's own range errors carry no fix line
+        assert "fix:" in proc.stderr, proc.stderr
+    assert not (tmp_path / "r.json").exists() and not (tmp_path / "o" / "report.json").exists()
