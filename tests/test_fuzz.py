@@ -75,17 +75,21 @@ write_csv_dir(random_instance(6, 3), CSV_DIR)
 CSV_FILES = {name: (CSV_DIR / name).read_text() for name in ("activities.csv", "rules.csv", "settings.csv")}
 
 
+def _folder_with_one_edit(tmp: str, files: dict[str, str], name: str, data) -> Path:
+    """A folder holding ``files``, with the file ``name`` edited (commas spaced so edits hit cells)."""
+    folder = Path(tmp) / "case"
+    folder.mkdir()
+    for other, content in files.items():
+        (folder / other).write_text(content)
+    (folder / name).write_text(data.draw(edits(files[name].replace(",", " , "))).replace(" , ", ","))
+    return folder
+
+
 @FUZZ
 @given(st.sampled_from(sorted(CSV_FILES)), st.data())
 def test_csv_loader(name, data):
-    text = data.draw(edits(CSV_FILES[name].replace(",", " , ")))
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "inst"
-        folder.mkdir()
-        for other, content in CSV_FILES.items():
-            (folder / other).write_text(content)
-        (folder / name).write_text(text.replace(" , ", ","))
-        _loads_or_says_why(folder)
+        _loads_or_says_why(_folder_with_one_edit(tmp, CSV_FILES, name, data))
 
 
 def _bank_folder() -> tuple[Path, dict[str, str]]:
@@ -101,15 +105,9 @@ BANK, BANK_FILES = _bank_folder()
 @given(st.sampled_from(sorted(BANK_FILES)), st.data())
 def test_offers_loader(name, data):
     from mmo_pyomo.offers.problem import load_problem
-    text = data.draw(edits(BANK_FILES[name].replace(",", " , ")))
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "bank"
-        folder.mkdir()
-        for other, content in BANK_FILES.items():
-            (folder / other).write_text(content)
-        (folder / name).write_text(text.replace(" , ", ","))
         try:
-            load_problem(folder)
+            load_problem(_folder_with_one_edit(tmp, BANK_FILES, name, data))
         except MMOError:
             pass
 

@@ -44,26 +44,24 @@ def relative_gap(text: str) -> float:
     return value
 
 
-def positive_int(text: str) -> int:
-    """A whole number ≥ 1 (threads, steps, counts)."""
+def _whole(text: str, minimum: int, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number ≥ 1")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{text!r}: {what} must be a whole number ≥ {minimum}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number ≥ 1 (threads, steps, counts)."""
+    return _whole(text, 1, "a count")
 
 
 def seed(text: str) -> int:
     """A random seed: a whole number ≥ 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: a seed must be ≥ 0")
-    return value
+    return _whole(text, 0, "a seed")
 
 
 def check_outputs(**paths: str | None) -> None:

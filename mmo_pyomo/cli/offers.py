@@ -62,8 +62,7 @@ def _read_baseline_s(folder: str) -> float | None:
 def run(args: argparse.Namespace) -> int:
     """Run ``mmo offers``."""
     from mmo_pyomo.offers.problem import load_problem
-    if args.command in ("generate", "solve") or getattr(args, "out", None):
-        args_.check_outputs(out=str(Path(args.out) / "report.json"))
+    args_.check_outputs(out=str(Path(args.out) / "report.json"))     # every offers command writes into --out
     if args.command == "generate":
         from mmo_pyomo.offers.generator import generate_problem, write_problem
         prob = generate_problem(args.customers, args.seed)

@@ -75,6 +75,22 @@ def scatter_scores(codes: np.ndarray, off_idx: np.ndarray, ch_idx: np.ndarray, o
     return OK, -1
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _top_option(P: np.ndarray, C: np.ndarray, E: np.ndarray, i: int, a: float, b: float, shift: np.ndarray,
+                floor: float) -> tuple[float, int]:
+    """Customer i's allowed option of highest score a·profit − b·cost + shift[o] above ``floor``,
+    and that score ((floor, −1) if none)."""
+    top = floor
+    arg = -1
+    for o in range(P.shape[1]):
+        if E[i, o]:
+            r = a * P[i, o] - b * C[i, o] + shift[o]
+            if r > top:
+                top = r
+                arg = o
+    return top, arg
+
+
 @njit(cache=True, nogil=True)
 def oracle_pass(P: np.ndarray, C: np.ndarray, E: np.ndarray, a: float, b: float, shift: np.ndarray,
                 counts: np.ndarray) -> tuple[float, float, float]:
@@ -84,19 +100,12 @@ def oracle_pass(P: np.ndarray, C: np.ndarray, E: np.ndarray, a: float, b: float,
     highest positive reduced profit, or none. Adds the chosen options to ``counts`` and returns
     (Σ best reduced profit, Σ profit, Σ cost) of the choices.
     """
-    n, m = P.shape
+    n = P.shape[0]
     value = 0.0
     profit = 0.0
     cost = 0.0
     for i in range(n):
-        best = 0.0
-        arg = -1
-        for o in range(m):
-            if E[i, o]:
-                r = a * P[i, o] - b * C[i, o] + shift[o]
-                if r > best:
-                    best = r
-                    arg = o
+        best, arg = _top_option(P, C, E, i, a, b, shift, 0.0)
         if arg >= 0:
             value += best
             profit += P[i, arg]
@@ -109,18 +118,8 @@ def oracle_pass(P: np.ndarray, C: np.ndarray, E: np.ndarray, a: float, b: float,
 def best_options(P: np.ndarray, C: np.ndarray, E: np.ndarray, a: float, b: float, shift: np.ndarray,
                  choice: np.ndarray, best: np.ndarray) -> None:
     """Each customer's option of highest reduced profit (−1 and −inf where none is allowed)."""
-    n, m = P.shape
-    for i in range(n):
-        top = -np.inf
-        arg = -1
-        for o in range(m):
-            if E[i, o]:
-                r = a * P[i, o] - b * C[i, o] + shift[o]
-                if r > top:
-                    top = r
-                    arg = o
-        choice[i] = arg
-        best[i] = top
+    for i in range(P.shape[0]):
+        best[i], choice[i] = _top_option(P, C, E, i, a, b, shift, -np.inf)
 
 
 @njit(cache=True, nogil=True)
@@ -204,13 +203,14 @@ def fill_in_order(cand: np.ndarray, option: np.ndarray, P: np.ndarray, C: np.nda
 
 
 @njit(cache=True, nogil=True)
-def min_allowed_cost(C: np.ndarray, E: np.ndarray) -> float:
-    """The cheapest cost of any allowed option (0 if none is allowed); flat arrays."""
+def min_allowed_cost(C: np.ndarray, E: np.ndarray, positive: bool) -> float:
+    """The cheapest cost of any allowed option (only costs > 0 with ``positive``); inf if there is
+    none. Flat arrays."""
     best = np.inf
     for t in range(C.shape[0]):
-        if E[t] and C[t] < best:
+        if E[t] and C[t] < best and (C[t] > 0.0 or not positive):
             best = C[t]
-    return best if best < np.inf else 0.0
+    return best
 
 
 @njit(cache=True, nogil=True)

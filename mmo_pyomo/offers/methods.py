@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,13 +108,7 @@ def solve_exact(prob: OfferProblem, *, partition_size: int = 250_000, scheduler:
     parts = DaskPartitions(prob, partition_size, scheduler) if scheduler else LocalPartitions(prob, partition_size)
     passes: list[float] = []
     try:
-        def evaluate(lam: np.ndarray) -> tuple[float, np.ndarray]:
-            t = time.perf_counter()
-            pieces = parts.map(_oracle, rows, lam)
-            value = sum(p.value for p in pieces) + float(lam @ rows.rhs)
-            activity = np.sum([p.activity for p in pieces], axis=0)
-            passes.append(time.perf_counter() - t)
-            return value, rows.rhs - activity
+        evaluate = _lagrangian(parts, rows, passes)
 
         last: dict[str, np.ndarray] = {}
 
@@ -121,9 +116,8 @@ def solve_exact(prob: OfferProblem, *, partition_size: int = 250_000, scheduler:
             last["lam"], last["choice"] = lam.copy(), _plan_from(prob, rows, lam)
             check = check_offer_plan(prob, last["choice"])
             return check.profit if check.feasible else -np.inf
-        # no multiplier can exceed the best profit per unit of any row: a safe box for the master
-        positive = prob.cost[prob.eligible & (prob.cost > 0)]
-        upper = 10 * (float(prob.profit.max()) + 1) * (1 + 1 / (float(positive.min()) if positive.size else 1.0))
+        upper = dual_box(float(prob.profit.max(initial=0.0)),
+                         float(kernels.min_allowed_cost(prob.cost.reshape(-1), prob.eligible.reshape(-1), True)))
         dual = solve_dual(evaluate, rows.m, lam0=lam0, tol=tol, max_iter=max_iter, upper=upper, gap=gap,
                           primal=primal, time_limit=time_limit)
     finally:
@@ -164,14 +158,8 @@ def solve_exact_on_workers(folder: str, scheduler: str, *, partition_size: int =
     try:
         profit_max, cost_min = parts.check_feasible()
 
-        def evaluate(lam: np.ndarray) -> tuple[float, np.ndarray]:
-            t = time.perf_counter()
-            pieces = parts.map(_oracle, rows, lam)
-            value = sum(p.value for p in pieces) + float(lam @ rows.rhs)
-            activity = np.sum([p.activity for p in pieces], axis=0)
-            passes.append(time.perf_counter() - t)
-            return value, rows.rhs - activity
-        upper = 10 * (profit_max + 1) * (1 + 1 / (cost_min if np.isfinite(cost_min) else 1.0))
+        evaluate = _lagrangian(parts, rows, passes)
+        upper = dual_box(profit_max, cost_min)
         dual = solve_dual(evaluate, rows.m, tol=tol, max_iter=max_iter, upper=upper, time_limit=time_limit)
         view, choice, values, shares_met, violations = parts.repair(rows, dual.lam)
         n_parts = len(parts.ranges)
@@ -195,6 +183,24 @@ def solve_exact_on_workers(folder: str, scheduler: str, *, partition_size: int =
         return prob, _finish("exact", prob, choice, dual.bound, t0, mv, **info)
     check = check_totals(prob, choice[chosen[0]], chosen[1], chosen[2])
     return prob, OfferResult("exact", choice, check, dual.bound, time.perf_counter() - t0, mv, info, chosen)
+
+
+def dual_box(profit_max: float, cost_min: float) -> float:
+    """An upper bound on every optimal multiplier (the dual's box): no multiplier can exceed the
+    best profit per unit of any row. ``cost_min`` is the smallest positive cost (inf if none)."""
+    return 10 * (profit_max + 1) * (1 + 1 / (cost_min if np.isfinite(cost_min) else 1.0))
+
+
+def _lagrangian(parts: Any, rows: Rows, passes: list[float]) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    """λ ↦ (L(λ), a subgradient): one map over the partitions (``parts.map``), timed into ``passes``."""
+    def evaluate(lam: np.ndarray) -> tuple[float, np.ndarray]:
+        t = time.perf_counter()
+        pieces = parts.map(_oracle, rows, lam)
+        value = sum(p.value for p in pieces) + float(lam @ rows.rhs)
+        activity = np.sum([p.activity for p in pieces], axis=0)
+        passes.append(time.perf_counter() - t)
+        return value, rows.rhs - activity
+    return evaluate
 
 
 def _plan_from(prob: OfferProblem, rows: Rows, lam: np.ndarray) -> np.ndarray:

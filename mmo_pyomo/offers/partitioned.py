@@ -15,8 +15,16 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
-from mmo_pyomo.errors import DataError, InfeasibleInstanceError
-from mmo_pyomo.offers.problem import SCORE_COLUMNS, OfferProblem, layout_scores
+from mmo_pyomo.errors import DataError
+from mmo_pyomo.offers.problem import (
+    SCORE_COLUMNS,
+    OfferProblem,
+    ScoreSummary,
+    check_feasible_campaign,
+    layout_scores,
+    merge_summaries,
+    summarize_scores,
+)
 
 
 def customer_ranges(path: Path, partition_size: int) -> list[tuple[int, int]]:
@@ -59,18 +67,12 @@ def load_partition(path: str, lo: int, hi: int, offers: list[str], channels: lis
     return OfferProblem(ids, offers, channels, P, C, E, min_offers, capacity, budget, hurdle_rate, name)
 
 
-def feasibility_stats(part: OfferProblem) -> tuple[np.ndarray, list[np.ndarray], float, float]:
-    """Per offer: customers allowed it and the min_j cheapest contact costs; the largest profit and
-    the smallest positive cost (for the dual's box)."""
-    from mmo_pyomo.offers import kernels
-    n, J, K = part.shape
-    cheapest, allowed = kernels.cheapest_per_offer(part.cost.reshape(n, J * K), part.eligible.reshape(n, J * K), J, K)
-    smallest = []
-    for j in range(J):
-        m = min(int(part.min_offers[j]), n)
-        smallest.append(np.partition(cheapest[j], m - 1)[:m] if m else np.zeros(0, np.float32))
-    positive = part.cost[part.eligible & (part.cost > 0)]
-    return allowed, smallest, float(part.profit.max(initial=0.0)), float(positive.min()) if positive.size else np.inf
+def feasibility_stats(part: OfferProblem) -> tuple[ScoreSummary, float, float]:
+    """The partition's :class:`ScoreSummary`, its largest profit and its smallest positive cost
+    (the last two bound the dual's box)."""
+    from mmo_pyomo.offers.kernels import min_allowed_cost
+    return summarize_scores(part), float(part.profit.max(initial=0.0)), \
+        float(min_allowed_cost(part.cost.reshape(-1), part.eligible.reshape(-1), True))
 
 
 def _size(part: OfferProblem) -> int:
@@ -110,29 +112,9 @@ class WorkerPartitions:
         """The campaign checks of :func:`~mmo_pyomo.offers.problem.check_feasible_campaign`, from
         per-partition summaries; returns (largest profit, smallest positive cost)."""
         stats = self.map(feasibility_stats)
-        self.allowed = np.array([s[0] for s in stats])          # (partitions, offers)
-        shell = self.shell
-        allowed = np.sum([s[0] for s in stats], axis=0)
-        n = sum(self.map(_size))
-        for j, offer in enumerate(shell.offers):
-            if allowed[j] < shell.min_offers[j]:
-                raise InfeasibleInstanceError(
-                    f"offer '{offer}' needs {int(shell.min_offers[j]):,} offers but only {int(allowed[j]):,} "
-                    "customers may receive it", f"lower min_offers for '{offer}'")
-        need = 0.0
-        for j in range(len(shell.offers)):
-            m = int(shell.min_offers[j])
-            if m:
-                pooled = np.concatenate([s[1][j] for s in stats])
-                need += float(np.partition(pooled, m - 1)[:m].sum(dtype=np.float64))
-        if need > shell.budget * (1 + 1e-9):
-            raise InfeasibleInstanceError(
-                f"the offer minimums cost at least ${need:,.2f}, more than the budget ${shell.budget:,.2f}",
-                f"raise the budget to at least ${need:,.2f} or lower min_offers")
-        if shell.min_offers.sum() > n:
-            raise InfeasibleInstanceError(f"the minimums ask for {int(shell.min_offers.sum()):,} offers but there are "
-                                          f"only {n:,} customers", "lower min_offers")
-        return max(s[2] for s in stats), min(s[3] for s in stats)
+        self.allowed = np.array([s[0].allowed for s in stats])          # (partitions, offers)
+        check_feasible_campaign(self.shell, merge_summaries([s[0] for s in stats]))
+        return max(s[1] for s in stats), min(s[2] for s in stats)
 
     def repair(self, rows: Any, lam: np.ndarray) -> tuple[OfferProblem, np.ndarray, tuple, bool, list[str]]:
         """Repair on the workers. The budget, each capacity and each minimum are split over the

@@ -285,22 +285,56 @@ def _raise_row_error(status: int, row: dict, index: int, source: str, offers: li
                     f"{row['channel']})", "keep one row per combination")
 
 
-def check_feasible_campaign(prob: OfferProblem) -> None:
-    """Raise :class:`InfeasibleInstanceError` when the minimums cannot all be met."""
+@dataclass(frozen=True)
+class ScoreSummary:
+    """What the campaign checks need of the scores (of a whole campaign, or of one partition)."""
+
+    customers: int
+    allowed: np.ndarray            # per offer: customers who may receive it
+    cheapest: list[np.ndarray]     # per offer j: the min_j cheapest contact costs of customers allowed it
+    best_return: float             # largest profit/cost of any allowed option (0 when no minimum needs it)
+
+
+def summarize_scores(prob: OfferProblem) -> ScoreSummary:
+    """The :class:`ScoreSummary` of ``prob``'s customers (compiled passes over the dense arrays)."""
     n, J, K = prob.shape
-    cheapest, elig_per_offer = kernels.cheapest_per_offer(prob.cost.reshape(n, J * K), prob.eligible.reshape(n, J * K),
-                                                          J, K)
+    cheapest, allowed = kernels.cheapest_per_offer(prob.cost.reshape(n, J * K), prob.eligible.reshape(n, J * K), J, K)
+    smallest = []
+    for j in range(J):
+        m = min(int(prob.min_offers[j]), n)
+        smallest.append(np.partition(cheapest[j], m - 1)[:m] if m else np.zeros(0, np.float32))
+    ratio = 0.0
+    if prob.min_offers.sum() > 0 and n:
+        ratio = kernels.best_return(prob.profit.reshape(n, J * K), prob.cost.reshape(n, J * K),
+                                    prob.eligible.reshape(n, J * K))
+    return ScoreSummary(n, allowed, smallest, ratio)
+
+
+def merge_summaries(parts: list[ScoreSummary]) -> ScoreSummary:
+    """The summary of several partitions together (minimums' cheapest costs pooled, then cut again)."""
+    J = len(parts[0].allowed)
+    pooled = []
+    for j in range(J):
+        keep = max(len(p.cheapest[j]) for p in parts)
+        costs = np.concatenate([p.cheapest[j] for p in parts])
+        pooled.append(np.partition(costs, keep - 1)[:keep] if keep else costs[:0])
+    return ScoreSummary(sum(p.customers for p in parts), np.sum([p.allowed for p in parts], axis=0), pooled,
+                        max(p.best_return for p in parts))
+
+
+def check_feasible_campaign(prob: OfferProblem, summary: ScoreSummary | None = None) -> None:
+    """Raise :class:`InfeasibleInstanceError`, naming the rows, when no plan can meet the campaign's
+    minimums under its budget, capacities and hurdle. ``summary`` describes the scores when they
+    are not in ``prob`` (held by Dask workers); by default it is computed from ``prob``."""
+    s = summarize_scores(prob) if summary is None else summary
     for j, offer in enumerate(prob.offers):
-        if elig_per_offer[j] < prob.min_offers[j]:
+        if s.allowed[j] < prob.min_offers[j]:
             raise InfeasibleInstanceError(
-                f"offer '{offer}' needs {int(prob.min_offers[j]):,} offers but only {int(elig_per_offer[j]):,} "
+                f"offer '{offer}' needs {int(prob.min_offers[j]):,} offers but only {int(s.allowed[j]):,} "
                 "customers may receive it", f"lower min_offers for '{offer}'")
     # the cheapest way to meet every minimum: each offer's min_j cheapest eligible contacts
-    need = 0.0
-    for j in range(len(prob.offers)):
-        m = int(prob.min_offers[j])
-        if m:
-            need += float(np.partition(cheapest[j], m - 1)[:m].sum(dtype=np.float64))
+    need = sum(float(np.sort(s.cheapest[j])[:int(m)].sum(dtype=np.float64))
+               for j, m in enumerate(prob.min_offers) if m)
     if need > prob.budget * (1 + 1e-9):
         raise InfeasibleInstanceError(
             f"the offer minimums cost at least ${need:,.2f}, more than the budget ${prob.budget:,.2f}",
@@ -312,14 +346,11 @@ def check_feasible_campaign(prob: OfferProblem) -> None:
             f"allow only {int(finite_cap.sum()):,} (rows: "
             + ", ".join(f"capacity[{c}]" for c in prob.channels) + ")",
             "raise a capacity or lower min_offers")
-    if prob.min_offers.sum() > 0 and n:
-        ratio = kernels.best_return(prob.profit.reshape(n, J * K), prob.cost.reshape(n, J * K),
-                                    prob.eligible.reshape(n, J * K))
-        if ratio < 1 + prob.hurdle_rate:
-            raise InfeasibleInstanceError(
-                f"no contact returns the ROI hurdle of {prob.hurdle_rate:.0%}: the best profit per dollar of any "
-                f"allowed offer is {ratio:.3f}, so the offer minimums cannot be met at that hurdle "
-                "(rows: roi_hurdle and the minimums)", "lower hurdle_rate in campaign.json, or the minimums")
-    if prob.min_offers.sum() > prob.n_customers:
+    if prob.min_offers.sum() > 0 and s.customers and s.best_return < 1 + prob.hurdle_rate:
+        raise InfeasibleInstanceError(
+            f"no contact returns the ROI hurdle of {prob.hurdle_rate:.0%}: the best profit per dollar of any "
+            f"allowed offer is {s.best_return:.3f}, so the offer minimums cannot be met at that hurdle "
+            "(rows: roi_hurdle and the minimums)", "lower hurdle_rate in campaign.json, or the minimums")
+    if prob.min_offers.sum() > s.customers:
         raise InfeasibleInstanceError(f"the minimums ask for {int(prob.min_offers.sum()):,} offers but there are "
-                                      f"only {prob.n_customers:,} customers", "lower min_offers")
+                                      f"only {s.customers:,} customers", "lower min_offers")

@@ -141,7 +141,8 @@ def fill(prob: OfferProblem, choice: np.ndarray, best_option: np.ndarray, key: n
     cand = cand[np.argsort(-key[cand], kind="stable")][:limit]
     h = 1 + prob.hurdle_rate
     if "cheapest_cost" not in prob.extra:
-        prob.extra["cheapest_cost"] = float(kernels.min_allowed_cost(prob.cost.reshape(-1), prob.eligible.reshape(-1)))
+        cheapest = kernels.min_allowed_cost(prob.cost.reshape(-1), prob.eligible.reshape(-1), False)
+        prob.extra["cheapest_cost"] = float(cheapest) if np.isfinite(cheapest) else 0.0
     cheapest = prob.extra["cheapest_cost"]
     kernels.fill_in_order(cand, best_option, prob.profit.reshape(n, -1), prob.cost.reshape(n, -1), K, choice, cost,
                           profit, prob.budget, h, room.astype(np.float64), cheapest)
