@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         from mmo_pyomo.offers.report import write_outputs
         t = time.perf_counter()
         prob, result = solve_exact_on_workers(args.data, args.scheduler, partition_size=args.partition_size,
-                                              time_limit=args.time_limit)
+                                              gap=args.gap or None, time_limit=args.time_limit)
         timings["time_load_s"], timings["time_solve_s"] = None, time.perf_counter() - t
         return _print_report(args, write_outputs(prob, result, args.out, timings))
     t = time.perf_counter()

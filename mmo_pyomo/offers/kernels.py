@@ -179,20 +179,19 @@ def cluster_sums(labels: np.ndarray, P: np.ndarray, C: np.ndarray, E: np.ndarray
 
 
 @njit(cache=True, nogil=True)
-def fill_in_order(cand: np.ndarray, option: np.ndarray, P: np.ndarray, C: np.ndarray, K: int, choice: np.ndarray,
-                  cost: float, profit: float, budget: float, h: float, room: np.ndarray, cheapest: float) -> int:
-    """Give each candidate in turn its ``option`` while the budget, the ROI hurdle (profit ≥ h·cost)
-    and the channel room allow; stop once no contact fits the budget. Returns how many were added."""
+def fill_in_order(option: np.ndarray, p: np.ndarray, c: np.ndarray, K: int, taken: np.ndarray, cost: float,
+                  profit: float, budget: float, h: float, room: np.ndarray, cheapest: float) -> int:
+    """Give each candidate in turn its ``option`` (profit ``p``, cost ``c``) while the budget, the
+    ROI hurdle (profit ≥ h·cost) and the channel room allow, marking it ``taken``; stop once no
+    contact fits the budget. Returns how many were added."""
     added = 0
-    for t in range(cand.shape[0]):
-        i = cand[t]
-        o = option[i]
-        ci = C[i, o]
-        pi = P[i, o]
-        k = o % K
+    for t in range(option.shape[0]):
+        ci = c[t]
+        pi = p[t]
+        k = option[t] % K
         if cost + ci > budget or room[k] < 1 or profit + pi < h * (cost + ci):
             continue
-        choice[i] = o
+        taken[t] = True
         cost += ci
         profit += pi
         room[k] -= 1

@@ -16,7 +16,7 @@ from mmo_pyomo.offers.dual import solve_dual
 from mmo_pyomo.offers.executor import DaskPartitions, LocalPartitions
 from mmo_pyomo.offers.plan import OfferCheck, check_offer_plan, check_totals, chosen_values
 from mmo_pyomo.offers.problem import OfferProblem
-from mmo_pyomo.offers.repair import Score, current_scores, enforce_budget_and_hurdle, enforce_capacities, fill, meet_minimums
+from mmo_pyomo.offers.repair import LocalPieces, Piece, Score, repair
 from mmo_pyomo.solvers.stats import bound_gap
 
 log = logging.getLogger(__name__)
@@ -59,19 +59,22 @@ def _best_options(prob: OfferProblem, rows: Rows, lam: np.ndarray) -> tuple[np.n
     return choice, best
 
 
-def repair_plan(prob: OfferProblem, rows: Rows, lam: np.ndarray, choice: np.ndarray,
-                best: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """Make ``choice`` feasible, losing as little reduced profit (at ``lam``) as possible.
+def exact_piece(prob: OfferProblem, rows: Rows, lam: np.ndarray, choice: np.ndarray | None = None) -> Piece:
+    """The customers of ``prob`` ready for the repair at ``lam``: scored by reduced profit, filled
+    with their best option, starting from ``choice`` (default: the Lagrangian subproblem's plan)."""
+    option, best = _best_options(prob, rows, lam)
+    if choice is None:
+        choice = np.where(best > 0, option, -1)
+    return Piece(prob, choice, Score(*reduced_profit_terms(prob, rows, lam)),
+                 np.where(np.isfinite(best), option, -1), best)
 
-    ``best`` is :func:`_best_options` at ``lam`` when the caller has it already."""
-    reduced = Score(*reduced_profit_terms(prob, rows, lam))
-    choice = meet_minimums(prob, choice, reduced)
-    score = current_scores(prob, choice, reduced)
-    choice = enforce_capacities(prob, choice, score)
-    choice = enforce_budget_and_hurdle(prob, choice, score)
-    best_opt, best_val = best if best is not None else _best_options(prob, rows, lam)
-    best_opt = np.where(np.isfinite(best_val), best_opt, -1)
-    return fill(prob, choice, best_opt, best_val)
+
+def repair_plan(prob: OfferProblem, rows: Rows, lam: np.ndarray, choice: np.ndarray | None = None) -> np.ndarray:
+    """Make ``choice`` (default: the Lagrangian subproblem's plan at ``lam``) feasible, losing as
+    little reduced profit at ``lam`` as possible."""
+    pieces = LocalPieces([exact_piece(prob, rows, lam, choice)])
+    repair(pieces, prob)
+    return pieces.pieces[0].choice
 
 
 def _finish(method: str, prob: OfferProblem, choice: np.ndarray, bound, t0: float, mv=None, **info) -> OfferResult:
@@ -133,16 +136,15 @@ def solve_exact(prob: OfferProblem, *, partition_size: int = 250_000, scheduler:
 
 
 def solve_exact_on_workers(folder: str, scheduler: str, *, partition_size: int = 250_000, tol: float = 1e-7,
-                           max_iter: int = 400, time_limit: float | None = None) -> tuple[OfferProblem, OfferResult]:
+                           max_iter: int = 400, gap: float | None = DEFAULT_GAP,
+                           time_limit: float | None = None) -> tuple[OfferProblem, OfferResult]:
     """The exact method with the scores on the workers of a Dask cluster (:mod:`mmo_pyomo.offers.partitioned`).
 
     Each worker reads and keeps its customer range; the driver holds only multipliers and row
-    activities while the dual runs (to convergence: without the data the driver cannot build a
-    plan to certify early). The repair runs on the workers too, each against its share of the
-    budget, capacities and minimums (:meth:`WorkerPartitions.repair`); only the plans come back.
-    If a share cannot be met, the partitions come to the driver and the whole campaign is repaired
-    there (``info["repaired_on"]`` says which). Returns the campaign (with the scores only in the
-    second case) and the result.
+    activities while the dual runs. The repair runs on the workers too (:meth:`WorkerPartitions.repair`)
+    and gives the plan that one process would; only candidate arrays and plans come back, so the
+    method stops at the same ``gap`` as :func:`solve_exact`. Returns the campaign (without its
+    scores) and the result.
     """
     from mmo_pyomo.offers.partitioned import WorkerPartitions
     from mmo_pyomo.offers.problem import load_campaign
@@ -159,29 +161,31 @@ def solve_exact_on_workers(folder: str, scheduler: str, *, partition_size: int =
         profit_max, cost_min = parts.check_feasible()
 
         evaluate = _lagrangian(parts, rows, passes)
+        last: dict[str, Any] = {}
+
+        def primal(lam: np.ndarray) -> float:
+            last["lam"], last["plan"] = lam.copy(), parts.repair(rows, lam)
+            view, choice, (idx, p, c) = last["plan"]
+            check = check_totals(view, choice[idx], p, c)
+            return check.profit if check.feasible else -np.inf
         upper = dual_box(profit_max, cost_min)
-        dual = solve_dual(evaluate, rows.m, tol=tol, max_iter=max_iter, upper=upper, time_limit=time_limit)
-        view, choice, values, shares_met, violations = parts.repair(rows, dual.lam)
+        dual = solve_dual(evaluate, rows.m, tol=tol, max_iter=max_iter, upper=upper, gap=gap, primal=primal,
+                          time_limit=time_limit)
+        if "lam" in last and np.array_equal(last["lam"], dual.lam):
+            prob, choice, chosen = last["plan"]             # the plan certified at this centre
+        else:
+            prob, choice, chosen = parts.repair(rows, dual.lam)
         n_parts = len(parts.ranges)
-        check = check_totals(view, choice[values[0]], values[1], values[2])
-        if shares_met and check.feasible:
-            prob, chosen = view, values
-            repaired_on = "workers"
-        else:                                      # a share could not be met: repair the whole campaign here
-            log.info("repair by shares failed (%s); repairing on the driver", "; ".join(violations[:2]
-                                                                                       or check.violations[:2]))
-            prob = parts.assemble()
-            choice, chosen = _plan_from(prob, rows, dual.lam), None
-            repaired_on = "driver"
     finally:
         parts.close()
     info = dict(iterations=dual.iterations, evaluations=len(passes), oracle_pass_s=float(np.median(passes)),
-                converged=dual.converged, stop_reason=dual.stop_reason, gap_target=None, partitions=n_parts,
-                repaired_on=repaired_on, lam=dual.lam)
+                converged=dual.converged, stop_reason=dual.stop_reason, gap_target=gap, partitions=n_parts,
+                lam=dual.lam)
     mv = dict(zip(rows.names, dual.lam.tolist()))
-    if chosen is None:
-        return prob, _finish("exact", prob, choice, dual.bound, t0, mv, **info)
     check = check_totals(prob, choice[chosen[0]], chosen[1], chosen[2])
+    if not check.feasible:
+        raise PlanCheckError("the exact plan failed the checker: " + "; ".join(check.violations[:3]),
+                             "report the campaign; the plan was not written")
     return prob, OfferResult("exact", choice, check, dual.bound, time.perf_counter() - t0, mv, info, chosen)
 
 
@@ -205,9 +209,7 @@ def _lagrangian(parts: Any, rows: Rows, passes: list[float]) -> Callable[[np.nda
 
 def _plan_from(prob: OfferProblem, rows: Rows, lam: np.ndarray) -> np.ndarray:
     """The Lagrangian subproblem's plan at ``lam``, repaired to a feasible plan."""
-    option, best = _best_options(prob, rows, lam)
-    choice = np.where(best > 0, option, -1)
-    return repair_plan(prob, rows, lam, choice, (option, best))
+    return repair_plan(prob, rows, lam)
 
 
 def _oracle(part: OfferProblem, rows: Rows, lam: np.ndarray):
@@ -223,9 +225,8 @@ def solve_greedy(prob: OfferProblem) -> OfferResult:
     best_opt = P.argmax(axis=1)
     best_val = P[np.arange(n), best_opt].astype(np.float64)
     best_opt = np.where(np.isfinite(best_val), best_opt, -1)
-    choice = np.full(n, -1, np.int64)
     margin = Score(1.0, 1.0, np.zeros(len(prob.offers) * len(prob.channels)))     # profit − cost
-    choice = meet_minimums(prob, choice, margin)
-    choice = enforce_capacities(prob, choice, current_scores(prob, choice, margin))
-    choice = fill(prob, choice, best_opt, best_val, limit=n)
+    pieces = LocalPieces([Piece(prob, np.full(n, -1, np.int64), margin, best_opt, best_val)])
+    repair(pieces, prob, budget_step=False, fill_limit=n)
+    choice = pieces.pieces[0].choice
     return _finish("greedy", prob, choice, None, t0)

@@ -116,106 +116,54 @@ class WorkerPartitions:
         check_feasible_campaign(self.shell, merge_summaries([s[0] for s in stats]))
         return max(s[1] for s in stats), min(s[2] for s in stats)
 
-    def repair(self, rows: Any, lam: np.ndarray) -> tuple[OfferProblem, np.ndarray, tuple, bool, list[str]]:
-        """Repair on the workers. The budget, each capacity and each minimum are split over the
-        partitions in proportion to what the partitions use at ``lam`` (minimums no larger than the
-        customers allowed the offer there); each worker repairs its plan against its share, so the
-        shares' plans together meet the campaign's rows. Only plans come back.
+    def repair(self, rows: Any, lam: np.ndarray) -> tuple[OfferProblem, np.ndarray, tuple]:
+        """The repaired plan at ``lam`` (:func:`mmo_pyomo.offers.repair.repair`), the same plan as one
+        process would make: the pieces stay on the workers, which send only their sorted candidates.
 
         Returns (the campaign with its customer ids but without scores, choice, (positions, profit,
-        cost) of the chosen options, all shares met, violations).
+        cost) of the chosen options).
         """
+        from mmo_pyomo.offers.methods import exact_piece
+        from mmo_pyomo.offers.repair import repair
         shell = self.shell
-        acts = np.array([o.activity for o in self.map(_oracle_at, rows, lam)])       # (partitions, rows)
-        sizes = np.array(self.map(_size), float)
-        kc = len(rows.cap_channels)
-        cost_use = np.maximum(acts[:, 0], 0.0) + 1e-9 * sizes
-        budgets = shell.budget * cost_use / cost_use.sum()
-        capacity = np.tile(shell.capacity, (len(sizes), 1))
-        for t, k in enumerate(rows.cap_channels):
-            capacity[:, k] = split_whole(shell.capacity[k], acts[:, 2 + t] + 1e-6 * sizes)
-        minimums = np.zeros((len(sizes), len(shell.offers)))
-        for t, j in enumerate(rows.min_offers):
-            minimums[:, j] = split_whole(shell.min_offers[j], -acts[:, 2 + kc + t] + 1e-6 * sizes, self.allowed[:, j])
-        futures = [self.client.submit(repair_partition, part, rows, lam, budgets[p], capacity[p], minimums[p],
-                                      pure=False) for p, part in enumerate(self.parts)]
-        pieces = self.client.gather(futures)
+        pieces = WorkerPieces(self.client, [self.client.submit(exact_piece, part, rows, lam, pure=False)
+                                            for part in self.parts])
+        repair(pieces, shell)
+        plans = pieces.map(_plan_of)
         ids = np.concatenate(self.map(_ids))
-        choice = np.concatenate([pc[0] for pc in pieces])
-        offsets = np.cumsum([0] + [len(pc[0]) for pc in pieces[:-1]])
-        idx = np.concatenate([pc[1] + off for pc, off in zip(pieces, offsets)])
-        values = (idx, np.concatenate([pc[2] for pc in pieces]), np.concatenate([pc[3] for pc in pieces]))
-        violations = [v for pc in pieces for v in pc[5]]
+        choice = np.concatenate([pl[0] for pl in plans])
+        offsets = np.cumsum([0] + [len(pl[0]) for pl in plans[:-1]])
+        idx = np.concatenate([pl[1] + off for pl, off in zip(plans, offsets)])
+        values = (idx, np.concatenate([pl[2] for pl in plans]), np.concatenate([pl[3] for pl in plans]))
         J, K = len(shell.offers), len(shell.channels)
         view = OfferProblem(ids, shell.offers, shell.channels, np.zeros((0, J, K), np.float32),
                             np.zeros((0, J, K), np.float32), np.zeros((0, J, K), np.bool_), shell.min_offers,
                             shell.capacity, shell.budget, shell.hurdle_rate, shell.name)
-        return view, choice, values, all(pc[4] for pc in pieces), violations
-
-    def assemble(self) -> OfferProblem:
-        """The whole campaign on the driver, one partition at a time (for the final repair and plan)."""
-        s = self.shell
-        sizes = self.map(_size)
-        n, J, K = sum(sizes), len(s.offers), len(s.channels)
-        ids, P = np.empty(n, np.int64), np.empty((n, J, K), np.float32)
-        C, E = np.empty((n, J, K), np.float32), np.empty((n, J, K), np.bool_)
-        at = 0
-        for fut, size in zip(self.parts, sizes):
-            piece = fut.result()
-            ids[at:at + size], P[at:at + size], C[at:at + size], E[at:at + size] = \
-                piece.customer_ids, piece.profit, piece.cost, piece.eligible
-            at += size
-            del piece
-            fut.release()
-        self.parts = []
-        return OfferProblem(ids, s.offers, s.channels, P, C, E, s.min_offers, s.capacity, s.budget, s.hurdle_rate,
-                            s.name)
+        return view, choice, values
 
     def close(self) -> None:
         self.client.close()
 
 
-# --------------------------------------------------------------------------- repair on the workers
-def split_whole(total: float, weights: np.ndarray, room: np.ndarray | None = None) -> np.ndarray:
-    """Split the whole number ``total`` over partitions in proportion to ``weights`` (largest
-    remainders), giving none more than its ``room``. Infinite totals stay infinite everywhere."""
-    parts = len(weights)
-    if not np.isfinite(total):
-        return np.full(parts, np.inf)
-    room = np.full(parts, np.inf) if room is None else room.astype(float)
-    w = np.maximum(weights.astype(float), 0.0) + 1e-12
-    out = np.zeros(parts)
-    left = float(total)
-    for _ in range(parts + 1):                      # each round fills at least one partition to its room
-        free = out < room
-        if left <= 0 or not free.any():
-            break
-        want = left * np.where(free, w, 0.0) / w[free].sum()
-        take = np.minimum(np.floor(want), room - out)
-        out += take
-        left -= take.sum()
-        if left > 0 and take.sum() == 0:          # only remainders are left: one each, largest first
-            order = np.argsort(-(want - np.floor(want)), kind="stable")
-            for p in order:
-                if left <= 0:
-                    break
-                if out[p] < room[p]:
-                    out[p] += 1
-                    left -= 1
-    return out
+class WorkerPieces:
+    """The repair's pieces (:class:`mmo_pyomo.offers.repair.Piece`) as Dask futures: each step's
+    changes go to the workers and come back as new futures; only candidate arrays cross the network."""
+
+    def __init__(self, client: Any, futures: list[Any]) -> None:
+        self.client, self.futures = client, futures
+
+    def __len__(self) -> int:
+        return len(self.futures)
+
+    def map(self, func: Callable[..., Any], *args: Any) -> list[Any]:
+        return self.client.gather([self.client.submit(func, f, *args, pure=False) for f in self.futures])
+
+    def update(self, func: Callable[..., Any], args_per_piece: list[tuple]) -> None:
+        self.futures = [f if not len(a[0]) else self.client.submit(func, f, *a, pure=False)
+                        for f, a in zip(self.futures, args_per_piece)]
 
 
-def repair_partition(part: OfferProblem, rows: Any, lam: np.ndarray, budget: float, capacity: np.ndarray,
-                     min_offers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, list[str]]:
-    """On a worker: the repaired plan of one partition against its share of the budget, the
-    capacities and the minimums. Returns (choice, positions with an offer, their profit, their cost,
-    feasible for the share, violations)."""
-    from dataclasses import replace
-
-    from mmo_pyomo.offers.methods import _plan_from
-    from mmo_pyomo.offers.plan import check_offer_plan, chosen_values
-    sub = replace(part, budget=float(budget), capacity=capacity, min_offers=min_offers, extra={})
-    choice = _plan_from(sub, rows, lam)
-    check = check_offer_plan(sub, choice)
-    idx, p, c = chosen_values(sub, choice)
-    return choice, idx, p, c, check.feasible, check.violations[:3]
+def _plan_of(piece: Any) -> tuple[np.ndarray, ...]:
+    """A piece's plan: (choice, positions with an offer, their profit, their cost)."""
+    from mmo_pyomo.offers.plan import chosen_values
+    return (piece.choice, *chosen_values(piece.prob, piece.choice))
