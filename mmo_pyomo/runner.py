@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+import time
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -10,11 +11,12 @@ import numpy as np
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.concrete import create_model, plan_of, set_start
 from mmo_pyomo.errors import InfeasibleInstanceError, MMOError, NoSolutionError, PlanCheckError
-from mmo_pyomo.formulations import get_formulation
+from mmo_pyomo.formulations import Formulation, get_formulation
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.solvers.engines import Engine
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER, ensure_installed, get_engine, handover
 from mmo_pyomo.solvers.solve_model import model_size, solve_model
-from mmo_pyomo.solvers.stats import Status, objective_gap
+from mmo_pyomo.solvers.stats import SolveStats, Status, objective_gap
 
 
 @dataclass
@@ -128,15 +130,19 @@ def solve(
     size = model_size(model)
     if start is not None:
         set_start(model, form, instance, start)
-    stats = solve_model(model, engine, form.needs, f"the {form.name} formulation", time_limit=time_limit,
-                        mip_gap=mip_gap, threads=threads, seed=seed, log_file=log_file,
-                        warm_start=start is not None)
+    if form.refine is not None:
+        stats, delta = _solve_refining(model, form, engine, instance, start, time_limit=time_limit,
+                                       mip_gap=mip_gap, threads=threads, seed=seed, log_file=log_file)
+    else:
+        stats = solve_model(model, engine, form.needs, f"the {form.name} formulation", time_limit=time_limit,
+                            mip_gap=mip_gap, threads=threads, seed=seed, log_file=log_file,
+                            warm_start=start is not None)
+        delta = plan_of(model, instance) if stats.has_solution else None
     result = Result(formulation=form.name, solver=engine.name, status=stats.status, bound=stats.bound,
                     nodes=stats.nodes, time_s=stats.time_s, solver_version=stats.version,
                     baseline_revenue=float(instance.const.sum()), message=stats.message, model_size=size)
-    if not stats.has_solution:
+    if delta is None:
         return result
-    delta = plan_of(model, instance)
     check = check_plan(instance, instance.baseline + delta)
     if not check.feasible:
         result.status = Status.ERROR
@@ -149,3 +155,79 @@ def solve(
     result.delta = delta
     result.plan = dict(zip(instance.activities, (instance.baseline + delta).tolist()))
     return result
+
+
+#: The gap target of an outer approximation when none is given (it cannot reach 0 exactly).
+DEFAULT_OUTER_GAP = 1e-6
+
+#: The smallest gap target of an outer approximation: a gap of 0 is asked for as this.
+MIN_OUTER_GAP = 1e-6
+
+#: Refinement rounds of an outer approximation at most.
+MAX_OUTER_ROUNDS = 50
+
+
+def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instance, start: np.ndarray | None, *,
+                    time_limit: float | None, mip_gap: float | None, threads: int | None, seed: int | None,
+                    log_file: str | None) -> tuple[SolveStats, np.ndarray | None]:
+    """Solve an outer approximation, refine it at the plan, re-solve from that plan; repeat until
+    (bound − true revenue of the best plan) ≤ target·|revenue|, with target = ``mip_gap`` (default
+    :data:`DEFAULT_OUTER_GAP`, at least :data:`MIN_OUTER_GAP`: tangents approach the curve but
+    never reach a gap of exactly 0). Each round solves the MILP to half the target and cuts wherever the
+    approximation is off by more than the other half spread over the changed activities.
+
+    Returns the combined statistics (bound: the smallest of the rounds' bounds, all valid; nodes and
+    time: summed; objective: the true revenue of the best plan) and that plan.
+    """
+    assert form.refine is not None
+    target = DEFAULT_OUTER_GAP if mip_gap is None else max(mip_gap, MIN_OUTER_GAP)
+    began = time.perf_counter()
+    best: np.ndarray | None = None
+    best_revenue, bound, nodes = -math.inf, math.inf, 0
+    last: SolveStats | None = None
+    rounds = cuts = 0
+    warm = start is not None
+    while rounds < MAX_OUTER_ROUNDS:
+        left = None if time_limit is None else time_limit - (time.perf_counter() - began)
+        if left is not None and left <= 0:
+            break
+        last = solve_model(model, engine, form.needs, f"the {form.name} formulation", time_limit=left,
+                           mip_gap=target / 2, threads=threads, seed=seed, log_file=log_file, warm_start=warm)
+        rounds += 1
+        nodes += last.nodes or 0
+        if last.bound is not None and math.isfinite(last.bound):
+            bound = min(bound, last.bound)
+        if not last.has_solution:
+            break
+        delta = plan_of(model, inst)
+        revenue = check_plan(inst, inst.baseline + delta).revenue
+        if revenue > best_revenue:
+            best, best_revenue = delta, revenue
+        if last.status != Status.OPTIMAL:                       # out of time: no round can follow
+            break
+        if _within(objective_gap(best_revenue, bound), target):
+            break
+        tol = target / 2 * max(abs(best_revenue), 1e-10) / max(1, int(np.count_nonzero(delta)))
+        added = form.refine(model, inst, delta, tol)
+        cuts += added
+        if not added:                                            # nothing left to refine at this plan
+            break
+        set_start(model, form, inst, delta if best is None else best)
+        warm = True
+    if last is None:
+        return SolveStats(Status.TIME_LIMIT, message="time limit reached before the first round"), None
+    gap = objective_gap(best_revenue, bound) if best is not None else None
+    proved = _within(gap, target)
+    status = Status.OPTIMAL if proved else (last.status if best is None else
+                                            Status.TIME_LIMIT if last.status == Status.TIME_LIMIT else Status.FEASIBLE)
+    message = (f"outer approximation: {rounds} round(s), {cuts} tangent(s) added, gap target {target:g}"
+               + ("" if proved or best is None else "; target not reached") + (f"; {last.message}" if last.message else ""))
+    stats = replace(last, status=status, objective=best_revenue if best is not None else None,
+                    bound=bound if math.isfinite(bound) else None, nodes=nodes,
+                    time_s=time.perf_counter() - began, message=message, has_solution=best is not None)
+    return stats, best
+
+
+def _within(gap: float | None, target: float) -> bool:
+    """``gap`` ≤ ``target``, up to round-off (an engine stopping at exactly the target)."""
+    return gap is not None and gap <= target + 1e-12

@@ -41,7 +41,8 @@ def test_declared_capabilities_give_the_known_table():
     takes = {e: {f for f in FORMULATIONS if (e, f) not in EXPECTED_FAILURES} for e in ENGINES}
     assert takes == {
         "scip": set(FORMULATIONS), "gurobi": set(FORMULATIONS), "bonmin": set(FORMULATIONS),
-        "cplex": {"miqp", "misocp", "hull"}, "xpress": {"miqp", "misocp", "hull"}, "highs": set(),
+        "cplex": {"miqp", "misocp", "hull", "hull_oa"}, "xpress": {"miqp", "misocp", "hull", "hull_oa"},
+        "highs": {"hull_oa"},
     }
     assert EXPECTED_FAILURES[("cplex", "perspective")] == "division by a variable in the objective"
     assert "integer variables in a nonlinear model" in EXPECTED_FAILURES[("highs", "miqp")]
@@ -157,3 +158,12 @@ def test_list_solvers_and_compare(tmp_path):
         runs = (engine, formulation) not in EXPECTED_FAILURES and engine_state(engine)[0] \
             and not engine_state(engine)[1].startswith("missing")
         assert line.split()[2] == ("optimal" if runs else "cannot_run"), line
+
+
+def test_highs_solves_again_with_another_thread_count():
+    """HiGHS keeps one thread pool per process; a later solve with another --threads must still run."""
+    require_engine("highs")
+    first = solve(SMALL[0], "hull_oa", "highs", mip_gap=0.0)
+    again = solve(SMALL[0], "hull_oa", "highs", mip_gap=0.0, threads=1)
+    assert first.status == again.status == "optimal"
+    assert again.objective == pytest.approx(reference(SMALL[0]), rel=1e-6)

@@ -1,4 +1,4 @@
-"""All five formulations reach the same optimum on SCIP, and every plan passes the checker."""
+"""All six formulations reach the same optimum on SCIP, and every plan passes the checker."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""The five MMO formulations, each a :class:`Formulation` record, registered by name (weakest first)."""
+"""The six MMO formulations, each a :class:`Formulation` record, registered by name (weakest first)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,13 +6,13 @@ from typing import Any
 import pyomo.environ as pyo
 
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.formulations import hull, minlp, miqp, misocp, perspective
+from mmo_pyomo.formulations import hull, hull_oa, minlp, miqp, misocp, perspective
 from mmo_pyomo.formulations.record import Formulation, StartValues
 
 #: Formulation name → record, weakest relaxation first.
 FORMULATIONS: dict[str, Formulation] = {
     f.name: f for f in (minlp.FORMULATION, miqp.FORMULATION, perspective.FORMULATION, misocp.FORMULATION,
-                        hull.FORMULATION)
+                        hull.FORMULATION, hull_oa.FORMULATION)
 }
 
 

@@ -26,7 +26,10 @@ class Formulation:
     * ``equations`` names the equations of the source paper it implements, e.g. ``"(3.9)"``;
     * ``needs`` is what an engine must take (see :mod:`mmo_pyomo.solvers.capabilities`);
     * ``start_pieces`` give, for a plan δ, the value of every variable (a MIP start);
-    * ``description`` is one line for tables.
+    * ``description`` is one line for tables;
+    * ``refine``, for an outer approximation, adds cuts at a plan: ``refine(model, inst, delta,
+      tol)`` returns how many; the runner then re-solves until the true revenue of the plan is
+      within the gap target of the bound (:func:`mmo_pyomo.runner.solve`).
     """
 
     name: str
@@ -35,6 +38,7 @@ class Formulation:
     needs: frozenset[Capability]
     start_pieces: tuple[StartPiece, ...]
     description: str
+    refine: Callable[[pyo.Block, Instance, np.ndarray, float], int] | None = None
 
     def build(self, **options: Any) -> pyo.AbstractModel:
         """The abstract model."""

@@ -128,6 +128,11 @@ def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     from pyomo.contrib.solver.common.results import SolutionStatus
 
     opt, tee_path = contrib_solver(req.interface, req.log_file)
+    if req.interface == "highs":
+        # HiGHS keeps one thread pool per process and refuses a later solve that asks for another
+        # number of threads ("global scheduler has already been initialized"): start afresh.
+        import highspy
+        highspy.Highs.resetGlobalScheduler(True)
     with _log_stream(tee_path) as log:
         t0 = time.perf_counter()
         extra = {"warmstart_discrete_vars": True} if req.warm_start and "warmstart_discrete_vars" in opt.config \

@@ -1,0 +1,57 @@
+"""hull_oa: tangent cuts in perspective form give a valid bound, and refinement closes the gap."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmo_pyomo.checker import check_plan
+from mmo_pyomo.concrete import create_model
+from mmo_pyomo.formulations import get_formulation
+from mmo_pyomo.runner import _solve_refining, solve
+from mmo_pyomo.solvers.registry import get_engine
+from mmo_pyomo.solvers.solve_model import solve_model
+
+from helpers import random_instance
+
+INST = random_instance(40, 21, rules=True, k_fraction=0.3)
+
+
+@pytest.fixture(scope="module")
+def optimum() -> float:
+    return solve(INST, "hull", "scip", mip_gap=0.0).objective
+
+
+def test_a_tangent_never_exceeds_the_perspective():
+    rng = np.random.default_rng(0)
+    delta, z, d_hat = rng.normal(size=10_000), rng.uniform(1e-3, 1, 10_000), rng.normal(size=10_000)
+    assert (delta ** 2 / z >= 2 * d_hat * delta - d_hat ** 2 * z - 1e-12).all()
+
+
+def test_one_tangent_per_region_still_bounds_the_optimum(optimum):
+    form = get_formulation("hull_oa")
+    model = create_model(INST, form, tangents=1)
+    stats = solve_model(model, "highs", form.needs, "hull_oa", mip_gap=0.0)
+    assert stats.status == "optimal"
+    assert stats.bound >= optimum * (1 - 1e-9)          # an over-estimate of a concave revenue
+    assert stats.bound > optimum * (1 + 1e-4)           # and a loose one, which refinement must close
+
+
+@pytest.mark.parametrize("engine", ["highs", "scip"])
+def test_refinement_from_one_tangent_reaches_the_optimum(engine, optimum):
+    form = get_formulation("hull_oa")
+    model = create_model(INST, form, tangents=1)
+    stats, delta = _solve_refining(model, form, get_engine(engine), INST, None, time_limit=120, mip_gap=1e-6,
+                                   threads=1, seed=None, log_file=None)
+    check = check_plan(INST, INST.baseline + delta)
+    assert stats.status == "optimal" and check.feasible
+    assert stats.objective == pytest.approx(check.revenue, rel=1e-12)       # the true revenue, not the model's
+    assert check.revenue == pytest.approx(optimum, rel=1e-6)
+    assert optimum * (1 - 1e-9) <= stats.bound <= check.revenue * (1 + 1e-6)
+    assert "tangent" in stats.message and int(stats.message.split(", ")[1].split()[0]) > 0   # cuts were added
+
+
+def test_highs_takes_hull_oa_where_it_takes_no_other_formulation(optimum):
+    r = solve(INST, "hull_oa", "highs", mip_gap=1e-6)
+    assert r.status == "optimal" and r.objective == pytest.approx(optimum, rel=1e-6)
+    assert r.bound >= optimum * (1 - 1e-9) and r.gap <= 1e-6 + 1e-12
+    assert check_plan(INST, r.plan).feasible
