@@ -22,13 +22,52 @@ def test_integer_optimum_is_21(formulation):
 
 
 @pytest.mark.parametrize("formulation,bound", [("minlp", 21.125), ("miqp", 21.125), ("perspective", 21.125),
-                                               ("misocp", 21.125), ("hull", 21.0)])
+                                               ("misocp", 21.125), ("hull", 21.0), ("hull_oa", 21.0)])
 def test_root_bounds_with_both_regions(formulation, bound):
     assert root_bound(ONE, formulation) == pytest.approx(bound, abs=1e-5)
 
 
 @pytest.mark.parametrize("formulation,bound", [("minlp", 21.125), ("miqp", 21.125), ("perspective", 21.0),
-                                               ("misocp", 21.0), ("hull", 21.0)])
+                                               ("misocp", 21.0), ("hull", 21.0), ("hull_oa", 21.0)])
 def test_root_bounds_without_the_decrease_region(formulation, bound):
     only_up = ONE.with_changes(lower=np.array([10.0]))
     assert root_bound(only_up, formulation) == pytest.approx(bound, abs=1e-5)
+
+
+def _one_tangent_model():
+    from mmo_pyomo.concrete import create_model
+    return create_model(ONE, "hull_oa", tangents=1)       # d̂ = ±4, the middle of each region
+
+
+def test_one_tangent_at_the_middle_gives_a_root_bound_of_23():
+    import pyomo.environ as pyo
+
+    from mmo_pyomo.formulations import get_formulation
+    from mmo_pyomo.solvers.solve_model import solve_model
+    model = _one_tangent_model()
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
+    stats = solve_model(model, "highs", get_formulation("hull_oa").relaxation_needs, "relaxation", relaxation=True)
+    assert stats.bound == pytest.approx(23.0, abs=1e-6)
+
+
+def test_refinement_adds_the_tangent_at_2_and_proves_21():
+    import pyomo.environ as pyo
+
+    from mmo_pyomo.formulations import get_formulation
+    from mmo_pyomo.runner import _solve_refining
+    from mmo_pyomo.solvers.registry import get_engine
+    model = _one_tangent_model()
+    stats, delta = _solve_refining(model, get_formulation("hull_oa"), get_engine("highs"), ONE, None,
+                                   time_limit=60, mip_gap=1e-6, threads=None, seed=None, log_file=None)
+    assert delta[0] == pytest.approx(2.0) and stats.objective == pytest.approx(21.0)
+    assert stats.bound == pytest.approx(21.0, abs=1e-6)
+    assert "2 round(s), 1 tangent(s)" in stats.message
+    (cut,) = model.tangent_refinements.values()                      # t ≥ 2·2·δ − 2²·z = 4 at δ = 2, z = 1
+    model.delta_inc["tv"].set_value(2.0)
+    model.z_inc["tv"].set_value(1)
+
+    def holds(t: float) -> bool:
+        model.t_inc["tv"].set_value(t)
+        body = pyo.value(cut.body)
+        return (cut.lb is None or body >= cut.lb - 1e-9) and (cut.ub is None or body <= cut.ub + 1e-9)
+    assert holds(4.0) and not holds(3.99)

@@ -1,0 +1,8 @@
+"""The hull, outer-approximated by tangent cuts: a MILP (see formulations/README.md).
+
+Usage: pyomo solve formulations/hull_oa.py mmo_pyomo/examples/example.dat --solver=appsi_highs
+(one solve of the initial cuts; `mmo solve --formulation hull_oa` also refines them).
+"""
+from mmo_pyomo.formulations.hull_oa import build_model
+
+model = build_model()
