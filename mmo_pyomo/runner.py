@@ -11,7 +11,7 @@ import numpy as np
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.concrete import create_model, plan_of, set_start
 from mmo_pyomo.errors import InfeasibleInstanceError, MMOError, NoSolutionError, PlanCheckError
-from mmo_pyomo.formulations import Formulation, get_formulation
+from mmo_pyomo.formulations import FORMULATIONS, Formulation, get_formulation
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.solvers.engines import Engine
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER, ensure_installed, get_engine, handover
@@ -45,6 +45,9 @@ class Result:
     plan: dict[str, float] | None = None
     delta: np.ndarray | None = field(default=None, repr=False)
     model_size: dict[str, int] = field(default_factory=dict)
+    #: For response curves modelled by a piecewise-linear surrogate: the largest difference between
+    #: the surrogate and the curves over any plan (Σ of the K largest per-activity bounds h²·max|r″|/8).
+    interpolation_error: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -103,6 +106,7 @@ def solve(
     log_file: str | None = None,
     start: np.ndarray | None = None,
     validate_instance: bool = True,
+    formulation_options: dict[str, Any] | None = None,
 ) -> Result:
     """Solve ``instance`` with ``formulation`` on ``solver`` and check the plan.
 
@@ -113,11 +117,22 @@ def solve(
     data checks (for an instance you have checked yourself; a wrong one then gives wrong models).
     Outcomes of the solve itself (infeasible, time limit, …) are returned in
     ``Result.status``; call :meth:`Result.raise_for_status` to turn them into errors.
+    ``formulation_options`` go to the formulation's builder (for hull_oa: ``tangents``,
+    ``nonconcave`` = "pwl" | "error", ``breakpoints``).
+
+    An instance with response curves (:mod:`mmo_pyomo.curves`) needs a formulation that takes
+    them (hull_oa). Where a curve that is not concave gets a piecewise-linear surrogate, the
+    reported bound adds the surrogate's largest possible error (``Result.interpolation_error``)
+    to the engine's bound, so that it stays a bound on the true revenue.
     """
     if not isinstance(instance, Instance):
         raise MMOError(f"solve() takes an Instance, not {type(instance).__name__}",
                        "load one first: solve(load_instance(path), ...)")
     form = get_formulation(formulation)
+    if instance.curves is not None and not form.takes_curves:
+        takers = ", ".join(f for f, rec in FORMULATIONS.items() if rec.takes_curves)
+        raise MMOError(f"the {form.name} formulation models quadratic revenues, and this instance has response curves",
+                       f"use --formulation {takers} (tangent cuts, any MIP engine)")
     engine = get_engine(solver)
     handover(engine, form.needs, f"the {form.name} formulation")   # fail before building the model
     ensure_installed(engine)
@@ -126,7 +141,7 @@ def solve(
         if start.shape != (instance.n,) or not np.isfinite(start).all():
             raise MMOError(f"the start must give one finite spend change per activity ({instance.n}), "
                            f"not an array of shape {start.shape}", "pass a previous plan's delta, or start=None")
-    model = create_model(instance, form, validate_instance=validate_instance)
+    model = create_model(instance, form, validate_instance=validate_instance, **(formulation_options or {}))
     size = model_size(model)
     if start is not None:
         set_start(model, form, instance, start)
@@ -149,7 +164,17 @@ def solve(
         result.message = "plan check failed: " + check.summary()
         return result
     result.objective = check.revenue
-    result.gap = objective_gap(check.revenue, stats.bound)
+    error = _interpolation_error(instance, form, formulation_options)
+    result.gap = objective_gap(check.revenue, result.bound)
+    if error:
+        result.interpolation_error = error
+        result.bound = None if stats.bound is None else stats.bound + error
+        result.gap = objective_gap(check.revenue, result.bound)
+        result.message += (f"; curves that are not concave were interpolated (error ≤ {error:,.6g} over any plan, "
+                           "added to the bound)")
+        if result.status == Status.OPTIMAL and not _within(result.gap, _outer_target(mip_gap)):
+            result.status = Status.FEASIBLE
+            result.message += "; the plan is optimal for the piecewise-linear surrogate"
     result.n_changes = check.n_changes
     result.total_spend = check.total_spend
     result.delta = delta
@@ -180,7 +205,7 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
     time: summed; objective: the true revenue of the best plan) and that plan.
     """
     assert form.refine is not None
-    target = DEFAULT_OUTER_GAP if mip_gap is None else max(mip_gap, MIN_OUTER_GAP)
+    target = _outer_target(mip_gap)
     began = time.perf_counter()
     best: np.ndarray | None = None
     best_revenue, bound, nodes = -math.inf, math.inf, 0
@@ -231,3 +256,17 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
 def _within(gap: float | None, target: float) -> bool:
     """``gap`` ≤ ``target``, up to round-off (an engine stopping at exactly the target)."""
     return gap is not None and gap <= target + 1e-12
+
+
+def _interpolation_error(inst: Instance, form: Formulation, options: dict[str, Any] | None) -> float:
+    """Σ of the K largest per-activity interpolation errors of the piecewise-linear surrogates (0: none)."""
+    if inst.curves is None or not form.takes_curves:
+        return 0.0
+    from mmo_pyomo.formulations.hull_oa import DEFAULT_BREAKPOINTS, pwl_error_bounds
+    per = pwl_error_bounds(inst, int((options or {}).get("breakpoints", DEFAULT_BREAKPOINTS)))
+    return float(np.sort(per)[::-1][:max(inst.max_changes, 0)].sum())
+
+
+def _outer_target(mip_gap: float | None) -> float:
+    """The gap target of an outer approximation for a requested ``mip_gap``."""
+    return DEFAULT_OUTER_GAP if mip_gap is None else max(mip_gap, MIN_OUTER_GAP)

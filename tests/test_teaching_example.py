@@ -62,12 +62,13 @@ def test_refinement_adds_the_tangent_at_2_and_proves_21():
     assert delta[0] == pytest.approx(2.0) and stats.objective == pytest.approx(21.0)
     assert stats.bound == pytest.approx(21.0, abs=1e-6)
     assert "2 round(s), 1 tangent(s)" in stats.message
-    (cut,) = model.tangent_refinements.values()                      # t ≥ 2·2·δ − 2²·z = 4 at δ = 2, z = 1
+    # the tangent of g(δ) = −0.5δ² + 1.5δ at 2: w ≤ (g(2) − 2g′(2))·z + g′(2)·δ = 2z − 0.5δ, so w ≤ 1 = g(2)
+    (cut,) = model.tangent_refinements.values()
     model.delta_inc["tv"].set_value(2.0)
     model.z_inc["tv"].set_value(1)
 
-    def holds(t: float) -> bool:
-        model.t_inc["tv"].set_value(t)
+    def holds(w: float) -> bool:
+        model.w_inc["tv"].set_value(w)
         body = pyo.value(cut.body)
         return (cut.lb is None or body >= cut.lb - 1e-9) and (cut.ub is None or body <= cut.ub + 1e-9)
-    assert holds(4.0) and not holds(3.99)
+    assert holds(1.0) and not holds(1.01)

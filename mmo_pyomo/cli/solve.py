@@ -44,6 +44,8 @@ def summary(result: Result, baseline_feasible: bool = True) -> str:
         f"revenue lift    {_fmt(lift)}{rel} over the baseline plan"
         + ("" if baseline_feasible else " (which breaks the budget or a rule here)"),
     ]
+    if result.message.startswith("outer approximation"):
+        lines.append(f"note            {result.message}")
     return "\n".join(lines)
 
 
@@ -67,6 +69,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="MILP engine of the chord heuristic (e.g. highs; default scip)")
     p.add_argument("--start-time-limit", type=args_.positive_seconds, default=60.0, metavar="S",
                    help="time limit of the chord MILP (default 60 s)")
+    p.add_argument("--nonconcave", choices=("pwl", "error"), default="pwl",
+                   help="response curves that are not concave over the allowed spend: a piecewise-linear "
+                        "surrogate with a stated error (pwl), or an error naming them (hull_oa)")
+    p.add_argument("--breakpoints", type=args_.positive_int, default=None, metavar="N",
+                   help="segments per region of the piecewise-linear surrogate (default 16)")
+    p.add_argument("--approximate", choices=("none", "quadratic"), default="none",
+                   help="'quadratic': replace response curves by fitted concave quadratics, so that every "
+                        "formulation takes them; the fit's error is reported")
     p.add_argument("--list-solvers", action="store_true", help="print the engine table and exit")
 
 
@@ -81,7 +91,16 @@ def run(args: argparse.Namespace) -> int:
         raise MMOError("--json and --plan write one solve's result; --formulation all / --solver all compare many",
                        "choose one formulation and one solver to write a result, or drop --json/--plan")
     inst = load_instance(args.data)
-    print(f"instance        {inst.name} ({inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes})")
+    print(f"instance        {inst.name} ({inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes})"
+          + ("" if inst.curves is None else ", response curves"))
+    if args.approximate == "quadratic" and inst.curves is not None:
+        from mmo_pyomo.curves.quadratic import fit_quadratics
+        fit = fit_quadratics(inst)
+        inst = fit.instance
+        print(f"approximation   concave quadratics; largest error {fit.errors.max():,.6g}, "
+              f"sum of the K largest {fit.error_k:,.6g} (bounds the revenue error of any plan)")
+    options = {"nonconcave": args.nonconcave, **({"breakpoints": args.breakpoints} if args.breakpoints else {})} \
+        if inst.curves is not None else None
     start = None
     if args.start == "chord":
         from mmo_pyomo.warm_start import chord_start
@@ -96,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
                             threads=args.threads, seed=args.seed, start=start))
         return 0
     result = solve(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
-                   threads=args.threads, seed=args.seed, log_file=args.log, start=start)
+                   threads=args.threads, seed=args.seed, log_file=args.log, start=start,
+                   formulation_options=options)
     print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible))
     result.raise_for_status()
     with contextlib.ExitStack() as outputs:       # both files, or neither: renamed only once both are written

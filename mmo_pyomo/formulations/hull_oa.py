@@ -1,23 +1,30 @@
 """Hull, outer-approximated: the hull's cones replaced by tangent cuts, a MILP any MIP engine takes.
 
-The hull bounds the curvature of each region R ∈ {R⁻, R⁺} by an epigraph variable, t ≥ δ_R²/z_R.
-The function δ²/z is convex on z > 0 (the perspective of δ²), and each of its tangent planes, at
-the point (d̂, 1), is a linear cut in perspective form:
+Each region R ∈ {R⁻, R⁺} of activity i gets a variable w_R for its revenue change. With g(δ) =
+r(δ) − r(0) the revenue change of a spend change δ, the hull asks w_R ≤ z_R·g(δ_R/z_R), the
+perspective of g, which is concave where g is. Each tangent of g at a point d̂ of the region gives
+a linear cut in perspective form (equation (OA) of docs/mathematics.md §7a):
 
-    t_R ≥ 2·d̂·δ_R − d̂²·z_R,     because δ²/z − (2d̂δ − d̂²z) = (δ − d̂z)²/z ≥ 0.
+    w_R ≤ (g(d̂) − g′(d̂)·d̂)·z_R + g′(d̂)·δ_R.
 
-At z_R = 0 the region's δ_R is 0 and the cut says t_R ≥ 0. With a_i < 0 the objective
-Σ a_i(t⁻_i + t⁺_i) + b_i δ_i + c_i over-estimates the revenue wherever a cut is loose, so the MILP's
-bound is a valid upper bound on the true optimum. The model starts with ``tangents`` points spread
-evenly over each region; :func:`refine` adds a cut at a plan's own δ_R wherever the cuts there
-under-estimate the curvature, and the runner re-solves from that plan until
-(bound − true revenue of the plan) is within the gap target.
+For the quadratic g(δ) = aδ² + bδ this is w_R ≤ −a·d̂²·z_R + (2a·d̂ + b)·δ_R, the hull's cone
+(δ_R)² ≤ t_R·z_R cut at (d̂, 1) with w_R = a·t_R + b·δ_R. At z_R = 0 the region's δ_R is 0 and the
+cut says w_R ≤ 0. The cuts over-estimate a concave g, so the MILP's bound is a valid upper bound
+on the true optimum. The model starts with ``tangents`` points spread evenly over each region,
+plus the tangent at δ = 0; :func:`refine` adds a cut at a plan's own δ_R wherever the cuts there
+over-state the revenue, and the runner re-solves until (bound − true revenue) meets the gap target.
+
+Response curves that are not concave over the allowed spend (an S-shaped Hill curve) cannot be
+cut this way. With ``nonconcave="pwl"`` each of their regions is instead replaced by a
+piecewise-linear interpolation on ``breakpoints`` segments (a multiple-choice MILP: one segment
+binary per segment, summing to z_R), whose error is at most h²·max|g″|/8 per activity.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyomo.environ as pyo
 
+from mmo_pyomo.errors import DataError
 from mmo_pyomo.formulations import components as c
 from mmo_pyomo.formulations.record import Formulation
 from mmo_pyomo.instance.schema import Instance
@@ -26,70 +33,199 @@ from mmo_pyomo.solvers.capabilities import Capability as C
 #: Tangent points per region in a new model (both ends of the region included).
 DEFAULT_TANGENTS = 4
 
+#: Segments per region of a piecewise-linear surrogate of a curve that is not concave.
+DEFAULT_BREAKPOINTS = 16
+
 REGIONS = ("dec", "inc")
 
 
-def build_model(tangents: int = DEFAULT_TANGENTS) -> pyo.AbstractModel:
-    """The hull with tangent cuts: regions (3.8c–f), cardinality, ``tangents`` cuts per region."""
-    if tangents < 1:
-        raise ValueError("hull_oa needs at least one tangent per region")
+def build_model(tangents: int = DEFAULT_TANGENTS, nonconcave: str = "pwl",
+                breakpoints: int = DEFAULT_BREAKPOINTS) -> pyo.AbstractModel:
+    """The hull with tangent cuts: regions (3.8c–f), cardinality, ``tangents`` cuts per region;
+    curves that are not concave get a piecewise-linear surrogate (``nonconcave="pwl"``) or are
+    refused (``"error"``)."""
+    if tangents < 1 or breakpoints < 1:
+        raise ValueError("hull_oa needs at least one tangent and one segment per region")
+    if nonconcave not in ("pwl", "error"):
+        raise ValueError(f"nonconcave must be 'pwl' or 'error', not {nonconcave!r}")
     m = c.new_base_model("mmo_hull_oa")
     c.add_regions(m)
     c.add_changed_expression(m)
     c.add_cardinality(m)
-    add_hull_tangents(m, tangents)
-    c.add_revenue_objective(m, lambda m, i: m.t_dec[i] + m.t_inc[i])
+    m.prepare_cut_points = pyo.BuildAction(rule=lambda m: _prepare_points(m, tangents, nonconcave, breakpoints))
+    add_region_revenue_tangents(m)
+    add_region_revenue_pieces(m)
+    add_region_revenue_objective(m)
     return m
 
 
-def tangent_cut(t: pyo.Var, delta: pyo.Var, z: pyo.Var, d_hat: float) -> pyo.Expression:
-    """t ≥ 2·d̂·δ − d̂²·z: the tangent of the perspective δ²/z at (d̂, 1)."""
-    return t >= 2 * d_hat * delta - d_hat * d_hat * z
+# --------------------------------------------------------------------------- the revenue change g
+def revenue_change(inst: Instance, delta: np.ndarray) -> np.ndarray:
+    """g_i(δ_i) = r_i(δ_i) − r_i(0) for every activity."""
+    return inst.revenue(delta) - inst.revenue(np.zeros(inst.n))
 
 
-def add_hull_tangents(m: pyo.Block, tangents: int) -> None:
-    """Epigraph variables t⁻, t⁺ ≥ 0 with ``tangents`` cuts per region at evenly spread points
-    (the hull's cones, :func:`~mmo_pyomo.formulations.components.add_hull_cones`, outer-approximated),
-    and an empty list ``tangent_refinements`` for :func:`refine`."""
-    m.t_dec = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc="t⁻ ≥ tangents of (δ⁻)²/z⁻")
-    m.t_inc = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc="t⁺ ≥ tangents of (δ⁺)²/z⁺")
-    m.TANGENT_POINTS = pyo.RangeSet(0, tangents - 1)
+def concave_activities(inst: Instance) -> np.ndarray:
+    """Whether each activity's revenue is concave over its allowed spend (always, for quadratics)."""
+    if inst.curves is None:
+        return np.ones(inst.n, bool)
+    return inst.curves.concave_on(inst.lower, inst.upper)
+
+
+def _prepare_points(m: pyo.Block, tangents: int, nonconcave: str, breakpoints: int) -> None:
+    """Tangent points (concave activities) and breakpoints (the others) per region, with g and g′."""
+    inst: Instance = m._mmo_instance
+    reg = inst.regions
+    concave = concave_activities(inst)
+    if not concave.all() and nonconcave == "error":
+        k = np.flatnonzero(~concave)
+        infl = inst.curves.inflection() if inst.curves is not None else np.zeros(inst.n)
+        named = ", ".join(f"'{inst.activities[i]}' (inflection at spend {infl[i]:,.4g})" for i in k[:5])
+        raise DataError(f"{len(k)} response curve(s) are not concave over the allowed spend: {named}"
+                        + (" …" if len(k) > 5 else ""),
+                        "use --nonconcave pwl (a piecewise-linear surrogate with a stated error), or raise "
+                        "those activities' lower spend above the inflection")
+    m._oa_concave = concave
+    m._oa_points, m._oa_pieces = {}, {}
+    for part in REGIONS:
+        lo, hi = getattr(reg, f"{part}_lower"), getattr(reg, f"{part}_upper")
+        has = getattr(reg, f"has_{part}")
+        frac = np.linspace(0.0, 1.0, tangents) if tangents > 1 else np.array([0.5])
+        d = lo[None, :] + (hi - lo)[None, :] * frac[:, None]                       # (tangents, n)
+        d = np.vstack([d, np.zeros(inst.n)])                                        # and the tangent at 0
+        m._oa_points[part] = [(d[p], revenue_change(inst, d[p]), inst.revenue_slope(d[p])) for p in range(len(d))]
+        grid = lo[None, :] + (hi - lo)[None, :] * np.linspace(0.0, 1.0, breakpoints + 1)[:, None]
+        g = np.array([revenue_change(inst, row) for row in grid])
+        m._oa_pieces[part] = (grid, g, has & ~concave)
+
+
+def _vars(m: pyo.Block, part: str, i: str) -> tuple[pyo.Var, pyo.Var, pyo.Var]:
+    return getattr(m, f"w_{part}")[i], getattr(m, f"delta_{part}")[i], getattr(m, f"z_{part}")[i]
+
+
+def tangent_cut(w: pyo.Var, delta: pyo.Var, z: pyo.Var, g: float, slope: float, d_hat: float) -> pyo.Expression:
+    """w ≤ (g(d̂) − g′(d̂)·d̂)·z + g′(d̂)·δ: the tangent of the perspective z·g(δ/z) at (d̂, 1) (OA)."""
+    return w <= (g - slope * d_hat) * z + slope * delta
+
+
+def add_region_revenue_tangents(m: pyo.Block) -> None:
+    """w⁻, w⁺ (revenue change per region) with a tangent cut (OA) at each prepared point of a
+    concave activity, and an empty list ``tangent_refinements`` for :func:`refine`."""
+    def bounds(part: str):
+        return lambda m, i: (None, None) if getattr(m, f"has_{part}")[i] else (0.0, 0.0)
+    m.w_dec = pyo.Var(m.ACTIVITIES, bounds=bounds("dec"), doc="revenue change in R⁻")
+    m.w_inc = pyo.Var(m.ACTIVITIES, bounds=bounds("inc"), doc="revenue change in R⁺")
+    m.TANGENT_POINTS = pyo.Set(initialize=lambda m: range(len(m._oa_points["dec"])))
 
     def cut(part: str):
         def rule(m: pyo.Block, i: str, p: int):
-            if m.quad[i] == 0 or not getattr(m, f"has_{part}")[i]:
+            k = m._mmo_position[i]
+            if not m._oa_concave[k] or not getattr(m, f"has_{part}")[i]:
                 return pyo.Constraint.Skip
-            lo, hi = pyo.value(getattr(m, f"{part}_lower")[i]), pyo.value(getattr(m, f"{part}_upper")[i])
-            d_hat = lo + (hi - lo) * (p / (tangents - 1) if tangents > 1 else 0.5)
-            return tangent_cut(getattr(m, f"t_{part}")[i], getattr(m, f"delta_{part}")[i],
-                               getattr(m, f"z_{part}")[i], d_hat)
+            d, g, s = (arr[k] for arr in m._oa_points[part][p])
+            if not np.isfinite(s):                      # e.g. a Hill curve with s < 1 at zero spend
+                return pyo.Constraint.Skip
+            return tangent_cut(*_vars(m, part, i), float(g), float(s), float(d))
         return rule
-    m.tangent_dec = pyo.Constraint(m.ACTIVITIES, m.TANGENT_POINTS, rule=cut("dec"), doc="t⁻ ≥ 2d̂δ⁻ − d̂²z⁻")
-    m.tangent_inc = pyo.Constraint(m.ACTIVITIES, m.TANGENT_POINTS, rule=cut("inc"), doc="t⁺ ≥ 2d̂δ⁺ − d̂²z⁺")
+    m.tangent_dec = pyo.Constraint(m.ACTIVITIES, m.TANGENT_POINTS, rule=cut("dec"), doc="(OA) on R⁻")
+    m.tangent_inc = pyo.Constraint(m.ACTIVITIES, m.TANGENT_POINTS, rule=cut("inc"), doc="(OA) on R⁺")
     m.tangent_refinements = pyo.ConstraintList(doc="cuts added at plans by refine()")
 
 
+def add_region_revenue_pieces(m: pyo.Block) -> None:
+    """For activities whose curve is not concave: w_R ≤ the piecewise-linear interpolation of g on
+    the region, by one binary per segment (Σ_s u_s = z_R, δ_R = Σ_s v_s, d_s·u_s ≤ v_s ≤ d_{s+1}·u_s)."""
+    def segments(m: pyo.Block):
+        for part in REGIONS:
+            grid, _, use = m._oa_pieces[part]
+            for k in np.flatnonzero(use):
+                for s in range(grid.shape[0] - 1):
+                    yield (m._mmo_instance.activities[k], part, s)
+    m.PIECES = pyo.Set(dimen=3, initialize=segments, ordered=True)
+    m.piece_on = pyo.Var(m.PIECES, domain=pyo.Binary, doc="u: the segment holding δ_R")
+    m.piece_delta = pyo.Var(m.PIECES, doc="v: δ_R on that segment")
+
+    def grid_at(m: pyo.Block, i: str, part: str, s: int) -> tuple[float, float, float, float]:
+        grid, g, _ = m._oa_pieces[part]
+        k = m._mmo_position[i]
+        return float(grid[s, k]), float(grid[s + 1, k]), float(g[s, k]), float(g[s + 1, k])
+
+    m.piece_lower = pyo.Constraint(m.PIECES, rule=lambda m, i, p, s: grid_at(m, i, p, s)[0] * m.piece_on[i, p, s]
+                                   <= m.piece_delta[i, p, s])
+    m.piece_upper = pyo.Constraint(m.PIECES, rule=lambda m, i, p, s: m.piece_delta[i, p, s]
+                                   <= grid_at(m, i, p, s)[1] * m.piece_on[i, p, s])
+    m.PIECE_REGIONS = pyo.Set(dimen=2, ordered=True,
+                              initialize=lambda m: list(dict.fromkeys((i, p) for i, p, _ in m.PIECES)))
+
+    def of(m: pyo.Block, i: str, p: str) -> list[int]:
+        return [s for (a, q, s) in m.PIECES if a == i and q == p]
+
+    m.piece_choice = pyo.Constraint(m.PIECE_REGIONS, rule=lambda m, i, p: sum(m.piece_on[i, p, s] for s in of(m, i, p))
+                                    == getattr(m, f"z_{p}")[i])
+    m.piece_split = pyo.Constraint(m.PIECE_REGIONS, rule=lambda m, i, p: sum(m.piece_delta[i, p, s] for s in of(m, i, p))
+                                   == getattr(m, f"delta_{p}")[i])
+
+    def interpolation(m: pyo.Block, i: str, p: str):
+        terms = []
+        for s in of(m, i, p):
+            d0, d1, g0, g1 = grid_at(m, i, p, s)
+            slope = (g1 - g0) / (d1 - d0) if d1 > d0 else 0.0
+            terms.append((g0 - slope * d0) * m.piece_on[i, p, s] + slope * m.piece_delta[i, p, s])
+        return getattr(m, f"w_{p}")[i] <= sum(terms)
+    m.piece_revenue = pyo.Constraint(m.PIECE_REGIONS, rule=interpolation, doc="w_R ≤ interpolation of g")
+
+
+def add_region_revenue_objective(m: pyo.Block) -> None:
+    """maximize Σ_i r_i(0) + w⁻_i + w⁺_i: the revenue at the baseline plus the regions' changes."""
+    def rule(m: pyo.Block):
+        base = float(m._mmo_instance.revenue(np.zeros(len(m.ACTIVITIES))).sum())
+        return base + sum(m.w_dec[i] + m.w_inc[i] for i in m.ACTIVITIES)
+    m.revenue = pyo.Objective(sense=pyo.maximize, rule=rule)
+
+
+# --------------------------------------------------------------------------- refinement and starts
 def refine(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: float) -> int:
-    """Add a tangent at the plan's δ_R to each region whose cuts under-estimate the revenue lost to
-    curvature, |a_i|·(δ_R² − t_R), by more than ``tol``. Returns how many cuts were added."""
+    """Add a tangent at the plan's δ_R to each region of a concave activity whose cuts over-state
+    its revenue change, w_R − g(δ_R), by more than ``tol``. Returns how many cuts were added."""
+    g, slope = revenue_change(inst, delta), inst.revenue_slope(delta)
     added = 0
-    for k, a in enumerate(inst.activities):
-        if inst.quad[k] == 0 or delta[k] == 0:
-            continue
+    for k in np.flatnonzero((delta != 0) & model._oa_concave & np.isfinite(slope)):
+        a = inst.activities[k]
         part = "dec" if delta[k] < 0 else "inc"
-        d = float(delta[k])
-        t = getattr(model, f"t_{part}")[a]
-        if -inst.quad[k] * (d * d - (t.value or 0.0)) > tol:
-            model.tangent_refinements.add(tangent_cut(t, getattr(model, f"delta_{part}")[a],
-                                                      getattr(model, f"z_{part}")[a], d))
+        w, d_var, z = _vars(model, part, a)
+        if (w.value or 0.0) - g[k] > tol:
+            model.tangent_refinements.add(tangent_cut(w, d_var, z, float(g[k]), float(slope[k]), float(delta[k])))
             added += 1
     return added
+
+
+def region_revenue_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
+    """w⁻ = g(δ⁻), w⁺ = g(δ⁺) (:func:`add_region_revenue_tangents`)."""
+    g = revenue_change(inst, delta)
+    return {"w_dec": np.where(delta < 0, g, 0.0), "w_inc": np.where(delta > 0, g, 0.0)}
+
+
+def pwl_error_bounds(inst: Instance, breakpoints: int = DEFAULT_BREAKPOINTS) -> np.ndarray:
+    """Per activity, the largest interpolation error h²·max|g″|/8 of its piecewise-linear surrogate
+    (0 for activities cut by tangents, which are exact at the plan)."""
+    out = np.zeros(inst.n)
+    if inst.curves is None:
+        return out
+    concave = concave_activities(inst)
+    reg = inst.regions
+    for part in REGIONS:
+        lo, hi = getattr(reg, f"{part}_lower"), getattr(reg, f"{part}_upper")
+        has = getattr(reg, f"has_{part}") & ~concave
+        h = (hi - lo) / breakpoints
+        curv = inst.curves.curvature_bound(inst.baseline + lo, inst.baseline + hi)
+        out = np.maximum(out, np.where(has, h * h * curv / 8, 0.0))
+    return out
 
 
 FORMULATION = Formulation(
     name="hull_oa", builder=build_model, equations="(3.8) with tangent cuts per region (beyond the paper)",
     needs=frozenset({C.LINEAR, C.INTEGER}),
-    start_pieces=(c.spend_change_start, c.regions_start, c.hull_cones_start),
+    start_pieces=(c.spend_change_start, c.regions_start, region_revenue_start),
     description="the hull's cones as tangent cuts, refined at each plan: a MILP",
-    refine=refine,
+    refine=refine, takes_curves=True,
 )

@@ -29,7 +29,8 @@ class Formulation:
     * ``description`` is one line for tables;
     * ``refine``, for an outer approximation, adds cuts at a plan: ``refine(model, inst, delta,
       tol)`` returns how many; the runner then re-solves until the true revenue of the plan is
-      within the gap target of the bound (:func:`mmo_pyomo.runner.solve`).
+      within the gap target of the bound (:func:`mmo_pyomo.runner.solve`);
+    * ``takes_curves``: it models response curves (:mod:`mmo_pyomo.curves`), not only quadratics.
     """
 
     name: str
@@ -39,6 +40,7 @@ class Formulation:
     start_pieces: tuple[StartPiece, ...]
     description: str
     refine: Callable[[pyo.Block, Instance, np.ndarray, float], int] | None = None
+    takes_curves: bool = False
 
     def build(self, **options: Any) -> pyo.AbstractModel:
         """The abstract model."""

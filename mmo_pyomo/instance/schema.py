@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mmo_pyomo.errors import DataError
+
+if TYPE_CHECKING:
+    from mmo_pyomo.curves.families import ResponseCurves
 
 
 def _number(value: object, what: str) -> float:
@@ -55,6 +59,9 @@ class Instance:
     rule_activity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rule_coef: np.ndarray = field(default_factory=lambda: np.zeros(0))
     name: str = "instance"
+    #: Response curves r_i(x_i) of the new spend (:mod:`mmo_pyomo.curves`) instead of the
+    #: quadratic; then quad = lin = 0 and const = r_i(x̄_i), the revenue at the baseline.
+    curves: ResponseCurves | None = None
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -80,7 +87,7 @@ class Instance:
         if len(set(activities)) != len(activities):
             dup = sorted({a for a in activities if activities.count(a) > 1})
             raise DataError(f"activity names are repeated: {dup[:5]}", "give every activity a unique name")
-        arrays = {}
+        arrays: dict[str, Any] = {}
         for fname in ACTIVITY_FIELDS:
             values = params.get(fname)
             if values is None:
@@ -168,8 +175,22 @@ class Instance:
         return region_bounds(self.baseline, self.lower, self.upper, self.min_change)
 
     def revenue(self, delta: np.ndarray) -> np.ndarray:
-        """Per-activity revenue r_i(δ_i) = a_i δ_i² + b_i δ_i + c_i."""
+        """Per-activity revenue r_i(δ_i) = a_i δ_i² + b_i δ_i + c_i, or the response curve's
+        r_i(x̄_i + δ_i)."""
+        if self.curves is not None:
+            return self.curves.response(self.baseline + delta)
         return self.quad * delta**2 + self.lin * delta + self.const
+
+    def revenue_slope(self, delta: np.ndarray) -> np.ndarray:
+        """d r_i / d δ_i at δ_i (for a table curve: the slope of the segment to the right)."""
+        if self.curves is not None:
+            return self.curves.slope(self.baseline + delta)
+        return 2 * self.quad * delta + self.lin
+
+    @property
+    def has_curves(self) -> bool:
+        """Whether revenues are response curves rather than quadratics."""
+        return self.curves is not None
 
     def rule_activity_of(self, spend: np.ndarray) -> np.ndarray:
         """Σ_i g_ri · spend_i for every rule r."""

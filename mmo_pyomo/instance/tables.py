@@ -6,7 +6,9 @@ Layout of a CSV folder:
 * ``rules.csv`` (optional): long form ``rule, activity, coef, rule_lower, rule_upper``; the
   bounds repeat on every row of a rule (an empty cell means unbounded);
 * ``settings.csv``: two columns ``name, value`` with ``budget_upper``, ``max_changes`` and,
-  optionally, ``budget_lower``.
+  optionally, ``budget_lower``;
+* ``curves.csv`` (optional) replaces the quadratic by response curves (:mod:`mmo_pyomo.curves.tables`):
+  ``activities.csv`` then has no ``quad, lin, const`` columns.
 """
 from __future__ import annotations
 
@@ -109,9 +111,21 @@ def read_csv_dir(folder: str | Path) -> Instance:
         if key not in values:
             raise DataError(f"missing parameter '{key}' in '{settings_path}'", f"add a row '{key},<value>'")
     rules = _read_text_csv(rules_path) if rules_path.is_file() else None
-    return from_frames(_read_text_csv(acts_path), rules, budget_upper=values["budget_upper"],
-                       budget_lower=values.get("budget_lower", 0.0),
+    acts = _read_text_csv(acts_path)
+    has_curves = (folder / "curves.csv").is_file()
+    if has_curves:
+        from mmo_pyomo.curves.tables import QUADRATIC_COLUMNS
+        given = [c for c in QUADRATIC_COLUMNS if c in acts.columns]
+        if given:
+            raise DataError(f"'{acts_path}' has column(s) {given} and the folder has curves.csv",
+                            "keep either the quadratic columns or curves.csv, not both")
+        acts = acts.assign(**{c: "0" for c in QUADRATIC_COLUMNS})
+    inst = from_frames(acts, rules, budget_upper=values["budget_upper"], budget_lower=values.get("budget_lower", 0.0),
                        max_changes=values["max_changes"], name=folder.name)
+    if has_curves:
+        from mmo_pyomo.curves.tables import read_curves, with_curves
+        inst = with_curves(inst, read_curves(folder, inst.activities, _read_text_csv))
+    return inst
 
 
 def _read_text_csv(path: Path) -> pd.DataFrame:
@@ -127,8 +141,14 @@ def write_csv_dir(inst: Instance, folder: str | Path) -> Path:
     """Write the three CSV files of an instance into ``folder`` (each file atomically)."""
     folder = Path(folder)
     acts, rules, settings = to_frames(inst)
-    for fname, frame in (("activities.csv", acts), ("rules.csv", rules),
-                         ("settings.csv", pd.DataFrame({"name": list(settings), "value": list(settings.values())}))):
+    files = [("activities.csv", acts), ("rules.csv", rules),
+             ("settings.csv", pd.DataFrame({"name": list(settings), "value": list(settings.values())}))]
+    if inst.curves is not None:
+        from mmo_pyomo.curves.tables import QUADRATIC_COLUMNS, curve_frames
+        curves, points = curve_frames(inst)
+        files[0] = ("activities.csv", acts.drop(columns=list(QUADRATIC_COLUMNS)))
+        files += [("curves.csv", curves)] + ([("curve_points.csv", points)] if len(points) else [])
+    for fname, frame in files:
         with atomic_path(folder / fname) as tmp:
             frame.to_csv(tmp, index=False)
     return folder

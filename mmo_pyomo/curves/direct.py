@@ -1,0 +1,53 @@
+"""The curves written out as a nonlinear objective over the MIQP's rows: a reference MINLP.
+
+Hill, Michaelis–Menten and logistic curves become Pyomo expressions of the new spend, and SCIP
+solves the model to global optimality by spatial branching, with no tangents and no surrogate.
+It is slower than hull_oa, and tables cannot be written this way, but it is an independent check
+of hull_oa's optimum and bound (``tests/test_curves.py``).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+
+from mmo_pyomo.checker import check_plan
+from mmo_pyomo.concrete import create_model, plan_of
+from mmo_pyomo.errors import MMOError
+from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.solvers.capabilities import Capability as C
+from mmo_pyomo.solvers.solve_model import solve_model
+from mmo_pyomo.solvers.stats import SolveStats
+
+NEEDS = frozenset({C.LINEAR, C.INTEGER, C.DIVISION})
+
+
+def response_expression(inst: Instance, k: int, x: pyo.Expression) -> pyo.Expression:
+    """r_k(x) as a Pyomo expression of the new spend x."""
+    c = inst.curves
+    assert c is not None
+    family = c.family[k]
+    beta = float(c.beta[k])
+    if family in ("hill", "michaelis_menten"):
+        s = 1.0 if family == "michaelis_menten" else float(c.s[k])
+        ratio = x / float(c.k[k]) if s == 1.0 else (x / float(c.k[k])) ** s
+        return beta * ratio / (1 + ratio)
+    if family == "logistic":
+        e = pyo.exp(-float(c.lam[k]) * x)
+        return beta * (1 - e) / (1 + e)
+    raise MMOError(f"a {family} curve has no closed form", "solve instances with table curves with hull_oa")
+
+
+def solve_direct(inst: Instance, solver: str = "scip", *, mip_gap: float = 1e-6,
+                 time_limit: float | None = None) -> tuple[SolveStats, np.ndarray | None, float | None]:
+    """Solve the reference MINLP; returns (statistics, plan δ, its revenue under the curves)."""
+    if inst.curves is None:
+        raise MMOError("solve_direct needs an instance with response curves", "use runner.solve for quadratics")
+    model = create_model(inst, "miqp")
+    model.revenue.deactivate()
+    model.curve_revenue = pyo.Objective(sense=pyo.maximize, expr=sum(
+        response_expression(inst, k, inst.baseline[k] + model.delta[a]) for k, a in enumerate(inst.activities)))
+    stats = solve_model(model, solver, NEEDS, "the direct curve MINLP", mip_gap=mip_gap, time_limit=time_limit)
+    if not stats.has_solution:
+        return stats, None, None
+    delta = plan_of(model, inst)
+    return stats, delta, check_plan(inst, inst.baseline + delta).revenue

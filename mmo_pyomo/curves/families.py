@@ -1,0 +1,216 @@
+"""Response curves r(x) of an activity's new spend x, vectorized over activities.
+
+Families (the parameters each uses):
+
+* ``hill``: β·xˢ/(kˢ + xˢ) (beta, k, s);
+* ``michaelis_menten``: the Hill curve with s = 1 (beta, k);
+* ``logistic``: β·(1 − e^(−λx))/(1 + e^(−λx)) = β·tanh(λx/2) (beta, lam);
+* ``table``: piecewise-linear through given (spend, response) points, constant beyond the last.
+
+A Hill curve with s > 1 is S-shaped: convex below its inflection x* = k·((s−1)/(s+1))^(1/s),
+concave above. Every other family is concave on x ≥ 0 (a table when its slopes never rise).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mmo_pyomo.errors import DataError
+
+FAMILIES = ("hill", "michaelis_menten", "logistic", "table")
+
+#: Columns of ``curves.csv`` (cells a family does not use are left empty).
+CURVE_COLUMNS = ("activity", "family", "beta", "k", "s", "lam")
+
+#: Columns of ``curve_points.csv`` (tables only).
+POINT_COLUMNS = ("activity", "spend", "response")
+
+
+@dataclass(frozen=True, eq=False)
+class ResponseCurves:
+    """One response curve per activity (activity order). Unused parameters are NaN."""
+
+    family: tuple[str, ...]
+    beta: np.ndarray
+    k: np.ndarray
+    s: np.ndarray
+    lam: np.ndarray
+    #: activity position → (spend, response) points of a ``table`` curve, spend increasing
+    tables: Mapping[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ values
+    def response(self, x: np.ndarray) -> np.ndarray:
+        """r_i(x_i) for every activity."""
+        return self._eval(np.asarray(x, float), 0)
+
+    def slope(self, x: np.ndarray) -> np.ndarray:
+        """r′_i(x_i) (for a table: the slope of the segment to the right of x, or the last one)."""
+        return self._eval(np.asarray(x, float), 1)
+
+    def _eval(self, x: np.ndarray, order: int) -> np.ndarray:
+        out = np.zeros_like(x)
+        fam = np.array(self.family)
+        for name in ("hill", "michaelis_menten"):
+            sel = fam == name
+            if sel.any():
+                s = np.ones(sel.sum()) if name == "michaelis_menten" else self.s[sel]
+                out[sel] = _hill(x[sel], self.beta[sel], self.k[sel], s, order)
+        sel = fam == "logistic"
+        if sel.any():
+            out[sel] = _logistic(x[sel], self.beta[sel], self.lam[sel], order)
+        for i, (px, py) in self.tables.items():
+            out[i] = _table(float(x[i]), px, py, order)
+        return out
+
+    # ------------------------------------------------------------------ shape
+    def inflection(self) -> np.ndarray:
+        """The spend below which each curve is convex (0 when it is concave on x ≥ 0; NaN for tables)."""
+        out = np.zeros(len(self.family))
+        fam = np.array(self.family)
+        hill = (fam == "hill") & (self.s > 1)
+        out[hill] = self.k[hill] * ((self.s[hill] - 1) / (self.s[hill] + 1)) ** (1 / self.s[hill])
+        out[fam == "table"] = np.nan
+        return out
+
+    def concave_on(self, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """Whether each curve is concave over its activity's allowed spend range [l, u]."""
+        ok = ~(self.inflection() > lower)                 # NaN (tables) compare False: decided below
+        for i, (px, py) in self.tables.items():
+            inside = (px > lower[i]) & (px < upper[i])    # breakpoints where the slope may rise
+            slopes = np.diff(py) / np.diff(px)
+            seg_in = (px[1:] > lower[i]) & (px[:-1] < upper[i])
+            used = slopes[seg_in]
+            ok[i] = bool(np.all(np.diff(used) <= 1e-12 * (1 + np.abs(used[:-1])))) if inside.any() else True
+        return ok
+
+    def curvature_bound(self, lo: np.ndarray, hi: np.ndarray, points: int = 2001) -> np.ndarray:
+        """max |r″| over [lo_i, hi_i] per activity, by central differences on ``points`` points
+        (0 for tables, which are linear between their points)."""
+        out = np.zeros(len(self.family))
+        for i in range(len(self.family)):
+            if self.family[i] == "table" or hi[i] <= lo[i]:
+                continue
+            x = np.linspace(lo[i], hi[i], points)
+            h = (hi[i] - lo[i]) / (points - 1)
+            r = _Repeated(self, i).response(x)
+            out[i] = float(np.max(np.abs(np.diff(r, 2)))) / (h * h)
+        return out
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_rows(cls, activities: tuple[str, ...], rows: Mapping[str, Mapping[str, object]],
+                  points: Mapping[str, list[tuple[float, float]]], where: str) -> ResponseCurves:
+        """Build and check the curves of ``activities`` from name-keyed rows (``family, beta, k, s,
+        lam``) and, for tables, their (spend, response) points. Errors name ``where``."""
+        n = len(activities)
+        fam: list[str] = []
+        arr = {p: np.full(n, np.nan) for p in ("beta", "k", "s", "lam")}
+        missing = [a for a in activities if a not in rows]
+        if missing:
+            raise DataError(f"{where}: activity '{missing[0]}' has no response curve",
+                            "give every activity a row in curves.csv")
+        unknown = [a for a in rows if a not in set(activities)]
+        if unknown:
+            raise DataError(f"{where}: curve for unknown activity '{unknown[0]}'", "remove it or add the activity")
+        tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for pos, a in enumerate(activities):
+            row = rows[a]
+            family = str(row.get("family", "")).strip()
+            if family not in FAMILIES:
+                raise DataError(f"{where}: activity '{a}' has unknown curve family {family!r}",
+                                f"use one of {', '.join(FAMILIES)}")
+            fam.append(family)
+            need = {"hill": ("beta", "k", "s"), "michaelis_menten": ("beta", "k"), "logistic": ("beta", "lam"),
+                    "table": ()}[family]
+            for p in need:
+                v = row.get(p)
+                try:
+                    value = float(v)  # type: ignore[arg-type]
+                except (TypeError, ValueError):
+                    raise DataError(f"{where}: activity '{a}' ({family}) has {p} = {v!r}, not a number",
+                                    f"give {p} a positive number") from None
+                if not np.isfinite(value) or value <= 0:
+                    raise DataError(f"{where}: activity '{a}' ({family}) has {p} = {value:g}; it must be positive",
+                                    f"give {p} a positive finite number")
+                arr[p][pos] = value
+            if family == "table":
+                pts = points.get(a, [])
+                if len(pts) < 2:
+                    raise DataError(f"{where}: table curve of '{a}' has {len(pts)} point(s)",
+                                    "give at least two (spend, response) rows in curve_points.csv")
+                px = np.array([p[0] for p in pts], float)
+                py = np.array([p[1] for p in pts], float)
+                if not (np.isfinite(px).all() and np.isfinite(py).all()):
+                    raise DataError(f"{where}: table curve of '{a}' has a missing or infinite value",
+                                    "write a finite spend and response on every row")
+                if np.any(np.diff(px) <= 0):
+                    raise DataError(f"{where}: table curve of '{a}' does not have increasing spend",
+                                    "sort its points by spend, one point per spend")
+                if np.any(np.diff(py) < 0):
+                    k = int(np.flatnonzero(np.diff(py) < 0)[0])
+                    raise DataError(f"{where}: table curve of '{a}' falls from {py[k]:g} to {py[k + 1]:g} "
+                                    f"between spend {px[k]:g} and {px[k + 1]:g}",
+                                    "a response curve must not decrease with spend; fix or smooth the table")
+                tables[pos] = (px, py)
+        return cls(tuple(fam), arr["beta"], arr["k"], arr["s"], arr["lam"], tables)
+
+    def check_spend_range(self, activities: tuple[str, ...], lower: np.ndarray, upper: np.ndarray) -> None:
+        """Tables must cover each activity's allowed spend range."""
+        for i, (px, _) in self.tables.items():
+            if lower[i] < px[0] - 1e-9 or upper[i] > px[-1] + 1e-9:
+                raise DataError(f"the table curve of '{activities[i]}' covers spend [{px[0]:g}, {px[-1]:g}], "
+                                f"not its allowed range [{lower[i]:g}, {upper[i]:g}]",
+                                "add points at the ends of the range, or narrow lower/upper")
+
+    def rows(self, activities: tuple[str, ...]) -> tuple[list[dict], list[dict]]:
+        """(curves.csv rows, curve_points.csv rows)."""
+        curves = [{"activity": a, "family": f, "beta": self.beta[i], "k": self.k[i], "s": self.s[i],
+                   "lam": self.lam[i]} for i, (a, f) in enumerate(zip(activities, self.family))]
+        pts = [{"activity": activities[i], "spend": x, "response": y}
+               for i, (px, py) in sorted(self.tables.items()) for x, y in zip(px.tolist(), py.tolist())]
+        return curves, pts
+
+
+class _Repeated:
+    """Curve i evaluated at an array of spends."""
+
+    def __init__(self, curves: ResponseCurves, i: int) -> None:
+        self.curves, self.i = curves, i
+
+    def response(self, x: np.ndarray) -> np.ndarray:
+        c, i = self.curves, self.i
+        f = c.family[i]
+        if f == "table":
+            px, py = c.tables[i]
+            return np.interp(x, px, py)
+        if f == "logistic":
+            return _logistic(x, c.beta[i], c.lam[i], 0)
+        return _hill(x, c.beta[i], c.k[i], 1.0 if f == "michaelis_menten" else c.s[i], 0)
+
+
+def _hill(x: np.ndarray, beta: Any, k: Any, s: Any, order: int) -> np.ndarray:
+    x = np.maximum(x, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (x / k) ** s                                # xˢ/kˢ, stable for large k
+        if order == 0:
+            return beta * ratio / (1 + ratio)
+        # r′ = β·s·(x/k)ˢ/(x·(1 + (x/k)ˢ)²); at x = 0 it is β/k for s = 1, 0 for s > 1, ∞ for s < 1
+        d = beta * s * ratio / (x * (1 + ratio) ** 2)
+        at0 = np.where(s == 1, beta / k, np.where(s > 1, 0.0, np.inf))
+        return np.where(x > 0, d, at0)
+
+
+def _logistic(x: np.ndarray, beta: Any, lam: Any, order: int) -> np.ndarray:
+    x = np.maximum(x, 0.0)
+    th = np.tanh(lam * x / 2)
+    return beta * th if order == 0 else beta * lam / 2 * (1 - th * th)
+
+
+def _table(x: float, px: np.ndarray, py: np.ndarray, order: int) -> float:
+    if order == 0:
+        return float(np.interp(x, px, py))
+    k = int(np.clip(np.searchsorted(px, x, side="right") - 1, 0, len(px) - 2))
+    return float((py[k + 1] - py[k]) / (px[k + 1] - px[k]))

@@ -1,0 +1,63 @@
+"""Response curves in a CSV instance folder: ``curves.csv`` and, for tables, ``curve_points.csv``.
+
+With curves, ``activities.csv`` needs only ``activity, baseline, lower, upper, min_change``; the
+usual ``rules.csv`` and ``settings.csv`` stay as they are.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mmo_pyomo.curves.families import CURVE_COLUMNS, POINT_COLUMNS, ResponseCurves
+from mmo_pyomo.errors import DataError
+from mmo_pyomo.instance.schema import Instance
+
+#: The quadratic's columns, which a curve instance leaves out of activities.csv.
+QUADRATIC_COLUMNS = ("quad", "lin", "const")
+
+
+def with_curves(inst: Instance, curves: ResponseCurves) -> Instance:
+    """``inst`` with revenues given by ``curves``: quad = lin = 0 and const = r(x̄) (the baseline's revenue)."""
+    curves.check_spend_range(inst.activities, inst.lower, inst.upper)
+    zero = np.zeros(inst.n)
+    return inst.with_changes(quad=zero, lin=zero.copy(), const=curves.response(inst.baseline), curves=curves)
+
+
+def read_curves(folder: Path, activities: tuple[str, ...], read_csv) -> ResponseCurves:
+    """The curves of ``activities`` from ``folder/curves.csv`` (and ``curve_points.csv``)."""
+    path = folder / "curves.csv"
+    frame = read_csv(path)
+    missing = [c for c in ("activity", "family") if c not in frame.columns]
+    if missing:
+        raise DataError(f"'{path}' lacks column(s) {missing}", f"give it the columns {', '.join(CURVE_COLUMNS)}")
+    repeated = frame["activity"][frame["activity"].duplicated()]
+    if len(repeated):
+        raise DataError(f"'{path}' gives activity '{repeated.iloc[0]}' more than one curve", "keep one row per activity")
+    rows = {a: {c: _cell(v) for c, v in row.items()} for a, row in frame.set_index("activity").iterrows()}
+    points: dict[str, list[tuple[float, float]]] = {}
+    pts_path = folder / "curve_points.csv"
+    if pts_path.is_file():
+        pts = read_csv(pts_path)
+        missing = [c for c in POINT_COLUMNS if c not in pts.columns]
+        if missing:
+            raise DataError(f"'{pts_path}' lacks column(s) {missing}", f"give it the columns {', '.join(POINT_COLUMNS)}")
+        for k, (a, x, y) in enumerate(zip(pts["activity"], pts["spend"], pts["response"])):
+            try:
+                points.setdefault(a, []).append((float(x), float(y)))
+            except ValueError:
+                raise DataError(f"'{pts_path}', row {k + 2}: spend {x!r} or response {y!r} is not a number",
+                                "write numbers in the spend and response columns") from None
+    return ResponseCurves.from_rows(activities, rows, points, str(path))
+
+
+def _cell(v: object) -> object:
+    return None if isinstance(v, str) and not v.strip() else v
+
+
+def curve_frames(inst: Instance) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(curves.csv, curve_points.csv) of a curve instance."""
+    assert inst.curves is not None
+    curves, pts = inst.curves.rows(inst.activities)
+    return pd.DataFrame(curves, columns=list(CURVE_COLUMNS)), pd.DataFrame(pts, columns=list(POINT_COLUMNS))

@@ -1,0 +1,158 @@
+"""Response curves: families, loading, and exact optimization with hull_oa against a direct MINLP."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mmo_pyomo.checker import check_plan
+from mmo_pyomo.curves.direct import solve_direct
+from mmo_pyomo.curves.families import ResponseCurves
+from mmo_pyomo.curves.generate import curve_instance
+from mmo_pyomo.curves.quadratic import fit_quadratics
+from mmo_pyomo.errors import DataError, MMOError
+from mmo_pyomo.instance import load_instance
+from mmo_pyomo.instance.tables import write_csv_dir
+from mmo_pyomo.runner import solve
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = ("a", "b", "c")
+
+
+def _curves(**rows):
+    return ResponseCurves.from_rows(tuple(rows), rows, {}, "test")
+
+
+# --------------------------------------------------------------------------- families
+def test_values_slopes_and_inflection():
+    c = _curves(a={"family": "hill", "beta": 10, "k": 5, "s": 3}, b={"family": "michaelis_menten", "beta": 4, "k": 2},
+                c={"family": "logistic", "beta": 6, "lam": 0.3})
+    x = np.array([5.0, 2.0, 1.0])
+    assert c.response(x) == pytest.approx([5.0, 2.0, 6 * np.tanh(0.15)])
+    h = 1e-6
+    assert c.slope(x) == pytest.approx((c.response(x + h) - c.response(x - h)) / (2 * h), rel=1e-6)
+    infl = c.inflection()
+    assert infl[0] == pytest.approx(5 * (2 / 4) ** (1 / 3)) and infl[1] == infl[2] == 0
+    r = lambda t: c.response(np.array([t, 1.0, 1.0]))[0]
+    second = lambda t: (r(t + 1e-3) - 2 * r(t) + r(t - 1e-3)) / 1e-6
+    assert second(infl[0] - 0.5) > 0 > second(infl[0] + 0.5)       # S-shaped: convex, then concave
+    concave = c.concave_on(np.array([0.0, 0.0, 0.0]), np.array([10.0, 10.0, 10.0]))
+    assert concave.tolist() == [False, True, True]
+    assert c.concave_on(np.array([infl[0] + 0.1, 0, 0]), np.array([10.0, 10, 10]))[0]
+
+
+@pytest.mark.parametrize("row,points,message", [
+    ({"family": "gompertz", "beta": 1}, {}, "unknown curve family"),
+    ({"family": "hill", "beta": 1, "k": 0, "s": 1}, {}, "must be positive"),
+    ({"family": "hill", "beta": 1, "k": 2, "s": ""}, {}, "not a number"),
+    ({"family": "logistic", "beta": -3, "lam": 1}, {}, "must be positive"),
+    ({"family": "table"}, {"a": [(0, 0), (1, 2), (2, 1)]}, "falls from 2 to 1"),
+    ({"family": "table"}, {"a": [(0, 0), (2, 2), (1, 3)]}, "increasing spend"),
+    ({"family": "table"}, {"a": [(0, 0)]}, "1 point"),
+])
+def test_bad_curves_are_refused(row, points, message):
+    with pytest.raises(DataError, match=message):
+        ResponseCurves.from_rows(("a",), {"a": row}, points, "curves.csv")
+
+
+def test_a_table_must_cover_the_spend_range(tmp_path):
+    inst = curve_instance(3, "table")
+    folder = write_csv_dir(inst, tmp_path / "t")
+    text = (folder / "activities.csv").read_text().splitlines()
+    text[1] = ",".join(text[1].split(",")[:3] + ["1e6"] + text[1].split(",")[4:])      # upper far beyond the table
+    (folder / "activities.csv").write_text("\n".join(text) + "\n")
+    with pytest.raises(DataError, match="covers spend"):
+        load_instance(folder)
+
+
+# --------------------------------------------------------------------------- files
+@pytest.mark.parametrize("family", ["hill", "michaelis_menten", "logistic", "table"])
+def test_csv_folder_round_trip(tmp_path, family):
+    inst = curve_instance(5, family, seed=3)
+    back = load_instance(write_csv_dir(inst, tmp_path / family))
+    assert back.curves is not None and back.curves.family == inst.curves.family
+    x = inst.lower + 0.37 * (inst.upper - inst.lower)
+    assert back.curves.response(x) == pytest.approx(inst.curves.response(x), rel=1e-12)
+    assert back.const == pytest.approx(inst.curves.response(inst.baseline))
+
+
+def test_quadratic_columns_and_curves_together_are_refused(tmp_path):
+    folder = write_csv_dir(curve_instance(3), tmp_path / "x")
+    acts = (folder / "activities.csv").read_text().splitlines()
+    (folder / "activities.csv").write_text("\n".join([acts[0] + ",quad"] + [r + ",-1" for r in acts[1:]]) + "\n")
+    with pytest.raises(DataError, match="not both"):
+        load_instance(folder)
+
+
+# --------------------------------------------------------------------------- exact optimization
+@pytest.fixture(scope="module", params=["michaelis_menten", "logistic"])
+def concave_case(request):
+    inst = curve_instance(6, request.param, seed=1, max_changes=3)
+    stats, delta, revenue = solve_direct(inst, mip_gap=1e-7)
+    assert stats.status == "optimal"
+    return inst, revenue, stats.bound
+
+
+@pytest.mark.parametrize("engine", ["highs", "scip"])
+def test_hull_oa_reaches_the_direct_minlp_optimum(concave_case, engine):
+    inst, reference, reference_bound = concave_case
+    r = solve(inst, "hull_oa", engine, mip_gap=1e-6)
+    assert r.status == "optimal" and check_plan(inst, r.plan).feasible
+    assert r.objective == pytest.approx(float(inst.revenue(r.delta).sum()), rel=1e-12)   # the curves' revenue
+    assert r.objective == pytest.approx(reference, rel=1e-6)
+    assert r.bound >= reference * (1 - 1e-9) and r.gap <= 1e-6 + 1e-12           # a valid certificate
+    assert r.n_changes <= inst.max_changes and r.interpolation_error is None
+
+
+def test_concave_table_is_solved_exactly():
+    inst = curve_instance(6, "table", seed=2)
+    r = solve(inst, "hull_oa", "highs", mip_gap=1e-6)
+    assert r.status == "optimal" and r.gap <= 1e-6 + 1e-12 and check_plan(inst, r.plan).feasible
+
+
+def test_s_shaped_curves_get_a_surrogate_with_a_valid_bound():
+    inst = curve_instance(6, "hill", seed=1, max_changes=3, shape=2.5)
+    assert not inst.curves.concave_on(inst.lower, inst.upper).all()
+    _, _, reference = solve_direct(inst, mip_gap=1e-7)
+    r = solve(inst, "hull_oa", "highs", mip_gap=1e-6)
+    assert r.interpolation_error is not None and r.interpolation_error > 0
+    assert r.objective <= reference * (1 + 1e-9)                 # the curves' global optimum is not beaten
+    assert r.bound >= reference * (1 - 1e-9)                      # the bound (surrogate + error) still holds
+    assert "surrogate" in r.message
+    with pytest.raises(DataError, match="inflection"):
+        solve(inst, "hull_oa", "highs", formulation_options={"nonconcave": "error"})
+
+
+def test_quadratic_formulations_refuse_curves():
+    with pytest.raises(MMOError, match="response curves") as info:
+        solve(curve_instance(4), "misocp")
+    assert "hull_oa" in info.value.fix
+
+
+def test_quadratic_approximation_reports_an_error_that_bounds_any_plan():
+    inst = curve_instance(6, "michaelis_menten", seed=4, max_changes=3)
+    fit = fit_quadratics(inst)
+    assert (fit.instance.quad <= 0).all() and fit.instance.curves is None
+    r = solve(fit.instance, "misocp", "scip", mip_gap=0.0)
+    true_revenue = float(inst.revenue(r.delta).sum())
+    assert abs(true_revenue - r.objective) <= fit.error_k + 1e-9
+    exact = solve(inst, "hull_oa", "highs", mip_gap=1e-6)
+    assert true_revenue <= exact.bound and exact.objective >= true_revenue - 1e-6 * exact.objective
+
+
+def test_cli_solves_a_curve_folder(tmp_path):
+    folder = write_csv_dir(curve_instance(6, "logistic", seed=5), tmp_path / "mmm")
+    out = tmp_path / "out.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "solve.py"), "--data", str(folder), "--formulation",
+                           "hull_oa", "--solver", "highs", "--gap", "1e-6", "--json", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(out.read_text())
+    assert result["status"] == "optimal" and result["bound"] >= result["objective"]
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "solve.py"), "--data", str(folder)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "response curves" in proc.stderr and "Traceback" not in proc.stderr
