@@ -1,0 +1,201 @@
+"""Response curves from media-mix modelling tools, written as an mmo-pyomo instance folder.
+
+**Time units.** mmo-pyomo works per period: an activity's spend and its response are those of
+one period (a week, say) of steady spending. PyMC-Marketing and Robyn curves are already per
+period. Their adstock is normalised, so a constant spend x gives an adstocked spend of x in steady
+state. The baseline is the mean spend per period of the training data, or Robyn's
+``initSpendUnit``. A total budget over P periods is divided by P.
+
+**Posterior mean response.** A Bayesian fit gives many curves, one per posterior draw. The
+importer writes the posterior *mean response* E[r(x)] on a spend grid, as a ``table`` curve: a
+mean of concave curves is concave. The curve at the mean parameters would be a different curve,
+and a biased one.
+
+Importers:
+
+* :func:`from_table`: a long table ``activity, spend, response`` (any tool, e.g. Meridian's
+  ``response_curves()`` exported to CSV);
+* :func:`from_pymc_marketing`: a fitted ``pymc_marketing.mmm.MMM`` (or its saved ``.nc``),
+  through :func:`export_pymc_marketing`, whose JSON output needs no PyMC to read back;
+* :func:`from_robyn`: Robyn's ``pareto_hyperparameters.csv``, ``pareto_aggregated.csv`` and a
+  ``*_reallocated.csv`` of one solution id (Hill curves: coef·x^α/(x^α + inflexion^α)).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mmo_pyomo.curves.families import ResponseCurves
+from mmo_pyomo.curves.tables import with_curves
+from mmo_pyomo.errors import DataError
+from mmo_pyomo.instance.schema import Instance
+
+#: Points of the spend grid on which a posterior mean response is tabulated.
+GRID_POINTS = 41
+
+
+@dataclass(frozen=True)
+class PlanningRules:
+    """The rules an imported instance gets: spend bounds and minimum change as multiples of the
+    baseline, K (default: every activity), and the budget as a fraction of the baseline total."""
+
+    lower: float = 0.5
+    upper: float = 2.0
+    min_change: float = 0.0
+    max_changes: int | None = None
+    budget_upper: float = 1.0
+    budget_lower: float = 0.0
+
+
+def build_instance(name: str, baseline: Mapping[str, float], curves: ResponseCurves, rules: PlanningRules,
+                   lower: Mapping[str, float] | None = None, upper: Mapping[str, float] | None = None) -> Instance:
+    """The instance of ``curves`` around ``baseline`` under ``rules`` (explicit bounds win)."""
+    names = tuple(baseline)
+    x = np.array([baseline[a] for a in names], float)
+    lo = np.array([(lower or {}).get(a, rules.lower * x[i]) for i, a in enumerate(names)], float)
+    hi = np.array([(upper or {}).get(a, rules.upper * x[i]) for i, a in enumerate(names)], float)
+    zero = np.zeros(len(names))
+    inst = Instance(activities=names, baseline=x, lower=lo, upper=hi, min_change=rules.min_change * x, quad=zero,
+                    lin=zero, const=zero, budget_upper=rules.budget_upper, budget_lower=rules.budget_lower,
+                    max_changes=len(names) if rules.max_changes is None else rules.max_changes, name=name)
+    return with_curves(inst, curves)
+
+
+def mean_response_table(names: Sequence[str], spend_grid: np.ndarray, responses: np.ndarray) -> ResponseCurves:
+    """Table curves from responses (activities × grid points) on each activity's ``spend_grid``."""
+    rows = {a: {"family": "table"} for a in names}
+    points = {a: list(zip(spend_grid[i].tolist(), responses[i].tolist())) for i, a in enumerate(names)}
+    return ResponseCurves.from_rows(tuple(names), rows, points, "imported curves")
+
+
+# --------------------------------------------------------------------------- a long table
+def from_table(path: str | Path, baseline: Mapping[str, float], rules: PlanningRules) -> Instance:
+    """Curves from a CSV ``activity, spend, response`` (one row per point)."""
+    frame = pd.read_csv(path, dtype={"activity": str})
+    missing = {"activity", "spend", "response"} - set(frame.columns)
+    if missing:
+        raise DataError(f"'{path}' lacks column(s) {sorted(missing)}", "give it the columns activity, spend, response")
+    points = {a: list(zip(g["spend"].astype(float), g["response"].astype(float)))
+              for a, g in frame.groupby("activity", sort=False)}
+    unknown = set(baseline) - set(points)
+    if unknown:
+        raise DataError(f"'{path}' has no curve for {sorted(unknown)[:3]}", "give every activity its points")
+    curves = ResponseCurves.from_rows(tuple(baseline), {a: {"family": "table"} for a in baseline}, points, str(path))
+    return build_instance(Path(path).stem, baseline, curves, rules)
+
+
+# --------------------------------------------------------------------------- PyMC-Marketing
+_PYMC_FAMILIES = {"LogisticSaturation": "logistic", "MichaelisMentenSaturation": "michaelis_menten",
+                  "HillSaturation": "hill"}
+
+
+def export_pymc_marketing(mmm: Any, data: pd.DataFrame | None = None) -> dict[str, Any]:
+    """What mmo-pyomo needs of a fitted ``pymc_marketing.mmm.MMM``, as plain JSON-ready data:
+    the saturation family, its posterior draws (original units come from the channel and target
+    scales) and each channel's mean spend per period (from ``data``, default the fitted X)."""
+    kind = type(mmm.saturation).__name__
+    if kind not in _PYMC_FAMILIES:
+        raise DataError(f"PyMC-Marketing saturation {kind} is not supported",
+                        f"fit with one of {', '.join(_PYMC_FAMILIES)}")
+    post = mmm.idata.posterior
+    params = {}
+    for var in post.data_vars:
+        if var.startswith("saturation_"):
+            arr = post[var].stack(sample=("chain", "draw")).transpose("channel", "sample").values
+            params[var.removeprefix("saturation_")] = arr.tolist()
+    channels = [str(c) for c in post["channel"].values]
+    X = data if data is not None else mmm.X
+    return {"tool": "pymc-marketing", "family": _PYMC_FAMILIES[kind], "channels": channels, "params": params,
+            "channel_scale": np.broadcast_to(np.asarray(mmm.channel_scale, float), (len(channels),)).tolist(),
+            "target_scale": float(np.asarray(mmm.target_scale, float)),
+            "mean_spend": [float(X[c].mean()) for c in channels]}
+
+
+def _scaled_response(family: str, x: np.ndarray, p: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The saturation of PyMC-Marketing on scaled spend x (grid × draws); its own parameter names."""
+    if family == "logistic":                         # β·(1 − e^(−λx))/(1 + e^(−λx))
+        e = np.exp(-p["lam"] * x)
+        return p["beta"] * (1 - e) / (1 + e)
+    if family == "michaelis_menten":                 # α·x/(λ + x)
+        return p["alpha"] * x / (p["lam"] + x)
+    return p["beta"] * x ** p["slope"] / (p["kappa"] ** p["slope"] + x ** p["slope"])      # β·xˢ/(κˢ + xˢ)
+
+
+def curves_from_pymc_export(export: Mapping[str, Any], rules: PlanningRules) -> Instance:
+    """The instance of an :func:`export_pymc_marketing` export: posterior mean responses as tables."""
+    channels = list(export["channels"])
+    x_scale = np.array(export["channel_scale"], float)
+    y_scale = float(export["target_scale"])
+    mean_spend = np.array(export["mean_spend"], float)
+    params = {k: np.array(v, float) for k, v in export["params"].items()}
+    top = np.maximum(rules.upper, 1.0) * mean_spend
+    grid = np.linspace(0.0, 1.0, GRID_POINTS)[None, :] * top[:, None]            # channels × points
+    responses = np.empty_like(grid)
+    for i in range(len(channels)):
+        p = {k: v[i][None, :] for k, v in params.items()}                          # 1 × draws
+        responses[i] = y_scale * _scaled_response(export["family"], grid[i][:, None] / x_scale[i], p).mean(axis=1)
+    curves = mean_response_table(channels, grid, np.maximum.accumulate(responses, axis=1))
+    return build_instance("pymc_marketing", dict(zip(channels, mean_spend.tolist())), curves, rules)
+
+
+def from_pymc_marketing(source: str | Path | Any, rules: PlanningRules) -> Instance:
+    """From a fitted MMM, its saved ``.nc`` (needs pymc-marketing) or an export ``.json``."""
+    if isinstance(source, (str, Path)) and str(source).endswith(".json"):
+        return curves_from_pymc_export(json.loads(Path(source).read_text()), rules)
+    if isinstance(source, (str, Path)):
+        try:
+            from pymc_marketing.mmm import MMM
+        except ImportError:
+            raise DataError("reading a PyMC-Marketing model file needs pymc-marketing",
+                            'pip install -e ".[mmm]", or pass the JSON of export_pymc_marketing') from None
+        source = MMM.load(str(source))
+    return curves_from_pymc_export(export_pymc_marketing(source), rules)
+
+
+# --------------------------------------------------------------------------- Robyn
+def from_robyn(folder: str | Path, solution: str, rules: PlanningRules) -> Instance:
+    """Hill curves of one Robyn solution: shape α and inflexion from ``pareto_hyperparameters.csv``
+    (columns ``solID``, ``<channel>_alphas``, ``<channel>_gammas`` and ``<channel>_inflexion``), the
+    coefficient from ``pareto_aggregated.csv`` (``solID, rn, coef``), the baseline and the bounds
+    from ``<solution>_reallocated.csv`` (``channels, initSpendUnit, constr_low, constr_up``)."""
+    folder = Path(folder)
+    hyper = _robyn_csv(folder / "pareto_hyperparameters.csv", solution)
+    agg = _robyn_csv(folder / "pareto_aggregated.csv", solution)
+    alloc_path = next(iter(sorted(folder.glob(f"{solution}*reallocated*.csv"))), None)
+    if alloc_path is None:
+        raise DataError(f"no '{solution}_reallocated.csv' in '{folder}'", "run robyn_allocator for that solution first")
+    alloc = pd.read_csv(alloc_path)
+    channels = [str(c) for c in alloc["channels"]]
+    baseline = dict(zip(channels, alloc["initSpendUnit"].astype(float)))
+    lower = upper = None
+    if {"constr_low", "constr_up"} <= set(alloc.columns):
+        lower = {c: float(b * lo) for c, b, lo in zip(channels, baseline.values(), alloc["constr_low"])}
+        upper = {c: float(b * up) for c, b, up in zip(channels, baseline.values(), alloc["constr_up"])}
+    coef = dict(zip(agg["rn"].astype(str), agg["coef"].astype(float)))
+    rows = {}
+    for c in channels:
+        need = [f"{c}_alphas", f"{c}_inflexion"]
+        absent = [col for col in need if col not in hyper.columns]
+        if absent or c not in coef:
+            raise DataError(f"Robyn outputs lack {absent or ['coef of ' + c]} for channel '{c}'",
+                            "export the solution's hyperparameters with each channel's inflexion")
+        rows[c] = {"family": "hill", "beta": coef[c], "k": float(hyper[f"{c}_inflexion"].iloc[0]),
+                   "s": float(hyper[f"{c}_alphas"].iloc[0])}
+    curves = ResponseCurves.from_rows(tuple(channels), rows, {}, str(folder))
+    return build_instance(f"robyn_{solution}", baseline, curves, rules, lower, upper)
+
+
+def _robyn_csv(path: Path, solution: str) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"'{path}' does not exist", "point --input at Robyn's output folder")
+    frame = pd.read_csv(path)
+    rows = frame[frame["solID"].astype(str) == solution]
+    if rows.empty:
+        raise DataError(f"'{path}' has no solution '{solution}'", f"choose one of {list(frame['solID'].unique())[:5]}")
+    return rows
