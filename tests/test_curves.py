@@ -156,3 +156,23 @@ def test_cli_solves_a_curve_folder(tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "solve.py"), "--data", str(folder)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "response curves" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("family", ["hill", "table"])
+def test_dat_round_trip(tmp_path, family):
+    from mmo_pyomo.instance import write_dat
+    inst = curve_instance(4, family, seed=6)
+    back = load_instance(write_dat(inst, tmp_path / "c.dat"))
+    x = inst.lower + 0.61 * (inst.upper - inst.lower)
+    assert back.curves.family == inst.curves.family
+    assert back.curves.response(x) == pytest.approx(inst.curves.response(x), rel=1e-12)
+
+
+def test_dat_with_both_quadratic_and_curves_is_refused(tmp_path):
+    from mmo_pyomo.instance import write_dat
+    path = write_dat(curve_instance(3, "logistic"), tmp_path / "c.dat")
+    text = path.read_text().replace("param : baseline lower upper min_change :=",
+                                    "param quad := ch0 -1 ch1 -1 ch2 -1 ;\nparam : baseline lower upper min_change :=")
+    path.write_text(text)
+    with pytest.raises(DataError, match="both"):
+        load_instance(path)

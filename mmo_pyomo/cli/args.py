@@ -59,6 +59,19 @@ def positive_int(text: str) -> int:
     return _whole(text, 1, "a count")
 
 
+def non_negative_float(text: str) -> float:
+    """A finite number ≥ 0 (fractions and multiples)."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be ≥ 0")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """A whole number ≥ 0 (K)."""
+    return _whole(text, 0, "a count")
+
+
 def seed(text: str) -> int:
     """A random seed: a whole number ≥ 0."""
     return _whole(text, 0, "a seed")

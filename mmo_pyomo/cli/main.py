@@ -22,11 +22,12 @@ COMMANDS: dict[str, str] = {
     "study": "mmo_pyomo.cli.study",
     "pareto": "mmo_pyomo.cli.pareto",
     "offers": "mmo_pyomo.cli.offers",
+    "import-curves": "mmo_pyomo.cli.import_curves",
 }
 
 #: The name each subcommand had as a script (``scripts/compare.py`` runs the study).
 SCRIPT_NAMES = {"solve": "solve.py", "generate": "generate.py", "study": "compare.py", "pareto": "pareto.py",
-                "offers": "offers.py"}
+                "offers": "offers.py", "import-curves": "import_curves.py"}
 
 
 def silence_engine_warnings() -> None:

@@ -87,11 +87,14 @@ def dat_text(inst: Instance) -> str:
     lines.append("set ACTIVITIES := " + " ".join(inst.activities) + " ;")
     lines.append("set RULES := " + " ".join(inst.rules) + " ;")
     lines.append("")
-    lines.append("param : " + " ".join(ACTIVITY_FIELDS) + " :=")
-    cols = [getattr(inst, f) for f in ACTIVITY_FIELDS]
+    fields = ACTIVITY_FIELDS if inst.curves is None else ACTIVITY_FIELDS[:4]   # curves replace quad, lin, const
+    lines.append("param : " + " ".join(fields) + " :=")
+    cols = [getattr(inst, f) for f in fields]
     for k, a in enumerate(inst.activities):
         lines.append(a + " " + " ".join(_fmt(c[k]) for c in cols))
     lines.append(";")
+    if inst.curves is not None:
+        lines.extend(_curve_lines(inst))
     lines.append("")
     if inst.budget_lower:
         lines.append(f"param budget_lower := {_fmt(inst.budget_lower)} ;")
@@ -111,6 +114,23 @@ def dat_text(inst: Instance) -> str:
             lines.extend(f"{r} {_fmt(v)}" for r, v in finite)
             lines.append(";")
     return "\n".join(lines) + "\n"
+
+
+def _curve_lines(inst: Instance) -> list[str]:
+    """The response-curve parameters: a table of family and scalars, then the points of tables."""
+    c = inst.curves
+    assert c is not None
+    lines = ["", "param : curve_family curve_beta curve_k curve_s curve_lam :="]
+    for k, a in enumerate(inst.activities):
+        vals = [c.beta[k], c.k[k], c.s[k], c.lam[k]]
+        lines.append(f"{a} {c.family[k]} " + " ".join("." if math.isnan(v) else _fmt(v) for v in vals))
+    lines.append(";")
+    if c.tables:
+        lines += ["", "param : curve_spend curve_response :="]
+        for k, (px, py) in sorted(c.tables.items()):
+            lines.extend(f"{inst.activities[k]} {p + 1} {_fmt(x)} {_fmt(y)}" for p, (x, y) in enumerate(zip(px, py)))
+        lines.append(";")
+    return lines
 
 
 def write_dat(inst: Instance, path: str | Path) -> Path:

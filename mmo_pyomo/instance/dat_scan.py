@@ -43,10 +43,13 @@ def check_and_names(text: str, where: str) -> dict[str, list[str]]:
             _repeated([head[1]] + list(sets), "set", where)
             _repeated(values, f"member of {head[1]}", where)
             sets[head[1]] = values
-        elif head[:2] == ["param", ":"]:                       # a table: name then one value per column
+        elif head[:2] == ["param", ":"]:                       # a table: index then one value per column
             cols = len(head) - 2
-            if cols > 0 and len(values) % (cols + 1) == 0:
-                _repeated(values[:: cols + 1], "row of the param table for activity", where)
+            width = 2 if "curve_spend" in head else 1             # table points: (activity, point)
+            if cols > 0 and len(values) % (cols + width) == 0:
+                keys = list(zip(*(values[k:: cols + width] for k in range(width))))
+                _repeated([k[0] if width == 1 else k for k in keys],
+                          "row of the param table for activity" + ("" if width == 1 else ", point"), where)
         elif head[:1] == ["param"] and len(head) == 2:
             name = head[1]
             scalars.append(name)

@@ -29,6 +29,16 @@ def declare_data(m: pyo.Block) -> None:
     m.rule_coef = pyo.Param(m.RULES, m.ACTIVITIES, within=pyo.Any, default=0.0, doc="g_ri")
     m.rule_lower = pyo.Param(m.RULES, within=pyo.Any, default=-math.inf, doc="L_r")
     m.rule_upper = pyo.Param(m.RULES, within=pyo.Any, default=math.inf, doc="U_r")
+    # response curves (mmo_pyomo.curves), instead of quad, lin and const
+    m.curve_family = pyo.Param(m.ACTIVITIES, within=pyo.Any, doc="hill, michaelis_menten, logistic or table")
+    for p, doc in CURVE_PARAMS.items():
+        m.add_component(f"curve_{p}", pyo.Param(m.ACTIVITIES, within=pyo.Any, doc=doc))
+    m.curve_spend = pyo.Param(m.ACTIVITIES, pyo.PositiveIntegers, within=pyo.Any, doc="spend of table point p")
+    m.curve_response = pyo.Param(m.ACTIVITIES, pyo.PositiveIntegers, within=pyo.Any, doc="response of table point p")
+
+
+#: The curves' scalar parameters (``curve_beta`` and so on in a `.dat`).
+CURVE_PARAMS = {"beta": "scale β", "k": "half-saturation k", "s": "Hill shape s", "lam": "logistic rate λ"}
 
 
 def to_pyomo_data(inst: Instance) -> dict[Any, Any]:
@@ -60,9 +70,17 @@ def instance_from_raw(raw: dict[str, Any], name: str = "instance") -> Instance:
         from mmo_pyomo.errors import DataError
         raise DataError("missing set 'ACTIVITIES'", "add 'set ACTIVITIES := ...;' listing every activity")
     to_str = lambda d: {str(k): v for k, v in (d or {}).items()}
-    return Instance.from_mappings(
+    params = {f: to_str(raw.get(f)) for f in ACTIVITY_FIELDS if raw.get(f)}
+    family = to_str(raw.get("curve_family"))
+    if family:
+        from mmo_pyomo.errors import DataError
+        given = [f for f in ("quad", "lin", "const") if params.get(f)]
+        if given:
+            raise DataError(f"the data give both {given} and curve_family", "keep either the quadratic or the curves")
+        params.update({f: {str(a): 0.0 for a in acts} for f in ("quad", "lin", "const")})
+    inst = Instance.from_mappings(
         activities=[str(a) for a in acts],
-        params={f: to_str(raw.get(f)) for f in ACTIVITY_FIELDS if f in raw},
+        params=params,
         budget_upper=scalar("budget_upper"), budget_lower=scalar("budget_lower"),
         max_changes=scalar("max_changes"),
         rules=[str(r) for r in (raw.get("RULES") or {}).get(None, [])],
@@ -70,6 +88,17 @@ def instance_from_raw(raw: dict[str, Any], name: str = "instance") -> Instance:
         rule_lower=to_str(raw.get("rule_lower")), rule_upper=to_str(raw.get("rule_upper")),
         name=name,
     )
+    if not family:
+        return inst
+    from mmo_pyomo.curves.families import ResponseCurves
+    from mmo_pyomo.curves.tables import with_curves
+    rows = {a: {"family": family.get(a), **{p: to_str(raw.get(f"curve_{p}")).get(a) for p in CURVE_PARAMS}}
+            for a in inst.activities if a in family}
+    points: dict[str, list[tuple[float, float]]] = {}
+    spend, response = raw.get("curve_spend") or {}, raw.get("curve_response") or {}
+    for (a, p) in sorted(spend, key=lambda key: (str(key[0]), key[1])):
+        points.setdefault(str(a), []).append((float(spend[a, p]), float(response.get((a, p), math.nan))))
+    return with_curves(inst, ResponseCurves.from_rows(inst.activities, rows, points, "the .dat curve parameters"))
 
 
 def instance_from_model(m: pyo.Block) -> Instance:
@@ -87,4 +116,6 @@ def instance_from_model(m: pyo.Block) -> Instance:
     raw["rule_coef"] = dict(m.rule_coef.sparse_items())
     raw["rule_lower"] = dict(m.rule_lower.sparse_items())
     raw["rule_upper"] = dict(m.rule_upper.sparse_items())
+    for key in ("curve_family", *(f"curve_{p}" for p in CURVE_PARAMS), "curve_spend", "curve_response"):
+        raw[key] = dict(getattr(m, key).sparse_items())
     return instance_from_raw(raw, name=str(m.name))

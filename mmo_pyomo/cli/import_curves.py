@@ -1,0 +1,63 @@
+"""Response curves from a media-mix model, written as an instance folder that `mmo solve` reads."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from mmo_pyomo.cli import args as args_
+from mmo_pyomo.errors import MMOError
+
+HELP = "import response curves from PyMC-Marketing, Robyn or a table (an instance folder)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``mmo import-curves``."""
+    p.add_argument("--from", dest="source", required=True, choices=("pymc-marketing", "robyn", "table"))
+    p.add_argument("--input", required=True, metavar="PATH",
+                   help="pymc-marketing: a saved model (.nc, needs the [mmm] extra) or an export (.json); "
+                        "robyn: the output folder; table: a CSV activity,spend,response")
+    p.add_argument("--solution", default=None, metavar="SOLID", help="robyn: the solution id")
+    p.add_argument("--baseline", default=None, metavar="CSV",
+                   help="table: a CSV activity,baseline (spend per period)")
+    p.add_argument("--lower", type=args_.non_negative_float, default=0.5, metavar="F",
+                   help="lowest spend, as a multiple of the baseline (default 0.5)")
+    p.add_argument("--upper", type=args_.non_negative_float, default=2.0, metavar="F",
+                   help="highest spend, as a multiple of the baseline (default 2)")
+    p.add_argument("--min-change", type=args_.non_negative_float, default=0.0, metavar="F",
+                   help="minimum change, as a fraction of the baseline (default 0: none)")
+    p.add_argument("--max-changes", type=args_.non_negative_int, default=None, metavar="K",
+                   help="at most K activities change (default: all may)")
+    p.add_argument("--budget", type=args_.non_negative_float, default=1.0, metavar="F",
+                   help="total spend at most F × the baseline total (default 1)")
+    p.add_argument("--out", required=True, metavar="DIR")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``mmo import-curves``."""
+    from mmo_pyomo.curves import importers
+    from mmo_pyomo.instance.tables import write_csv_dir
+    args_.check_outputs(out=str(Path(args.out) / "activities.csv"))
+    if args.lower > 1 or args.upper < 1:
+        raise MMOError(f"--lower {args.lower} and --upper {args.upper} must bracket the baseline (lower ≤ 1 ≤ upper)",
+                       "pass multiples of the baseline, e.g. --lower 0.5 --upper 2")
+    rules = importers.PlanningRules(lower=args.lower, upper=args.upper, min_change=args.min_change,
+                                    max_changes=args.max_changes, budget_upper=args.budget)
+    if args.source == "pymc-marketing":
+        inst = importers.from_pymc_marketing(args.input, rules)
+    elif args.source == "robyn":
+        if not args.solution:
+            raise MMOError("--from robyn needs --solution SOLID", "pass the solID of the model to re-plan")
+        inst = importers.from_robyn(args.input, args.solution, rules)
+    else:
+        if not args.baseline:
+            raise MMOError("--from table needs --baseline CSV (activity,baseline)", "give each activity's spend per period")
+        base = pd.read_csv(args.baseline, dtype={"activity": str})
+        inst = importers.from_table(args.input, dict(zip(base["activity"], base["baseline"].astype(float))), rules)
+    write_csv_dir(inst, args.out)
+    families = sorted(set(inst.curves.family)) if inst.curves is not None else []
+    print(json.dumps({"out": str(args.out), "activities": inst.n, "families": families,
+                      "baseline_revenue": float(inst.const.sum())}))
+    return 0

@@ -1,0 +1,102 @@
+"""Importers: curves from PyMC-Marketing (a real export), Robyn (documented layout) and tables."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mmo_pyomo.checker import check_plan
+from mmo_pyomo.curves.importers import PlanningRules, curves_from_pymc_export, from_robyn, from_table
+from mmo_pyomo.errors import DataError
+from mmo_pyomo.instance import load_instance
+from mmo_pyomo.runner import solve
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+EXPORT = json.loads((FIXTURES / "pymc_marketing_export.json").read_text())
+
+
+def test_pymc_marketing_curves_are_posterior_mean_responses():
+    inst = curves_from_pymc_export(EXPORT, PlanningRules())
+    assert inst.curves.family == ("table",) * 5
+    assert inst.curves.concave_on(inst.lower, inst.upper).all()           # a mean of concave curves
+    i, x = 2, 0.8 * inst.baseline[2]
+    lam, beta = np.array(EXPORT["params"]["lam"][i]), np.array(EXPORT["params"]["beta"][i])
+    u = x / EXPORT["channel_scale"][i]
+    by_draw = EXPORT["target_scale"] * beta * (1 - np.exp(-lam * u)) / (1 + np.exp(-lam * u))
+    assert inst.curves.response(inst.baseline * 0.8)[i] == pytest.approx(by_draw.mean(), rel=2e-3)   # grid of 41
+    at_mean = EXPORT["target_scale"] * beta.mean() * np.tanh(lam.mean() * u / 2)
+    assert abs(by_draw.mean() - at_mean) > 1e-6                  # not the curve at the mean parameters
+
+
+def test_beats_the_budget_optimizer_on_its_own_curves():
+    """Bounds and a total budget only: the certified optimum is at least the allocation that
+    pymc-marketing's optimize_budget returned for this model (recorded in the fixture)."""
+    inst = curves_from_pymc_export(EXPORT, PlanningRules(lower=0.5, upper=2.0, budget_upper=1.0))
+    r = solve(inst, "hull_oa", "highs", mip_gap=1e-6)
+    theirs = np.array(EXPORT["budget_optimizer"]["allocation"])
+    assert theirs.sum() <= inst.total_baseline * (1 + 1e-9)
+    their_value = float(inst.curves.response(theirs).sum())
+    assert r.status == "optimal" and r.gap <= 1e-6 + 1e-12
+    assert r.objective >= their_value
+    rules = PlanningRules(lower=0.5, upper=2.0, budget_upper=1.0, min_change=0.10, max_changes=3)
+    practical = solve(curves_from_pymc_export(EXPORT, rules), "hull_oa", "highs", mip_gap=1e-6)
+    assert practical.status == "optimal" and practical.n_changes <= 3
+    moved = np.abs(np.array(list(practical.plan.values())) - inst.baseline)
+    assert ((moved == 0) | (moved >= 0.10 * inst.baseline - 1e-6)).all()
+
+
+def test_robyn_solution_gives_hill_curves_and_its_bounds():
+    inst = from_robyn(FIXTURES / "robyn", "1_2_3", PlanningRules())
+    assert inst.curves.family == ("hill",) * 3 and inst.activities == ("tv_S", "search_S", "social_S")
+    assert inst.lower.tolist() == [28000, 8400, 12600] and inst.upper.tolist() == [60000, 18000, 27000]
+    assert inst.curves.response(np.array([48000.0, 15000, 22000])) == pytest.approx([155000, 47500, 60000])
+    r = solve(inst, "hull_oa", "highs", mip_gap=1e-6)
+    assert r.ok and check_plan(inst, r.plan).feasible and r.bound >= r.objective
+    with pytest.raises(DataError, match="no solution '9_9_9'"):
+        from_robyn(FIXTURES / "robyn", "9_9_9", PlanningRules())
+
+
+def test_table_and_cli_write_a_folder_that_solves(tmp_path):
+    pts = tmp_path / "curves.csv"
+    pts.write_text("activity,spend,response\n" + "".join(
+        f"{a},{x},{b * x / (k + x):.6f}\n" for a, b, k in (("tv", 900, 80), ("radio", 400, 30))
+        for x in np.linspace(0, 300, 13)))
+    base = tmp_path / "base.csv"
+    base.write_text("activity,baseline\ntv,100\nradio,50\n")
+    inst = from_table(pts, {"tv": 100.0, "radio": 50.0}, PlanningRules())
+    assert inst.curves.response(np.array([100.0, 50.0])) == pytest.approx([900 * 100 / 180, 400 * 50 / 80], rel=1e-2)
+    out = tmp_path / "instance"
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "import_curves.py"), "--from", "table", "--input",
+                           str(pts), "--baseline", str(base), "--min-change", "0.1", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    back = load_instance(out)
+    assert back.curves is not None and back.min_change.tolist() == [10.0, 5.0]
+    assert solve(back, "hull_oa", "highs").ok
+
+
+def test_fresh_pymc_marketing_fit_exports_and_imports(tmp_path):
+    """With the [mmm] extra: fit a tiny model, export it, and beat its optimizer (about 2 minutes)."""
+    pytest.importorskip("pymc_marketing")
+    import pandas as pd
+    from pymc_marketing.mmm import MMM, GeometricAdstock, LogisticSaturation
+
+    from mmo_pyomo.curves.importers import export_pymc_marketing
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2024-01-01", periods=52, freq="W-MON")
+    X = pd.DataFrame({"date": dates, **{f"ch{i}": rng.uniform(50, 200, 52) for i in range(5)}})
+    y = 500 + sum(rng.uniform(100, 300) * np.tanh(rng.uniform(0.005, 0.02) * X[f"ch{i}"] / 2) for i in range(5))
+    mmm = MMM(date_column="date", channel_columns=[f"ch{i}" for i in range(5)], adstock=GeometricAdstock(l_max=4),
+              saturation=LogisticSaturation())
+    mmm.fit(X, pd.Series(y + rng.normal(0, 10, 52)), chains=1, draws=50, tune=50, random_seed=1, progressbar=False)
+    inst = curves_from_pymc_export(export_pymc_marketing(mmm), PlanningRules())
+    bounds = {c: (0.5 * b, 2.0 * b) for c, b in zip(inst.activities, inst.baseline)}
+    alloc, _ = mmm.optimize_budget(budget=inst.total_baseline, num_periods=1, budget_bounds=bounds)
+    theirs = np.array([float(alloc.sel(channel=c)) for c in inst.activities])
+    r = solve(inst, "hull_oa", "highs", mip_gap=1e-6)
+    assert r.status == "optimal" and r.objective >= float(inst.curves.response(theirs).sum()) - 1e-9
