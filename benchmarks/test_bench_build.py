@@ -11,7 +11,7 @@ from mmo_pyomo.generator import paper_instance, retail_instance
 from mmo_pyomo.instance import read_dat, write_dat
 from mmo_pyomo.runner import solve
 
-RETAIL = retail_instance()
+RETAIL = retail_instance(baseline="random")
 
 
 @pytest.fixture(scope="module")

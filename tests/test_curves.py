@@ -176,3 +176,20 @@ def test_dat_with_both_quadratic_and_curves_is_refused(tmp_path):
     path.write_text(text)
     with pytest.raises(DataError, match="both"):
         load_instance(path)
+
+
+@pytest.mark.parametrize("engine", ["scip", "gurobi", "cplex"])
+def test_michaelis_menten_cone_is_exact(engine, concave_case):
+    from engine_matrix import require_engine
+    inst, reference, _ = concave_case
+    if inst.curves.family[0] != "michaelis_menten":
+        pytest.skip("the cone is for Michaelis–Menten curves")
+    require_engine(engine)
+    r = solve(inst, "mm_cone", engine, mip_gap=1e-7)
+    assert r.status == "optimal" and check_plan(inst, r.plan).feasible
+    assert r.objective == pytest.approx(reference, rel=1e-6) and r.bound >= reference * (1 - 1e-6)
+
+
+def test_michaelis_menten_cone_refuses_other_curves():
+    with pytest.raises(DataError, match="Michaelis–Menten"):
+        solve(curve_instance(4, "logistic"), "mm_cone", "scip")

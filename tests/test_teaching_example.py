@@ -72,3 +72,22 @@ def test_refinement_adds_the_tangent_at_2_and_proves_21():
         body = pyo.value(cut.body)
         return (cut.lb is None or body >= cut.lb - 1e-9) and (cut.ub is None or body <= cut.ub + 1e-9)
     assert holds(1.0) and not holds(1.01)
+
+
+def test_worked_michaelis_menten_activity_of_section_7_1():
+    """r(x) = 300x/(100 + x), x̄ = 100: the tangent at δ = 100 is w ≤ 16.67z + δ/3, loose at δ = 40."""
+    from mmo_pyomo.curves.families import ResponseCurves
+    from mmo_pyomo.curves.tables import with_curves
+    curves = ResponseCurves.from_rows(("tv",), {"tv": {"family": "michaelis_menten", "beta": 300, "k": 100}}, {}, "t")
+    inst = with_curves(ONE.with_changes(baseline=np.array([100.0]), lower=np.array([50.0]), upper=np.array([200.0]),
+                                        min_change=np.array([10.0])), curves)
+    assert inst.const[0] == pytest.approx(150.0)
+    d = np.array([100.0])
+    g = inst.revenue(d)[0] - inst.const[0]
+    slope = inst.revenue_slope(d)[0]
+    assert (g, slope, g - slope * 100) == pytest.approx((50.0, 1 / 3, 50 - 100 / 3))
+    assert (g - slope * 100) + slope * 40 == pytest.approx(30.0)                   # the cut at δ = 40
+    assert inst.revenue(np.array([40.0]))[0] - 150 == pytest.approx(25.0)          # the curve there
+    assert inst.revenue_slope(np.array([40.0]))[0] == pytest.approx(0.52083, abs=1e-5)
+    r = solve(inst, "hull_oa", "highs")
+    assert r.ok and r.bound >= r.objective

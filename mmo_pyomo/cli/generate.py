@@ -29,6 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--per-cell", type=args_.positive_int, default=1, help="seeds per grid cell (the paper used 35)")
     p.add_argument("--example", action="store_true", help="write the example instance (the shipped example.dat)")
     p.add_argument("--retail", action="store_true", help="write the §4.3-like retail case (3,000 activities)")
+    p.add_argument("--baseline", choices=("planned", "random"), default="planned",
+                   help="retail: the baseline is the planning model's optimum (planned) or the drawn spends (random)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.example:
         inst = example_instance()
     elif args.retail:
-        inst = retail_instance(seed=args.seed)
+        inst = retail_instance(seed=args.seed, baseline=args.baseline)
     else:
         inst = paper_instance(args.n, args.correlation, args.min_change, args.max_changes, args.seed)
     write_dat(inst, args.out)

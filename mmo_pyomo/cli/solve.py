@@ -9,7 +9,7 @@ from mmo_pyomo.checker import check_plan
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.examples import EXAMPLE_DAT
-from mmo_pyomo.formulations import FORMULATIONS
+from mmo_pyomo.formulations import CURVE_FORMULATIONS, FORMULATIONS
 from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.io_utils import atomic_path
 from mmo_pyomo.plan import plan_frame
@@ -51,7 +51,9 @@ def summary(result: Result, baseline_feasible: bool = True) -> str:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``mmo solve``."""
-    p.add_argument("--formulation", default="misocp", help=f"one of {', '.join(FORMULATIONS)}, or 'all'")
+    p.add_argument("--formulation", default="misocp",
+                   help=f"one of {', '.join(FORMULATIONS)}, or 'all'; for Michaelis–Menten curves also "
+                        f"{', '.join(CURVE_FORMULATIONS)}")
     p.add_argument("--data", default=str(EXAMPLE_DAT), help=".dat file or CSV folder (default: the shipped example)")
     p.add_argument("--solver", default=DEFAULT_SOLVER, help="engine name, 'all', or pyomo:NAME")
     p.add_argument("--time-limit", type=args_.seconds, default=None, metavar="S")

@@ -6,7 +6,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.formulations import hull, hull_oa, minlp, miqp, misocp, perspective
+from mmo_pyomo.formulations import hull, hull_oa, minlp, miqp, misocp, mm_cone, perspective
 from mmo_pyomo.formulations.record import Formulation, StartValues
 
 #: Formulation name → record, weakest relaxation first.
@@ -16,13 +16,19 @@ FORMULATIONS: dict[str, Formulation] = {
 }
 
 
+#: Formulations for response-curve instances only (:mod:`mmo_pyomo.curves`), kept apart from the
+#: quadratic ones above, which every engine table and cross-check runs over.
+CURVE_FORMULATIONS: dict[str, Formulation] = {mm_cone.FORMULATION.name: mm_cone.FORMULATION}
+
+
 def get_formulation(name: str | Formulation) -> Formulation:
     """The record of formulation ``name`` (a record is returned as it is)."""
     if isinstance(name, Formulation):
         return name
-    if not isinstance(name, str) or name not in FORMULATIONS:
-        raise MMOError(f"unknown formulation {name!r}", f"choose one of {', '.join(FORMULATIONS)}")
-    return FORMULATIONS[name]
+    known = {**FORMULATIONS, **CURVE_FORMULATIONS}
+    if not isinstance(name, str) or name not in known:
+        raise MMOError(f"unknown formulation {name!r}", f"choose one of {', '.join(known)}")
+    return known[name]
 
 
 def build_model(name: str, **options: Any) -> pyo.AbstractModel:
@@ -30,4 +36,4 @@ def build_model(name: str, **options: Any) -> pyo.AbstractModel:
     return get_formulation(name).build(**options)
 
 
-__all__ = ["FORMULATIONS", "Formulation", "StartValues", "get_formulation", "build_model"]
+__all__ = ["CURVE_FORMULATIONS", "FORMULATIONS", "Formulation", "StartValues", "get_formulation", "build_model"]

@@ -53,6 +53,7 @@ def build_model(tangents: int = DEFAULT_TANGENTS, nonconcave: str = "pwl",
     c.add_changed_expression(m)
     c.add_cardinality(m)
     m.prepare_cut_points = pyo.BuildAction(rule=lambda m: _prepare_points(m, tangents, nonconcave, breakpoints))
+    add_region_revenue(m)
     add_region_revenue_tangents(m)
     add_region_revenue_pieces(m)
     add_region_revenue_objective(m)
@@ -108,13 +109,17 @@ def tangent_cut(w: pyo.Var, delta: pyo.Var, z: pyo.Var, g: float, slope: float, 
     return w <= (g - slope * d_hat) * z + slope * delta
 
 
-def add_region_revenue_tangents(m: pyo.Block) -> None:
-    """w⁻, w⁺ (revenue change per region) with a tangent cut (OA) at each prepared point of a
-    concave activity, and an empty list ``tangent_refinements`` for :func:`refine`."""
+def add_region_revenue(m: pyo.Block) -> None:
+    """w⁻, w⁺: the revenue change in each region (fixed to 0 where the region is absent)."""
     def bounds(part: str):
         return lambda m, i: (None, None) if getattr(m, f"has_{part}")[i] else (0.0, 0.0)
     m.w_dec = pyo.Var(m.ACTIVITIES, bounds=bounds("dec"), doc="revenue change in R⁻")
     m.w_inc = pyo.Var(m.ACTIVITIES, bounds=bounds("inc"), doc="revenue change in R⁺")
+
+
+def add_region_revenue_tangents(m: pyo.Block) -> None:
+    """A tangent cut (OA) on w⁻, w⁺ at each prepared point of a concave activity, and an empty
+    list ``tangent_refinements`` for :func:`refine`."""
     m.TANGENT_POINTS = pyo.Set(initialize=lambda m: range(len(m._oa_points["dec"])))
 
     def cut(part: str):
