@@ -141,6 +141,8 @@ def solve(
         if start.shape != (instance.n,) or not np.isfinite(start).all():
             raise MMOError(f"the start must give one finite spend change per activity ({instance.n}), "
                            f"not an array of shape {start.shape}", "pass a previous plan's delta, or start=None")
+    if form.check is not None:
+        form.check(instance, **(formulation_options or {}))
     model = create_model(instance, form, validate_instance=validate_instance, **(formulation_options or {}))
     size = model_size(model)
     if start is not None:

@@ -2,6 +2,7 @@
 lines that name the cause, never a traceback, and writes nothing."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -71,7 +72,30 @@ CASES = {
     "campaign.json not JSON": lambda t: ["offers.py", "solve", "--data", _bank_file(t, "campaign.json", "{budget: 1"),
                                          "--out", str(t / "o")],
     "offers gap 1.5": lambda t: ["offers.py", "solve", "--data", str(t), "--gap", "1.5", "--out", str(t / "o")],
+    # response curves
+    "unknown curve family": lambda t: ["solve.py", "--formulation", "hull_oa", "--data", _curves_with(
+        t, "curves.csv", lambda s: s.replace("logistic", "gompertz", 1))],
+    "curve scale 0": lambda t: ["solve.py", "--formulation", "hull_oa", "--data", _curves_with(
+        t, "curves.csv", lambda s: re.sub(r"\nch0,logistic,[^,]*,", "\nch0,logistic,0,", s))],
+    "curves with a quadratic formulation": lambda t: ["solve.py", "--data", _curves_with(t, "curves.csv", str)],
+    "S-shaped curves refused": lambda t: ["solve.py", "--formulation", "hull_oa", "--nonconcave", "error", "--data",
+                                          _curves_with(t, "curves.csv", str, family="hill")],
+    "mm_cone on logistic": lambda t: ["solve.py", "--formulation", "mm_cone", "--data", _curves_with(t, "curves.csv", str)],
+    "import bounds not bracketing": lambda t: ["import_curves.py", "--from", "robyn", "--input", str(t), "--lower", "2",
+                                               "--solution", "x", "--out", str(t / "o")],
+    "import robyn without solution": lambda t: ["import_curves.py", "--from", "robyn", "--input", str(t),
+                                                "--out", str(t / "o")],
+    "import missing robyn folder": lambda t: ["import_curves.py", "--from", "robyn", "--input", str(t / "nowhere"),
+                                              "--solution", "1_1", "--out", str(t / "o")],
 }
+
+
+def _curves_with(tmp: Path, name: str, edit, family: str = "logistic") -> str:
+    from mmo_pyomo.curves.generate import curve_instance
+    folder = write_csv_dir(curve_instance(6, family, shape=2.5), tmp / "curves")
+    path = folder / name
+    path.write_text(edit(path.read_text()))
+    return str(folder)
 
 
 def _touch(path: Path) -> Path:

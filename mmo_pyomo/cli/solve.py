@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"approximation   concave quadratics; largest error {fit.errors.max():,.6g}, "
               f"sum of the K largest {fit.error_k:,.6g} (bounds the revenue error of any plan)")
     options = {"nonconcave": args.nonconcave, **({"breakpoints": args.breakpoints} if args.breakpoints else {})} \
-        if inst.curves is not None else None
+        if inst.curves is not None and args.formulation == "hull_oa" else None
     start = None
     if args.start == "chord":
         from mmo_pyomo.warm_start import chord_start

@@ -73,19 +73,26 @@ def concave_activities(inst: Instance) -> np.ndarray:
     return inst.curves.concave_on(inst.lower, inst.upper)
 
 
+def check_concavity(inst: Instance, nonconcave: str = "pwl", **_: object) -> None:
+    """With ``nonconcave="error"``, refuse curves that are not concave, naming them and their inflection."""
+    concave = concave_activities(inst)
+    if concave.all() or nonconcave != "error":
+        return
+    k = np.flatnonzero(~concave)
+    infl = inst.curves.inflection() if inst.curves is not None else np.zeros(inst.n)
+    named = ", ".join(f"'{inst.activities[i]}' (inflection at spend {infl[i]:,.4g})" for i in k[:5])
+    raise DataError(f"{len(k)} response curve(s) are not concave over the allowed spend: {named}"
+                    + (" …" if len(k) > 5 else ""),
+                    "use --nonconcave pwl (a piecewise-linear surrogate with a stated error), or raise "
+                    "those activities' lower spend above the inflection")
+
+
 def _prepare_points(m: pyo.Block, tangents: int, nonconcave: str, breakpoints: int) -> None:
     """Tangent points (concave activities) and breakpoints (the others) per region, with g and g′."""
     inst: Instance = m._mmo_instance
     reg = inst.regions
+    check_concavity(inst, nonconcave)
     concave = concave_activities(inst)
-    if not concave.all() and nonconcave == "error":
-        k = np.flatnonzero(~concave)
-        infl = inst.curves.inflection() if inst.curves is not None else np.zeros(inst.n)
-        named = ", ".join(f"'{inst.activities[i]}' (inflection at spend {infl[i]:,.4g})" for i in k[:5])
-        raise DataError(f"{len(k)} response curve(s) are not concave over the allowed spend: {named}"
-                        + (" …" if len(k) > 5 else ""),
-                        "use --nonconcave pwl (a piecewise-linear surrogate with a stated error), or raise "
-                        "those activities' lower spend above the inflection")
     m._oa_concave = concave
     m._oa_points, m._oa_pieces = {}, {}
     for part in REGIONS:
@@ -232,5 +239,5 @@ FORMULATION = Formulation(
     needs=frozenset({C.LINEAR, C.INTEGER}),
     start_pieces=(c.spend_change_start, c.regions_start, region_revenue_start),
     description="the hull's cones as tangent cuts, refined at each plan: a MILP",
-    refine=refine, takes_curves=True,
+    refine=refine, takes_curves=True, check=check_concavity,
 )

@@ -47,6 +47,11 @@ def _coefficients(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return bk, bk / (curves.k + inst.baseline), curves.k + inst.baseline
 
 
+def check_michaelis_menten(inst: Instance, **_: object) -> None:
+    """Refuse an instance whose activities are not all Michaelis–Menten curves."""
+    _coefficients(inst)
+
+
 def add_michaelis_menten_cones(m: pyo.Block) -> None:
     """u_R = c·z_R − w_R, v_R = (k + x̄)·z_R + δ_R and βk·z_R² ≤ u_R·v_R per region."""
     m.mm_coefficients = pyo.BuildAction(rule=lambda m: setattr(m, "_mm", _coefficients(m._mmo_instance)))
@@ -93,5 +98,5 @@ FORMULATION = Formulation(
     needs=frozenset({C.LINEAR, C.INTEGER, C.ROTATED_CONE}),
     start_pieces=(c.spend_change_start, c.regions_start, region_revenue_start, mm_cone_start),
     description="Michaelis–Menten curves exactly: βk·z² ≤ (c·z − w)·((k + x̄)·z + δ) per region",
-    takes_curves=True,
+    takes_curves=True, check=check_michaelis_menten,
 )

@@ -30,7 +30,9 @@ class Formulation:
     * ``refine``, for an outer approximation, adds cuts at a plan: ``refine(model, inst, delta,
       tol)`` returns how many; the runner then re-solves until the true revenue of the plan is
       within the gap target of the bound (:func:`mmo_pyomo.runner.solve`);
-    * ``takes_curves``: it models response curves (:mod:`mmo_pyomo.curves`), not only quadratics.
+    * ``takes_curves``: it models response curves (:mod:`mmo_pyomo.curves`), not only quadratics;
+    * ``check(inst, **options)`` raises the project's error for an instance the formulation cannot
+      model, before any model is built.
     """
 
     name: str
@@ -41,6 +43,7 @@ class Formulation:
     description: str
     refine: Callable[[pyo.Block, Instance, np.ndarray, float], int] | None = None
     takes_curves: bool = False
+    check: Callable[..., None] | None = None
 
     def build(self, **options: Any) -> pyo.AbstractModel:
         """The abstract model."""
