@@ -50,6 +50,22 @@ def test_beats_the_budget_optimizer_on_its_own_curves():
     assert ((moved == 0) | (moved >= 0.10 * inst.baseline - 1e-6)).all()
 
 
+def test_beats_meridians_optimizer_on_its_own_curves():
+    """Meridian's BudgetOptimizer plan (recorded in the fixture) is feasible here, since the bounds
+    0.49–2× contain its spend grid's rounding. The certified optimum is at least as good on the
+    same mean response curves."""
+    from mmo_pyomo.curves.importers import curves_from_meridian_export
+    export = json.loads((FIXTURES / "meridian_export.json").read_text())
+    budget = export["budget_optimizer"]["budget"]
+    inst = curves_from_meridian_export(export, PlanningRules(lower=0.49, upper=2.0,
+                                                             budget_upper=budget / sum(export["baseline_spend"])))
+    theirs = np.array(export["budget_optimizer"]["allocation"])
+    assert ((theirs >= inst.lower) & (theirs <= inst.upper)).all() and theirs.sum() <= budget + 1e-9
+    r = solve(inst, "hull_oa", "highs", mip_gap=1e-6)
+    assert r.status == "optimal" and r.gap <= 1e-6 + 1e-12
+    assert r.objective >= float(inst.curves.response(theirs).sum())
+
+
 def test_robyn_solution_gives_hill_curves_and_its_bounds():
     inst = from_robyn(FIXTURES / "robyn", "1_2_3", PlanningRules())
     assert inst.curves.family == ("hill",) * 3 and inst.activities == ("tv_S", "search_S", "social_S")
@@ -98,5 +114,27 @@ def test_fresh_pymc_marketing_fit_exports_and_imports(tmp_path):
     bounds = {c: (0.5 * b, 2.0 * b) for c, b in zip(inst.activities, inst.baseline)}
     alloc, _ = mmm.optimize_budget(budget=inst.total_baseline, num_periods=1, budget_bounds=bounds)
     theirs = np.array([float(alloc.sel(channel=c)) for c in inst.activities])
+    r = solve(inst, "hull_oa", "highs", mip_gap=1e-6)
+    assert r.status == "optimal" and r.objective >= float(inst.curves.response(theirs).sum()) - 1e-9
+
+
+def test_fresh_meridian_fit_exports_and_imports():
+    """With google-meridian installed: fit a tiny model, export its curves, beat its optimizer (minutes)."""
+    pytest.importorskip("meridian")
+    from meridian.analysis import optimizer
+    from meridian.data import test_utils
+    from meridian.model import model, spec
+
+    from mmo_pyomo.curves.importers import curves_from_meridian_export, export_meridian
+    data = test_utils.sample_input_data_revenue(n_geos=2, n_times=30, n_media_times=33, n_controls=1,
+                                                n_media_channels=4, seed=1)
+    mmm = model.Meridian(input_data=data, model_spec=spec.ModelSpec())
+    mmm.sample_posterior(n_chains=1, n_adapt=30, n_burnin=30, n_keep=30, seed=1)
+    export = export_meridian(mmm)
+    opt = optimizer.BudgetOptimizer(mmm).optimize(spend_constraint_lower=0.5, spend_constraint_upper=1.0)
+    theirs = np.asarray(opt.optimized_data["spend"].values, float)
+    budget = float(theirs.sum())
+    inst = curves_from_meridian_export(export, PlanningRules(lower=0.45, upper=2.0,
+                                                             budget_upper=budget / sum(export["baseline_spend"])))
     r = solve(inst, "hull_oa", "highs", mip_gap=1e-6)
     assert r.status == "optimal" and r.objective >= float(inst.curves.response(theirs).sum()) - 1e-9

@@ -10,14 +10,15 @@ import pandas as pd
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
 
-HELP = "import response curves from PyMC-Marketing, Robyn or a table (an instance folder)"
+HELP = "import response curves from PyMC-Marketing, Meridian, Robyn or a table (an instance folder)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``mmo import-curves``."""
-    p.add_argument("--from", dest="source", required=True, choices=("pymc-marketing", "robyn", "table"))
+    p.add_argument("--from", dest="source", required=True, choices=("pymc-marketing", "meridian", "robyn", "table"))
     p.add_argument("--input", required=True, metavar="PATH",
                    help="pymc-marketing: a saved model (.nc, needs the [mmm] extra) or an export (.json); "
+                        "meridian: an export (.json) of mmo_pyomo.curves.importers.export_meridian; "
                         "robyn: the output folder; table: a CSV activity,spend,response")
     p.add_argument("--solution", default=None, metavar="SOLID", help="robyn: the solution id")
     p.add_argument("--baseline", default=None, metavar="CSV",
@@ -47,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
                                     max_changes=args.max_changes, budget_upper=args.budget)
     if args.source == "pymc-marketing":
         inst = importers.from_pymc_marketing(args.input, rules)
+    elif args.source == "meridian":
+        inst = importers.from_meridian(args.input, rules)
     elif args.source == "robyn":
         if not args.solution:
             raise MMOError("--from robyn needs --solution SOLID", "pass the solID of the model to re-plan")

@@ -17,6 +17,10 @@ Importers:
   ``response_curves()`` exported to CSV);
 * :func:`from_pymc_marketing`: a fitted ``pymc_marketing.mmm.MMM`` (or its saved ``.nc``),
   through :func:`export_pymc_marketing`, whose JSON output needs no PyMC to read back;
+* :func:`from_meridian`: a fitted Meridian model, through :func:`export_meridian` (its
+  ``Analyzer.response_curves()``: the posterior mean incremental outcome against spend). Meridian
+  computes these curves and its optimizer's budget over the whole analysed window, so the
+  instance's spends and responses are totals over that window, the unit Meridian itself plans in;
 * :func:`from_robyn`: Robyn's ``pareto_hyperparameters.csv``, ``pareto_aggregated.csv`` and a
   ``*_reallocated.csv`` of one solution id (Hill curves: coef·x^α/(x^α + inflexion^α)).
 """
@@ -156,6 +160,49 @@ def from_pymc_marketing(source: str | Path | Any, rules: PlanningRules) -> Insta
                             'pip install -e ".[mmm]", or pass the JSON of export_pymc_marketing') from None
         source = MMM.load(str(source))
     return curves_from_pymc_export(export_pymc_marketing(source), rules)
+
+
+# --------------------------------------------------------------------------- Meridian
+def export_meridian(mmm: Any, multipliers: Sequence[float] | None = None) -> dict[str, Any]:
+    """The posterior mean response curves of a fitted ``meridian.model.Meridian``, as JSON-ready
+    data: spend and mean incremental outcome per channel at each spend multiplier (default 0 to
+    2.5 in steps of 0.1), and the historical spend (multiplier 1)."""
+    from meridian.analysis import analyzer
+    mult = list(np.round(np.linspace(0.0, 2.5, 26), 10)) if multipliers is None else list(multipliers)
+    if 1.0 not in mult:
+        mult = sorted(set(mult) | {1.0})
+    rc = analyzer.Analyzer(mmm).response_curves(spend_multipliers=mult)
+    return meridian_export_from_dataset(rc)
+
+
+def meridian_export_from_dataset(rc: Any) -> dict[str, Any]:
+    """:func:`export_meridian` from a ``response_curves()`` dataset (an xarray Dataset)."""
+    channels = [str(c) for c in rc["channel"].values]
+    mult = np.asarray(rc["spend_multiplier"].values, float)
+    spend = np.asarray(rc["spend"].transpose("channel", "spend_multiplier").values, float)
+    mean = np.asarray(rc["incremental_outcome"].sel(metric="mean").transpose("channel", "spend_multiplier").values,
+                      float)
+    at_one = int(np.argmin(np.abs(mult - 1.0)))
+    return {"tool": "meridian", "channels": channels, "spend": spend.tolist(), "response": mean.tolist(),
+            "baseline_spend": spend[:, at_one].tolist()}
+
+
+def curves_from_meridian_export(export: Mapping[str, Any], rules: PlanningRules) -> Instance:
+    """The instance of an :func:`export_meridian` export: the mean response curves as tables."""
+    channels = list(export["channels"])
+    spend, response = np.array(export["spend"], float), np.array(export["response"], float)
+    curves = mean_response_table(channels, spend, np.maximum.accumulate(response, axis=1))
+    return build_instance("meridian", dict(zip(channels, export["baseline_spend"])), curves, rules)
+
+
+def from_meridian(source: str | Path | Any, rules: PlanningRules) -> Instance:
+    """From a fitted Meridian model or an export ``.json``."""
+    if isinstance(source, (str, Path)):
+        if not str(source).endswith(".json"):
+            raise DataError(f"'{source}' is not a Meridian export (.json)",
+                            "write one with mmo_pyomo.curves.importers.export_meridian(mmm)")
+        return curves_from_meridian_export(json.loads(Path(source).read_text()), rules)
+    return curves_from_meridian_export(export_meridian(source), rules)
 
 
 # --------------------------------------------------------------------------- Robyn
