@@ -71,6 +71,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="MILP engine of the chord heuristic (e.g. highs; default scip)")
     p.add_argument("--start-time-limit", type=args_.positive_seconds, default=60.0, metavar="S",
                    help="time limit of the chord MILP (default 60 s)")
+    p.add_argument("--improve", action="store_true",
+                   help="before the full solve, improve the start by neighbourhood search (mmo_pyomo.improve): "
+                        "local branching and fix-and-optimize over rule groups, each a sub-MIP with its own slice")
+    p.add_argument("--improve-time-limit", type=args_.positive_seconds, default=300.0, metavar="S",
+                   help="time for the improvement heuristic in all (default 300 s)")
+    p.add_argument("--improve-slice", type=args_.positive_seconds, default=60.0, metavar="S",
+                   help="time limit of each neighbourhood's sub-MIP (default 60 s)")
     p.add_argument("--nonconcave", choices=("pwl", "error"), default="pwl",
                    help="response curves that are not concave over the allowed spend: a piecewise-linear "
                         "surrogate with a stated error (pwl), or an error naming them (hull_oa)")
@@ -111,6 +118,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"chord start     revenue {plan.revenue:,.2f} ({plan.n_changes} changes; chord MILP plan "
               f"{plan.chord_revenue:,.2f} in {plan.milp_time_s:.1f} s on {args.start_solver}, "
               f"polish {plan.polish_time_s:.1f} s)")
+    if args.improve:
+        if start is None:
+            raise MMOError("--improve needs a start plan to improve", "add --start chord")
+        from mmo_pyomo.improve import improve
+        found = improve(inst, start, formulation="hull" if args.formulation == "all" else args.formulation,
+                        solver=args.solver if args.solver != "all" else "scip", time_limit=args.improve_time_limit,
+                        slice_s=args.improve_slice, threads=args.threads)
+        start = found.delta
+        print(f"improvement     revenue {found.revenue:,.2f} from {found.start_revenue:,.2f} in {found.time_s:.1f} s "
+              f"({len(found.slices)} neighbourhoods)")
     if args.formulation == "all" or args.solver == "all":
         from mmo_pyomo.engine_table import compare_table
         print(compare_table(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
