@@ -193,3 +193,15 @@ def test_michaelis_menten_cone_is_exact(engine, concave_case):
 def test_michaelis_menten_cone_refuses_other_curves():
     with pytest.raises(DataError, match="Michaelis–Menten"):
         solve(curve_instance(4, "logistic"), "mm_cone", "scip")
+
+
+@pytest.mark.parametrize("engine", ["scip", "highs", "gurobi", "cplex", "xpress"])
+def test_hull_oa_takes_curves_on_every_mip_engine(engine):
+    """A 5-channel logistic instance: 40 columns and about 90 rows, inside every pip edition's limit."""
+    from engine_matrix import require_engine
+    require_engine(engine)
+    inst = curve_instance(5, "logistic", seed=8, max_changes=2)
+    reference = solve(inst, "hull_oa", "scip", mip_gap=1e-7)
+    r = solve(inst, "hull_oa", engine, mip_gap=1e-6, threads=1)
+    assert r.status == "optimal" and check_plan(inst, r.plan).feasible
+    assert r.objective == pytest.approx(reference.objective, rel=2e-6) and r.bound >= reference.objective * (1 - 2e-6)
