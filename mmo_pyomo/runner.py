@@ -204,13 +204,19 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
     approximation is off by more than the other half spread over the changed activities.
 
     Returns the combined statistics (bound: the smallest of the rounds' bounds, all valid; nodes and
-    time: summed; objective: the true revenue of the best plan) and that plan.
+    time: summed; objective: the true revenue of the best plan) and that plan. A feasible ``start``
+    counts among the plans: the model over-states the revenue of the plans it finds, so a round may
+    return a plan worse than its start.
     """
     assert form.refine is not None
     target = _outer_target(mip_gap)
     began = time.perf_counter()
     best: np.ndarray | None = None
     best_revenue, bound, nodes = -math.inf, math.inf, 0
+    if start is not None:                 # a checked start is a plan too: the model's value over-states others
+        checked = check_plan(inst, inst.baseline + start)
+        if checked.feasible:
+            best, best_revenue = np.asarray(start, float), checked.revenue
     last: SolveStats | None = None
     rounds = cuts = 0
     warm = start is not None
@@ -227,9 +233,9 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
         if not last.has_solution:
             break
         delta = plan_of(model, inst)
-        revenue = check_plan(inst, inst.baseline + delta).revenue
-        if revenue > best_revenue:
-            best, best_revenue = delta, revenue
+        check = check_plan(inst, inst.baseline + delta)
+        if check.feasible and check.revenue > best_revenue:
+            best, best_revenue = delta, check.revenue
         if last.status != Status.OPTIMAL:                       # out of time: no round can follow
             break
         if _within(objective_gap(best_revenue, bound), target):

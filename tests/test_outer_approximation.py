@@ -55,3 +55,15 @@ def test_highs_takes_hull_oa_where_it_takes_no_other_formulation(optimum):
     assert r.status == "optimal" and r.objective == pytest.approx(optimum, rel=1e-6)
     assert r.bound >= optimum * (1 - 1e-9) and r.gap <= 1e-6 + 1e-12
     assert check_plan(INST, r.plan).feasible
+
+
+def test_a_start_is_never_lost(optimum):
+    """The model over-states the revenue of its own plans: a round may return a plan worse than the
+    start it was given, and the runner must then keep the start."""
+    best = solve(INST, "hull", "scip", mip_gap=0.0)
+    form = get_formulation("hull_oa")
+    model = create_model(INST, form, tangents=1)                   # a loose model, so its plans can be worse
+    stats, delta = _solve_refining(model, form, get_engine("highs"), INST, best.delta, time_limit=60, mip_gap=0.5,
+                                   threads=1, seed=None, log_file=None)
+    assert check_plan(INST, INST.baseline + delta).revenue >= best.objective * (1 - 1e-12)
+    assert stats.objective >= best.objective * (1 - 1e-12)
