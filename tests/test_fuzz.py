@@ -92,6 +92,39 @@ def test_csv_loader(name, data):
         _loads_or_says_why(_folder_with_one_edit(tmp, CSV_FILES, name, data))
 
 
+def _curve_files() -> dict[str, str]:
+    from mmo_pyomo.curves.generate import curve_instance
+    from mmo_pyomo.instance import write_dat
+    folder = write_csv_dir(curve_instance(4, "table", seed=2), Path(tempfile.mkdtemp()) / "curves")
+    hill = write_csv_dir(curve_instance(4, "hill", seed=2), Path(tempfile.mkdtemp()) / "hill")
+    files = {n: (folder / n).read_text() for n in ("activities.csv", "settings.csv", "curves.csv", "curve_points.csv")}
+    files["hill_curves.csv"] = (hill / "curves.csv").read_text()
+    files["curves.dat"] = write_dat(curve_instance(4, "table", seed=2), Path(tempfile.mkdtemp()) / "c.dat").read_text()
+    return files
+
+
+CURVE_FILES = _curve_files()
+
+
+@FUZZ
+@given(st.sampled_from(["activities.csv", "curves.csv", "curve_points.csv", "hill_curves.csv", "curves.dat"]),
+       st.data())
+def test_curve_loaders(name, data):
+    """Curve folders (a table instance, or Hill curves in curves.csv) and curve .dat files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if name == "curves.dat":
+            path = Path(tmp) / "fuzz.dat"
+            path.write_text(data.draw(edits(CURVE_FILES[name])))
+            _loads_or_says_why(path)
+            return
+        files = {n: CURVE_FILES[n] for n in ("activities.csv", "settings.csv", "curves.csv", "curve_points.csv")}
+        if name == "hill_curves.csv":
+            files["curves.csv"] = CURVE_FILES["hill_curves.csv"]
+            del files["curve_points.csv"]
+            name = "curves.csv"
+        _loads_or_says_why(_folder_with_one_edit(tmp, files, name, data))
+
+
 def _bank_folder() -> tuple[Path, dict[str, str]]:
     from mmo_pyomo.offers.generator import generate_problem, write_problem
     folder = write_problem(generate_problem(40, seed=3), Path(tempfile.mkdtemp()) / "bank", csv=True)
