@@ -50,10 +50,22 @@ class StartPlan:
 
 
 def chord_coefficients(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Slopes and intercepts of the chords on R⁻ and R⁺: (slope⁻, intercept⁻, slope⁺, intercept⁺)."""
-    r, a, b = inst.regions, inst.quad, inst.lin
-    return (a * (r.dec_lower + r.dec_upper) + b, -a * r.dec_lower * r.dec_upper,
-            a * (r.inc_lower + r.inc_upper) + b, -a * r.inc_lower * r.inc_upper)
+    """Slopes and intercepts of the chords on R⁻ and R⁺: (slope⁻, intercept⁻, slope⁺, intercept⁺).
+
+    The chord of the revenue change g(δ) = r(δ) − r(0) through (L, g(L)) and (U, g(U)); for the
+    quadratic that is slope a(L + U) + b and intercept −a·L·U. For a response curve concave over
+    the allowed spend the chord is again below the curve. A region of zero width gets the slope at
+    its point.
+    """
+    r = inst.regions
+    base = inst.revenue(np.zeros(inst.n))
+    out = []
+    for lo, hi in ((r.dec_lower, r.dec_upper), (r.inc_lower, r.inc_upper)):
+        g_lo, g_hi = inst.revenue(lo) - base, inst.revenue(hi) - base
+        width = hi - lo
+        slope = np.where(width > 0, (g_hi - g_lo) / np.where(width > 0, width, 1.0), inst.revenue_slope(lo))
+        out += [slope, g_lo - slope * lo]
+    return out[0], out[1], out[2], out[3]
 
 
 #: What the chord MILP and the polish QP need of an engine.

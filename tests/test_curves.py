@@ -205,3 +205,15 @@ def test_hull_oa_takes_curves_on_every_mip_engine(engine):
     r = solve(inst, "hull_oa", engine, mip_gap=1e-6, threads=1)
     assert r.status == "optimal" and check_plan(inst, r.plan).feasible
     assert r.objective == pytest.approx(reference.objective, rel=2e-6) and r.bound >= reference.objective * (1 - 2e-6)
+
+
+def test_chord_start_works_on_curves():
+    """The chord of a concave curve lies below it: the chord MILP's plan is feasible, and a MIP start."""
+    from mmo_pyomo.warm_start import chord_start
+    inst = curve_instance(8, "logistic", max_changes=3, budget_upper=0.9)
+    start = chord_start(inst, "highs", "highs")
+    best = solve(inst, "hull_oa", "highs", mip_gap=1e-6)
+    assert check_plan(inst, inst.baseline + start.delta).feasible
+    assert start.revenue <= best.bound and start.revenue >= 0.95 * best.objective
+    warm = solve(inst, "hull_oa", "highs", mip_gap=1e-6, start=start.delta)
+    assert warm.objective == pytest.approx(best.objective, rel=2e-6)
