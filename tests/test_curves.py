@@ -178,7 +178,7 @@ def test_dat_with_both_quadratic_and_curves_is_refused(tmp_path):
         load_instance(path)
 
 
-@pytest.mark.parametrize("engine", ["scip", "gurobi", "cplex"])
+@pytest.mark.parametrize("engine", ["scip", "gurobi", "cplex", "xpress"])
 def test_michaelis_menten_cone_is_exact(engine, concave_case):
     from engine_matrix import require_engine
     inst, reference, _ = concave_case
