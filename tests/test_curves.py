@@ -156,6 +156,14 @@ def test_cli_solves_a_curve_folder(tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "solve.py"), "--data", str(folder)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "response curves" in proc.stderr and "Traceback" not in proc.stderr
+    fitted = tmp_path / "fitted.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "solve.py"), "--data", str(folder), "--approximate",
+                           "quadratic", "--json", str(fitted)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    approximation = json.loads(fitted.read_text())["approximation"]
+    errors = approximation["errors"]
+    assert sorted(errors) == [f"ch{i}" for i in range(6)] and all(e >= 0 for e in errors.values())
+    assert approximation["error_sum_k_largest"] == pytest.approx(sum(sorted(errors.values())[-3:]))
 
 
 @pytest.mark.parametrize("family", ["hill", "table"])

@@ -102,9 +102,12 @@ def run(args: argparse.Namespace) -> int:
     inst = load_instance(args.data)
     print(f"instance        {inst.name} ({inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes})"
           + ("" if inst.curves is None else ", response curves"))
+    approximation = None
     if args.approximate == "quadratic" and inst.curves is not None:
         from mmo_pyomo.curves.quadratic import fit_quadratics
         fit = fit_quadratics(inst)
+        approximation = {"kind": "quadratic", "error_sum_k_largest": fit.error_k,
+                         "errors": dict(zip(inst.activities, fit.errors.tolist()))}
         inst = fit.instance
         print(f"approximation   concave quadratics; largest error {fit.errors.max():,.6g}, "
               f"sum of the K largest {fit.error_k:,.6g} (bounds the revenue error of any plan)")
@@ -141,7 +144,9 @@ def run(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as outputs:       # both files, or neither: renamed only once both are written
         if args.json:
             tmp = outputs.enter_context(atomic_path(args.json))
-            tmp.write_text(json.dumps({**result.to_dict(), "instance": inst.name}, indent=2, allow_nan=False) + "\n")
+            extra = {"approximation": approximation} if approximation else {}
+            tmp.write_text(json.dumps({**result.to_dict(), "instance": inst.name, **extra}, indent=2, allow_nan=False)
+                           + "\n")
         if args.plan and result.delta is not None:
             tmp = outputs.enter_context(atomic_path(args.plan))
             plan_frame(inst, result.delta).to_csv(tmp, index=False)
