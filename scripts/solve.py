@@ -1,15 +1,6 @@
 #!/usr/bin/env python
 """`mmo solve` as a script: `python scripts/solve.py --help`."""
-import sys
-from pathlib import Path
-
-try:
-    from mmo_pyomo.cli import run_script
-except ModuleNotFoundError as exc:     # run from a checkout that was not pip-installed: use the checkout
-    if exc.name != "mmo_pyomo":
-        raise
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from mmo_pyomo.cli import run_script
+from _checkout import run
 
 if __name__ == "__main__":
-    run_script("solve")
+    run("solve")

@@ -63,3 +63,14 @@ def test_solve_with_a_chord_start():
     proc = run("scripts/solve.py", "--formulation", "hull", "--start", "chord")
     assert proc.returncode == 0, proc.stderr
     assert "chord start     revenue" in proc.stdout and "status          optimal" in proc.stdout
+
+
+def test_script_without_the_dependencies_says_how_to_install(tmp_path):
+    """A Python that lacks the dependencies (here: site-packages switched off) gets the install command
+    instead of a traceback when MMO_NO_INSTALL is set; without it the script would install them."""
+    import os
+    proc = subprocess.run([sys.executable, "-S", str(ROOT / "scripts" / "solve.py"), "--formulation", "misocp"],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env={**os.environ, "MMO_NO_INSTALL": "1"})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "pyomo" in proc.stderr and "-m pip install -e" in proc.stderr
