@@ -225,3 +225,15 @@ def test_chord_start_works_on_curves():
     assert start.revenue <= best.bound and start.revenue >= 0.95 * best.objective
     warm = solve(inst, "hull_oa", "highs", mip_gap=1e-6, start=start.delta)
     assert warm.objective == pytest.approx(best.objective, rel=2e-6)
+
+
+def test_interpolation_error_of_a_table_is_exact():
+    """A table's surrogate error is measured at the table's own points, where its kinks are."""
+    px = np.array([0.0, 10, 20, 30, 40])
+    py = np.array([0.0, 1, 5, 6, 6.5])                     # convex, then concave: not concave
+    c = ResponseCurves.from_rows(("a",), {"a": {"family": "table"}}, {"a": list(zip(px, py))}, "t")
+    error = c.interpolation_error(0, 0.0, 40.0, segments=3)
+    grid = np.linspace(0, 40, 4)
+    fine = np.linspace(0, 40, 40_001)
+    brute = np.max(np.abs(np.interp(fine, grid, np.interp(grid, px, py)) - np.interp(fine, px, py)))
+    assert error == pytest.approx(brute, rel=1e-9) and error > 0

@@ -53,14 +53,10 @@ class ResponseCurves:
     def _eval(self, x: np.ndarray, order: int) -> np.ndarray:
         out = np.zeros_like(x)
         fam = np.array(self.family)
-        for name in ("hill", "michaelis_menten"):
+        for name in ("hill", "michaelis_menten", "logistic"):
             sel = fam == name
             if sel.any():
-                s = np.ones(sel.sum()) if name == "michaelis_menten" else self.s[sel]
-                out[sel] = _hill(x[sel], self.beta[sel], self.k[sel], s, order)
-        sel = fam == "logistic"
-        if sel.any():
-            out[sel] = _logistic(x[sel], self.beta[sel], self.lam[sel], order)
+                out[sel] = _closed_form(name, x[sel], self.beta[sel], self.k[sel], self.s[sel], self.lam[sel], order)
         for i, (px, py) in self.tables.items():
             out[i] = _table(float(x[i]), px, py, order)
         return out
@@ -86,18 +82,26 @@ class ResponseCurves:
             ok[i] = bool(np.all(np.diff(used) <= 1e-12 * (1 + np.abs(used[:-1])))) if inside.any() else True
         return ok
 
-    def curvature_bound(self, lo: np.ndarray, hi: np.ndarray, points: int = 2001) -> np.ndarray:
-        """max |r″| over [lo_i, hi_i] per activity, by central differences on ``points`` points
-        (0 for tables, which are linear between their points)."""
-        out = np.zeros(len(self.family))
-        for i in range(len(self.family)):
-            if self.family[i] == "table" or hi[i] <= lo[i]:
-                continue
-            x = np.linspace(lo[i], hi[i], points)
-            h = (hi[i] - lo[i]) / (points - 1)
-            r = _Repeated(self, i).response(x)
-            out[i] = float(np.max(np.abs(np.diff(r, 2)))) / (h * h)
-        return out
+    def interpolation_error(self, i: int, lo: float, hi: float, segments: int, points: int = 2001) -> float:
+        """The largest error of curve i's piecewise-linear interpolation on ``segments`` equal
+        segments of the spend range [lo, hi]: h²·max|r″|/8 for a closed form (max|r″| by central
+        differences on ``points`` points), and the exact largest error at the table's own points
+        for a table (its r″ is 0 except at those points)."""
+        if hi <= lo:
+            return 0.0
+        grid = np.linspace(lo, hi, segments + 1)
+        if self.family[i] == "table":
+            px, py = self.tables[i]
+            inside = (px > lo) & (px < hi)
+            if not inside.any():
+                return 0.0
+            coarse = np.interp(px[inside], grid, np.interp(grid, px, py))
+            return float(np.max(np.abs(coarse - py[inside])))
+        x = np.linspace(lo, hi, points)
+        step = (hi - lo) / (points - 1)
+        r = _closed_form(self.family[i], x, self.beta[i], self.k[i], self.s[i], self.lam[i], 0)
+        curvature = float(np.max(np.abs(np.diff(r, 2)))) / (step * step)
+        return (grid[1] - grid[0]) ** 2 * curvature / 8
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -174,21 +178,11 @@ class ResponseCurves:
         return curves, pts
 
 
-class _Repeated:
-    """Curve i evaluated at an array of spends."""
-
-    def __init__(self, curves: ResponseCurves, i: int) -> None:
-        self.curves, self.i = curves, i
-
-    def response(self, x: np.ndarray) -> np.ndarray:
-        c, i = self.curves, self.i
-        f = c.family[i]
-        if f == "table":
-            px, py = c.tables[i]
-            return np.interp(x, px, py)
-        if f == "logistic":
-            return _logistic(x, c.beta[i], c.lam[i], 0)
-        return _hill(x, c.beta[i], c.k[i], 1.0 if f == "michaelis_menten" else c.s[i], 0)
+def _closed_form(family: str, x: np.ndarray, beta: Any, k: Any, s: Any, lam: Any, order: int) -> np.ndarray:
+    """r (order 0) or r′ (order 1) of a Hill, Michaelis–Menten or logistic curve at x."""
+    if family == "logistic":
+        return _logistic(x, beta, lam, order)
+    return _hill(x, beta, k, 1.0 if family == "michaelis_menten" else s, order)
 
 
 def _hill(x: np.ndarray, beta: Any, k: Any, s: Any, order: int) -> np.ndarray:

@@ -73,10 +73,13 @@ def concave_activities(inst: Instance) -> np.ndarray:
     return inst.curves.concave_on(inst.lower, inst.upper)
 
 
-def check_concavity(inst: Instance, nonconcave: str = "pwl", **_: object) -> None:
-    """With ``nonconcave="error"``, refuse curves that are not concave, naming them and their inflection."""
-    concave = concave_activities(inst)
-    if concave.all() or nonconcave != "error":
+def check_concavity(inst: Instance, nonconcave: str = "pwl", concave: np.ndarray | None = None, **_: object) -> None:
+    """With ``nonconcave="error"``, refuse curves that are not concave, naming them and their inflection
+    (``concave``: :func:`concave_activities`, when the caller has it)."""
+    if nonconcave != "error":
+        return
+    concave = concave_activities(inst) if concave is None else concave
+    if concave.all():
         return
     k = np.flatnonzero(~concave)
     infl = inst.curves.inflection() if inst.curves is not None else np.zeros(inst.n)
@@ -91,8 +94,8 @@ def _prepare_points(m: pyo.Block, tangents: int, nonconcave: str, breakpoints: i
     """Tangent points (concave activities) and breakpoints (the others) per region, with g and g′."""
     inst: Instance = m._mmo_instance
     reg = inst.regions
-    check_concavity(inst, nonconcave)
     concave = concave_activities(inst)
+    check_concavity(inst, nonconcave, concave)
     m._oa_concave = concave
     m._oa_points, m._oa_pieces = {}, {}
     for part in REGIONS:
@@ -102,9 +105,10 @@ def _prepare_points(m: pyo.Block, tangents: int, nonconcave: str, breakpoints: i
         d = lo[None, :] + (hi - lo)[None, :] * frac[:, None]                       # (tangents, n)
         d = np.vstack([d, np.zeros(inst.n)])                                        # and the tangent at 0
         m._oa_points[part] = [(d[p], revenue_change(inst, d[p]), inst.revenue_slope(d[p])) for p in range(len(d))]
+        use = has & ~concave
         grid = lo[None, :] + (hi - lo)[None, :] * np.linspace(0.0, 1.0, breakpoints + 1)[:, None]
-        g = np.array([revenue_change(inst, row) for row in grid])
-        m._oa_pieces[part] = (grid, g, has & ~concave)
+        g = np.array([revenue_change(inst, row) for row in grid]) if use.any() else np.zeros_like(grid)
+        m._oa_pieces[part] = (grid, g, use)
 
 
 def _vars(m: pyo.Block, part: str, i: str) -> tuple[pyo.Var, pyo.Var, pyo.Var]:
@@ -218,19 +222,19 @@ def region_revenue_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndar
 
 
 def pwl_error_bounds(inst: Instance, breakpoints: int = DEFAULT_BREAKPOINTS) -> np.ndarray:
-    """Per activity, the largest interpolation error h²·max|g″|/8 of its piecewise-linear surrogate
-    (0 for activities cut by tangents, which are exact at the plan)."""
+    """Per activity, the largest error of its piecewise-linear surrogate on each region
+    (:meth:`~mmo_pyomo.curves.families.ResponseCurves.interpolation_error`; 0 for activities cut by
+    tangents, which are exact at the plan)."""
     out = np.zeros(inst.n)
     if inst.curves is None:
         return out
-    concave = concave_activities(inst)
     reg = inst.regions
+    concave = concave_activities(inst)
     for part in REGIONS:
         lo, hi = getattr(reg, f"{part}_lower"), getattr(reg, f"{part}_upper")
-        has = getattr(reg, f"has_{part}") & ~concave
-        h = (hi - lo) / breakpoints
-        curv = inst.curves.curvature_bound(inst.baseline + lo, inst.baseline + hi)
-        out = np.maximum(out, np.where(has, h * h * curv / 8, 0.0))
+        for k in np.flatnonzero(getattr(reg, f"has_{part}") & ~concave):
+            x0 = float(inst.baseline[k])
+            out[k] = max(out[k], inst.curves.interpolation_error(int(k), x0 + lo[k], x0 + hi[k], breakpoints))
     return out
 
 
