@@ -260,18 +260,18 @@ def enforce_budget_and_hurdle(shell: OfferProblem, option: np.ndarray, p: np.nda
     option[order[:n_drop]] = -1
 
 
-def fill(pieces: Pieces, shell: OfferProblem, limit: int = 200_000) -> None:
-    """Add customers without an offer, highest fill key first, while budget, hurdle and capacity allow."""
+def fill(pieces: Pieces, shell: OfferProblem, held: np.ndarray, cost: float, profit: float,
+         limit: int = 200_000) -> None:
+    """Add customers without an offer, highest fill key first, while budget, hurdle and capacity allow.
+    ``held`` are the options of the customers holding one, with their total ``cost`` and ``profit``."""
     K = len(shell.channels)
-    _, _, held, p, c, _ = _merge(pieces.map(piece_chosen))
     _, channel_counts = _counts(shell, np.bincount(held, minlength=len(shell.offers) * K))
     piece, pos, opt, p_add, c_add, _ = (a[:limit] for a in _merge(pieces.map(piece_fill_candidates, limit), key=4,
                                                                  descending=True))
     cheapest = min(pieces.map(piece_cheapest_cost))
     taken = np.zeros(len(pos), np.bool_)
-    kernels.fill_in_order(opt, p_add, c_add, K, taken, float(c.sum()), float(p.sum()), shell.budget,
-                          1 + shell.hurdle_rate, (shell.capacity - channel_counts).astype(np.float64),
-                          cheapest if np.isfinite(cheapest) else 0.0)
+    kernels.fill_in_order(opt, p_add, c_add, K, taken, cost, profit, shell.budget, 1 + shell.hurdle_rate,
+                          (shell.capacity - channel_counts).astype(np.float64), cheapest if np.isfinite(cheapest) else 0.0)
     pieces.update(piece_set, _scatter_back(len(pieces), piece[taken], pos[taken], opt[taken]))
 
 
@@ -286,4 +286,5 @@ def repair(pieces: Pieces, shell: OfferProblem, *, budget_step: bool = True, fil
         enforce_budget_and_hurdle(shell, option, p, c, score)
     dropped = option != opt
     pieces.update(piece_set, _scatter_back(len(pieces), piece[dropped], pos[dropped], option[dropped]))
-    fill(pieces, shell, fill_limit)
+    kept = option >= 0
+    fill(pieces, shell, option[kept], float(c[kept].sum()), float(p[kept].sum()), fill_limit)
