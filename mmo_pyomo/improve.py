@@ -74,7 +74,7 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
     model = create_model(inst, form)
     acts = list(inst.activities)
     rules_of = [np.flatnonzero(inst.rule_index == r) for r in range(len(inst.rules))]
-    result = Improvement(best, best_revenue, best_revenue, 0.0)
+    slices: list[dict[str, Any]] = []
     turn = 0
     while True:
         left = time_limit - (time.perf_counter() - began)
@@ -83,10 +83,11 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
         region = _regions_of(best)
         set_start(model, form, inst, best)
         kind = "local_branching" if turn % 2 == 0 else "rule_groups"
+        turn += 1
+        fixed: list[pyo.Var] = []
         if kind == "local_branching":
             model.neighbourhood = pyo.Constraint(expr=sum(
                 1 - getattr(model, REGION_VARS[region[i]])[a] for i, a in enumerate(acts)) <= k)
-            freed = None
         else:
             picked = rng.choice(len(inst.rules), size=min(free_rules, len(inst.rules)), replace=False) \
                 if len(inst.rules) else np.zeros(0, int)
@@ -95,23 +96,21 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
                 freed[inst.rule_activity[rules_of[r]]] = True
             if not freed.any():                                     # no rules: free a random block
                 freed[rng.choice(inst.n, size=min(inst.n, 4 * k), replace=False)] = True
-            for i, a in enumerate(acts):
-                if not freed[i]:
-                    for j, name in enumerate(REGION_VARS):
-                        getattr(model, name)[a].fix(1 if j == region[i] else 0)
+            for i in np.flatnonzero(~freed):
+                for j, name in enumerate(REGION_VARS):
+                    var = getattr(model, name)[acts[i]]
+                    var.fix(1 if j == region[i] else 0)
+                    fixed.append(var)
         stats = solve_model(model, solver, form.needs, f"a {kind} neighbourhood", time_limit=min(slice_s, left),
                             threads=threads, warm_start=True)
         if kind == "local_branching":
             model.del_component("neighbourhood")
-        else:
-            for a in acts:
-                for name in REGION_VARS:
-                    var = getattr(model, name)[a]
-                    if var.ub != 0:                                  # absent regions stay fixed by their bound
-                        var.unfix()
+        for var in fixed:
+            var.unfix()
         record: dict[str, Any] = {"kind": kind, "status": str(stats.status), "time_s": stats.time_s,
-                  "k": k if kind == "local_branching" else None,
-                  "freed": int(freed.sum()) if freed is not None else None, "revenue": None}
+                                  "k": k if kind == "local_branching" else None,
+                                  "freed": None if kind == "local_branching" else int(freed.sum()), "revenue": None}
+        slices.append(record)
         gained = False
         if stats.has_solution:
             plan = plan_of(model, inst)
@@ -122,12 +121,6 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
                 log.info("%s improved the plan to %.4f", kind, best_revenue)
         if kind == "local_branching" and not gained:
             if stats.status == "optimal" and k >= inst.n:           # the whole space searched: proved optimal
-                result = Improvement(best, best_revenue, result.start_revenue, time.perf_counter() - began,
-                                     result.slices + [record])
                 break
             k *= 2                                                   # nothing better within k: look further
-        result = Improvement(best, best_revenue, result.start_revenue, time.perf_counter() - began,
-                             result.slices + [record])
-        turn += 1
-    result.time_s = time.perf_counter() - began
-    return result
+    return Improvement(best, best_revenue, first.revenue, time.perf_counter() - began, slices)
