@@ -20,12 +20,16 @@ def _number(text: str) -> float:
     return value
 
 
-def seconds(text: str) -> float:
-    """A time limit: a finite number of seconds ≥ 0."""
+def _non_negative(text: str, what: str) -> float:
     value = _number(text)
     if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: a time limit must be ≥ 0 seconds")
+        raise argparse.ArgumentTypeError(f"{text!r}: {what}")
     return value
+
+
+def seconds(text: str) -> float:
+    """A time limit: a finite number of seconds ≥ 0."""
+    return _non_negative(text, "a time limit must be ≥ 0 seconds")
 
 
 def positive_seconds(text: str) -> float:
@@ -61,10 +65,7 @@ def positive_int(text: str) -> int:
 
 def non_negative_float(text: str) -> float:
     """A finite number ≥ 0 (fractions and multiples)."""
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be ≥ 0")
-    return value
+    return _non_negative(text, "must be ≥ 0")
 
 
 def non_negative_int(text: str) -> int:
