@@ -2,7 +2,10 @@
 lines that name the cause, never a traceback, and writes nothing."""
 from __future__ import annotations
 
+import json
+import os
 import re
+import stat
 import subprocess
 import sys
 from dataclasses import replace
@@ -10,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mmo_pyomo.errors import DataError
 from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.instance import write_csv_dir, write_dat
 from mmo_pyomo.offers.generator import generate_problem, write_problem
@@ -72,6 +76,22 @@ CASES = {
     "campaign.json not JSON": lambda t: ["offers.py", "solve", "--data", _bank_file(t, "campaign.json", "{budget: 1"),
                                          "--out", str(t / "o")],
     "offers gap 1.5": lambda t: ["offers.py", "solve", "--data", str(t), "--gap", "1.5", "--out", str(t / "o")],
+    "sweep with 0 steps": lambda t: ["offers.py", "sweep", "--data", _bank_with(t), "--budget", "1k:2k:0", "--out", str(t / "o")],
+    "sweep from a NaN budget": lambda t: ["offers.py", "sweep", "--data", _bank_with(t), "--budget=nan:2k:3",
+                                          "--out", str(t / "o")],
+    "sweep to a negative capacity": lambda t: ["offers.py", "sweep", "--data", _bank_with(t),
+                                               "--capacity", "branch:-1:10:3", "--out", str(t / "o")],
+    "sweep: a bad second range stops the first": lambda t: ["offers.py", "sweep", "--data", _bank_with(t),
+                                                            "--budget", "1k:2k:2", "--capacity", "nowhere:1:2:2",
+                                                            "--out", str(t / "o")],
+    # the generator's fractions
+    "generate min-change 2": lambda t: ["generate.py", "--n", "10", "--min-change", "2", "--out", str(t / "x.dat")],
+    "generate min-change nan": lambda t: ["generate.py", "--n", "10", "--min-change", "nan", "--out", str(t / "x.dat")],
+    "generate max-changes -1": lambda t: ["generate.py", "--n", "10", "--max-changes", "-1", "--out", str(t / "x.dat")],
+    # engines named before any run
+    "study with an unknown engine": lambda t: ["compare.py", "--data", str(EXAMPLE_DAT), "--solvers", "nosuch",
+                                               "--out", str(t / "o")],
+    "one breakpoint": lambda t: ["solve.py", "--formulation", "hull_oa", "--breakpoints", "1"],
     # response curves
     "unknown curve family": lambda t: ["solve.py", "--formulation", "hull_oa", "--data", _curves_with(
         t, "curves.csv", lambda s: s.replace("logistic", "gompertz", 1))],
@@ -113,4 +133,52 @@ def test_hostile_input_is_a_clear_error(tmp_path, case):
     assert "error" in proc.stderr, proc.stderr
     if "usage:" not in proc.stderr:                  # argparse's own range errors carry no fix line
         assert "fix:" in proc.stderr, proc.stderr
-    assert not (tmp_path / "r.json").exists() and not (tmp_path / "o" / "report.json").exists()
+    assert not (tmp_path / "r.json").exists() and not (tmp_path / "x.dat").exists()
+    assert not [p for p in (tmp_path / "o").rglob("*") if p.is_file()] if (tmp_path / "o").exists() else True
+
+
+# ---------------------------------------------------------------- the Python API
+
+def test_copies_cannot_repeat_names_or_shorten_arrays():
+    inst = random_instance(6, 1)
+    with pytest.raises(DataError, match="repeated"):
+        inst.with_changes(activities=(inst.activities[0],) * inst.n)
+    with pytest.raises(DataError, match=r"lower has shape \(5,\), but there are 6 activitys|lower has shape"):
+        inst.with_changes(lower=inst.lower[:5])
+    with pytest.raises(DataError, match="must be strings"):
+        inst.with_changes(activities=tuple(range(inst.n)))
+    with pytest.raises(DataError, match="not numbers"):
+        inst.with_changes(quad=["a"] * inst.n)
+    assert inst.with_changes(lower=list(inst.lower)).lower.dtype == float     # a list is taken as an array
+
+
+def test_outputs_get_the_users_umask(tmp_path):
+    """Results are written whole (a temporary file renamed) with the mode a plain open() would give."""
+    old = os.umask(0o027)
+    try:
+        out = tmp_path / "r.json"
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "solve.py"), "-q", "--json", str(out), "--plan",
+                        str(tmp_path / "p.csv")], check=True, capture_output=True, timeout=300)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "p.csv").stat().st_mode) == 0o640
+    json.loads(out.read_text())                   # strict JSON: no Infinity or NaN tokens
+
+
+def test_a_stalled_bundle_master_ends_honestly(monkeypatch):
+    """HiGHS's master QP given no time stops at its time limit: the method must say it did not converge,
+    and the plan it returns still passes the checker under a valid bound."""
+    from mmo_pyomo.offers import dual
+    from mmo_pyomo.offers.methods import solve_exact
+
+    prob = generate_problem(2000, seed=3)
+    monkeypatch.setattr(dual, "MASTER_TIME_LIMIT", 0.0)
+    stalled = solve_exact(prob, gap=None)
+    assert stalled.info["converged"] is False
+    assert "master QP stopped" in stalled.info["stop_reason"]
+    assert stalled.check.feasible
+    monkeypatch.undo()
+    full = solve_exact(prob, gap=None)
+    assert full.info["converged"] is True
+    assert stalled.bound >= full.bound - 1e-6 * abs(full.bound) >= full.check.profit - 1e-6 * abs(full.bound)

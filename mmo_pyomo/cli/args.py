@@ -48,6 +48,14 @@ def relative_gap(text: str) -> float:
     return value
 
 
+def fraction(text: str) -> float:
+    """A fraction in [0, 1] (δ as a share of the baseline, κ as a share of n)."""
+    value = _number(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a fraction must lie in [0, 1] (0.1 is 10%)")
+    return value
+
+
 def _whole(text: str, minimum: int, what: str) -> int:
     try:
         value = int(text)
@@ -61,6 +69,11 @@ def _whole(text: str, minimum: int, what: str) -> int:
 def positive_int(text: str) -> int:
     """A whole number ≥ 1 (threads, steps, counts)."""
     return _whole(text, 1, "a count")
+
+
+def breakpoint_count(text: str) -> int:
+    """Breakpoints of a piecewise-linear curve: a whole number ≥ 2 (one segment needs two)."""
+    return _whole(text, 2, "a number of breakpoints")
 
 
 def non_negative_float(text: str) -> float:

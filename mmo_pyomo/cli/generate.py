@@ -21,8 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``mmo generate``."""
     p.add_argument("--n", type=args_.positive_int, default=500)
     p.add_argument("--correlation", choices=CORRELATIONS, default="uncorrelated")
-    p.add_argument("--min-change", type=float, default=0.10, help="δ: minimum change as a fraction of baseline")
-    p.add_argument("--max-changes", type=float, default=0.50, help="κ: K as a fraction of n")
+    p.add_argument("--min-change", type=args_.fraction, default=0.10, help="δ: minimum change as a fraction of baseline")
+    p.add_argument("--max-changes", type=args_.fraction, default=0.50, help="κ: K as a fraction of n")
     p.add_argument("--seed", type=args_.seed, default=1)
     p.add_argument("--out", default=None, help="output .dat file")
     p.add_argument("--grid", default=None, metavar="DIR", help="write the whole §4.1 design into DIR")

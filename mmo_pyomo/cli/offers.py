@@ -103,14 +103,19 @@ def run(args: argparse.Namespace) -> int:
     from mmo_pyomo.offers.sweep import parse_range, sweep, write_sweep
     if not (args.budget or args.capacity):
         raise MMOError("nothing to sweep", "give --budget LO:HI:STEPS or --capacity CHANNEL:LO:HI:STEPS")
+    # every range is read and checked before the first solve, and both sweeps' files are written
+    # only after both have run
+    jobs = []
     if args.budget:
-        frame = sweep(prob, "budget", parse_range(args.budget))
-        write_sweep(frame, args.out, "sweep_budget")
-        print(frame.to_string(index=False))
+        jobs.append(("budget", parse_range(args.budget), None, "sweep_budget"))
     if args.capacity:
         channel, _, spec = args.capacity.partition(":")
-        frame = sweep(prob, "capacity", parse_range(spec), channel=channel)
-        write_sweep(frame, args.out, f"sweep_capacity_{channel}")
+        if channel not in prob.channels:
+            raise MMOError(f"unknown channel '{channel}' in --capacity", f"choose one of {', '.join(prob.channels)}")
+        jobs.append(("capacity", parse_range(spec), channel, f"sweep_capacity_{channel}"))
+    frames = [(sweep(prob, what, values, channel=channel), stem) for what, values, channel, stem in jobs]
+    for frame, stem in frames:
+        write_sweep(frame, args.out, stem)
         print(frame.to_string(index=False))
     return 0
 

@@ -81,7 +81,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--nonconcave", choices=("pwl", "error"), default="pwl",
                    help="response curves that are not concave over the allowed spend: a piecewise-linear "
                         "surrogate with a stated error (pwl), or an error naming them (hull_oa)")
-    p.add_argument("--breakpoints", type=args_.positive_int, default=None, metavar="N",
+    p.add_argument("--breakpoints", type=args_.breakpoint_count, default=None, metavar="N",
                    help="segments per region of the piecewise-linear surrogate (default 16)")
     p.add_argument("--approximate", choices=("none", "quadratic"), default="none",
                    help="'quadratic': replace response curves by fitted concave quadratics, so that every "

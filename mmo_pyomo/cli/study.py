@@ -12,6 +12,7 @@ from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.io_utils import atomic_write_text
+from mmo_pyomo.solvers.registry import get_engine
 from mmo_pyomo.study.parallel import plan_workers, run_all, task_list
 from mmo_pyomo.study.plots import gap_vs_time, performance_profile
 from mmo_pyomo.study.report import report
@@ -67,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         if not Path(path).exists():
             raise MMOError(f"data file '{path}' does not exist", "pass existing .dat files to --data")
     args_.check_outputs(results_csv=str(out / "results.csv"))
+    for name in [*args.solvers, *([args.start_solver] if args.start == "chord" else [])]:
+        get_engine(name)                    # an unknown engine is an error before any run, not a row per run
     paths = list(dict.fromkeys(resolved(p) for p in args.data))        # each file once, by resolved path
     names = display_names(paths)
     store = ResultStore(out / "results.csv")

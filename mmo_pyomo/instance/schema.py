@@ -63,6 +63,41 @@ class Instance:
     #: quadratic; then quad = lin = 0 and const = r_i(x̄_i), the revenue at the baseline.
     curves: ResponseCurves | None = None
 
+    def __post_init__(self) -> None:
+        """Check the shape of what was given (values are checked by :func:`validate`): names are
+        unique strings and every array has one entry per activity, rule or rule term. Runs for
+        every copy too, so ``with_changes`` cannot make repeated names or short arrays."""
+        names = self.activities
+        if isinstance(names, str) or not all(isinstance(a, str) for a in names):
+            raise DataError("activity names must be strings", "give activities as a sequence of names, e.g. ('tv', 'radio')")
+        _set = object.__setattr__
+        _set(self, "activities", tuple(names))
+        _set(self, "rules", tuple(self.rules))
+        for label, group in (("activity", self.activities), ("rule", self.rules)):
+            if len(set(group)) != len(group):
+                seen: set[str] = set()
+                dup = [a for a in group if a in seen or seen.add(a)]   # type: ignore[func-returns-value]
+                raise DataError(f"{label} names are repeated: {sorted(set(dup))[:5]}",
+                                f"give every {label} a unique name")
+        n, m = len(self.activities), len(self.rules)
+        terms = len(np.asarray(self.rule_coef))
+        for fields, size, what in ((ACTIVITY_FIELDS, n, "activity"), (("rule_lower", "rule_upper"), m, "rule"),
+                                   (("rule_index", "rule_activity", "rule_coef"), terms, "rule term")):
+            for fname in fields:
+                integer = fname in ("rule_index", "rule_activity")
+                try:
+                    arr = np.asarray(getattr(self, fname), dtype=np.int64 if integer else float)
+                except (TypeError, ValueError):
+                    raise DataError(f"{fname} holds values that are not numbers", f"give {fname} numbers") from None
+                if arr.shape != (size,):
+                    raise DataError(f"{fname} has shape {arr.shape}, but there are {size} {what}s",
+                                    f"give {fname} one value per {what}")
+                _set(self, fname, arr)
+        for fname, size in (("rule_index", m), ("rule_activity", n)):
+            arr = getattr(self, fname)
+            if len(arr) and (arr.min() < 0 or arr.max() >= size):
+                raise DataError(f"{fname} points outside 0..{size - 1}", f"give {fname} positions of existing entries")
+
     # ------------------------------------------------------------------ building
     @classmethod
     def from_mappings(

@@ -19,17 +19,29 @@ def parse_amount(text: str) -> float:
     text = text.strip().lower()
     scale = {"k": 1e3, "m": 1e6}.get(text[-1:], 1.0)
     try:
-        return float(text[:-1] if scale != 1.0 else text) * scale
+        value = float(text[:-1] if scale != 1.0 else text) * scale
     except ValueError:
         raise MMOError(f"cannot read the amount '{text}'", "write amounts like 500000, 250k or 0.5M") from None
+    if not np.isfinite(value) or value < 0:
+        raise MMOError(f"the amount '{text}' is not a finite number ≥ 0",
+                       "budgets and capacities are amounts like 500000, 250k or 0.5M")
+    return value
 
 
 def parse_range(spec: str) -> np.ndarray:
-    """'LO:HI:STEPS' → STEPS values from LO to HI."""
+    """'LO:HI:STEPS' → STEPS values from LO to HI (amounts ≥ 0, STEPS a whole number ≥ 1)."""
     parts = spec.split(":")
     if len(parts) != 3:
         raise MMOError(f"cannot read the range '{spec}'", "write LO:HI:STEPS, e.g. 0.5M:2M:10")
-    return np.linspace(parse_amount(parts[0]), parse_amount(parts[1]), int(parts[2]))
+    lo, hi = parse_amount(parts[0]), parse_amount(parts[1])
+    try:
+        steps = int(parts[2])
+    except ValueError:
+        steps = 0
+    if steps < 1:
+        raise MMOError(f"the range '{spec}' has STEPS = '{parts[2]}', not a whole number ≥ 1",
+                       "write LO:HI:STEPS with STEPS the number of what-ifs, e.g. 0.5M:2M:10")
+    return np.linspace(lo, hi, steps)
 
 
 def sweep(prob: OfferProblem, what: str, values: np.ndarray, channel: str | None = None, **kw) -> pd.DataFrame:
