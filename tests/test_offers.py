@@ -193,6 +193,37 @@ def test_columnar_loader_names_what_is_wrong(tmp_path, case, match):
         load_problem(folder)
 
 
+@pytest.mark.parametrize("campaign,match", [
+    ('{"budget": 1000, "hurdle_rate": 0.1, "budget": 5}', "'budget' more than once"),
+    ('{"budget": 1000, "hurdle_rate": 0.1, "hurdle": 0.3}', r"unknown setting\(s\) \['hurdle'\]"),
+    ('{"budget": "1000", "hurdle_rate": 0.1}', "'budget' is '1000', not a number"),
+    ('{"budget": 1000, "hurdle_rate": -0.5}', "hurdle_rate -0.5 is negative"),
+    ('{"budget": NaN, "hurdle_rate": 0.1}', "not a finite number"),
+    ('[1000, 0.1]', "holds a list, not an object"),
+])
+def test_campaign_settings_are_read_strictly(tmp_path, campaign, match):
+    folder = _folder_with(tmp_path)
+    (folder / "campaign.json").write_text(campaign)
+    with pytest.raises(DataError, match=match):
+        load_problem(folder)
+
+
+@pytest.mark.parametrize("table,text,match", [
+    ("offers.csv", "offer,min_offers\n{first},1.5\n", "not a whole number"),
+    ("offers.csv", "offer,min_offers\n{first},-1\n", "min_offers of '.*' is -1, which is negative"),
+    ("channels.csv", "channel,capacity\ndirect_mail,\ncall_centre,-3\nbranch,50\n",
+     "capacity of 'call_centre' is -3, which is negative"),
+])
+def test_minimums_and_capacities_are_counts(tmp_path, table, text, match):
+    folder = _folder_with(tmp_path)
+    if table == "offers.csv":
+        rest = (folder / "offers.csv").read_text().splitlines()[2:]
+        text = text.format(first=PROB.offers[0]) + "\n".join(rest) + "\n"
+    (folder / table).write_text(text)
+    with pytest.raises(DataError, match=match):
+        load_problem(folder)
+
+
 def test_columnar_loader_keeps_unsorted_and_string_ids(tmp_path):
     """Ids the generator never writes (shuffled, or strings) take the factorized path: same problem."""
     long = to_long(PROB)

@@ -115,23 +115,61 @@ def load_campaign(folder: str | Path) -> tuple[OfferProblem, Path]:
                             "channels.csv and campaign.json")
     offers_df = _read_small_csv(folder / "offers.csv")
     channels_df = _read_small_csv(folder / "channels.csv")
-    try:
-        campaign = json.loads((folder / "campaign.json").read_text())
-    except json.JSONDecodeError as exc:
-        raise DataError(f"'{folder / 'campaign.json'}' is not valid JSON ({exc})",
-                        'write {"budget": <number>, "hurdle_rate": <number>}') from None
-    for key in ("budget", "hurdle_rate"):
-        if not isinstance(campaign, dict) or key not in campaign:
-            raise DataError(f"campaign.json has no '{key}'", f"add \"{key}\": <number>")
-    budget, hurdle = (_finite_number(campaign[k], f"campaign.json '{k}'") for k in ("budget", "hurdle_rate"))
-    if budget < 0:
-        raise DataError(f"campaign.json budget {budget} is negative", "use a non-negative budget")
+    budget, hurdle = _read_campaign_json(folder / "campaign.json")
     offers, channels, mins, cap = _tables(offers_df, channels_df)
     J, K = len(offers), len(channels)
     shell = OfferProblem(np.zeros(0, np.int64), offers, channels, np.zeros((0, J, K), np.float32),
                          np.zeros((0, J, K), np.float32), np.zeros((0, J, K), np.bool_), mins, cap, budget, hurdle,
                          name=folder.name)
     return shell, path
+
+
+CAMPAIGN_KEYS = ("budget", "hurdle_rate")
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [k for k, _ in pairs]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise DataError(f"campaign.json gives {repeated[0]!r} more than once", "give every setting once")
+    return dict(pairs)
+
+
+def _read_campaign_json(path: Path) -> tuple[float, float]:
+    """(budget, hurdle_rate) from campaign.json: exactly these two keys, each once, each a JSON number."""
+    try:
+        campaign = json.loads(path.read_text(), object_pairs_hook=_unique_keys)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"'{path}' is not valid JSON ({exc})",
+                        'write {"budget": <number>, "hurdle_rate": <number>}') from None
+    if not isinstance(campaign, dict):
+        raise DataError(f"'{path}' holds a {type(campaign).__name__}, not an object",
+                        'write {"budget": <number>, "hurdle_rate": <number>}')
+    for key in CAMPAIGN_KEYS:
+        if key not in campaign:
+            raise DataError(f"campaign.json has no '{key}'", f"add \"{key}\": <number>")
+    unknown = sorted(set(campaign) - set(CAMPAIGN_KEYS))
+    if unknown:
+        raise DataError(f"campaign.json has unknown setting(s) {unknown}",
+                        f"remove them or check their spelling; the settings are {', '.join(CAMPAIGN_KEYS)}")
+    for key in CAMPAIGN_KEYS:
+        value = campaign[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DataError(f"campaign.json '{key}' is {value!r}, not a number",
+                            f"write it as a bare number, e.g. \"{key}\": {'1000000' if key == 'budget' else '0.2'}")
+    return _campaign_numbers(campaign["budget"], campaign["hurdle_rate"], "campaign.json ")
+
+
+def _campaign_numbers(budget: object, hurdle_rate: object, where: str = "") -> tuple[float, float]:
+    """The budget (finite, ≥ 0) and the ROI hurdle rate (finite, ≥ 0; 0.2 asks 20% over cost)."""
+    b = _finite_number(budget, f"{where}budget")
+    h = _finite_number(hurdle_rate, f"{where}hurdle_rate")
+    if b < 0:
+        raise DataError(f"{where}budget {b} is negative", "use a non-negative budget")
+    if h < 0:
+        raise DataError(f"{where}hurdle_rate {h} is negative", "use 0 for no hurdle, or the ROI asked of the campaign "
+                        "(0.2 for 20%)")
+    return b, h
 
 
 def _read_small_csv(path: Path) -> pd.DataFrame:
@@ -174,13 +212,19 @@ def _tables(offers_df: pd.DataFrame, channels_df: pd.DataFrame) -> tuple[list[st
     if "min_offers" in offers_df.columns:
         for k, v in enumerate(offers_df["min_offers"].tolist()):
             mins[k] = 0.0 if _blank(v) else _finite_number(v, f"offers.csv min_offers of '{offers[k]}'")
+            if mins[k] != round(mins[k]):
+                raise DataError(f"offers.csv min_offers of '{offers[k]}' is {v!r}, not a whole number",
+                                "give each offer's minimum as a count of customers")
     cap = np.full(len(channels), np.inf)
     if "capacity" in channels_df.columns:
         for k, v in enumerate(channels_df["capacity"].tolist()):
             if not _blank(v):
                 cap[k] = _finite_number(v, f"channels.csv capacity of '{channels[k]}'")
-    if (mins < 0).any() or (cap < 0).any():
-        raise DataError("a minimum or a capacity is negative", "use non-negative numbers")
+    for values, names, what in ((mins, offers, "offers.csv min_offers"), (cap, channels, "channels.csv capacity")):
+        if (values < 0).any():
+            k = int(np.argmax(values < 0))
+            raise DataError(f"{what} of '{names[k]}' is {values[k]:g}, which is negative",
+                            "use a non-negative number (an empty capacity means unlimited)")
     return offers, channels, mins, cap
 
 
@@ -226,10 +270,7 @@ def build_problem(scores: pa.Table | pd.DataFrame, offers_df: pd.DataFrame, chan
         if missing:
             raise DataError(f"the scores lack column(s) {missing}", f"give them the columns {', '.join(SCORE_COLUMNS)}")
         scores = pa.Table.from_pandas(scores[list(SCORE_COLUMNS)], preserve_index=False)
-    budget = _finite_number(budget, "the budget")
-    hurdle_rate = _finite_number(hurdle_rate, "the hurdle rate")
-    if budget < 0:
-        raise DataError(f"the budget {budget} is negative", "use a non-negative budget")
+    budget, hurdle_rate = _campaign_numbers(budget, hurdle_rate)
     offers, channels, mins, cap = _tables(offers_df, channels_df)
     ids, P, C, E = layout_scores(scores, offers, channels, source)
     prob = OfferProblem(ids, offers, channels, P, C, E, mins, cap, float(budget), float(hurdle_rate), name=name)

@@ -26,6 +26,7 @@ class RunSettings:
     start: str = "none"               # 'none' or 'chord'
     start_solver: str = "scip"
     start_time_limit: float = 60.0
+    root_bound: bool = True           # solve each formulation's continuous relaxation too (root_bound)
 
 NAME_PATTERN = re.compile(r"^(?P<correlation>uncorrelated|weak|strong)_n(?P<n>\d+)_d(?P<d>\d+)_k(?P<k>\d+)_s(?P<seed>\d+)$")
 
@@ -83,9 +84,10 @@ def run_one(path: str, formulation: str, solver: str, time_limit: float | None, 
                               "path": resolved(path), "gap_target": settings.gap, "start": settings.start}
     try:
         inst = load_instance(path)
-        t0 = time.perf_counter()
-        record["root_bound"] = root_bound(inst, formulation, root_solver)
-        record["root_time_s"] = time.perf_counter() - t0
+        if settings.root_bound:
+            t0 = time.perf_counter()
+            record["root_bound"] = root_bound(inst, formulation, root_solver)
+            record["root_time_s"] = time.perf_counter() - t0
         start = None
         if settings.start == "chord":
             from mmo_pyomo.warm_start import chord_start
