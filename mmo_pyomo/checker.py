@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mmo_pyomo.errors import DataError
+from mmo_pyomo import checks
+from mmo_pyomo.errors import DataError, MMOError
 from mmo_pyomo.instance.schema import Instance
 
 #: Feasibility tolerance, relative to max(1, |magnitude|) of each quantity.
@@ -49,7 +50,11 @@ def _as_array(inst: Instance, new_spend: Mapping[str, float] | np.ndarray) -> np
         except (TypeError, ValueError) as exc:
             raise DataError(f"the plan has a spend that is not a number ({exc})", "give numbers") from None
     else:
-        x = np.asarray(new_spend, dtype=float)
+        try:
+            x = np.asarray(new_spend, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"the plan is not an array of numbers ({exc})",
+                            "give one spend per activity, in activity order, or a mapping activity → spend") from None
         if x.shape != (inst.n,):
             raise DataError(f"the plan has shape {x.shape}, not one spend per activity ({inst.n})",
                             "give one spend per activity, in activity order")
@@ -59,6 +64,9 @@ def _as_array(inst: Instance, new_spend: Mapping[str, float] | np.ndarray) -> np
 def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol: float = TOLERANCE) -> PlanCheck:
     """Check a plan (new spend per activity) against the instance's raw data."""
     x = _as_array(inst, new_spend)
+    tol = checks.finite(tol, "tol")
+    if tol < 0:
+        raise MMOError(f"tol = {tol} is negative", "give a tolerance ≥ 0 (the default is 1e-6)")
     bad: list[str] = []
     name = inst.activities
     for k in np.flatnonzero(~np.isfinite(x)):        # NaN compares false with every bound: catch it first

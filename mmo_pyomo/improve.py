@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
+from mmo_pyomo import checks
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.concrete import create_model, plan_of, set_start
 from mmo_pyomo.errors import MMOError
@@ -63,9 +64,16 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
             threads: int | None = None, seed: int = 0) -> Improvement:
     """Search neighbourhoods of the feasible plan ``delta`` for ``time_limit`` seconds in all."""
     began = time.perf_counter()
-    rng = np.random.default_rng(seed)
+    time_limit = checks.seconds(time_limit, "time_limit")
+    slice_s = checks.seconds(slice_s, "slice_s")
+    k = checks.whole(k, "k", 1)
+    free_rules = checks.whole(free_rules, "free_rules", 1)
+    rng = np.random.default_rng(checks.whole(seed, "seed", 0))
     form = get_formulation(formulation)
     best = np.asarray(delta, float).copy()
+    if best.shape != (inst.n,):
+        raise MMOError(f"the start plan has shape {best.shape}, not one spend change per activity ({inst.n})",
+                       "pass a plan's delta (new spend − baseline) in activity order")
     first = check_plan(inst, inst.baseline + best)
     if not first.feasible:
         raise MMOError("the improvement heuristic needs a feasible start, and this plan is not: " + first.summary(),

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mmo_pyomo import checks
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.errors import InfeasibleInstanceError, MMOError
 from mmo_pyomo.instance.schema import Instance
@@ -63,6 +64,8 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
     (share of the largest lift over the baseline).
     """
     from mmo_pyomo.warm_start import chord_start
+    steps = checks.whole(steps, "steps", 1)
+    time_limit = checks.optional(checks.seconds, time_limit, "time_limit")
 
     k_min = smallest_budget_feasible_k(inst)
     ks = sorted(set(k_grid(inst.n, steps)) | ({k_min} if k_min <= inst.n else set()))

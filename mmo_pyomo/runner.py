@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from mmo_pyomo import checks
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.concrete import create_model, plan_of, set_start
 from mmo_pyomo.errors import InfeasibleInstanceError, MMOError, NoSolutionError, PlanCheckError
@@ -128,6 +129,10 @@ def solve(
     if not isinstance(instance, Instance):
         raise MMOError(f"solve() takes an Instance, not {type(instance).__name__}",
                        "load one first: solve(load_instance(path), ...)")
+    time_limit = checks.optional(checks.seconds, time_limit, "time_limit")
+    mip_gap = checks.optional(checks.relative_gap, mip_gap, "mip_gap")
+    threads = checks.optional(checks.whole, threads, "threads", 1)
+    seed = checks.optional(checks.whole, seed, "seed", 0)
     form = get_formulation(formulation)
     if instance.curves is not None and not form.takes_curves:
         takers = ", ".join(f for f, rec in FORMULATIONS.items() if rec.takes_curves)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
+from mmo_pyomo import checks
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.concrete import create_model, plan_of
 from mmo_pyomo.errors import InfeasibleInstanceError, LicenceLimitError, NoSolutionError
@@ -100,6 +101,7 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
     Raises :class:`InfeasibleInstanceError` when no plan exists and :class:`NoSolutionError`
     when the MILP finds none in time.
     """
+    time_limit = checks.optional(checks.seconds, time_limit, "time_limit")
     model = create_model(inst, "miqp")
     model.revenue.deactivate()
     slope_dec, icept_dec, slope_inc, icept_inc = chord_coefficients(inst)

@@ -2,6 +2,7 @@
 lines that name the cause, never a traceback, and writes nothing."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -11,9 +12,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from mmo_pyomo.errors import DataError
+from mmo_pyomo.errors import DataError, MMOError
 from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.instance import write_csv_dir, write_dat
 from mmo_pyomo.offers.generator import generate_problem, write_problem
@@ -182,3 +184,49 @@ def test_a_stalled_bundle_master_ends_honestly(monkeypatch):
     full = solve_exact(prob, gap=None)
     assert full.info["converged"] is True
     assert stalled.bound >= full.bound - 1e-6 * abs(full.bound) >= full.check.profit - 1e-6 * abs(full.bound)
+
+
+@functools.cache
+def _api_cases():
+    from mmo_pyomo import check_plan, load_instance, solve
+    from mmo_pyomo.improve import improve
+    from mmo_pyomo.offers.cluster import solve_cluster
+    from mmo_pyomo.offers.methods import solve_exact
+    from mmo_pyomo.pareto import pareto_curve
+    from mmo_pyomo.warm_start import chord_start
+
+    inst = load_instance(EXAMPLE_DAT)
+    bank = generate_problem(200, seed=1)
+    return {
+        "solve: negative time limit": (lambda: solve(inst, time_limit=-1), "time_limit = -1"),
+        "solve: NaN time limit": (lambda: solve(inst, time_limit=float("nan")), "not a finite number"),
+        "solve: 0 threads": (lambda: solve(inst, threads=0), "threads = 0"),
+        "solve: 1.5 threads": (lambda: solve(inst, threads=1.5), "not a whole number"),
+        "solve: gap 2": (lambda: solve(inst, mip_gap=2), "relative gap must lie in"),
+        "solve: negative seed": (lambda: solve(inst, seed=-1), "seed = -1"),
+        "solve: a path": (lambda: solve(str(EXAMPLE_DAT)), "takes an Instance"),
+        "solve: no formulation": (lambda: solve(inst, None), "unknown formulation"),   # type: ignore[arg-type]
+        "solve: no solver": (lambda: solve(inst, "misocp", None), "must be a name"),     # type: ignore[arg-type]
+        "solve: short start": (lambda: solve(inst, start=np.zeros(3)), "one finite spend change per activity"),
+        "check_plan: text": (lambda: check_plan(inst, "abc"), "not an array of numbers"),
+        "check_plan: short": (lambda: check_plan(inst, [1.0, 2.0]), "not one spend per activity"),
+        "check_plan: extra key": (lambda: check_plan(inst, {**dict(zip(inst.activities, inst.baseline)), "zzz": 1.0}),
+                                  "unknown activity 'zzz'"),
+        "check_plan: negative tol": (lambda: check_plan(inst, inst.baseline, tol=-1), "tol = -1.0 is negative"),
+        "load_instance: None": (lambda: load_instance(None), "takes a path"),              # type: ignore[arg-type]
+        "pareto: 0 steps": (lambda: pareto_curve(inst, steps=0), "steps = 0"),
+        "improve: short plan": (lambda: improve(inst, np.zeros(3)), "not one spend change per activity"),
+        "chord: negative time": (lambda: chord_start(inst, time_limit=-1), "time_limit = -1"),
+        "offers exact: gap 2": (lambda: solve_exact(bank, gap=2), "gap = 2"),
+        "offers exact: 0 partition": (lambda: solve_exact(bank, partition_size=0), "partition_size = 0"),
+        "offers exact: unknown warm start": (lambda: solve_exact(bank, warm_start="lp"), "warm_start = 'lp'"),
+        "offers: -1 customers": (lambda: generate_problem(-1), "customers = -1"),
+        "offers cluster: 0 clusters": (lambda: solve_cluster(bank, 0), "clusters = 0"),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_api_cases()))
+def test_hostile_api_call_is_the_projects_error(case):
+    call, words = _api_cases()[case]
+    with pytest.raises(MMOError, match=re.escape(words)):
+        call()

@@ -3,33 +3,40 @@ and output locations are checked before any work starts."""
 from __future__ import annotations
 
 import argparse
-import math
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from mmo_pyomo import checks
 from mmo_pyomo.errors import MMOError
 
 
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-    return value
+def _argument(check: Callable[..., Any], *args: Any) -> Callable[[str], Any]:
+    """An argparse type from a check of :mod:`mmo_pyomo.checks` (argparse names the option)."""
+    def parse(text: str) -> Any:
+        try:
+            return check(text, "", *args)
+        except MMOError as exc:
+            raise argparse.ArgumentTypeError(exc.cause) from None
+    parse.__name__ = check.__name__
+    return parse
 
 
-def _non_negative(text: str, what: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: {what}")
-    return value
-
-
-def seconds(text: str) -> float:
-    """A time limit: a finite number of seconds ≥ 0."""
-    return _non_negative(text, "a time limit must be ≥ 0 seconds")
+#: A time limit: a finite number of seconds ≥ 0.
+seconds = _argument(checks.seconds)
+#: A relative gap in [0, 1).
+relative_gap = _argument(checks.relative_gap)
+#: A fraction in [0, 1] (δ as a share of the baseline, κ as a share of n).
+fraction = _argument(checks.fraction)
+#: A whole number ≥ 1 (threads, steps, counts).
+positive_int = _argument(checks.whole, 1)
+#: A whole number ≥ 0 (K).
+non_negative_int = _argument(checks.whole, 0)
+#: A random seed: a whole number ≥ 0.
+seed = _argument(checks.whole, 0)
+#: Breakpoints of a piecewise-linear curve: a whole number ≥ 2 (one segment needs two).
+breakpoint_count = _argument(checks.whole, 2)
 
 
 def positive_seconds(text: str) -> float:
@@ -40,55 +47,12 @@ def positive_seconds(text: str) -> float:
     return value
 
 
-def relative_gap(text: str) -> float:
-    """A relative gap in [0, 1)."""
-    value = _number(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: a relative gap must lie in [0, 1) (1e-4 is 0.01%)")
-    return value
-
-
-def fraction(text: str) -> float:
-    """A fraction in [0, 1] (δ as a share of the baseline, κ as a share of n)."""
-    value = _number(text)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: a fraction must lie in [0, 1] (0.1 is 10%)")
-    return value
-
-
-def _whole(text: str, minimum: int, what: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"{text!r}: {what} must be a whole number ≥ {minimum}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    """A whole number ≥ 1 (threads, steps, counts)."""
-    return _whole(text, 1, "a count")
-
-
-def breakpoint_count(text: str) -> int:
-    """Breakpoints of a piecewise-linear curve: a whole number ≥ 2 (one segment needs two)."""
-    return _whole(text, 2, "a number of breakpoints")
-
-
 def non_negative_float(text: str) -> float:
     """A finite number ≥ 0 (fractions and multiples)."""
-    return _non_negative(text, "must be ≥ 0")
-
-
-def non_negative_int(text: str) -> int:
-    """A whole number ≥ 0 (K)."""
-    return _whole(text, 0, "a count")
-
-
-def seed(text: str) -> int:
-    """A random seed: a whole number ≥ 0."""
-    return _whole(text, 0, "a seed")
+    value = _argument(checks.finite)(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be ≥ 0")
+    return value
 
 
 def check_outputs(**paths: str | None) -> None:

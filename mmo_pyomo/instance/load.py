@@ -12,6 +12,9 @@ from mmo_pyomo.instance.validate import validate
 
 def load_instance(path: str | Path, *, check: bool = True) -> Instance:
     """Read a `.dat` file or a CSV folder, and validate it unless ``check`` is False."""
+    if not isinstance(path, (str, Path)):
+        raise DataError(f"load_instance() takes a path, not {type(path).__name__}",
+                        "pass the path of a .dat file or a CSV folder")
     path = Path(path)
     if path.is_dir():
         inst = read_csv_dir(path)

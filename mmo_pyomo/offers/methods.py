@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from mmo_pyomo.errors import PlanCheckError
+from mmo_pyomo import checks
+from mmo_pyomo.errors import MMOError, PlanCheckError
 from mmo_pyomo.offers import kernels
 from mmo_pyomo.offers.coupling import Rows, coupling_rows, partition_oracle, reduced_profit_terms
 from mmo_pyomo.offers.dual import solve_dual
@@ -102,6 +103,9 @@ def solve_exact(prob: OfferProblem, *, partition_size: int = 250_000, scheduler:
     random ``sample_fraction`` of the customers (:mod:`mmo_pyomo.offers.warm`) unless ``lam0`` is given.
     """
     t0 = time.perf_counter()
+    partition_size, gap, time_limit = _checked_options(partition_size, gap, time_limit, max_iter)
+    if warm_start not in ("none", "sample"):
+        raise MMOError(f"warm_start = {warm_start!r} is not 'none' or 'sample'", "use warm_start='none' or 'sample'")
     rows = coupling_rows(prob)
     warm_s = 0.0
     if lam0 is None and warm_start == "sample":
@@ -148,6 +152,7 @@ def solve_exact_on_workers(folder: str, scheduler: str, *, partition_size: int =
     """
     from mmo_pyomo.offers.partitioned import WorkerPartitions
     from mmo_pyomo.offers.problem import load_campaign
+    partition_size, gap, time_limit = _checked_options(partition_size, gap, time_limit, max_iter)
 
     t0 = time.perf_counter()
     shell, path = load_campaign(folder)
@@ -187,6 +192,14 @@ def solve_exact_on_workers(folder: str, scheduler: str, *, partition_size: int =
         raise PlanCheckError("the exact plan failed the checker: " + "; ".join(check.violations[:3]),
                              "report the campaign; the plan was not written")
     return prob, OfferResult("exact", choice, check, dual.bound, time.perf_counter() - t0, mv, info, chosen)
+
+
+def _checked_options(partition_size: object, gap: object, time_limit: object,
+                     max_iter: object) -> tuple[int, float | None, float | None]:
+    """The exact method's options, range-checked (a clear error instead of a silent default)."""
+    checks.whole(max_iter, "max_iter", 1)
+    return (checks.whole(partition_size, "partition_size", 1), checks.optional(checks.relative_gap, gap, "gap"),
+            checks.optional(checks.seconds, time_limit, "time_limit"))
 
 
 def dual_box(profit_max: float, cost_min: float) -> float:
