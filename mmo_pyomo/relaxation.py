@@ -32,6 +32,7 @@ def root_bound(inst: Instance, formulation: str, solver: str = "scip", time_limi
     stops at :data:`RELAXATION_GAP` or at the time limit.
     """
     form = get_formulation(formulation)
+    form.check_revenue_model(inst)          # a quadratic relaxation of curves would bound another problem
     model = relaxed_model(inst, form.name)
     stats = solve_model(model, solver, form.relaxation_needs, f"the {form.name} relaxation",
                         mip_gap=RELAXATION_GAP, time_limit=time_limit, relaxation=True)

@@ -12,7 +12,7 @@ from mmo_pyomo import checks
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.concrete import create_model, plan_of, set_start
 from mmo_pyomo.errors import InfeasibleInstanceError, MMOError, NoSolutionError, PlanCheckError
-from mmo_pyomo.formulations import FORMULATIONS, Formulation, get_formulation
+from mmo_pyomo.formulations import Formulation, get_formulation
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.solvers.engines import Engine
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER, ensure_installed, get_engine, handover
@@ -134,10 +134,7 @@ def solve(
     threads = checks.optional(checks.whole, threads, "threads", 1)
     seed = checks.optional(checks.whole, seed, "seed", 0)
     form = get_formulation(formulation)
-    if instance.curves is not None and not form.takes_curves:
-        takers = ", ".join(f for f, rec in FORMULATIONS.items() if rec.takes_curves)
-        raise MMOError(f"the {form.name} formulation models quadratic revenues, and this instance has response curves",
-                       f"use --formulation {takers} (tangent cuts, any MIP engine)")
+    form.check_revenue_model(instance)
     engine = get_engine(solver)
     handover(engine, form.needs, f"the {form.name} formulation")   # fail before building the model
     ensure_installed(engine)

@@ -93,6 +93,7 @@ CASES = {
     # engines named before any run
     "study with an unknown engine": lambda t: ["compare.py", "--data", str(EXAMPLE_DAT), "--solvers", "nosuch",
                                                "--out", str(t / "o")],
+    "approximate a quadratic instance": lambda t: ["solve.py", "--approximate", "quadratic"],
     "one breakpoint": lambda t: ["solve.py", "--formulation", "hull_oa", "--breakpoints", "1"],
     # response curves
     "unknown curve family": lambda t: ["solve.py", "--formulation", "hull_oa", "--data", _curves_with(
@@ -230,3 +231,14 @@ def test_hostile_api_call_is_the_projects_error(case):
     call, words = _api_cases()[case]
     with pytest.raises(MMOError, match=re.escape(words)):
         call()
+
+
+def test_a_study_of_curves_with_a_quadratic_formulation_records_no_bound(tmp_path):
+    """The MISOCP's relaxation of a curves instance would bound another problem: the run is
+    'cannot_run' with the reason, and root_bound stays empty."""
+    from mmo_pyomo.study.runs import run_one
+
+    folder = _curves_with(tmp_path, "curves.csv", str, family="michaelis_menten")
+    record = run_one(folder, "misocp", "scip", 10)
+    assert record["status"] == "cannot_run" and "response curves" in record["message"]
+    assert record.get("root_bound") is None

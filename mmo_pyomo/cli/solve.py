@@ -103,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"instance        {inst.name} ({inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes})"
           + ("" if inst.curves is None else ", response curves"))
     approximation = None
+    if args.approximate == "quadratic" and inst.curves is None:
+        raise MMOError("--approximate quadratic fits quadratics to response curves, and this instance has "
+                       "quadratic revenues already", "drop --approximate")
     if args.approximate == "quadratic" and inst.curves is not None:
         from mmo_pyomo.curves.quadratic import fit_quadratics
         fit = fit_quadratics(inst)

@@ -62,5 +62,16 @@ class Formulation:
             values.update(piece(inst, delta))
         return values
 
+    def check_revenue_model(self, inst: Instance) -> None:
+        """Raise :class:`MMOError` when ``inst`` has response curves and this formulation models
+        only quadratic revenues (its model, or its relaxation, would describe another problem)."""
+        if inst.curves is not None and not self.takes_curves:
+            from mmo_pyomo.errors import MMOError
+            from mmo_pyomo.formulations import CURVE_FORMULATIONS, FORMULATIONS
+            takers = " or ".join(f for f, rec in {**FORMULATIONS, **CURVE_FORMULATIONS}.items() if rec.takes_curves)
+            raise MMOError(f"the {self.name} formulation models quadratic revenues, and this instance has response "
+                           "curves", f"use --formulation {takers}, or "
+                           "--approximate quadratic")
+
     def __str__(self) -> str:
         return self.name
