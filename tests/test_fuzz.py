@@ -151,3 +151,27 @@ def test_dat_corner_cases(tmp_path, text):
     path.write_text(text)
     with pytest.raises(MMOError):
         load_instance(path)
+
+
+ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+                      st.text(max_size=8), st.lists(st.integers(), max_size=2), st.decimals(allow_nan=True))
+
+
+@FUZZ
+@given(ANY_VALUE)
+def test_range_checks_take_only_numbers_in_range(value):
+    """Every option check returns a finite number in its range or raises the project's error."""
+    import math
+
+    from mmo_pyomo import checks
+    for check, args, low, high in ((checks.seconds, (), 0, math.inf), (checks.relative_gap, (), 0, 1),
+                                   (checks.fraction, (), 0, 1), (checks.whole, (1,), 1, math.inf),
+                                   (checks.whole, (0,), 0, math.inf)):
+        try:
+            x = check(value, "the option", *args)
+        except MMOError as exc:
+            assert "the option" in exc.cause
+            continue
+        assert math.isfinite(x) and low <= x <= high and not isinstance(x, bool)
+        if check is checks.whole:
+            assert isinstance(x, int)
