@@ -1,11 +1,16 @@
-"""Atomic file writing: results files are written whole or not at all."""
+"""Atomic file writing: results files are written whole or not at all, and a set of outputs
+(``with output_set(): ...``) all together or not at all."""
 from __future__ import annotations
 
+import contextvars
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+#: Files written inside an :func:`output_set` block, waiting to be moved into place: (temp, final).
+_PENDING: contextvars.ContextVar[list[tuple[str, Path]] | None] = contextvars.ContextVar("pending", default=None)
 
 
 def _umask() -> int:
@@ -22,13 +27,39 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    pending = _PENDING.get()
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())        # mkstemp makes 0600: give the file the user's usual mode
-        os.replace(tmp, path)
+        if pending is None:
+            os.replace(tmp, path)
+        else:
+            pending.append((tmp, path))         # moved into place with the rest of its set
     finally:
-        if os.path.exists(tmp):
+        if pending is None and os.path.exists(tmp):
             os.unlink(tmp)
+        elif pending is not None and not any(t == tmp for t, _ in pending) and os.path.exists(tmp):
+            os.unlink(tmp)                      # the block failed: this file never joins the set
+
+
+@contextmanager
+def output_set() -> Iterator[None]:
+    """Within the block, files written through :func:`atomic_path` (and so every writer of the
+    package) wait in temporary files; they are moved into place together when the block ends
+    without an error, and deleted otherwise. A results folder never holds half a set."""
+    pending: list[tuple[str, Path]] = []
+    token = _PENDING.set(pending)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        raise
+    finally:
+        _PENDING.reset(token)
+    for tmp, path in pending:
+        os.replace(tmp, path)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

@@ -242,3 +242,22 @@ def test_a_study_of_curves_with_a_quadratic_formulation_records_no_bound(tmp_pat
     record = run_one(folder, "misocp", "scip", 10)
     assert record["status"] == "cannot_run" and "response curves" in record["message"]
     assert record.get("root_bound") is None
+
+
+def test_an_output_set_is_written_together_or_not_at_all(tmp_path):
+    from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
+
+    (tmp_path / "report.json").write_text("old")
+    with pytest.raises(RuntimeError):
+        with output_set():
+            atomic_write_text(tmp_path / "report.json", "new")
+            with atomic_path(tmp_path / "plan.csv") as tmp:
+                tmp.write_text("a,b\n")
+            assert (tmp_path / "report.json").read_text() == "old"     # nothing moves before the set is done
+            raise RuntimeError("the chart failed")
+    assert (tmp_path / "report.json").read_text() == "old" and not (tmp_path / "plan.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]      # no temporary files left
+    with output_set():
+        atomic_write_text(tmp_path / "report.json", "new")
+        atomic_write_text(tmp_path / "plan.csv", "a,b\n")
+    assert (tmp_path / "report.json").read_text() == "new" and (tmp_path / "plan.csv").exists()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
+from mmo_pyomo.io_utils import output_set
 
 HELP = "offer optimization: generate | solve | sweep"
 
@@ -114,8 +115,10 @@ def run(args: argparse.Namespace) -> int:
             raise MMOError(f"unknown channel '{channel}' in --capacity", f"choose one of {', '.join(prob.channels)}")
         jobs.append(("capacity", parse_range(spec), channel, f"sweep_capacity_{channel}"))
     frames = [(sweep(prob, what, values, channel=channel), stem) for what, values, channel, stem in jobs]
-    for frame, stem in frames:
-        write_sweep(frame, args.out, stem)
+    with output_set():
+        for frame, stem in frames:
+            write_sweep(frame, args.out, stem)
+    for frame, _ in frames:
         print(frame.to_string(index=False))
     return 0
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.instance.load import load_instance
-from mmo_pyomo.io_utils import atomic_path
+from mmo_pyomo.io_utils import atomic_path, output_set
 from mmo_pyomo.pareto import pareto_curve, plot_pareto
 
 HELP = "revenue against K (CSV and PNG)"
@@ -29,9 +29,10 @@ def run(args: argparse.Namespace) -> int:
     inst = load_instance(args.data)
     frame = pareto_curve(inst, args.formulation, args.solver, args.steps, args.time_limit)
     out = Path(args.out)
-    with atomic_path(out / "pareto.csv") as tmp:
-        frame.to_csv(tmp, index=False)
-    plot_pareto(frame, inst.n, out / "pareto.png", title=f"{inst.name}: revenue against K ({args.formulation})")
+    with output_set():                 # the CSV and the PNG together, or neither
+        with atomic_path(out / "pareto.csv") as tmp:
+            frame.to_csv(tmp, index=False)
+        plot_pareto(frame, inst.n, out / "pareto.png", title=f"{inst.name}: revenue against K ({args.formulation})")
     knee = frame[frame["knee"]].iloc[0]
     print(frame.to_string(index=False, na_rep="-"))
     print(f"knee: K = {int(knee['max_changes'])} ({100 * knee['max_changes'] / inst.n:.1f}% of n) gives "

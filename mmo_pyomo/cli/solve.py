@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 
 from mmo_pyomo.checker import check_plan
@@ -11,7 +10,7 @@ from mmo_pyomo.errors import MMOError
 from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.formulations import CURVE_FORMULATIONS, FORMULATIONS
 from mmo_pyomo.instance.load import load_instance
-from mmo_pyomo.io_utils import atomic_path
+from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
 from mmo_pyomo.plan import plan_frame
 from mmo_pyomo.runner import Result, solve
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
@@ -144,13 +143,12 @@ def run(args: argparse.Namespace) -> int:
                    formulation_options=options)
     print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible))
     result.raise_for_status()
-    with contextlib.ExitStack() as outputs:       # both files, or neither: renamed only once both are written
+    with output_set():                  # both files, or neither: moved into place once both are written
         if args.json:
-            tmp = outputs.enter_context(atomic_path(args.json))
             extra = {"approximation": approximation} if approximation else {}
-            tmp.write_text(json.dumps({**result.to_dict(), "instance": inst.name, **extra}, indent=2, allow_nan=False)
-                           + "\n")
+            atomic_write_text(args.json, json.dumps({**result.to_dict(), "instance": inst.name, **extra}, indent=2,
+                                                    allow_nan=False) + "\n")
         if args.plan and result.delta is not None:
-            tmp = outputs.enter_context(atomic_path(args.plan))
-            plan_frame(inst, result.delta).to_csv(tmp, index=False)
+            with atomic_path(args.plan) as tmp:
+                plan_frame(inst, result.delta).to_csv(tmp, index=False)
     return 0

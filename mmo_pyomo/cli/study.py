@@ -11,7 +11,7 @@ from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.instance.load import load_instance
-from mmo_pyomo.io_utils import atomic_write_text
+from mmo_pyomo.io_utils import atomic_write_text, output_set
 from mmo_pyomo.solvers.registry import get_engine
 from mmo_pyomo.study.parallel import plan_workers, run_all, task_list
 from mmo_pyomo.study.plots import gap_vs_time, performance_profile
@@ -91,11 +91,12 @@ def run(args: argparse.Namespace) -> int:
     frame = store.read()
     frame = frame[frame["path"].isin(paths) | frame["path"].isna()]   # this study's instances only
     baseline_revenue = {names[p]: baseline_revenue_of(p) for p in paths}
-    for solver in args.solvers:
-        suffix = "" if len(args.solvers) == 1 else f"_{solver}"
-        atomic_write_text(out / f"report{suffix}.md", report(frame, solver, baseline_revenue))
-        performance_profile(frame, out / f"performance_profile{suffix}.png", solver)
-        gap_vs_time(frame, out / f"gap_vs_time{suffix}.png", solver)
+    with output_set():                 # the report and its plots together (results.csv grows run by run)
+        for solver in args.solvers:
+            suffix = "" if len(args.solvers) == 1 else f"_{solver}"
+            atomic_write_text(out / f"report{suffix}.md", report(frame, solver, baseline_revenue))
+            performance_profile(frame, out / f"performance_profile{suffix}.png", solver)
+            gap_vs_time(frame, out / f"gap_vs_time{suffix}.png", solver)
     log.info("results: %s; report and plots in %s", store.path, out)
     if failures:
         log.error("%d runs crashed and were not stored: rerun the same command to retry them", failures)

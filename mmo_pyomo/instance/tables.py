@@ -19,7 +19,7 @@ import pandas as pd
 
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
-from mmo_pyomo.io_utils import atomic_path
+from mmo_pyomo.io_utils import atomic_path, output_set
 
 RULE_COLUMNS = ("rule", "activity", "coef", "rule_lower", "rule_upper")
 
@@ -138,7 +138,7 @@ def _read_text_csv(path: Path) -> pd.DataFrame:
 
 
 def write_csv_dir(inst: Instance, folder: str | Path) -> Path:
-    """Write the three CSV files of an instance into ``folder`` (each file atomically)."""
+    """Write the CSV files of an instance into ``folder``: all of them or none."""
     folder = Path(folder)
     acts, rules, settings = to_frames(inst)
     files = [("activities.csv", acts), ("rules.csv", rules),
@@ -148,7 +148,8 @@ def write_csv_dir(inst: Instance, folder: str | Path) -> Path:
         curves, points = curve_frames(inst)
         files[0] = ("activities.csv", acts.drop(columns=list(QUADRATIC_COLUMNS)))
         files += [("curves.csv", curves)] + ([("curve_points.csv", points)] if len(points) else [])
-    for fname, frame in files:
-        with atomic_path(folder / fname) as tmp:
-            frame.to_csv(tmp, index=False)
+    with output_set():
+        for fname, frame in files:
+            with atomic_path(folder / fname) as tmp:
+                frame.to_csv(tmp, index=False)
     return folder

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from mmo_pyomo import checks
-from mmo_pyomo.io_utils import atomic_path, atomic_write_text
+from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
 from mmo_pyomo.offers.problem import OfferProblem
 
 OFFERS = (  # name, family, profit given response, base response rate, ownership rate
@@ -95,8 +95,12 @@ def to_long(prob: OfferProblem) -> pd.DataFrame:
 
 
 def write_problem(prob: OfferProblem, folder: str | Path, csv: bool = False) -> Path:
-    """Write a campaign folder (scores as parquet, or CSV for small cases); each file atomically."""
-    folder = Path(folder)
+    """Write a campaign folder (scores as parquet, or CSV for small cases): all its files or none."""
+    with output_set():
+        return _write_problem(prob, Path(folder), csv)
+
+
+def _write_problem(prob: OfferProblem, folder: Path, csv: bool) -> Path:
     scores = to_long(prob)
     name = "scores.csv" if csv else "scores.parquet"
     with atomic_path(folder / name) as tmp:

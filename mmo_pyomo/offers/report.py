@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from mmo_pyomo.io_utils import atomic_path, atomic_write_text
+from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
 from mmo_pyomo.offers.coupling import coupling_rows
 from mmo_pyomo.offers.methods import OfferResult
 from mmo_pyomo.offers.plan import plan_frame
@@ -111,7 +111,7 @@ def _charts(prob: OfferProblem, result: OfferResult, out: Path) -> None:
 
 def write_outputs(prob: OfferProblem, result: OfferResult, out: str | Path,
                   timings: dict[str, float | None] | None = None) -> dict[str, Any]:
-    """Write plan.parquet, report.json and the charts into ``out`` (each file whole or not at all).
+    """Write plan.parquet, report.json and the charts into ``out``: all of them or none.
 
     ``timings`` (``time_load_s``, ``time_solve_s``, ``read_baseline_s``) go into the report, with
     ``time_write_s``, the time taken by the plan and the charts.
@@ -119,13 +119,14 @@ def write_outputs(prob: OfferProblem, result: OfferResult, out: str | Path,
     import time
     out = Path(out)
     t = time.perf_counter()
-    with atomic_path(out / "plan.parquet") as tmp:
-        plan_frame(prob, result.choice, result.values(prob)).to_parquet(tmp, index=False)
-    _charts(prob, result, out)
-    report = report_dict(prob, result)
-    report.update(timings or {})
-    report["time_write_s"] = time.perf_counter() - t
-    report["peak_memory_mb"] = peak_memory_mb()
-    report = _json_safe(report)
-    atomic_write_text(out / "report.json", json.dumps(report, indent=2, allow_nan=False) + "\n")
+    with output_set():
+        with atomic_path(out / "plan.parquet") as tmp:
+            plan_frame(prob, result.choice, result.values(prob)).to_parquet(tmp, index=False)
+        _charts(prob, result, out)
+        report = report_dict(prob, result)
+        report.update(timings or {})
+        report["time_write_s"] = time.perf_counter() - t
+        report["peak_memory_mb"] = peak_memory_mb()
+        report = _json_safe(report)
+        atomic_write_text(out / "report.json", json.dumps(report, indent=2, allow_nan=False) + "\n")
     return report
