@@ -161,6 +161,22 @@ def test_study_at_a_gap_target_from_the_chord_start(tmp_path):
     assert "within_1e-4_hull" in text and "within_1e-6_hull" in text
     other = subprocess.run([*cmd[:-4], "--gap", "1e-6"], capture_output=True, text=True, timeout=600)
     assert other.returncode == 2 and "use another --out" in other.stderr
+    # the same instances without a start and without root bounds, then the two side by side
+    cold = tmp_path / "cold"
+    proc = subprocess.run([*cmd[:-4], "--gap", "1e-4", "--no-root-bound", "--out", str(cold)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    cold_frame = ResultStore(cold / "results.csv").read()
+    assert cold_frame["root_bound"].isna().all() and (cold_frame["start"] == "none").all()
+    # both settings reach the same optimum within their gap target
+    merged = cold_frame.merge(frame, on=["path", "formulation"])
+    assert (abs(merged["objective_x"] - merged["objective_y"]) <= 1e-4 * merged["objective_y"].abs()).all()
+    proc = subprocess.run([*cmd, "--report-only", "--against", str(cold)], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert len(ResultStore(out / "results.csv").read()) == len(frame)          # --report-only ran nothing
+    table = (out / "side_by_side.md").read_text()
+    assert "# cold against study, run for run" in table and "| all 2 | hull | 2 | 100% / 100% |" in table
 
 
 @pytest.mark.parametrize("statuses", [["error", "cannot_run"], ["optimal", "error"], ["infeasible", "time_limit"]])

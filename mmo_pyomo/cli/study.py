@@ -17,6 +17,7 @@ from mmo_pyomo.study.parallel import plan_workers, run_all, task_list
 from mmo_pyomo.study.plots import gap_vs_time, performance_profile
 from mmo_pyomo.study.report import report
 from mmo_pyomo.study.runs import RunKey, RunSettings, display_names, instance_name, resolved, run_isolated
+from mmo_pyomo.study.side_by_side import side_by_side
 from mmo_pyomo.study.store import ResultStore
 
 HELP = "the tightness study (results.csv, report, plots)"
@@ -41,6 +42,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="MIP start of every run: 'chord' solves the chord heuristic first (its time is recorded apart)")
     p.add_argument("--start-solver", default="scip", metavar="NAME", help="MILP engine of the chord heuristic")
     p.add_argument("--start-time-limit", type=args_.positive_seconds, default=60.0, metavar="S")
+    p.add_argument("--report-only", action="store_true",
+                   help="run nothing: write the report and plots from the runs already in --out")
+    p.add_argument("--against", default=None, metavar="DIR",
+                   help="also write side_by_side.md: this study against the study in DIR (same instances, "
+                        "another --gap or --start), run for run, next to the paper's Table 2")
     p.add_argument("--no-root-bound", action="store_true",
                    help="leave root_bound empty: the relaxations do not depend on --gap or --start, so one "
                         "study of the same instances measures them for all (the MISOCP's took 1–2 min at n = 1000)")
@@ -71,6 +77,12 @@ def run(args: argparse.Namespace) -> int:
         if not Path(path).exists():
             raise MMOError(f"data file '{path}' does not exist", "pass existing .dat files to --data")
     args_.check_outputs(results_csv=str(out / "results.csv"))
+    against = None
+    if args.against is not None:
+        against = ResultStore(Path(args.against) / "results.csv")
+        if not against.path.is_file():
+            raise MMOError(f"--against {args.against}: no results.csv there", "give the --out folder of another study")
+        args_.check_outputs(side_by_side=str(out / "side_by_side.md"))
     for name in [*args.solvers, *([args.start_solver] if args.start == "chord" else [])]:
         get_engine(name)                    # an unknown engine is an error before any run, not a row per run
     paths = list(dict.fromkeys(resolved(p) for p in args.data))        # each file once, by resolved path
@@ -78,16 +90,19 @@ def run(args: argparse.Namespace) -> int:
     store = ResultStore(out / "results.csv")
     settings = RunSettings(args.gap, args.start, args.start_solver, args.start_time_limit,
                            root_bound=not args.no_root_bound)
-    _same_settings(store, settings)
+    if not args.report_only:
+        _same_settings(store, settings)
     tasks = task_list(paths, args.formulations, args.solvers)
     done = store.finished(retry_failed=args.retry_failed)
     pending = [t for t in tasks if RunKey(t[0], t[1], t[2]) not in done
                and RunKey(instance_name(t[0]), t[1], t[2]) not in done]   # rows written before paths were kept
     log.info("%d runs, %d already in %s, %d to go", len(tasks), len(tasks) - len(pending), store.path, len(pending))
+    if args.report_only:
+        pending = []
     workers = plan_workers(args.workers, args.threads)
-    failures = run_all([(p, f, s, args.time_limit, args.threads, "scip", names[p], settings) for p, f, s in pending],
-                       run_isolated, store.append,
-                       workers=workers, scheduler=args.scheduler, progress=not args.no_progress)
+    runs = [(p, f, s, args.time_limit, args.threads, "scip", names[p], settings) for p, f, s in pending]
+    failures = 0 if not runs else run_all(runs, run_isolated, store.append, workers=workers,
+                                          scheduler=args.scheduler, progress=not args.no_progress)
     frame = store.read()
     frame = frame[frame["path"].isin(paths) | frame["path"].isna()]   # this study's instances only
     baseline_revenue = {names[p]: baseline_revenue_of(p) for p in paths}
@@ -97,6 +112,12 @@ def run(args: argparse.Namespace) -> int:
             atomic_write_text(out / f"report{suffix}.md", report(frame, solver, baseline_revenue))
             performance_profile(frame, out / f"performance_profile{suffix}.png", solver)
             gap_vs_time(frame, out / f"gap_vs_time{suffix}.png", solver)
+        if against is not None:
+            other = against.read()
+            other = other[other["path"].isin(paths)]
+            labels = (Path(args.against).name or "other", out.name or "this")
+            atomic_write_text(out / "side_by_side.md",
+                              side_by_side(other, frame, labels, baseline_revenue, args.solvers[0]))
     log.info("results: %s; report and plots in %s", store.path, out)
     if failures:
         log.error("%d runs crashed and were not stored: rerun the same command to retry them", failures)
