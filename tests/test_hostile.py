@@ -70,6 +70,7 @@ CASES = {
     "pareto steps 0": lambda t: ["pareto.py", "--steps", "0", "--out", str(t)],
     # outputs that cannot be written are refused before any work
     "json into a file's folder": lambda t: ["solve.py", "--json", str(_touch(t / "f") / "r.json")],
+    "json and plan into one file": lambda t: ["solve.py", "--json", str(t / "r.json"), "--plan", str(t / "r.json")],
     "json with all": lambda t: ["solve.py", "--formulation", "all", "--json", str(t / "r.json")],
     # offers
     "capacity typed 1OO": lambda t: ["offers.py", "solve", "--data", _bank_file(

@@ -60,6 +60,14 @@ def check_outputs(**paths: str | None) -> None:
 
     ``paths`` maps an option name (for the message) to a file path or None.
     """
+    given = {option: Path(value).resolve() for option, value in paths.items() if value is not None}
+    seen: dict[Path, str] = {}
+    for option, path in given.items():
+        if path in seen:
+            first, second = ("--" + o.replace("_", "-") for o in (seen[path], option))
+            raise MMOError(f"{first} and {second} both name {paths[option]}, so one would overwrite the other",
+                           f"give {second} another file name")
+        seen[path] = option
     for option, value in paths.items():
         if value is None:
             continue
