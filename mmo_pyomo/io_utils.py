@@ -46,7 +46,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 def output_set() -> Iterator[None]:
     """Within the block, files written through :func:`atomic_path` (and so every writer of the
     package) wait in temporary files; they are moved into place together when the block ends
-    without an error, and deleted otherwise. A results folder never holds half a set."""
+    without an error, and deleted otherwise. A results folder never holds half a set. A set
+    opened inside another joins it."""
+    if _PENDING.get() is not None:           # nested: the files join the enclosing set
+        yield
+        return
     pending: list[tuple[str, Path]] = []
     token = _PENDING.set(pending)
     try:
