@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="lowest spend, as a multiple of the baseline (default 0.5)")
     p.add_argument("--upper", type=args_.non_negative_float, default=2.0, metavar="F",
                    help="highest spend, as a multiple of the baseline (default 2)")
-    p.add_argument("--min-change", type=args_.non_negative_float, default=0.0, metavar="F",
+    p.add_argument("--min-change", type=args_.fraction, default=0.0, metavar="F",
                    help="minimum change, as a fraction of the baseline (default 0: none)")
     p.add_argument("--max-changes", type=args_.non_negative_int, default=None, metavar="K",
                    help="at most K activities change (default: all may)")
