@@ -131,6 +131,8 @@ def test_study_keys_runs_by_path_and_retries_failed_runs(tmp_path):
     assert sorted(frame["instance"]) == ["a/x", "b/x"]                       # both solved, each once
     assert frame["objective"].nunique() == 2
     # a run stored as failed is kept until asked for, then run again and superseded
+    lines = (out / "results.csv").read_text().splitlines(keepends=True)
+    (out / "results.csv").write_text("".join(line for line in lines if str(a.resolve()) not in line))
     store = ResultStore(out / "results.csv")
     store.append({"instance": "a/x", "formulation": "miqp", "solver": "scip", "status": "error", "message": "boom",
                   "path": str(a.resolve())})
@@ -190,3 +192,19 @@ def test_report_works_with_any_mix_of_statuses(statuses):
                           "nodes": [3] * n, "time_s": [1.0] * n})
     text = report(frame, "scip", {"strong_n500_d10_k50_s1": 5.0})
     assert "Runs of scip by status: " + ", ".join(f"{s} 1" for s in statuses) in text
+
+
+def test_a_run_stored_twice_is_written_once(tmp_path):
+    """Dask may hand back a finished run again (recomputed after a lost worker): one line per key,
+    while a failed run may still be superseded by its retry."""
+    store = ResultStore(tmp_path / "results.csv")
+    ok = {"instance": "x", "formulation": "hull", "solver": "scip", "status": "optimal", "objective": 1.0,
+          "path": "/a/x.dat"}
+    store.append(ok)
+    store.append(ok)
+    failed = {**ok, "formulation": "misocp", "status": "error"}
+    store.append(failed)
+    store.append({**failed, "status": "optimal"})
+    assert len(ResultStore(tmp_path / "results.csv").path.read_text().splitlines()) == 1 + 3
+    frame = ResultStore(tmp_path / "results.csv").read()
+    assert sorted(frame["status"]) == ["optimal", "optimal"]

@@ -18,6 +18,7 @@ class ResultStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._stored: set[RunKey] | None = None         # keys stored with a result, read on first append
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._drop_torn_tail()
         if not self.path.exists() or self.path.stat().st_size == 0:
@@ -41,7 +42,16 @@ class ResultStore:
             os.fsync(fh.fileno())
 
     def append(self, record: dict[str, Any]) -> None:
-        """Write one finished run."""
+        """Write one finished run; a run of a key already stored with a result is not written again
+        (a failed run may be; :meth:`read` keeps the last line of each key)."""
+        key = RunKey(str(record.get("path") or record.get("instance")), str(record.get("formulation")),
+                     str(record.get("solver")))
+        if self._stored is None:
+            self._stored = self.finished(retry_failed=True)
+        if key in self._stored:
+            return
+        if record.get("status") != "error":
+            self._stored.add(key)
         buf = io.StringIO()
         csv.writer(buf).writerow(["" if record.get(c) is None else record.get(c) for c in COLUMNS])
         self._append_line(buf.getvalue())
