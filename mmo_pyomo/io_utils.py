@@ -28,6 +28,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     pending = _PENDING.get()
+    done = False
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())        # mkstemp makes 0600: give the file the user's usual mode
@@ -35,11 +36,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.replace(tmp, path)
         else:
             pending.append((tmp, path))         # moved into place with the rest of its set
+        done = True
     finally:
-        if pending is None and os.path.exists(tmp):
+        if not done and os.path.exists(tmp):    # the block failed: the file is neither placed nor in a set
             os.unlink(tmp)
-        elif pending is not None and not any(t == tmp for t, _ in pending) and os.path.exists(tmp):
-            os.unlink(tmp)                      # the block failed: this file never joins the set
 
 
 @contextmanager

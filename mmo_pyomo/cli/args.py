@@ -37,6 +37,7 @@ non_negative_int = _argument(checks.whole, 0)
 seed = _argument(checks.whole, 0)
 #: Breakpoints of a piecewise-linear curve: a whole number ≥ 2 (one segment needs two).
 breakpoint_count = _argument(checks.whole, 2)
+_finite = _argument(checks.finite)
 
 
 def positive_seconds(text: str) -> float:
@@ -49,7 +50,7 @@ def positive_seconds(text: str) -> float:
 
 def non_negative_float(text: str) -> float:
     """A finite number ≥ 0 (fractions and multiples)."""
-    value = _argument(checks.finite)(text)
+    value = _finite(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r}: must be ≥ 0")
     return value

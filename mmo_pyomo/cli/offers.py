@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             result = solve_greedy(prob)
         timings["time_solve_s"] = time.perf_counter() - t
         return _print_report(args, write_outputs(prob, result, args.out, timings))
-    from mmo_pyomo.offers.sweep import parse_range, sweep, write_sweep
+    from mmo_pyomo.offers.sweep import channel_position, parse_range, sweep, write_sweep
     if not (args.budget or args.capacity):
         raise MMOError("nothing to sweep", "give --budget LO:HI:STEPS or --capacity CHANNEL:LO:HI:STEPS")
     # every range is read and checked before the first solve, and both sweeps' files are written
@@ -111,8 +111,7 @@ def run(args: argparse.Namespace) -> int:
         jobs.append(("budget", parse_range(args.budget), None, "sweep_budget"))
     if args.capacity:
         channel, _, spec = args.capacity.partition(":")
-        if channel not in prob.channels:
-            raise MMOError(f"unknown channel '{channel}' in --capacity", f"choose one of {', '.join(prob.channels)}")
+        channel_position(prob, channel)
         jobs.append(("capacity", parse_range(spec), channel, f"sweep_capacity_{channel}"))
     frames = [(sweep(prob, what, values, channel=channel), stem) for what, values, channel, stem in jobs]
     with output_set():

@@ -96,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     done = store.finished(retry_failed=args.retry_failed)
     pending = [t for t in tasks if RunKey(t[0], t[1], t[2]) not in done
                and RunKey(instance_name(t[0]), t[1], t[2]) not in done]   # rows written before paths were kept
-    log.info("%d runs, %d already in %s, %d to go", len(tasks), len(tasks) - len(pending), store.path, len(pending))
+    log.info("%d runs, %d already in %s, %d %s", len(tasks), len(tasks) - len(pending), store.path, len(pending),
+             "not run (--report-only)" if args.report_only else "to go")
     if args.report_only:
         pending = []
     workers = plan_workers(args.workers, args.threads)

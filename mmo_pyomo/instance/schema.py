@@ -7,6 +7,7 @@ business rules ``RULES``, ``rule_coef[r,i]``, ``rule_lower[r]``, ``rule_upper[r]
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -75,10 +76,8 @@ class Instance:
         _set(self, "rules", tuple(self.rules))
         for label, group in (("activity", self.activities), ("rule", self.rules)):
             if len(set(group)) != len(group):
-                seen: set[str] = set()
-                dup = [a for a in group if a in seen or seen.add(a)]   # type: ignore[func-returns-value]
-                raise DataError(f"{label} names are repeated: {sorted(set(dup))[:5]}",
-                                f"give every {label} a unique name")
+                dup = sorted(a for a, count in Counter(group).items() if count > 1)
+                raise DataError(f"{label} names are repeated: {dup[:5]}", f"give every {label} a unique name")
         n, m = len(self.activities), len(self.rules)
         terms = len(np.asarray(self.rule_coef))
         for fields, size, what in ((ACTIVITY_FIELDS, n, "activity"), (("rule_lower", "rule_upper"), m, "rule"),
@@ -118,10 +117,7 @@ class Instance:
 
         Raises :class:`DataError` for a missing parameter or an unknown activity/rule.
         """
-        activities = tuple(str(a) for a in activities)
-        if len(set(activities)) != len(activities):
-            dup = sorted({a for a in activities if activities.count(a) > 1})
-            raise DataError(f"activity names are repeated: {dup[:5]}", "give every activity a unique name")
+        activities = tuple(str(a) for a in activities)     # repeated names are refused by __post_init__
         arrays: dict[str, Any] = {}
         for fname in ACTIVITY_FIELDS:
             values = params.get(fname)

@@ -44,18 +44,23 @@ def parse_range(spec: str) -> np.ndarray:
     return np.linspace(lo, hi, steps)
 
 
+def channel_position(prob: OfferProblem, channel: str | None) -> int:
+    """The position of a capacity sweep's channel, or the project's error naming the channels."""
+    if channel not in prob.channels:
+        raise MMOError(f"unknown channel '{channel}'", f"choose one of {', '.join(prob.channels)}")
+    return prob.channels.index(channel)
+
+
 def sweep(prob: OfferProblem, what: str, values: np.ndarray, channel: str | None = None, **kw) -> pd.DataFrame:
     """Solve ``exact`` for each value; each solve starts from the previous multipliers."""
     rows, lam = [], None
-    if what == "capacity" and channel not in prob.channels:
-        raise MMOError(f"unknown channel '{channel}'", f"choose one of {', '.join(prob.channels)}")
+    position = channel_position(prob, channel) if what == "capacity" else -1
     for v in values:
         if what == "budget":
             p, key = replace(prob, budget=float(v)), "budget"
         else:
-            assert channel is not None, "a capacity sweep names its channel"
             cap = prob.capacity.copy()
-            cap[prob.channels.index(channel)] = float(v)
+            cap[position] = float(v)
             p, key = replace(prob, capacity=cap), f"capacity[{channel}]"
         check_feasible_campaign(p)              # a what-if below the minimums' cost has no plan: say so
         r = solve_exact(p, lam0=lam, gap=None, **kw)       # marginal values from a converged dual

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo.study.report import DESIGN_COLUMNS, FORMULATION_ORDER, with_design
+from mmo_pyomo.study.report import FORMULATION_ORDER, _fmt, with_design
 
 #: The paper's Table 2 (Gurobi 7, 4 threads, 100 s, 35 instances per cell, MIP gap 1e-4): median
 #: gap of the MIQP and the MISOCP, and median MISOCP/MIQP time and node ratios, by class.
@@ -35,15 +35,15 @@ def _proved(frame: pd.DataFrame, tol: float) -> pd.Series:
 
 
 def _pct(v: float) -> str:
-    return "–" if v is None or np.isnan(v) else ("∞" if v == np.inf else f"{100 * v:.4f}%")
+    return _fmt("gap_", float(v))          # the report's formats: a gap, a share, a median
 
 
 def _share(v: float) -> str:
-    return "–" if np.isnan(v) else f"{100 * v:.0f}%"
+    return _fmt("optimal_", float(v))
 
 
 def _num(v: float) -> str:
-    return "–" if v is None or np.isnan(v) else f"{v:.3g}"
+    return _fmt("median", float(v))
 
 
 def _rows(a: pd.DataFrame, b: pd.DataFrame, groups: list[tuple[str, pd.Series, pd.Series]],
@@ -131,5 +131,3 @@ def side_by_side(a: pd.DataFrame, b: pd.DataFrame, labels: tuple[str, str] = ("c
     lines.append("")
     return "\n".join(lines)
 
-
-__all__ = ["DESIGN_COLUMNS", "PAPER_TABLE_2", "side_by_side"]
