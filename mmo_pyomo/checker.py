@@ -35,7 +35,7 @@ class PlanCheck:
         return "; ".join(self.violations[:limit]) + more
 
 
-def _as_array(inst: Instance, new_spend: Mapping[str, float] | np.ndarray) -> np.ndarray:
+def spend_array(inst: Instance, new_spend: Mapping[str, float] | np.ndarray) -> np.ndarray:
     """The plan as an array in activity order; a mapping must name every activity and nothing else."""
     if isinstance(new_spend, Mapping) or hasattr(new_spend, "index") and hasattr(new_spend, "to_dict"):
         spend = dict(new_spend.to_dict() if hasattr(new_spend, "to_dict") else new_spend)   # a pandas Series by label
@@ -63,7 +63,7 @@ def _as_array(inst: Instance, new_spend: Mapping[str, float] | np.ndarray) -> np
 
 def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol: float = TOLERANCE) -> PlanCheck:
     """Check a plan (new spend per activity) against the instance's raw data."""
-    x = _as_array(inst, new_spend)
+    x = spend_array(inst, new_spend)
     tol = checks.finite(tol, "tol")
     if tol < 0:
         raise MMOError(f"tol = {tol} is negative", "give a tolerance ≥ 0 (the default is 1e-6)")

@@ -65,6 +65,25 @@ def test_solve_with_a_chord_start():
     assert "chord start     revenue" in proc.stdout and "status          optimal" in proc.stdout
 
 
+def test_solve_from_a_plan_file_and_improve_it(tmp_path):
+    """One solve's --plan is another's --start-plan: the start is checked, improved and handed to the engine,
+    and the result is never worse than it."""
+    first = tmp_path / "chord.csv"
+    proc = run("scripts/solve.py", "--formulation", "miqp", "--time-limit", "0.5", "--gap", "0.5",
+               "--plan", str(first))
+    assert proc.returncode == 0, proc.stderr
+    start = check_plan(load_instance(EXAMPLE), pd.read_csv(first).set_index("activity")["new_spend"])
+    assert start.feasible
+    js = tmp_path / "r.json"
+    proc = run("scripts/solve.py", "--formulation", "hull", "--start-plan", str(first), "--improve",
+               "--improve-time-limit", "5", "--improve-slice", "2", "--json", str(js))
+    assert proc.returncode == 0, proc.stderr
+    assert f"start plan      revenue {start.revenue:,.2f}" in proc.stdout and "improvement     revenue" in proc.stdout
+    result = json.loads(js.read_text())
+    assert result["status"] == "optimal" and result["objective"] >= start.revenue - 1e-6 * abs(start.revenue)
+    assert check_plan(load_instance(EXAMPLE), result["plan"]).feasible
+
+
 def test_script_without_the_dependencies_says_how_to_install(tmp_path):
     """A Python that lacks the dependencies (here: site-packages switched off) gets the install command
     instead of a traceback when MMO_NO_INSTALL is set; without it the script would install them."""

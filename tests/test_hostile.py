@@ -94,6 +94,13 @@ CASES = {
     # engines named before any run
     "study with an unknown engine": lambda t: ["compare.py", "--data", str(EXAMPLE_DAT), "--solvers", "nosuch",
                                                "--out", str(t / "o")],
+    # a start plan that is not one
+    "start plan missing": lambda t: ["solve.py", "--start-plan", str(t / "nowhere.csv"), "--json", str(t / "r.json")],
+    "start plan without new_spend": lambda t: ["solve.py", "--start-plan", _plan_file(t, drop="new_spend")],
+    "start plan repeats an activity": lambda t: ["solve.py", "--start-plan", _plan_file(t, repeat=True)],
+    "start plan infeasible": lambda t: ["solve.py", "--start-plan", _plan_file(t, scale=3.0), "--json",
+                                        str(t / "r.json")],
+    "start plan and chord": lambda t: ["solve.py", "--start", "chord", "--start-plan", _plan_file(t)],
     "approximate a quadratic instance": lambda t: ["solve.py", "--approximate", "quadratic"],
     "one breakpoint": lambda t: ["solve.py", "--formulation", "hull_oa", "--breakpoints", "1"],
     # response curves
@@ -120,6 +127,18 @@ def _curves_with(tmp: Path, name: str, edit, family: str = "logistic") -> str:
     path = folder / name
     path.write_text(edit(path.read_text()))
     return str(folder)
+
+
+def _plan_file(tmp: Path, drop: str | None = None, repeat: bool = False, scale: float = 1.0) -> str:
+    """The example's baseline as a plan CSV, edited."""
+    from mmo_pyomo.instance import load_instance
+    from mmo_pyomo.plan import plan_frame
+    inst = load_instance(EXAMPLE_DAT)
+    frame = plan_frame(inst, inst.baseline * (scale - 1.0))
+    frame = frame.drop(columns=[drop]) if drop else frame
+    frame = frame.iloc[[0, *range(len(frame))]] if repeat else frame
+    frame.to_csv(tmp / "start.csv", index=False)
+    return str(tmp / "start.csv")
 
 
 def _touch(path: Path) -> Path:

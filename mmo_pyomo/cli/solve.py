@@ -4,14 +4,17 @@ from __future__ import annotations
 import argparse
 import json
 
+import numpy as np
+
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.formulations import CURVE_FORMULATIONS, FORMULATIONS
 from mmo_pyomo.instance.load import load_instance
+from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
-from mmo_pyomo.plan import plan_frame
+from mmo_pyomo.plan import plan_frame, read_plan_csv
 from mmo_pyomo.runner import Result, solve
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
 
@@ -48,6 +51,18 @@ def summary(result: Result, baseline_feasible: bool = True) -> str:
     return "\n".join(lines)
 
 
+def _start_from_file(inst: Instance, path: str) -> np.ndarray:
+    """The spend change of a checked plan file (``--start-plan``)."""
+    spend = read_plan_csv(inst, path)
+    checked = check_plan(inst, spend)
+    if not checked.feasible:
+        raise MMOError(f"the start plan {path} is not feasible for this instance: {checked.summary()}",
+                       "give a plan that passes the checker (one this instance's solve wrote with --plan), "
+                       "or use --start chord")
+    print(f"start plan      revenue {checked.revenue:,.2f} ({checked.n_changes} changes) from {path}")
+    return spend - inst.baseline
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``mmo solve``."""
     p.add_argument("--formulation", default="misocp",
@@ -66,6 +81,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", choices=("none", "chord"), default="none",
                    help="MIP start: 'chord' finds a feasible plan first with the chord heuristic "
                         "(mmo_pyomo.warm_start), for large cases where the engine finds none")
+    p.add_argument("--start-plan", default=None, metavar="PATH",
+                   help="MIP start from a plan CSV (columns activity,new_spend, as --plan writes it), e.g. last "
+                        "cycle's plan or one improved before; it must pass the checker")
     p.add_argument("--start-solver", default=DEFAULT_SOLVER, metavar="NAME",
                    help="MILP engine of the chord heuristic (e.g. highs; default scip)")
     p.add_argument("--start-time-limit", type=args_.positive_seconds, default=60.0, metavar="S",
@@ -116,6 +134,10 @@ def run(args: argparse.Namespace) -> int:
     options = {"nonconcave": args.nonconcave, **({"breakpoints": args.breakpoints} if args.breakpoints else {})} \
         if inst.curves is not None and args.formulation == "hull_oa" else None
     start = None
+    if args.start_plan is not None:
+        if args.start == "chord":
+            raise MMOError("--start chord and --start-plan both give a start", "choose one of them")
+        start = _start_from_file(inst, args.start_plan)
     if args.start == "chord":
         from mmo_pyomo.warm_start import chord_start
         plan = chord_start(inst, milp_solver=args.start_solver, time_limit=args.start_time_limit)
@@ -125,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
               f"polish {plan.polish_time_s:.1f} s)")
     if args.improve:
         if start is None:
-            raise MMOError("--improve needs a start plan to improve", "add --start chord")
+            raise MMOError("--improve needs a start plan to improve", "add --start chord or --start-plan PATH")
         from mmo_pyomo.improve import improve
         found = improve(inst, start, formulation="hull" if args.formulation == "all" else args.formulation,
                         solver=args.solver if args.solver != "all" else "scip", time_limit=args.improve_time_limit,
