@@ -157,6 +157,7 @@ def solve(
                             mip_gap=mip_gap, threads=threads, seed=seed, log_file=log_file,
                             warm_start=start is not None)
         delta = plan_of(model, instance) if stats.has_solution else None
+        stats, delta = _keep_start(instance, start, stats, delta)
     result = Result(formulation=form.name, solver=engine.name, status=stats.status, bound=stats.bound,
                     nodes=stats.nodes, time_s=stats.time_s, solver_version=stats.version,
                     baseline_revenue=float(instance.const.sum()), message=stats.message, model_size=size)
@@ -261,6 +262,25 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
                     bound=bound if math.isfinite(bound) else None, nodes=nodes,
                     time_s=time.perf_counter() - began, message=message, has_solution=best is not None)
     return stats, best
+
+
+def _keep_start(inst: Instance, start: np.ndarray | None, stats: SolveStats,
+                delta: np.ndarray | None) -> tuple[SolveStats, np.ndarray | None]:
+    """A checked start is a plan: when the engine returns none (stopped before it read the MIP start,
+    say) or a worse one, the start is the result, so a solve from a start never ends below it."""
+    if start is None:
+        return stats, delta
+    began = check_plan(inst, inst.baseline + start)
+    if not began.feasible:
+        return stats, delta
+    if delta is not None:
+        found = check_plan(inst, inst.baseline + delta)
+        if found.feasible and found.revenue >= began.revenue:
+            return stats, delta
+    status = stats.status if stats.status in (Status.OPTIMAL, Status.FEASIBLE) else Status.FEASIBLE
+    note = "the engine returned no plan better than the start, so the plan is the checked start"
+    return replace(stats, status=status, has_solution=True,
+                   message=f"{stats.message}; {note}" if stats.message else note), np.asarray(start, float)
 
 
 def _within(gap: float | None, target: float) -> bool:

@@ -89,3 +89,15 @@ def test_a_size_limited_engine_gives_a_licence_error_not_a_traceback():
     with pytest.raises(LicenceLimitError) as err:
         chord_start(inst, milp_solver="cplex", time_limit=30)
     assert "over the licence's size limit" in err.value.cause and "--start-solver scip" in err.value.fix
+
+
+@pytest.mark.parametrize("formulation", ["misocp", "hull"])
+def test_a_solve_stopped_before_it_reads_its_start_keeps_the_start(formulation):
+    """SCIP given no time returns no plan of its own; the checked start is then the result."""
+    inst = random_instance(40, 3)
+    start = chord_start(inst)
+    result = solve(inst, formulation, "scip", time_limit=0, start=start.delta)
+    assert result.status == "feasible" and "checked start" in result.message
+    assert result.objective == pytest.approx(start.revenue, rel=1e-12)
+    assert check_plan(inst, result.plan).feasible
+    assert solve(inst, formulation, "scip", time_limit=0).objective is None     # without a start: no plan
