@@ -208,3 +208,22 @@ def test_a_run_stored_twice_is_written_once(tmp_path):
     assert len(ResultStore(tmp_path / "results.csv").path.read_text().splitlines()) == 1 + 3
     frame = ResultStore(tmp_path / "results.csv").read()
     assert sorted(frame["status"]) == ["optimal", "optimal"]
+
+
+def test_runs_record_their_cpu_share_and_starved_runs_are_flagged(tmp_path):
+    """A store written before the CPU columns existed takes the new header; a run that had less than
+    STARVED_CPU_SHARE of a core is named in the report."""
+    from mmo_pyomo.study.report import report, starved
+    from mmo_pyomo.study.runs import COLUMNS, run_one
+    old = tmp_path / "results.csv"
+    old.write_text(",".join(COLUMNS[:COLUMNS.index("wall_s")]) + "\nx,miqp,scip,optimal" + ",1" * 5 + "\n")
+    store = ResultStore(old)
+    assert old.read_text().splitlines()[0] == ",".join(COLUMNS)
+    record = run_one(str(write_dat(random_instance(12, 1), tmp_path / "a.dat")), "misocp", "scip", 30)
+    assert record["status"] == "optimal" and record["wall_s"] > 0 and record["cpu_s"] > 0 and record["load_1m"] >= 0
+    store.append(record)
+    frame = store.read()
+    assert len(frame) == 2 and frame["cpu_s"].isna().sum() == 1       # the old row reads the new columns as empty
+    frame.loc[frame["formulation"] == "misocp", "cpu_s"] = 0.3 * frame["wall_s"]
+    assert list(starved(frame)) == [False, True]
+    assert "**Warning:** 1 of the 1 runs with a recorded CPU time" in report(frame)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo.study.runs import design_of
+from mmo_pyomo.study.runs import STARVED_CPU_SHARE, design_of
 
 #: (numerator, denominator) formulation pairs whose per-instance ratios are reported.
 RATIO_PAIRS = (("misocp", "miqp"), ("hull", "misocp"))
@@ -119,6 +119,28 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def starved(frame: pd.DataFrame) -> pd.Series:
+    """Runs whose process had less than :data:`STARVED_CPU_SHARE` of a core while solving (False where
+    the CPU time was not recorded)."""
+    if "cpu_s" not in frame or "wall_s" not in frame:
+        return pd.Series(False, index=frame.index)
+    share = frame["cpu_s"] / frame["wall_s"]
+    return share.notna() & (share < STARVED_CPU_SHARE)
+
+
+def _starved_note(frame: pd.DataFrame) -> list[str]:
+    """A warning paragraph when some runs shared their core with other work (empty otherwise)."""
+    hit = starved(frame)
+    if not hit.any():
+        return []
+    recorded = int((frame.get("cpu_s", pd.Series(dtype=float)).notna()).sum())
+    return [f"**Warning:** {int(hit.sum())} of the {recorded} runs with a recorded CPU time had less than "
+            f"{STARVED_CPU_SHARE:.0%} of a core while they solved (median share "
+            f"{(frame['cpu_s'] / frame['wall_s'])[hit].median():.0%}): other work shared the machine, so their "
+            "times and gaps measure the load, not the formulation. Rerun them on a quiet machine "
+            "(delete their lines from results.csv and run the same command again).", ""]
+
+
 def report(frame: pd.DataFrame, solver: str = "scip", baseline_revenue: Mapping[str, float] | None = None) -> str:
     """The whole report: by class (as the paper's Table 2), by n, by δ, by κ, then by every cell."""
     def table(by: list[str]) -> str:
@@ -133,7 +155,8 @@ def report(frame: pd.DataFrame, solver: str = "scip", baseline_revenue: Mapping[
              "best objective found by any run)/|best|. Lift gaps divide the same differences by the revenue lift, "
              "best − Σ c_i (the revenue gained over keeping every spend). Ratios are medians of per-instance "
              "ratios (nodes: a root solve counts as one node).", "",
-             "## By coefficient class", "", table(["correlation"]), "", "## Overall", "", table([]), ""]
+             *_starved_note(mine), "## By coefficient class", "", table(["correlation"]), "", "## Overall", "",
+             table([]), ""]
     for col, title in (("n", "n"), ("min_change", "minimum change δ"), ("max_changes", "maximum changes κ")):
         parts += [f"## By {title}", "", table([col]), ""]
     parts += ["## By class, n, δ and κ", "", table(DESIGN_COLUMNS), ""]

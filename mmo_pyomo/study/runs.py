@@ -1,6 +1,7 @@
 """One run of the study: solve an instance file with a formulation on an engine, plus its root bound."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,11 @@ from mmo_pyomo.solvers.stats import Status
 #: The columns of results.csv, the required ones first.
 COLUMNS = ("instance", "formulation", "solver", "status", "root_bound", "objective", "bound", "gap", "nodes",
            "time_s", "root_time_s", "solver_version", "message", "path", "gap_target", "start", "start_revenue",
-           "start_time_s")
+           "start_time_s", "wall_s", "cpu_s", "load_1m")
+
+#: A run whose process had less than this share of one core while it solved was starved by other work
+#: on the machine: its time and gap measure the machine, not the formulation.
+STARVED_CPU_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,9 @@ def run_one(path: str, formulation: str, solver: str, time_limit: float | None, 
     """Solve one combination and return its results.csv record (never raises for solver outcomes).
 
     With ``settings.start == "chord"`` the chord heuristic's plan is the MIP start; its revenue and
-    time are recorded (the solve's own time excludes it).
+    time are recorded (the solve's own time excludes it). ``wall_s`` and ``cpu_s`` are the solve's wall
+    and process CPU seconds, and ``load_1m`` the machine's load when it began: a single-threaded run
+    with ``cpu_s / wall_s`` below :data:`STARVED_CPU_SHARE` shared its core with other work.
     """
     import time
     import warnings
@@ -95,7 +102,9 @@ def run_one(path: str, formulation: str, solver: str, time_limit: float | None, 
             plan = chord_start(inst, milp_solver=settings.start_solver, time_limit=settings.start_time_limit)
             record.update(start_revenue=plan.revenue, start_time_s=time.perf_counter() - t0)
             start = plan.delta
+        load, wall, cpu = os.getloadavg()[0], time.perf_counter(), time.process_time()
         r = solve(inst, formulation, solver, time_limit=time_limit, threads=threads, mip_gap=settings.gap, start=start)
+        record.update(wall_s=time.perf_counter() - wall, cpu_s=time.process_time() - cpu, load_1m=load)
     except MMOError as exc:
         record.update(status=Status.CANNOT_RUN, message=exc.cause)
         return record

@@ -23,6 +23,20 @@ class ResultStore:
         self._drop_torn_tail()
         if not self.path.exists() or self.path.stat().st_size == 0:
             self._append_line(",".join(COLUMNS) + "\n")
+        else:
+            self._extend_header()
+
+    def _extend_header(self) -> None:
+        """A file written before columns were added gets today's header (its rows read the new columns as
+        empty), so that appended rows line up with it."""
+        with open(self.path, newline="") as fh:
+            header = next(csv.reader([fh.readline()]), [])
+        if tuple(header) == COLUMNS or tuple(header) != COLUMNS[:len(header)]:
+            return
+        data = self.path.read_text()
+        tmp = self.path.with_name(self.path.name + ".header")
+        tmp.write_text(",".join(COLUMNS) + "\n" + data[data.index("\n") + 1:])
+        os.replace(tmp, self.path)       # the store appends to this path at once: no deferred output set here
 
     def _drop_torn_tail(self) -> None:
         """Cut a last line that a crash left without its newline, so appends stay aligned."""
