@@ -119,26 +119,29 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def cpu_share(frame: pd.DataFrame) -> pd.Series:
+    """cpu_s / wall_s of each run (NaN where the CPU time was not recorded)."""
+    if "cpu_s" not in frame or "wall_s" not in frame:
+        return pd.Series(np.nan, index=frame.index)
+    return frame["cpu_s"] / frame["wall_s"]
+
+
 def starved(frame: pd.DataFrame) -> pd.Series:
     """Runs whose process had less than :data:`STARVED_CPU_SHARE` of a core while solving (False where
     the CPU time was not recorded)."""
-    if "cpu_s" not in frame or "wall_s" not in frame:
-        return pd.Series(False, index=frame.index)
-    share = frame["cpu_s"] / frame["wall_s"]
-    return share.notna() & (share < STARVED_CPU_SHARE)
+    return cpu_share(frame) < STARVED_CPU_SHARE
 
 
 def _starved_note(frame: pd.DataFrame) -> list[str]:
     """A warning paragraph when some runs shared their core with other work (empty otherwise)."""
-    hit = starved(frame)
+    share = cpu_share(frame)
+    hit = share < STARVED_CPU_SHARE
     if not hit.any():
         return []
-    recorded = int((frame.get("cpu_s", pd.Series(dtype=float)).notna()).sum())
-    return [f"**Warning:** {int(hit.sum())} of the {recorded} runs with a recorded CPU time had less than "
-            f"{STARVED_CPU_SHARE:.0%} of a core while they solved (median share "
-            f"{(frame['cpu_s'] / frame['wall_s'])[hit].median():.0%}): other work shared the machine, so their "
-            "times and gaps measure the load, not the formulation. Rerun them on a quiet machine "
-            "(delete their lines from results.csv and run the same command again).", ""]
+    return [f"**Warning:** {int(hit.sum())} of the {int(share.notna().sum())} runs with a recorded CPU time had "
+            f"less than {STARVED_CPU_SHARE:.0%} of a core while they solved (median share {share[hit].median():.0%}): "
+            "other work shared the machine, so their times and gaps measure the load, not the formulation. Rerun "
+            "them on a quiet machine (delete their lines from results.csv and run the same command again).", ""]
 
 
 def report(frame: pd.DataFrame, solver: str = "scip", baseline_revenue: Mapping[str, float] | None = None) -> str:
