@@ -17,6 +17,7 @@ from mmo_pyomo.runner import solve
 from mmo_pyomo.study.parallel import plan_workers
 from mmo_pyomo.study.report import with_design
 from mmo_pyomo.study.runs import RunKey
+from mmo_pyomo.study.side_by_side import side_by_side
 from mmo_pyomo.study.store import ResultStore
 
 from helpers import random_instance
@@ -66,6 +67,17 @@ def test_lift_gaps_divide_by_the_revenue_gained():
     assert out.loc["miqp", "lift_gap"] == pytest.approx(11 / 10)
     assert out.loc["misocp", "root_lift_gap"] == pytest.approx(4 / 10)
     assert out.loc["miqp", "root_gap"] == pytest.approx(12 / 100)
+
+
+def test_a_run_without_a_plan_has_an_infinite_lift_gap_and_unknown_lifts_print_as_a_dash():
+    frame = pd.DataFrame({"instance": ["a", "a"], "formulation": ["miqp", "misocp"], "solver": ["scip"] * 2,
+                          "status": ["time_limit", "optimal"], "root_bound": [112.0, 104.0],
+                          "objective": [np.nan, 100.0], "bound": [110.0, 100.0], "time_s": [60.0, 5.0],
+                          "nodes": [1, 1], "start_time_s": [np.nan, np.nan], "gap": [np.nan, 0.0]})
+    out = with_design(frame.copy(), {"a": 90.0}).set_index("formulation")
+    assert out.loc["miqp", "lift_gap"] == np.inf and out.loc["misocp", "lift_gap"] == 0
+    rows = [r for r in side_by_side(frame, frame).splitlines() if r.startswith("| all 1 | misocp")]
+    assert rows and rows[0].split("|")[7].strip() == "– / –"        # no baseline revenues given: not ∞
 
 
 def test_store_survives_a_torn_last_line(tmp_path):

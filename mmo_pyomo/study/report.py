@@ -27,7 +27,7 @@ def with_design(frame: pd.DataFrame, baseline_revenue: Mapping[str, float] | Non
         # while the same bound can leave a large share of the lift unproven.
         lift = best - frame["instance"].map(baseline_revenue)
         lift = lift.where(lift > 0)
-        frame["lift_gap"] = (frame["bound"] - frame["objective"]) / lift
+        frame["lift_gap"] = ((frame["bound"] - frame["objective"]) / lift).where(frame["objective"].notna(), np.inf)
         frame["root_lift_gap"] = (frame["root_bound"] - best) / lift
     return frame
 
@@ -67,7 +67,7 @@ def summarize(frame: pd.DataFrame, by: list[str], solver: str,
             row[f"within_1e-6_{f}"] = (proved & (fg["gap"] <= 1e-6)).mean()
             row[f"root_gap_{f}"] = fg["root_gap"].median()
             if "lift_gap" in fg:
-                row[f"lift_gap_{f}"] = fg["lift_gap"].fillna(np.inf).median()
+                row[f"lift_gap_{f}"] = fg["lift_gap"].median()     # ∞ where a run found no plan
                 row[f"root_lift_gap_{f}"] = fg["root_lift_gap"].median()
         sel = ratios
         for col, val in zip(by, key):
