@@ -8,7 +8,9 @@ plan, confirmed by the checker, becomes the incumbent. Two neighbourhoods take t
 
 * **Local branching** (Fischetti & Lodi): every region indicator stays free, and the plan may
   change the region of at most ``k`` activities, Σ_i (1 − z_{r(i)}) ≤ k, where r(i) is the
-  incumbent's region of activity i. ``k`` doubles after a slice without improvement.
+  incumbent's region of activity i. After a slice without improvement, ``k`` doubles if the
+  sub-MIP proved that nothing better lies within ``k``, and halves if the slice ran out of time
+  first (the neighbourhood was too large to search in one slice).
 * **Fix-and-optimize over rule groups**: the activities of a few group rules, drawn at random, are
   freed, and every other activity keeps its incumbent region. The spend changes of all
   activities stay free within their regions, so the budget and the rules can be re-balanced.
@@ -127,8 +129,14 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
             if check.feasible and check.revenue > best_revenue * (1 + 1e-12):
                 best, best_revenue, gained = plan, check.revenue, True
                 log.info("%s improved the plan to %.4f", kind, best_revenue)
+        record["gained"] = gained
+        log.debug("%s slice: %s in %.1f s (k=%s, freed=%s), revenue %s", kind, record["status"], stats.time_s or 0.0,
+                  record["k"], record["freed"], record["revenue"])
         if kind == "local_branching" and not gained:
-            if stats.status == "optimal" and k >= inst.n:           # the whole space searched: proved optimal
-                break
-            k *= 2                                                   # nothing better within k: look further
+            if stats.status == "optimal":
+                if k >= inst.n:                                      # the whole space searched: proved optimal
+                    break
+                k = min(2 * k, inst.n)                               # nothing better within k: look further
+            else:
+                k = max(1, k // 2)                                   # too large to search in a slice: look closer
     return Improvement(best, best_revenue, first.revenue, time.perf_counter() - began, slices)

@@ -82,6 +82,9 @@ def test_solve_from_a_plan_file_and_improve_it(tmp_path):
     result = json.loads(js.read_text())
     assert result["status"] == "optimal" and result["objective"] >= start.revenue - 1e-6 * abs(start.revenue)
     assert check_plan(load_instance(EXAMPLE), result["plan"]).feasible
+    done = result["improvement"]                     # the neighbourhood slices are in the JSON too
+    assert done["start_revenue"] == pytest.approx(start.revenue) and done["revenue"] >= done["start_revenue"]
+    assert done["slices"] and {s["kind"] for s in done["slices"]} <= {"local_branching", "rule_groups"}
 
 
 def test_script_without_the_dependencies_says_how_to_install(tmp_path):

@@ -44,3 +44,26 @@ def test_improved_plan_is_a_mip_start(weak_and_optimum):
 def test_infeasible_start_is_refused():
     with pytest.raises(MMOError, match="feasible start"):
         improve(INST, INST.upper - INST.baseline, time_limit=5)
+
+
+def _k_follows_the_rule(slices: list[dict], n: int) -> None:
+    """Local branching's k: kept after a gain, doubled after a proof that nothing better lies within k,
+    halved after a slice that ran out of time."""
+    lb = [s for s in slices if s["kind"] == "local_branching"]
+    for a, b in zip(lb, lb[1:]):
+        expected = a["k"] if a["gained"] else min(2 * a["k"], n) if a["status"] == "optimal" else max(1, a["k"] // 2)
+        assert b["k"] == expected, (a, b)
+
+
+def test_local_branching_looks_further_after_a_proof_and_closer_after_a_timeout(weak_and_optimum):
+    weak, best = weak_and_optimum
+    # From the optimum nothing is better: each slice proves it within k, so k doubles.
+    proved = improve(INST, best.delta, time_limit=20, slice_s=10, k=2, threads=1)
+    first = [s for s in proved.slices if s["kind"] == "local_branching"][:2]
+    assert first[0]["status"] == "optimal" and not first[0]["gained"] and first[1]["k"] == 4
+    _k_follows_the_rule(proved.slices, INST.n)
+    # Slices of no time cannot search anything: k halves down to 1.
+    starved = improve(INST, weak.delta, time_limit=3, slice_s=0, k=8, threads=1)
+    lb = [s for s in starved.slices if s["kind"] == "local_branching"]
+    assert lb[0]["k"] == 8 and min(s["k"] for s in lb) < 8
+    _k_follows_the_rule(starved.slices, INST.n)

@@ -120,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"instance        {inst.name} ({inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes})"
           + ("" if inst.curves is None else ", response curves"))
     approximation = None
+    improvement: dict | None = None
     if args.approximate == "quadratic" and inst.curves is None:
         raise MMOError("--approximate quadratic fits quadratics to response curves, and this instance has "
                        "quadratic revenues already", "drop --approximate")
@@ -153,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
                         solver=args.solver if args.solver != "all" else "scip", time_limit=args.improve_time_limit,
                         slice_s=args.improve_slice, threads=args.threads)
         start = found.delta
+        improvement = {"start_revenue": found.start_revenue, "revenue": found.revenue, "time_s": found.time_s,
+                       "slices": found.slices}
         print(f"improvement     revenue {found.revenue:,.2f} from {found.start_revenue:,.2f} in {found.time_s:.1f} s "
               f"({len(found.slices)} neighbourhoods)")
     if args.formulation == "all" or args.solver == "all":
@@ -168,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
     with output_set():                  # both files, or neither: moved into place once both are written
         if args.json:
             extra = {"approximation": approximation} if approximation else {}
+            if improvement:
+                extra["improvement"] = improvement
             atomic_write_text(args.json, json.dumps({**result.to_dict(), "instance": inst.name, **extra}, indent=2,
                                                     allow_nan=False) + "\n")
         if args.plan and result.delta is not None:
