@@ -14,6 +14,8 @@ plan, confirmed by the checker, becomes the incumbent. Two neighbourhoods take t
 * **Fix-and-optimize over rule groups**: the activities of a few group rules, drawn at random, are
   freed, and every other activity keeps its incumbent region. The spend changes of all
   activities stay free within their regions, so the budget and the rules can be re-balanced.
+  The number of rules freed doubles after a slice solved to optimality in less than half its
+  time, and halves after a slice that ran out of time.
 
 The best plan is returned with its revenue and a log of the slices. Pass it as ``start=`` to
 :func:`mmo_pyomo.runner.solve` to hand it to the full solve as a MIP start (``solve.py --improve``).
@@ -69,7 +71,7 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
     time_limit = checks.seconds(time_limit, "time_limit")
     slice_s = checks.seconds(slice_s, "slice_s")
     k = checks.whole(k, "k", 1)
-    free_rules = checks.whole(free_rules, "free_rules", 1)
+    free_rules = min(checks.whole(free_rules, "free_rules", 1), max(1, len(inst.rules)))
     rng = np.random.default_rng(checks.whole(seed, "seed", 0))
     form = get_formulation(formulation)
     best = np.asarray(delta, float).copy()
@@ -119,7 +121,8 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
             var.unfix()
         record: dict[str, Any] = {"kind": kind, "status": str(stats.status), "time_s": stats.time_s,
                                   "k": k if kind == "local_branching" else None,
-                                  "freed": None if kind == "local_branching" else int(freed.sum()), "revenue": None}
+                                  "freed": None if kind == "local_branching" else int(freed.sum()),
+                                  "rules": None if kind == "local_branching" else len(picked), "revenue": None}
         slices.append(record)
         gained = False
         if stats.has_solution:
@@ -130,8 +133,13 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
                 best, best_revenue, gained = plan, check.revenue, True
                 log.info("%s improved the plan to %.4f", kind, best_revenue)
         record["gained"] = gained
-        log.debug("%s slice: %s in %.1f s (k=%s, freed=%s), revenue %s", kind, record["status"], stats.time_s or 0.0,
-                  record["k"], record["freed"], record["revenue"])
+        log.debug("%s slice: %s in %.1f s (k=%s, rules=%s, freed=%s), revenue %s", kind, record["status"],
+                  stats.time_s or 0.0, record["k"], record["rules"], record["freed"], record["revenue"])
+        if kind == "rule_groups" and len(inst.rules):
+            if stats.status == "optimal" and (stats.time_s or 0.0) < slice_s / 2:
+                free_rules = min(2 * free_rules, len(inst.rules))    # solved with time to spare: free more
+            elif stats.status != "optimal":
+                free_rules = max(1, free_rules // 2)                 # out of time: free fewer
         if kind == "local_branching" and not gained:
             if stats.status == "optimal":
                 if k >= inst.n:                                      # the whole space searched: proved optimal

@@ -5,6 +5,7 @@ import pytest
 
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.errors import MMOError
+from mmo_pyomo.generator import retail_instance
 from mmo_pyomo.improve import improve
 from mmo_pyomo.runner import solve
 
@@ -55,15 +56,39 @@ def _k_follows_the_rule(slices: list[dict], n: int) -> None:
         assert b["k"] == expected, (a, b)
 
 
-def test_local_branching_looks_further_after_a_proof_and_closer_after_a_timeout(weak_and_optimum):
+def _rules_follow_the_rule(slices: list[dict], n_rules: int, slice_s: float) -> None:
+    """Rule groups: twice the rules after a slice proved in under half its time, half after a timeout."""
+    rg = [s for s in slices if s["kind"] == "rule_groups"]
+    for a, b in zip(rg, rg[1:]):
+        expected = (min(2 * a["rules"], n_rules) if a["status"] == "optimal" and a["time_s"] < slice_s / 2
+                    else a["rules"] if a["status"] == "optimal" else max(1, a["rules"] // 2))
+        assert b["rules"] == expected, (a, b)
+
+
+def test_neighbourhoods_grow_after_a_proof_and_shrink_after_a_timeout(weak_and_optimum):
     weak, best = weak_and_optimum
     # From the optimum nothing is better: each slice proves it within k, so k doubles.
     proved = improve(INST, best.delta, time_limit=20, slice_s=10, k=2, threads=1)
     first = [s for s in proved.slices if s["kind"] == "local_branching"][:2]
     assert first[0]["status"] == "optimal" and not first[0]["gained"] and first[1]["k"] == 4
     _k_follows_the_rule(proved.slices, INST.n)
+    _rules_follow_the_rule(proved.slices, len(INST.rules), 10)
     # Slices of no time cannot search anything: k halves down to 1.
-    starved = improve(INST, weak.delta, time_limit=3, slice_s=0, k=8, threads=1)
+    starved = improve(INST, weak.delta, time_limit=3, slice_s=0, k=8, free_rules=4, threads=1)
     lb = [s for s in starved.slices if s["kind"] == "local_branching"]
     assert lb[0]["k"] == 8 and min(s["k"] for s in lb) < 8
     _k_follows_the_rule(starved.slices, INST.n)
+    _rules_follow_the_rule(starved.slices, len(INST.rules), 0)
+
+
+def test_rule_groups_grow_while_they_solve_quickly():
+    """A small retail case (80 activities, many rules) from its optimum: every rule-group slice is solved
+    to optimality at once, so each frees twice the rules of the last."""
+    inst = retail_instance(subgroups=10, store_groups=2, weeks=4, seed=3).with_changes(budget_upper=1.0)
+    best = solve(inst, "hull", "scip", mip_gap=0.0, threads=1)       # (K = 25% cannot cut this small case's budget 10%)
+    assert best.status == "optimal" and len(inst.rules) > 16
+    found = improve(inst, best.delta, time_limit=15, slice_s=60, k=1, free_rules=2, threads=1)
+    groups = [s for s in found.slices if s["kind"] == "rule_groups"]
+    assert [s["rules"] for s in groups[:3]] == [2, 4, 8] and all(s["status"] == "optimal" for s in groups[:2])
+    _rules_follow_the_rule(found.slices, len(inst.rules), 60)
+    assert found.revenue == pytest.approx(best.objective, rel=1e-6)      # nothing beats the optimum
