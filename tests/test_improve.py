@@ -6,7 +6,7 @@ import pytest
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.generator import retail_instance
-from mmo_pyomo.improve import improve
+from mmo_pyomo.improve import MAX_REST, Turns, improve
 from mmo_pyomo.runner import solve
 
 from helpers import random_instance
@@ -92,3 +92,23 @@ def test_rule_groups_grow_while_they_solve_quickly():
     assert [s["rules"] for s in groups[:3]] == [2, 4, 8] and all(s["status"] == "optimal" for s in groups[:2])
     _rules_follow_the_rule(found.slices, len(inst.rules), 60)
     assert found.revenue == pytest.approx(best.objective, rel=1e-6)      # nothing beats the optimum
+
+
+def test_a_neighbourhood_that_times_out_without_gain_sits_out_more_and_more_turns():
+    turns = Turns()
+    seq = []
+    for _ in range(60):
+        kind = turns.next()
+        seq.append(kind[0])                                   # l(ocal branching) or r(ule groups)
+        turns.record(kind, fruitless=kind == "local_branching")
+    # local branching always times out: it sits out 1, 3, 7, then at most MAX_REST turns between tries
+    runs = "".join(seq).split("l")[1:-1]
+    assert "".join(seq).startswith("lr") and [len(r) for r in runs[:4]] == [3, 7, 15, 2 * MAX_REST + 1]
+    turns.record("local_branching", fruitless=False)          # a gain or a proof: back to taking turns
+    assert turns.strikes["local_branching"] == 0
+    both = Turns()                                            # both fruitless: they still alternate
+    kinds = []
+    for _ in range(6):
+        kinds.append(both.next())
+        both.record(kinds[-1], fruitless=True)
+    assert set(kinds) == {"local_branching", "rule_groups"}
