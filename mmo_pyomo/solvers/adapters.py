@@ -123,11 +123,38 @@ def contrib_solver(interface: str, log_file: str | None = None) -> tuple[Any, st
     return ContribFactory(interface), log_file
 
 
+def _highs_with_start() -> Any:
+    """Pyomo's HiGHS interface, handing the variables' current values to HiGHS as a MIP start.
+
+    Pyomo 6.10's HiGHS interface has no warm start (no ``warmstart_discrete_vars``), so a start set
+    on the model was silently dropped. The values go to ``Highs.setSolution`` just before the run;
+    HiGHS completes a partial start and ignores one it finds infeasible.
+    """
+    import numpy as np
+    from pyomo.contrib.solver.solvers.highs import Highs
+
+    class HighsWithStart(Highs):
+        def _solve(self):
+            index, value = [], []
+            for v_id, col in self._pyomo_var_to_solver_var_map.items():
+                x = self._vars[v_id][0].value
+                if x is not None:
+                    index.append(col)
+                    value.append(x)
+            if index:
+                self._solver_model.setSolution(len(index), np.asarray(index, np.int32), np.asarray(value, float))
+            return super()._solve()
+
+    return HighsWithStart()
+
+
 def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     """Solve through Pyomo's new solver API (``pyomo.contrib.solver``)."""
     from pyomo.contrib.solver.common.results import SolutionStatus
 
     opt, tee_path = contrib_solver(req.interface, req.log_file)
+    if req.interface == "highs" and req.warm_start:
+        opt = _highs_with_start()
     if req.interface == "highs":
         # HiGHS keeps one thread pool per process and refuses a later solve that asks for another
         # number of threads ("global scheduler has already been initialized"): start afresh.
