@@ -18,3 +18,7 @@ improve improve_v1 & bound oa_1 $R/start.csv; wait          # improve.py as of 4
 improve improve_v2 & bound oa_2 improve_v1.csv; wait        # 3361605: k halves after a timeout
 improve improve_v3                                          # 8a8cca8: rule groups adapt; fruitless neighbourhoods rest
 bound oa_3 improve_v2.csv                                   # e942667: HiGHS now receives the start
+# the planned-baseline case (its own case.dat and start.csv, 152,584.70), v3, 1,200 s:
+#   solve.py -v --data planned/case.dat --formulation hull --solver scip --start-plan planned/start.csv --improve \
+#       --improve-time-limit 1200 --improve-slice 100 --time-limit 1 --threads 1 --gap 1e-4 \
+#       --json planned_improve_v3.json --plan best_plan_planned.csv
