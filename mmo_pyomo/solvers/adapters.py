@@ -14,6 +14,7 @@ The node count is read from the engine's own model object where the interface ke
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -112,18 +113,8 @@ def _quiet_scip(log_file: str | None):
     return QuietScipDirect()
 
 
-def contrib_solver(interface: str, log_file: str | None = None) -> tuple[Any, str | None]:
-    """A new-API Pyomo solver for ``interface``, and the log file Pyomo should tee to (if any).
-
-    SCIP writes its own log (see :func:`_quiet_scip`); other engines' output is teed by Pyomo.
-    """
-    if interface == "scip_direct":
-        return _quiet_scip(log_file), None
-    from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
-    return ContribFactory(interface), log_file
-
-
-def _highs_with_start() -> Any:
+@functools.cache
+def _highs_with_start() -> type:
     """Pyomo's HiGHS interface, handing the variables' current values to HiGHS as a MIP start.
 
     Pyomo 6.10's HiGHS interface has no warm start (no ``warmstart_discrete_vars``), so a start set
@@ -145,16 +136,28 @@ def _highs_with_start() -> Any:
                 self._solver_model.setSolution(len(index), np.asarray(index, np.int32), np.asarray(value, float))
             return super()._solve()
 
-    return HighsWithStart()
+    return HighsWithStart
+
+
+def contrib_solver(interface: str, log_file: str | None = None, warm_start: bool = False) -> tuple[Any, str | None]:
+    """A new-API Pyomo solver for ``interface``, and the log file Pyomo should tee to (if any).
+
+    SCIP writes its own log (see :func:`_quiet_scip`); other engines' output is teed by Pyomo. A
+    ``warm_start`` on HiGHS needs our own subclass (:func:`_highs_with_start`).
+    """
+    if interface == "scip_direct":
+        return _quiet_scip(log_file), None
+    if interface == "highs" and warm_start:
+        return _highs_with_start()(), log_file
+    from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
+    return ContribFactory(interface), log_file
 
 
 def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     """Solve through Pyomo's new solver API (``pyomo.contrib.solver``)."""
     from pyomo.contrib.solver.common.results import SolutionStatus
 
-    opt, tee_path = contrib_solver(req.interface, req.log_file)
-    if req.interface == "highs" and req.warm_start:
-        opt = _highs_with_start()
+    opt, tee_path = contrib_solver(req.interface, req.log_file, req.warm_start)
     if req.interface == "highs":
         # HiGHS keeps one thread pool per process and refuses a later solve that asks for another
         # number of threads ("global scheduler has already been initialized"): start afresh.
