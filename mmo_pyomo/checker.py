@@ -14,8 +14,15 @@ from mmo_pyomo import checks
 from mmo_pyomo.errors import DataError, MMOError
 from mmo_pyomo.instance.schema import Instance
 
-#: Feasibility tolerance, relative to max(1, |magnitude|) of each quantity.
+#: Feasibility tolerance, relative to the magnitude of each quantity (:func:`magnitude`).
 TOLERANCE = 1e-6
+
+
+def magnitude(inst: Instance) -> np.ndarray:
+    """Per activity, the magnitude its spend is measured against: max(|x̄|, |l|, |u|), or 1 where all
+    three are 0. Tolerances relative to it mean the same at a spend of 10⁻² as at 10⁸."""
+    mag = np.maximum(np.abs(inst.baseline), np.maximum(np.abs(inst.lower), np.abs(inst.upper)))
+    return np.where(mag > 0, mag, 1.0)
 
 
 @dataclass
@@ -72,7 +79,7 @@ def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol:
     for k in np.flatnonzero(~np.isfinite(x)):        # NaN compares false with every bound: catch it first
         bad.append(f"activity '{name[k]}': spend {x[k]} is not a finite number")
     delta = x - inst.baseline
-    scale = np.maximum(1.0, np.abs(inst.baseline))
+    scale = magnitude(inst)
     changed = np.abs(delta) > tol * scale
     for k in np.flatnonzero(x < inst.lower - tol * scale):
         bad.append(f"activity '{name[k]}': spend {x[k]:.6g} below lower {inst.lower[k]:.6g}")
@@ -86,14 +93,16 @@ def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol:
         bad.append(f"{n_changes} activities change, more than max_changes = {inst.max_changes}")
     total = float(x.sum())
     lo, hi = inst.budget_interval
-    btol = tol * max(1.0, abs(inst.total_baseline))
+    btol = tol * float(scale.sum())
     if total > hi + btol:
         bad.append(f"total spend {total:,.6g} above the budget {hi:,.6g}")
     if total < lo - btol:
         bad.append(f"total spend {total:,.6g} below the budget lower limit {lo:,.6g}")
     if len(inst.rules):
         level = inst.rule_activity_of(x)
-        rtol = tol * np.maximum(1.0, np.abs(level))
+        reach = np.zeros(len(inst.rules))                      # Σ_i |g_ri|·magnitude_i: the row's own scale
+        np.add.at(reach, inst.rule_index, np.abs(inst.rule_coef) * scale[inst.rule_activity])
+        rtol = tol * np.maximum(reach, np.abs(level))
         for k in np.flatnonzero(level > inst.rule_upper + rtol):
             bad.append(f"rule '{inst.rules[k]}': {level[k]:.6g} above rule_upper {inst.rule_upper[k]:.6g}")
         for k in np.flatnonzero(level < inst.rule_lower - rtol):

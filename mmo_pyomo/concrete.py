@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
-from mmo_pyomo.checker import TOLERANCE
+from mmo_pyomo.checker import TOLERANCE, magnitude
 from mmo_pyomo.formulations import Formulation, get_formulation
 from mmo_pyomo.formulations.components import built_from
 from mmo_pyomo.instance.pyomo_schema import to_pyomo_data
@@ -33,7 +33,7 @@ def create_model(inst: Instance, formulation: str | Formulation, *, validate_ins
 
 def polish_delta(inst: Instance, delta: np.ndarray, tol: float = TOLERANCE) -> np.ndarray:
     """Remove solver round-off: snap near-zero changes to 0, near-minimum ones to ±m, clip to bounds."""
-    scale = np.maximum(1.0, np.abs(inst.baseline))
+    scale = magnitude(inst)
     d = np.where(np.abs(delta) <= tol * scale, 0.0, delta)
     near_min = (d != 0) & (np.abs(d) < inst.min_change) & (np.abs(d) >= inst.min_change - tol * scale)
     d = np.where(near_min, np.sign(d) * inst.min_change, d)
@@ -56,6 +56,6 @@ def set_start(model: pyo.ConcreteModel, formulation: str | Formulation, inst: In
 
 
 def plan_of(model: pyo.Block, inst: Instance) -> np.ndarray:
-    """The spend changes δ of a solved model, polished (:func:`polish_delta`)."""
-    raw = np.array([model.delta[a].value if model.delta[a].value is not None else 0.0 for a in inst.activities])
-    return polish_delta(inst, raw)
+    """The spend changes δ = s·d of a solved model, polished (:func:`polish_delta`)."""
+    raw = np.array([model.d[a].value if model.d[a].value is not None else 0.0 for a in inst.activities])
+    return polish_delta(inst, raw * inst.units.spend)

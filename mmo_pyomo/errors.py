@@ -50,3 +50,9 @@ class PlanCheckError(MMOError):
     """A plan returned by a solver failed the independent checker."""
 
     exit_code = 5
+
+
+class CertificateError(MMOError):
+    """A checked plan, but a bound below a checked revenue: the engine's certificate is numerically unreliable."""
+
+    exit_code = 6

@@ -20,12 +20,35 @@ def _umask() -> int:
     return mask
 
 
+def _special(path: Path) -> bool:
+    """Whether ``path`` exists and is not a regular file (a terminal, a pipe, ``/dev/stdout``)."""
+    return path.exists() and not path.is_file()
+
+
+def _place(tmp: str, path: Path) -> None:
+    """Move a finished temporary file into place: a regular file is replaced whole; a special file
+    (``/dev/stdout``, a pipe) is written in place, never replaced."""
+    if _special(path):
+        with open(tmp, "rb") as src, open(path, "wb") as dst:
+            dst.write(src.read())
+        os.unlink(tmp)
+    else:
+        os.replace(tmp, path)
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
+
+    A symlink is followed: its target is written and the link stays a link. A special file
+    (``/dev/stdout``) is written in place from a temporary file kept in the system's temporary folder.
+    """
+    path = Path(os.path.realpath(path))
+    if _special(path):
+        fd, tmp = tempfile.mkstemp(prefix="mmo-", suffix=".tmp")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     pending = _PENDING.get()
     done = False
@@ -33,7 +56,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())        # mkstemp makes 0600: give the file the user's usual mode
         if pending is None:
-            os.replace(tmp, path)
+            _place(tmp, path)
         else:
             pending.append((tmp, path))         # moved into place with the rest of its set
         done = True
@@ -63,7 +86,7 @@ def output_set() -> Iterator[None]:
     finally:
         _PENDING.reset(token)
     for tmp, path in pending:
-        os.replace(tmp, path)
+        _place(tmp, path)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

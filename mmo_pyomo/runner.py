@@ -9,11 +9,13 @@ from typing import Any
 import numpy as np
 
 from mmo_pyomo import checks
+from mmo_pyomo.certificate import UNRELIABLE_FIX, certify
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.concrete import create_model, plan_of, set_start
-from mmo_pyomo.errors import InfeasibleInstanceError, MMOError, NoSolutionError, PlanCheckError
+from mmo_pyomo.errors import CertificateError, InfeasibleInstanceError, MMOError, NoSolutionError, PlanCheckError
 from mmo_pyomo.formulations import Formulation, get_formulation
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.instance.units import revenue_swing
 from mmo_pyomo.solvers.engines import Engine
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER, ensure_installed, get_engine, handover
 from mmo_pyomo.solvers.solve_model import model_size, solve_model
@@ -52,7 +54,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        """True when a checked plan is available (status optimal or feasible)."""
+        """True when a checked plan is available with a certificate (status optimal or feasible)."""
         return self.status in (Status.OPTIMAL, Status.FEASIBLE) and self.plan is not None
 
     @property
@@ -80,6 +82,8 @@ class Result:
         if self.status == "unbounded":
             raise NoSolutionError(f"the engine reports the model unbounded ({where})",
                                   "check that every quad ≤ 0 and every activity has finite bounds")
+        if self.status == Status.UNRELIABLE:
+            raise CertificateError(f"{where}: {self.message}", UNRELIABLE_FIX)
         if self.message.startswith("plan check failed"):
             raise PlanCheckError(f"{where}: {self.message}",
                                  "tighten the engine's feasibility tolerance or report the instance")
@@ -170,16 +174,19 @@ def solve(
         return result
     result.objective = check.revenue
     error = _interpolation_error(instance, form, formulation_options)
-    result.gap = objective_gap(check.revenue, result.bound)
     if error:
         result.interpolation_error = error
         result.bound = None if stats.bound is None else stats.bound + error
-        result.gap = objective_gap(check.revenue, result.bound)
         result.message += (f"; curves that are not concave were interpolated (error ≤ {error:,.6g} over any plan, "
                            "added to the bound)")
-        if result.status == Status.OPTIMAL and not _within(result.gap, _outer_target(mip_gap)):
-            result.status = Status.FEASIBLE
-            result.message += "; the plan is optimal for the piecewise-linear surrogate"
+    target = _outer_target(mip_gap) if form.refine is not None else mip_gap
+    cert = certify(result.status, check.revenue, result.bound, target=target,
+                   unit=float(revenue_swing(instance).max(initial=0.0)), known=_known_plans(instance, start))
+    if error and result.status == Status.OPTIMAL and cert.status == Status.FEASIBLE:
+        cert = replace(cert, note="the plan is optimal for the piecewise-linear surrogate")
+    result.status, result.gap = cert.status, cert.gap
+    if cert.note:
+        result.message = f"{result.message}; {cert.note}" if result.message else cert.note
     result.n_changes = check.n_changes
     result.total_spend = check.total_spend
     result.delta = delta
@@ -223,6 +230,8 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
     last: SolveStats | None = None
     rounds = cuts = 0
     warm = start is not None
+    previous: np.ndarray | None = None
+    stalled = False
     while rounds < MAX_OUTER_ROUNDS:
         left = None if time_limit is None else time_limit - (time.perf_counter() - began)
         if left is not None and left <= 0:
@@ -243,6 +252,10 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
             break
         if _within(objective_gap(best_revenue, bound), target):
             break
+        if previous is not None and np.array_equal(previous, delta):   # the cuts at this plan hold within the
+            stalled = True                                             # engine's tolerance: more cannot help
+            break
+        previous = delta
         tol = target / 2 * max(abs(best_revenue), 1e-10) / max(1, int(np.count_nonzero(delta)))
         added = form.refine(model, inst, delta, tol)
         cuts += added
@@ -257,11 +270,26 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
     status = Status.OPTIMAL if proved else (last.status if best is None else
                                             Status.TIME_LIMIT if last.status == Status.TIME_LIMIT else Status.FEASIBLE)
     message = (f"outer approximation: {rounds} round(s), {cuts} tangent(s) added, gap target {target:g}"
-               + ("" if proved or best is None else "; target not reached") + (f"; {last.message}" if last.message else ""))
+               + ("" if proved or best is None else "; target not reached")
+               + ("; the engine returned the same plan again (its cuts there hold within the engine's feasibility "
+                  "tolerance)" if stalled and not proved else "")
+               + (f"; {last.message}" if last.message else ""))
     stats = replace(last, status=status, objective=best_revenue if best is not None else None,
                     bound=bound if math.isfinite(bound) else None, nodes=nodes,
                     time_s=time.perf_counter() - began, message=message, has_solution=best is not None)
     return stats, best
+
+
+def _known_plans(inst: Instance, start: np.ndarray | None) -> list[tuple[str, float]]:
+    """(label, checked revenue) of the plans known before the solve: the baseline and the start, where
+    feasible. No bound may lie below them (:func:`mmo_pyomo.certificate.certify`)."""
+    known = []
+    for label, delta in (("the baseline plan", np.zeros(inst.n)), ("the start", start)):
+        if delta is not None:
+            checked = check_plan(inst, inst.baseline + delta)
+            if checked.feasible:
+                known.append((label, checked.revenue))
+    return known
 
 
 def _keep_start(inst: Instance, start: np.ndarray | None, stats: SolveStats,

@@ -105,9 +105,10 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
     model = create_model(inst, "miqp")
     model.revenue.deactivate()
     slope_dec, icept_dec, slope_inc, icept_inc = chord_coefficients(inst)
+    s, unit = inst.units.spend, inst.units.revenue     # in the model's units: δ = s·d, revenue / R
     model.chord_revenue = pyo.Objective(sense=pyo.maximize, expr=sum(
-        slope_dec[k] * model.delta_dec[a] + icept_dec[k] * model.z_dec[a]
-        + slope_inc[k] * model.delta_inc[a] + icept_inc[k] * model.z_inc[a]
+        (slope_dec[k] * s[k] / unit) * model.d_dec[a] + (icept_dec[k] / unit) * model.z_dec[a]
+        + (slope_inc[k] * s[k] / unit) * model.d_inc[a] + (icept_inc[k] / unit) * model.z_inc[a]
         for k, a in enumerate(inst.activities)))
     t0 = time.perf_counter()
     stats = _run(model, milp_solver, "milp", time_limit, CHORD_GAP)

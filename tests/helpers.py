@@ -77,8 +77,44 @@ def _qp_max(inst: Instance, lo: np.ndarray, hi: np.ndarray) -> float | None:
                   np.arange(n, dtype=np.int32), diag)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
+        return _qp_max_again(inst, lo, hi)
     return -h.getInfo().objective_function_value + float(inst.const.sum())
+
+
+def _rows(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The budget and rule rows on δ as (A, lower, upper)."""
+    blo, bhi = inst.budget_interval
+    rows, lows, ups = [np.ones(inst.n)], [blo - inst.total_baseline], [bhi - inst.total_baseline]
+    for r in range(len(inst.rules)):
+        row = np.zeros(inst.n)
+        sel = inst.rule_index == r
+        np.add.at(row, inst.rule_activity[sel], inst.rule_coef[sel])
+        at_base = float(row @ inst.baseline)
+        rows.append(row)
+        lows.append(inst.rule_lower[r] - at_base)
+        ups.append(inst.rule_upper[r] - at_base)
+    return np.array(rows), np.array(lows), np.array(ups)
+
+
+def _qp_max_again(inst: Instance, lo: np.ndarray, hi: np.ndarray) -> float | None:
+    """The same QP when HiGHS's QP solver gives up (it reports a solve error on some QPs whose optimum sits
+    on a row bound near 0): feasibility by an LP, then SLSQP from the LP's point (exact enough at unit scale)."""
+    from scipy.optimize import linprog, minimize
+
+    a, rlo, rhi = _rows(inst)
+    finite_lo, finite_hi = np.isfinite(rlo), np.isfinite(rhi)
+    a_ub = np.vstack([a[finite_hi], -a[finite_lo]])
+    b_ub = np.concatenate([rhi[finite_hi], -rlo[finite_lo]])
+    lp = linprog(np.zeros(inst.n), A_ub=a_ub, b_ub=b_ub, bounds=list(zip(lo, hi)), method="highs")
+    if lp.status == 2:
+        return None
+    assert lp.status == 0, lp.message
+    cons = [{"type": "ineq", "fun": lambda d, k=k: b_ub[k] - a_ub[k] @ d, "jac": lambda d, k=k: -a_ub[k]}
+            for k in range(len(b_ub))]
+    res = minimize(lambda d: -(inst.quad @ d**2 + inst.lin @ d), lp.x, jac=lambda d: -(2 * inst.quad * d + inst.lin),
+                   bounds=list(zip(lo, hi)), constraints=cons, method="SLSQP", options={"ftol": 1e-14, "maxiter": 500})
+    assert res.success, res.message
+    return float(inst.quad @ res.x**2 + inst.lin @ res.x + inst.const.sum())
 
 
 def brute_force_optimum(inst: Instance) -> float | None:

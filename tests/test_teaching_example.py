@@ -24,14 +24,14 @@ def test_integer_optimum_is_21(formulation):
 @pytest.mark.parametrize("formulation,bound", [("minlp", 21.125), ("miqp", 21.125), ("perspective", 21.125),
                                                ("misocp", 21.125), ("hull", 21.0), ("hull_oa", 21.0)])
 def test_root_bounds_with_both_regions(formulation, bound):
-    assert root_bound(ONE, formulation) == pytest.approx(bound, abs=1e-5)
+    assert root_bound(ONE, formulation) == pytest.approx(bound, rel=1e-6)   # cone tolerances: 6 digits
 
 
 @pytest.mark.parametrize("formulation,bound", [("minlp", 21.125), ("miqp", 21.125), ("perspective", 21.0),
                                                ("misocp", 21.0), ("hull", 21.0), ("hull_oa", 21.0)])
 def test_root_bounds_without_the_decrease_region(formulation, bound):
     only_up = ONE.with_changes(lower=np.array([10.0]))
-    assert root_bound(only_up, formulation) == pytest.approx(bound, abs=1e-5)
+    assert root_bound(only_up, formulation) == pytest.approx(bound, rel=1e-6)
 
 
 def _one_tangent_model():
@@ -64,8 +64,9 @@ def test_refinement_adds_the_tangent_at_2_and_proves_21():
     assert "2 round(s), 1 tangent(s)" in stats.message
     # the tangent of g(δ) = −0.5δ² + 1.5δ at 2: w ≤ (g(2) − 2g′(2))·z + g′(2)·δ = 2z − 0.5δ, so w ≤ 1 = g(2)
     (cut,) = model.tangent_refinements.values()
-    model.delta_inc["tv"].set_value(2.0)
+    model.d_inc["tv"].set_value(2.0 / ONE.units.spend[0])     # δ⁺ = 2, in the model's units (δ = s·d)
     model.z_inc["tv"].set_value(1)
+    assert pyo.value(model.delta_inc["tv"]) == pytest.approx(2.0) and ONE.units.revenue == 1.0
 
     def holds(w: float) -> bool:
         model.w_inc["tv"].set_value(w)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,31 +56,59 @@ def non_negative_float(text: str) -> float:
     return value
 
 
-def check_outputs(**paths: str | None) -> None:
-    """Raise :class:`MMOError` for an output that cannot be written, before any work starts.
+def _files_of(inputs: Iterable[str | Path | None]) -> dict[Path, str]:
+    """Every input file, resolved through symlinks → the input it came from (a folder gives every file in it)."""
+    out: dict[Path, str] = {}
+    for item in inputs:
+        if item is None:
+            continue
+        path = Path(item)
+        if path.is_dir():
+            for f in path.rglob("*"):
+                out.setdefault(f.resolve(), str(item))
+            out.setdefault(path.resolve(), str(item))
+        else:
+            out.setdefault(path.resolve(), str(item))
+    return out
 
-    ``paths`` maps an option name (for the message) to a file path or None.
+
+def check_outputs(*, inputs: Iterable[str | Path | None] = (), **paths: str | Path | Sequence[str | Path] | None) -> None:
+    """Raise :class:`MMOError` for an output that cannot or must not be written, before any work starts.
+
+    ``paths`` maps an option name (for the message) to the file or files it writes, or None. An output
+    that is an input, or a file inside an input folder, is refused, symlinks resolved: a command never
+    overwrites what it reads. So are two options naming one file, an output that is a folder, and an
+    output in a folder that cannot be made or written.
     """
-    given = {option: Path(value).resolve() for option, value in paths.items() if value is not None}
-    seen: dict[Path, str] = {}
-    for option, path in given.items():
-        if path in seen:
-            first, second = ("--" + o.replace("_", "-") for o in (seen[path], option))
-            raise MMOError(f"{first} and {second} both name {paths[option]}, so one would overwrite the other",
-                           f"give {second} another file name")
-        seen[path] = option
+    given: list[tuple[str, Path]] = []
     for option, value in paths.items():
         if value is None:
             continue
-        path = Path(value)
+        for item in ([value] if isinstance(value, (str, Path)) else list(value)):
+            given.append((option, Path(item)))
+    read = _files_of(inputs)
+    seen: dict[Path, str] = {}
+    for option, path in given:
         flag = "--" + option.replace("_", "-")
+        target = path.resolve()
+        if target in read:
+            what = "is" if Path(read[target]).resolve() == target else "is a file of"
+            raise MMOError(f"{flag} {path} {what} the input {read[target]}, which would be overwritten",
+                           f"give {flag} a path outside the input")
+        if target in seen and seen[target] != option:
+            first = "--" + seen[target].replace("_", "-")
+            raise MMOError(f"{first} and {flag} both name {path}, so one would overwrite the other",
+                           f"give {flag} another file name")
+        seen[target] = option
         if path.is_dir():
-            raise MMOError(f"{flag} {value} is a folder, not a file", f"give {flag} a file name")
-        parent = path.parent
+            raise MMOError(f"{flag} {path} is a folder, not a file", f"give {flag} a file name")
+        if target.exists() and not target.is_file():
+            continue                                 # /dev/stdout and the like: written in place (io_utils)
+        parent = target.parent
         while not parent.exists() and parent != parent.parent:
             parent = parent.parent
         if not parent.is_dir():
-            raise MMOError(f"{flag} {value}: '{parent}' is a file, so no folder can be made there",
+            raise MMOError(f"{flag} {path}: '{parent}' is a file, so no folder can be made there",
                            f"give {flag} a path in a folder")
         if not os.access(parent, os.W_OK):
-            raise MMOError(f"{flag} {value}: '{parent}' is not writable", f"give {flag} a path you can write to")
+            raise MMOError(f"{flag} {path}: '{parent}' is not writable", f"give {flag} a path you can write to")

@@ -63,7 +63,16 @@ def _read_baseline_s(folder: str) -> float | None:
 def run(args: argparse.Namespace) -> int:
     """Run ``mmo offers``."""
     from mmo_pyomo.offers.problem import load_problem
-    args_.check_outputs(out=str(Path(args.out) / "report.json"))     # every offers command writes into --out
+    out = Path(args.out)                                             # every offers command writes into --out
+    if args.command == "generate":
+        from mmo_pyomo.offers.generator import campaign_files
+        args_.check_outputs(out=[out / name for name in campaign_files(csv=args.csv)])
+    elif args.command == "solve":
+        from mmo_pyomo.offers.report import OUTPUT_FILES
+        args_.check_outputs(out=[out / name for name in OUTPUT_FILES], inputs=[args.data])
+    else:
+        from mmo_pyomo.offers.sweep import sweep_files
+        args_.check_outputs(out=[out / name for name in sweep_files(args.budget, args.capacity)], inputs=[args.data])
     if args.command == "generate":
         from mmo_pyomo.offers.generator import generate_problem, write_problem
         prob = generate_problem(args.customers, args.seed)

@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``mmo pareto``."""
-    args_.check_outputs(out=str(Path(args.out) / "pareto.csv"))
+    args_.check_outputs(out=[Path(args.out) / "pareto.csv", Path(args.out) / "pareto.png"], inputs=[args.data])
     inst = load_instance(args.data)
     frame = pareto_curve(inst, args.formulation, args.solver, args.steps, args.time_limit)
     out = Path(args.out)

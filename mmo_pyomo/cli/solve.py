@@ -17,6 +17,7 @@ from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
 from mmo_pyomo.plan import plan_frame, read_plan_csv
 from mmo_pyomo.runner import Result, solve
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
+from mmo_pyomo.solvers.stats import Status
 
 HELP = "solve an instance (any formulation, any engine)"
 
@@ -46,8 +47,9 @@ def summary(result: Result, baseline_feasible: bool = True) -> str:
         f"revenue lift    {_fmt(lift)}{rel} over the baseline plan"
         + ("" if baseline_feasible else " (which breaks the budget or a rule here)"),
     ]
-    if result.message.startswith("outer approximation"):
-        lines.append(f"note            {result.message}")
+    if result.message.startswith("outer approximation") or result.status in (Status.UNRELIABLE, Status.FEASIBLE):
+        if result.message:
+            lines.append(f"note            {result.message}")
     return "\n".join(lines)
 
 
@@ -112,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         from mmo_pyomo.solvers.listing import solver_table
         print(solver_table())
         return 0
-    args_.check_outputs(json=args.json, plan=args.plan, log=args.log)
+    args_.check_outputs(json=args.json, plan=args.plan, log=args.log, inputs=[args.data, args.start_plan])
     if (args.formulation == "all" or args.solver == "all") and (args.json or args.plan):
         raise MMOError("--json and --plan write one solve's result; --formulation all / --solver all compare many",
                        "choose one formulation and one solver to write a result, or drop --json/--plan")
@@ -167,7 +169,8 @@ def run(args: argparse.Namespace) -> int:
                    threads=args.threads, seed=args.seed, log_file=args.log, start=start,
                    formulation_options=options)
     print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible))
-    result.raise_for_status()
+    if result.status != Status.UNRELIABLE:     # an unreliable certificate still has a checked plan: write it, then fail
+        result.raise_for_status()
     with output_set():                  # both files, or neither: moved into place once both are written
         if args.json:
             extra = {"approximation": approximation} if approximation else {}
@@ -178,4 +181,5 @@ def run(args: argparse.Namespace) -> int:
         if args.plan and result.delta is not None:
             with atomic_path(args.plan) as tmp:
                 plan_frame(inst, result.delta).to_csv(tmp, index=False)
+    result.raise_for_status()
     return 0

@@ -70,19 +70,25 @@ def _same_settings(store: ResultStore, settings: RunSettings) -> None:
                        "use another --out for another setting (the report compares runs made alike)")
 
 
+#: The report's files, per engine: (stem, extension).
+REPORT_FILES = (("report", "md"), ("performance_profile", "png"), ("gap_vs_time", "png"))
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``mmo study``."""
     out = Path(args.out)
     for path in args.data:
         if not Path(path).exists():
             raise MMOError(f"data file '{path}' does not exist", "pass existing .dat files to --data")
-    args_.check_outputs(results_csv=str(out / "results.csv"))
+    suffixes = [""] if len(args.solvers) == 1 else [f"_{s}" for s in args.solvers]
+    args_.check_outputs(results_csv=out / "results.csv", inputs=[*args.data, args.against],
+                        report=[out / f"{stem}{suffix}.{ext}" for stem, ext in REPORT_FILES for suffix in suffixes])
     against = None
     if args.against is not None:
         against = ResultStore(Path(args.against) / "results.csv")
         if not against.path.is_file():
             raise MMOError(f"--against {args.against}: no results.csv there", "give the --out folder of another study")
-        args_.check_outputs(side_by_side=str(out / "side_by_side.md"))
+        args_.check_outputs(side_by_side=out / "side_by_side.md", inputs=[*args.data, args.against])
     for name in [*args.solvers, *([args.start_solver] if args.start == "chord" else [])]:
         get_engine(name)                    # an unknown engine is an error before any run, not a row per run
     paths = list(dict.fromkeys(resolved(p) for p in args.data))        # each file once, by resolved path

@@ -44,8 +44,9 @@ def solve_direct(inst: Instance, solver: str = "scip", *, mip_gap: float = 1e-6,
         raise MMOError("solve_direct needs an instance with response curves", "use runner.solve for quadratics")
     model = create_model(inst, "miqp")
     model.revenue.deactivate()
-    model.curve_revenue = pyo.Objective(sense=pyo.maximize, expr=sum(
-        response_expression(inst, k, inst.baseline[k] + model.delta[a]) for k, a in enumerate(inst.activities)))
+    model.curve_revenue = pyo.Objective(sense=pyo.maximize, expr=sum(     # in units of R, as the model's own
+        response_expression(inst, k, inst.baseline[k] + model.delta[a]) for k, a in enumerate(inst.activities))
+        / inst.units.revenue)
     stats = solve_model(model, solver, NEEDS, "the direct curve MINLP", mip_gap=mip_gap, time_limit=time_limit)
     if not stats.has_solution:
         return stats, None, None

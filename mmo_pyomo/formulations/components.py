@@ -6,11 +6,17 @@ numbers refer to Huang, Xu & Lim, *Marketing Mix Optimization with Practical Con
 (arXiv 2101.03663); ``docs/mathematics.md`` restates every equation cited here. Each piece
 that adds variables has a ``*_start`` companion giving their values for a plan δ (a MIP start).
 
+**Units.** The variables are measured in the units of :mod:`mmo_pyomo.instance.units`, so that a
+budget in millions and a curvature of 10⁻⁹ give the same well-scaled model as the paper's small
+numbers: activity i's spend change is δ_i = s_i·d_i (``spend_unit[i]`` = s_i, |d_i| ≤ 1), and the
+objective is the revenue divided by ``objective_unit`` = R. Each constraint below is the paper's,
+divided through by its unit; its comment gives it in the paper's own terms.
+
 Shared notation (all indexed by activity i):
 
-* ``delta[i]`` — the spend change δ_i = x_i − x̄_i (a variable in every formulation);
+* ``d[i]`` — the spend change in units of s_i; ``delta[i]`` = s_i·d_i is δ_i = x_i − x̄_i itself;
 * ``z_dec[i], z_none[i], z_inc[i]`` — region indicators z⁻, z⁰, z⁺ (region formulations);
-* ``delta_dec[i], delta_inc[i]`` — the parts δ⁻, δ⁺ of δ in R⁻ and R⁺;
+* ``d_dec[i], d_inc[i]`` — the parts δ⁻/s, δ⁺/s of δ/s in R⁻ and R⁺ (``delta_dec``, ``delta_inc``: δ⁻, δ⁺);
 * ``changed[i]`` — 1 when activity i changes spend (z in the MINLP, y = z⁻ + z⁺ otherwise).
 """
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
@@ -66,8 +73,13 @@ def _region_param(field: str) -> Callable[[pyo.Block, str], float]:
     return rule
 
 
+def _spend_unit(m: pyo.Block, i: str) -> float:
+    return float(m._mmo_instance.units.spend[m._mmo_position[i]])
+
+
 def add_data(m: pyo.Block) -> None:
-    """The sets and parameters of the instance (docs/mathematics.md §1), validated, plus the Table 1 region bounds."""
+    """The sets and parameters of the instance (docs/mathematics.md §1), validated, plus the Table 1
+    region bounds and the units s_i and R (:mod:`mmo_pyomo.instance.units`)."""
     declare_data(m)
     m.prepare_data = pyo.BuildAction(rule=_prepare_data)
     for field, doc in (("dec_lower", "lower end of R⁻"), ("dec_upper", "upper end of R⁻ (−m_i)"),
@@ -77,14 +89,44 @@ def add_data(m: pyo.Block) -> None:
                           doc="R⁻ exists (Table 1)")
     m.has_inc = pyo.Param(m.ACTIVITIES, initialize=_region_param("has_inc"), within=pyo.Boolean,
                           doc="R⁺ exists (Table 1)")
+    m.spend_unit = pyo.Param(m.ACTIVITIES, initialize=_spend_unit, doc="s_i: δ_i = s_i·d_i")
+    m.objective_unit = pyo.Param(initialize=lambda m: float(m._mmo_instance.units.revenue),
+                                 doc="R: the objective is revenue / R")
+
+
+#: A bound or coefficient smaller than this in units is written as 0: below every engine's tolerance, it means
+#: nothing to an engine but trouble (Xpress's bound fell 0.25% below the optimum with a minimum change of
+#: 1.6e-40 in units).
+NEGLIGIBLE = 1e-12
+
+
+def negligible_as_zero(x: float) -> float:
+    """``x``, or 0 when it is smaller than :data:`NEGLIGIBLE` (a coefficient or bound in units)."""
+    return 0.0 if abs(x) < NEGLIGIBLE else float(x)
+
+
+def _scaled(value: Any, unit: Any) -> float:
+    """A bound or coefficient of the paper's model in units: value / unit, as a float (0 if negligible)."""
+    return negligible_as_zero(float(pyo.value(value)) / float(pyo.value(unit)))
 
 
 # --------------------------------------------------------------------------- spend change, budget, rules
 def add_spend_change(m: pyo.Block) -> None:
-    """δ_i with the spend bounds l_i ≤ x̄_i + δ_i ≤ u_i as variable bounds (3.7b)."""
-    m.delta = pyo.Var(m.ACTIVITIES, bounds=lambda m, i: (m.lower[i] - m.baseline[i], m.upper[i] - m.baseline[i]),
-                      doc="spend change δ_i")
+    """d_i = δ_i/s_i with the spend bounds l_i ≤ x̄_i + δ_i ≤ u_i as variable bounds (3.7b)."""
+    m.d = pyo.Var(m.ACTIVITIES, bounds=lambda m, i: (_scaled(m.lower[i] - m.baseline[i], m.spend_unit[i]),
+                                                    _scaled(m.upper[i] - m.baseline[i], m.spend_unit[i])),
+                  doc="spend change δ_i / s_i")
+    m.delta = pyo.Expression(m.ACTIVITIES, rule=lambda m, i: m.spend_unit[i] * m.d[i], doc="spend change δ_i")
     m.new_spend = pyo.Expression(m.ACTIVITIES, rule=lambda m, i: m.baseline[i] + m.delta[i])
+
+
+def _linear_row(m: pyo.Block, terms: list[tuple[str, float]], lo: float, hi: float):
+    """lo ≤ Σ g·δ_i ≤ hi, divided by the row's unit (a power of ten ≥ max |g|·s_i): O(1) coefficients."""
+    inst: Instance = m._mmo_instance
+    pos = np.array([m._mmo_position[i] for i, _ in terms], dtype=np.int64)
+    unit = inst.units.row_unit(np.array([g for _, g in terms], dtype=float), pos)
+    body = sum(negligible_as_zero(g * float(inst.units.spend[k]) / unit) * m.d[i] for (i, g), k in zip(terms, pos.tolist()))
+    return (None if lo == -float("inf") else lo / unit, body, None if hi == float("inf") else hi / unit)
 
 
 def add_budget(m: pyo.Block) -> None:
@@ -94,8 +136,9 @@ def add_budget(m: pyo.Block) -> None:
     ranged row whose body holds a constant (it subtracts the constant from one side only).
     """
     def rule(m: pyo.Block):
-        total = sum(m.baseline[i] for i in m.ACTIVITIES)
-        return ((m.budget_lower - 1) * total, sum(m.delta[i] for i in m.ACTIVITIES), (m.budget_upper - 1) * total)
+        total = float(sum(pyo.value(m.baseline[i]) for i in m.ACTIVITIES))
+        return _linear_row(m, [(i, 1.0) for i in m.ACTIVITIES], (pyo.value(m.budget_lower) - 1) * total,
+                           (pyo.value(m.budget_upper) - 1) * total)
     m.budget = pyo.Constraint(rule=rule)
 
 
@@ -110,13 +153,11 @@ def add_business_rules(m: pyo.Block) -> None:
         terms = m._mmo_rule_terms[r]
         if not terms:  # a rule with no coefficient binds nothing
             return pyo.Constraint.Skip
-        at_baseline = sum(g * m.baseline[i] for i, g in terms)   # constant moved to the bounds
+        at_baseline = sum(g * pyo.value(m.baseline[i]) for i, g in terms)   # constant moved to the bounds
         lo, hi = pyo.value(m.rule_lower[r]), pyo.value(m.rule_upper[r])
         if lo == -float("inf") and hi == float("inf"):  # no bound given: nothing to enforce
             return pyo.Constraint.Skip
-        body = sum(g * m.delta[i] for i, g in terms)
-        return (None if lo == -float("inf") else lo - at_baseline, body,
-                None if hi == float("inf") else hi - at_baseline)
+        return _linear_row(m, terms, lo - at_baseline, hi - at_baseline)
     m.business_rules = pyo.Constraint(m.RULES, rule=rule)
 
 
@@ -132,7 +173,8 @@ def add_min_change_absolute(m: pyo.Block, form: str = "square") -> None:
 
     ``|δ_i| ≥ m_i z_i`` is nonconvex. ``form="abs"`` writes it literally; ``form="square"``
     writes the equivalent ``δ_i² ≥ m_i² z_i`` (a nonconvex quadratic constraint) for engines
-    that reject ``abs``. The upper part ``|δ_i| ≤ M_i z_i`` is two linear rows.
+    that reject ``abs``. The upper part ``|δ_i| ≤ M_i z_i`` is two linear rows. In units:
+    |d_i| ≥ (m_i/s_i) z_i and |d_i| ≤ (M_i/s_i) z_i.
     """
     if form not in ("abs", "square"):
         raise ValueError(f"form must be 'abs' or 'square', not {form!r}")
@@ -141,38 +183,43 @@ def add_min_change_absolute(m: pyo.Block, form: str = "square") -> None:
     def lower_rule(m: pyo.Block, i: str):
         if m.min_change[i] == 0:
             return pyo.Constraint.Skip
+        least = _scaled(m.min_change[i], m.spend_unit[i])
         if form == "abs":
-            return abs(m.delta[i]) >= m.min_change[i] * m.z[i]
-        return m.delta[i] ** 2 >= m.min_change[i] ** 2 * m.z[i]
+            return abs(m.d[i]) >= least * m.z[i]
+        return m.d[i] ** 2 >= least ** 2 * m.z[i]
     m.min_change_lower = pyo.Constraint(m.ACTIVITIES, rule=lower_rule, doc="(3.7d) |δ| ≥ m z")
-    m.change_upper = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.delta[i] <= m.big_m[i] * m.z[i],
+    m.change_upper = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.d[i] <= _scaled(m.big_m[i], m.spend_unit[i]) * m.z[i],
                                     doc="(3.7d) δ ≤ M z")
-    m.change_lower = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: -m.big_m[i] * m.z[i] <= m.delta[i],
+    m.change_lower = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: -_scaled(m.big_m[i], m.spend_unit[i]) * m.z[i] <= m.d[i],
                                     doc="(3.7d) −M z ≤ δ")
 
 
 def add_regions(m: pyo.Block) -> None:
     """Region indicators and region-bounded parts of δ (3.8c, 3.8d, 3.8f).
 
-    δ_i = δ⁻_i + δ⁺_i; z⁻_i + z⁰_i + z⁺_i = 1; L⁻z⁻ ≤ δ⁻ ≤ U⁻z⁻ and L⁺z⁺ ≤ δ⁺ ≤ U⁺z⁺.
+    δ_i = δ⁻_i + δ⁺_i; z⁻_i + z⁰_i + z⁺_i = 1; L⁻z⁻ ≤ δ⁻ ≤ U⁻z⁻ and L⁺z⁺ ≤ δ⁺ ≤ U⁺z⁺ (each divided by s_i).
     The indicator of a region that Table 1 says is absent has upper bound 0 (3.8f).
     """
+    def unit(field: str):
+        return lambda m, i: _scaled(getattr(m, field)[i], m.spend_unit[i])
     m.z_dec = pyo.Var(m.ACTIVITIES, domain=pyo.Binary, bounds=lambda m, i: (0, int(m.has_dec[i])), doc="z⁻")
     m.z_none = pyo.Var(m.ACTIVITIES, domain=pyo.Binary, doc="z⁰")
     m.z_inc = pyo.Var(m.ACTIVITIES, domain=pyo.Binary, bounds=lambda m, i: (0, int(m.has_inc[i])), doc="z⁺")
-    m.delta_dec = pyo.Var(m.ACTIVITIES, bounds=lambda m, i: (m.dec_lower[i], 0), doc="δ⁻ ∈ R⁻ ∪ {0}")
-    m.delta_inc = pyo.Var(m.ACTIVITIES, bounds=lambda m, i: (0, m.inc_upper[i]), doc="δ⁺ ∈ R⁺ ∪ {0}")
-    m.delta_split = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.delta[i] == m.delta_dec[i] + m.delta_inc[i],
+    m.d_dec = pyo.Var(m.ACTIVITIES, bounds=lambda m, i: (unit("dec_lower")(m, i), 0), doc="δ⁻/s ∈ R⁻/s ∪ {0}")
+    m.d_inc = pyo.Var(m.ACTIVITIES, bounds=lambda m, i: (0, unit("inc_upper")(m, i)), doc="δ⁺/s ∈ R⁺/s ∪ {0}")
+    m.delta_dec = pyo.Expression(m.ACTIVITIES, rule=lambda m, i: m.spend_unit[i] * m.d_dec[i], doc="δ⁻")
+    m.delta_inc = pyo.Expression(m.ACTIVITIES, rule=lambda m, i: m.spend_unit[i] * m.d_inc[i], doc="δ⁺")
+    m.delta_split = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.d[i] == m.d_dec[i] + m.d_inc[i],
                                    doc="δ = δ⁻ + δ⁺")
     m.region_choice = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.z_dec[i] + m.z_none[i] + m.z_inc[i] == 1,
                                      doc="(3.8d) one region")
-    m.dec_region_lower = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.dec_lower[i] * m.z_dec[i] <= m.delta_dec[i],
+    m.dec_region_lower = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: unit("dec_lower")(m, i) * m.z_dec[i] <= m.d_dec[i],
                                         doc="(3.8c) L⁻ z⁻ ≤ δ⁻")
-    m.dec_region_upper = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.delta_dec[i] <= m.dec_upper[i] * m.z_dec[i],
+    m.dec_region_upper = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.d_dec[i] <= unit("dec_upper")(m, i) * m.z_dec[i],
                                         doc="(3.8c) δ⁻ ≤ U⁻ z⁻")
-    m.inc_region_lower = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.inc_lower[i] * m.z_inc[i] <= m.delta_inc[i],
+    m.inc_region_lower = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: unit("inc_lower")(m, i) * m.z_inc[i] <= m.d_inc[i],
                                         doc="(3.8c) L⁺ z⁺ ≤ δ⁺")
-    m.inc_region_upper = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.delta_inc[i] <= m.inc_upper[i] * m.z_inc[i],
+    m.inc_region_upper = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.d_inc[i] <= unit("inc_upper")(m, i) * m.z_inc[i],
                                         doc="(3.8c) δ⁺ ≤ U⁺ z⁺")
 
 
@@ -197,22 +244,22 @@ def add_cardinality(m: pyo.Block) -> None:
 
 # --------------------------------------------------------------------------- cones
 def add_perspective_cone(m: pyo.Block) -> None:
-    """t_i ≥ 0 and the rotated cone δ_i² ≤ t_i·y_i over single variables (3.9g, 3.9h)."""
-    m.t = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc="t_i ≥ δ_i²/y_i (3.9h)")
-    m.cone = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.delta[i] ** 2 <= m.t[i] * m.y[i]
+    """t_i ≥ 0 and the rotated cone d_i² ≤ t_i·y_i over single variables (3.9g, 3.9h); t_i = (δ_i²/y_i)/s_i²."""
+    m.t = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc="t_i ≥ d_i²/y_i (3.9h)")
+    m.cone = pyo.Constraint(m.ACTIVITIES, rule=lambda m, i: m.d[i] ** 2 <= m.t[i] * m.y[i]
                             if m.quad[i] != 0 else pyo.Constraint.Skip, doc="(3.9g) δ² ≤ t y")
 
 
 def add_hull_cones(m: pyo.Block) -> None:
-    """One rotated cone per region: (δ⁻)² ≤ t⁻ z⁻ and (δ⁺)² ≤ t⁺ z⁺ (beyond the paper)."""
-    m.t_dec = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc="t⁻ ≥ (δ⁻)²/z⁻")
-    m.t_inc = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc="t⁺ ≥ (δ⁺)²/z⁺")
+    """One rotated cone per region: (d⁻)² ≤ t⁻ z⁻ and (d⁺)² ≤ t⁺ z⁺ (beyond the paper)."""
+    m.t_dec = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc="t⁻ ≥ (d⁻)²/z⁻")
+    m.t_inc = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc="t⁺ ≥ (d⁺)²/z⁺")
 
     def cone(part: str):
         def rule(m: pyo.Block, i: str):
             if m.quad[i] == 0 or not getattr(m, f"has_{part}")[i]:
                 return pyo.Constraint.Skip
-            return getattr(m, f"delta_{part}")[i] ** 2 <= getattr(m, f"t_{part}")[i] * getattr(m, f"z_{part}")[i]
+            return getattr(m, f"d_{part}")[i] ** 2 <= getattr(m, f"t_{part}")[i] * getattr(m, f"z_{part}")[i]
         return rule
     m.cone_dec = pyo.Constraint(m.ACTIVITIES, rule=cone("dec"), doc="(δ⁻)² ≤ t⁻ z⁻")
     m.cone_inc = pyo.Constraint(m.ACTIVITIES, rule=cone("inc"), doc="(δ⁺)² ≤ t⁺ z⁺")
@@ -220,15 +267,22 @@ def add_hull_cones(m: pyo.Block) -> None:
 
 # --------------------------------------------------------------------------- objective
 def add_revenue_objective(m: pyo.Block, curvature: CurvatureRule) -> None:
-    """maximize Σ_i a_i·curvature_i + b_i δ_i + c_i (3.7a, 3.8a, 3.9a).
+    """maximize Σ_i a_i·curvature_i + b_i δ_i + c_i (3.7a, 3.8a, 3.9a), in units of R.
 
-    ``curvature(m, i)`` stands for δ_i²: δ_i² itself (MINLP, MIQP), δ_i²/y_i (perspective),
-    t_i (MISOCP) or t⁻_i + t⁺_i (hull). Terms with a_i = 0 are left out.
+    ``curvature(m, i)`` stands for d_i² = δ_i²/s_i²: d_i² itself (MINLP, MIQP), d_i²/y_i
+    (perspective), t_i (MISOCP) or t⁻_i + t⁺_i (hull); its coefficient is a_i·s_i²/R. Terms with
+    a_i = 0 are left out.
     """
     def rule(m: pyo.Block):
-        return sum((m.quad[i] * curvature(m, i) if m.quad[i] != 0 else 0) + m.lin[i] * m.delta[i] + m.const[i]
-                   for i in m.ACTIVITIES)
-    m.revenue = pyo.Objective(rule=rule, sense=pyo.maximize)
+        unit = float(pyo.value(m.objective_unit))
+
+        def term(i: str):
+            s = float(pyo.value(m.spend_unit[i]))
+            a, b, c = (float(pyo.value(p[i])) for p in (m.quad, m.lin, m.const))
+            return (negligible_as_zero(a * s * s / unit) * curvature(m, i) if a != 0 else 0) \
+                + negligible_as_zero(b * s / unit) * m.d[i] + c / unit
+        return sum(term(i) for i in m.ACTIVITIES)
+    m.revenue = pyo.Objective(rule=rule, sense=pyo.maximize, doc="revenue / R")
 
 
 def new_base_model(name: str) -> pyo.AbstractModel:
@@ -243,8 +297,8 @@ def new_base_model(name: str) -> pyo.AbstractModel:
 
 # --------------------------------------------------------------------------- start values (MIP starts)
 def spend_change_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
-    """δ itself (:func:`add_spend_change`)."""
-    return {"delta": delta}
+    """d = δ/s (:func:`add_spend_change`)."""
+    return {"d": delta / inst.units.spend}
 
 
 def change_indicator_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
@@ -253,8 +307,9 @@ def change_indicator_start(inst: Instance, delta: np.ndarray) -> dict[str, np.nd
 
 
 def regions_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
-    """z⁻, z⁰, z⁺ and δ⁻, δ⁺ of the region δ falls in (:func:`add_regions`)."""
-    return {"delta_dec": np.minimum(delta, 0.0), "delta_inc": np.maximum(delta, 0.0),
+    """z⁻, z⁰, z⁺ and d⁻, d⁺ of the region δ falls in (:func:`add_regions`)."""
+    d = delta / inst.units.spend
+    return {"d_dec": np.minimum(d, 0.0), "d_inc": np.maximum(d, 0.0),
             "z_dec": (delta < 0).astype(float), "z_none": (delta == 0).astype(float),
             "z_inc": (delta > 0).astype(float)}
 
@@ -265,11 +320,13 @@ def changed_variable_start(inst: Instance, delta: np.ndarray) -> dict[str, np.nd
 
 
 def perspective_cone_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
-    """t = δ²/y, which is δ² at y = 1 and 0 at δ = y = 0 (:func:`add_perspective_cone`)."""
-    return {"t": delta * delta}
+    """t = d²/y, which is d² at y = 1 and 0 at d = y = 0 (:func:`add_perspective_cone`)."""
+    d = delta / inst.units.spend
+    return {"t": d * d}
 
 
 def hull_cones_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
-    """t⁻ = (δ⁻)², t⁺ = (δ⁺)² (:func:`add_hull_cones`)."""
-    dec, inc = np.minimum(delta, 0.0), np.maximum(delta, 0.0)
+    """t⁻ = (d⁻)², t⁺ = (d⁺)² (:func:`add_hull_cones`)."""
+    d = delta / inst.units.spend
+    dec, inc = np.minimum(d, 0.0), np.maximum(d, 0.0)
     return {"t_dec": dec * dec, "t_inc": inc * inc}

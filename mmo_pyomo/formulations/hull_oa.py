@@ -62,7 +62,11 @@ def build_model(tangents: int = DEFAULT_TANGENTS, nonconcave: str = "pwl",
 
 # --------------------------------------------------------------------------- the revenue change g
 def revenue_change(inst: Instance, delta: np.ndarray) -> np.ndarray:
-    """g_i(δ_i) = r_i(δ_i) − r_i(0) for every activity."""
+    """g_i(δ_i) = r_i(δ_i) − r_i(0) for every activity (a·δ² + b·δ for a quadratic, without the constant,
+    which would cancel to nothing a change far smaller than it)."""
+    if inst.curves is None:
+        delta = np.asarray(delta, dtype=float)
+        return inst.quad * delta**2 + inst.lin * delta
     return inst.revenue(delta) - inst.revenue(np.zeros(inst.n))
 
 
@@ -112,16 +116,26 @@ def _prepare_points(m: pyo.Block, tangents: int, nonconcave: str, breakpoints: i
 
 
 def _vars(m: pyo.Block, part: str, i: str) -> tuple[pyo.Var, pyo.Var, pyo.Var]:
-    return getattr(m, f"w_{part}")[i], getattr(m, f"delta_{part}")[i], getattr(m, f"z_{part}")[i]
+    """(w_R, d_R, z_R) of activity i: the region's revenue change (in units of R), its spend change
+    (in units of s_i) and its indicator."""
+    return getattr(m, f"w_{part}")[i], getattr(m, f"d_{part}")[i], getattr(m, f"z_{part}")[i]
 
 
-def tangent_cut(w: pyo.Var, delta: pyo.Var, z: pyo.Var, g: float, slope: float, d_hat: float) -> pyo.Expression:
-    """w ≤ (g(d̂) − g′(d̂)·d̂)·z + g′(d̂)·δ: the tangent of the perspective z·g(δ/z) at (d̂, 1) (OA)."""
-    return w <= (g - slope * d_hat) * z + slope * delta
+def _units(m: pyo.Block, i: str) -> tuple[float, float]:
+    """(s_i, R): the spend unit of activity i and the revenue unit of the model."""
+    return float(pyo.value(m.spend_unit[i])), float(pyo.value(m.objective_unit))
+
+
+def tangent_cut(w: pyo.Var, d: pyo.Var, z: pyo.Var, g: float, slope: float, d_hat: float,
+                units: tuple[float, float] = (1.0, 1.0)) -> pyo.Expression:
+    """w ≤ (g(d̂) − g′(d̂)·d̂)·z + g′(d̂)·δ: the tangent of the perspective z·g(δ/z) at (d̂, 1) (OA),
+    with δ = s·d and the revenue change R·w (``units`` = (s, R))."""
+    s, unit = units
+    return w <= c.negligible_as_zero((g - slope * d_hat) / unit) * z + c.negligible_as_zero(slope * s / unit) * d
 
 
 def add_region_revenue(m: pyo.Block) -> None:
-    """w⁻, w⁺: the revenue change in each region (fixed to 0 where the region is absent)."""
+    """w⁻, w⁺: the revenue change in each region, in units of R (fixed to 0 where the region is absent)."""
     def bounds(part: str):
         return lambda m, i: (None, None) if getattr(m, f"has_{part}")[i] else (0.0, 0.0)
     m.w_dec = pyo.Var(m.ACTIVITIES, bounds=bounds("dec"), doc="revenue change in R⁻")
@@ -141,7 +155,7 @@ def add_region_revenue_tangents(m: pyo.Block) -> None:
             d, g, s = (arr[k] for arr in m._oa_points[part][p])
             if not np.isfinite(s):                      # e.g. a Hill curve with s < 1 at zero spend
                 return pyo.Constraint.Skip
-            return tangent_cut(*_vars(m, part, i), float(g), float(s), float(d))
+            return tangent_cut(*_vars(m, part, i), float(g), float(s), float(d), _units(m, i))
         return rule
     m.tangent_dec = pyo.Constraint(m.ACTIVITIES, m.TANGENT_POINTS, rule=cut("dec"), doc="(OA) on R⁻")
     m.tangent_inc = pyo.Constraint(m.ACTIVITIES, m.TANGENT_POINTS, rule=cut("inc"), doc="(OA) on R⁺")
@@ -159,12 +173,14 @@ def add_region_revenue_pieces(m: pyo.Block) -> None:
                     yield (m._mmo_instance.activities[k], part, s)
     m.PIECES = pyo.Set(dimen=3, initialize=segments, ordered=True)
     m.piece_on = pyo.Var(m.PIECES, domain=pyo.Binary, doc="u: the segment holding δ_R")
-    m.piece_delta = pyo.Var(m.PIECES, doc="v: δ_R on that segment")
+    m.piece_delta = pyo.Var(m.PIECES, doc="v: δ_R/s on that segment")
 
     def grid_at(m: pyo.Block, i: str, part: str, s: int) -> tuple[float, float, float, float]:
+        """The segment's ends (in units of s_i) and g at them (in units of R)."""
         grid, g, _ = m._oa_pieces[part]
         k = m._mmo_position[i]
-        return float(grid[s, k]), float(grid[s + 1, k]), float(g[s, k]), float(g[s + 1, k])
+        unit, r = _units(m, i)
+        return float(grid[s, k]) / unit, float(grid[s + 1, k]) / unit, float(g[s, k]) / r, float(g[s + 1, k]) / r
 
     m.piece_lower = pyo.Constraint(m.PIECES, rule=lambda m, i, p, s: grid_at(m, i, p, s)[0] * m.piece_on[i, p, s]
                                    <= m.piece_delta[i, p, s])
@@ -179,7 +195,7 @@ def add_region_revenue_pieces(m: pyo.Block) -> None:
     m.piece_choice = pyo.Constraint(m.PIECE_REGIONS, rule=lambda m, i, p: sum(m.piece_on[i, p, s] for s in of(m, i, p))
                                     == getattr(m, f"z_{p}")[i])
     m.piece_split = pyo.Constraint(m.PIECE_REGIONS, rule=lambda m, i, p: sum(m.piece_delta[i, p, s] for s in of(m, i, p))
-                                   == getattr(m, f"delta_{p}")[i])
+                                   == getattr(m, f"d_{p}")[i])
 
     def interpolation(m: pyo.Block, i: str, p: str):
         terms = []
@@ -192,10 +208,10 @@ def add_region_revenue_pieces(m: pyo.Block) -> None:
 
 
 def add_region_revenue_objective(m: pyo.Block) -> None:
-    """maximize Σ_i r_i(0) + w⁻_i + w⁺_i: the revenue at the baseline plus the regions' changes."""
+    """maximize Σ_i r_i(0) + w⁻_i + w⁺_i: the revenue at the baseline plus the regions' changes (in units of R)."""
     def rule(m: pyo.Block):
         base = float(m._mmo_instance.revenue(np.zeros(len(m.ACTIVITIES))).sum())
-        return base + sum(m.w_dec[i] + m.w_inc[i] for i in m.ACTIVITIES)
+        return base / float(pyo.value(m.objective_unit)) + sum(m.w_dec[i] + m.w_inc[i] for i in m.ACTIVITIES)
     m.revenue = pyo.Objective(sense=pyo.maximize, rule=rule)
 
 
@@ -209,15 +225,16 @@ def refine(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: float) -> i
         a = inst.activities[k]
         part = "dec" if delta[k] < 0 else "inc"
         w, d_var, z = _vars(model, part, a)
-        if (w.value or 0.0) - g[k] > tol:
-            model.tangent_refinements.add(tangent_cut(w, d_var, z, float(g[k]), float(slope[k]), float(delta[k])))
+        units = _units(model, a)
+        if (w.value or 0.0) * units[1] - g[k] > tol:
+            model.tangent_refinements.add(tangent_cut(w, d_var, z, float(g[k]), float(slope[k]), float(delta[k]), units))
             added += 1
     return added
 
 
 def region_revenue_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
-    """w⁻ = g(δ⁻), w⁺ = g(δ⁺) (:func:`add_region_revenue_tangents`)."""
-    g = revenue_change(inst, delta)
+    """w⁻ = g(δ⁻)/R, w⁺ = g(δ⁺)/R (:func:`add_region_revenue_tangents`)."""
+    g = revenue_change(inst, delta) / inst.units.revenue
     return {"w_dec": np.where(delta < 0, g, 0.0), "w_inc": np.where(delta > 0, g, 0.0)}
 
 

@@ -14,7 +14,7 @@ def build_model(min_change_form: str = "square") -> pyo.AbstractModel:
     c.add_change_indicator_binary(m)              # (3.7f)
     c.add_min_change_absolute(m, min_change_form)  # (3.7d)
     c.add_cardinality(m)                          # (3.7e)
-    c.add_revenue_objective(m, lambda m, i: m.delta[i] ** 2)  # (3.7a)
+    c.add_revenue_objective(m, lambda m, i: m.d[i] ** 2)  # (3.7a)
     return m
 
 

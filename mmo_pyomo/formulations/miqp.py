@@ -14,7 +14,7 @@ def build_model() -> pyo.AbstractModel:
     c.add_regions(m)             # (3.8c), (3.8d), (3.8f)
     c.add_changed_expression(m)
     c.add_cardinality(m)         # (3.8e)
-    c.add_revenue_objective(m, lambda m, i: m.delta[i] ** 2)  # (3.8a)
+    c.add_revenue_objective(m, lambda m, i: m.d[i] ** 2)  # (3.8a)
     return m
 
 

@@ -25,7 +25,7 @@ def build_model(epsilon: float = EPSILON) -> pyo.AbstractModel:
     c.add_cardinality(m)         # (3.8e)
     m.perspective_epsilon = pyo.Param(initialize=epsilon, mutable=False)
     c.add_revenue_objective(
-        m, lambda m, i: m.delta[i] ** 2 / ((1 - m.perspective_epsilon) * m.y[i] + m.perspective_epsilon))
+        m, lambda m, i: m.d[i] ** 2 / ((1 - m.perspective_epsilon) * m.y[i] + m.perspective_epsilon))
     return m
 
 

@@ -205,6 +205,12 @@ class Instance:
         from mmo_pyomo.instance.regions import region_bounds
         return region_bounds(self.baseline, self.lower, self.upper, self.min_change)
 
+    @cached_property
+    def units(self):
+        """The units in which formulations measure spend and revenue (:mod:`mmo_pyomo.instance.units`)."""
+        from mmo_pyomo.instance.units import units_of
+        return units_of(self)
+
     def revenue(self, delta: np.ndarray) -> np.ndarray:
         """Per-activity revenue r_i(δ_i) = a_i δ_i² + b_i δ_i + c_i, or the response curve's
         r_i(x̄_i + δ_i)."""

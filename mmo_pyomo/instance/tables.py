@@ -137,6 +137,10 @@ def _read_text_csv(path: Path) -> pd.DataFrame:
                         "write it as comma-separated values with a header row") from None
 
 
+#: The files an instance folder may hold (:func:`write_csv_dir` writes those the instance needs).
+CSV_FILES = ("activities.csv", "rules.csv", "settings.csv", "curves.csv", "curve_points.csv")
+
+
 def write_csv_dir(inst: Instance, folder: str | Path) -> Path:
     """Write the CSV files of an instance into ``folder``: all of them or none."""
     folder = Path(folder)

@@ -94,6 +94,11 @@ def to_long(prob: OfferProblem) -> pd.DataFrame:
     })
 
 
+def campaign_files(csv: bool = False) -> tuple[str, ...]:
+    """The files of a campaign folder that :func:`write_problem` writes."""
+    return ("scores.csv" if csv else "scores.parquet", "offers.csv", "channels.csv", "campaign.json")
+
+
 def write_problem(prob: OfferProblem, folder: str | Path, csv: bool = False) -> Path:
     """Write a campaign folder (scores as parquet, or CSV for small cases): all its files or none."""
     with output_set():

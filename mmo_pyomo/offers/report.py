@@ -109,6 +109,10 @@ def _charts(prob: OfferProblem, result: OfferResult, out: Path) -> None:
         save_figure(fig, out / name, dpi=110)
 
 
+#: The files :func:`write_outputs` writes into its folder.
+OUTPUT_FILES = ("plan.parquet", "report.json", "offer_frequency_by_channel.png", "profit_by_channel.png")
+
+
 def write_outputs(prob: OfferProblem, result: OfferResult, out: str | Path,
                   timings: dict[str, float | None] | None = None) -> dict[str, Any]:
     """Write plan.parquet, report.json and the charts into ``out``: all of them or none.

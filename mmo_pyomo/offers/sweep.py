@@ -70,6 +70,12 @@ def sweep(prob: OfferProblem, what: str, values: np.ndarray, channel: str | None
     return pd.DataFrame(rows)
 
 
+def sweep_files(budget: str | None, capacity: str | None) -> list[str]:
+    """The files the sweeps asked for write (``--budget``, ``--capacity CHANNEL:…``)."""
+    stems = (["sweep_budget"] if budget else []) + ([f"sweep_capacity_{capacity.partition(':')[0]}"] if capacity else [])
+    return [f"{stem}.{ext}" for stem in stems for ext in ("csv", "png")]
+
+
 def write_sweep(frame: pd.DataFrame, out: str | Path, stem: str) -> None:
     """CSV and PNG (profit and marginal value against the swept amount)."""
     plt = pyplot()

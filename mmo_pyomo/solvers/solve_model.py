@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Set
+from dataclasses import replace
 from typing import Any
 
 import pyomo.environ as pyo
@@ -31,6 +32,21 @@ def model_size(model: pyo.Block) -> dict[str, int]:
         "binaries": sum(1 for v in vars_ if v.is_binary() and not v.fixed),
         "constraints": sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True)),
     }
+
+
+def objective_unit(model: pyo.Block) -> float:
+    """The unit of the model's objective: the value of its Param ``objective_unit`` if it declares one
+    (the objective is then the quantity divided by it), else 1."""
+    unit = model.component("objective_unit")
+    return 1.0 if unit is None else float(pyo.value(unit))
+
+
+def in_units_of(stats: SolveStats, unit: float) -> SolveStats:
+    """``stats`` with the objective and the bound multiplied by ``unit`` (back to the model's own quantity)."""
+    if unit == 1.0:
+        return stats
+    return replace(stats, objective=None if stats.objective is None else stats.objective * unit,
+                   bound=None if stats.bound is None else stats.bound * unit)
 
 
 def licence_error(engine: Engine, exc: Exception, size: dict[str, int]) -> LicenceLimitError | None:
@@ -79,7 +95,7 @@ def solve_model(
                                   warm_start=warm_start, read_nodes=engine.read_nodes, duals=duals)
     log.debug("solving %s on %s through %s (%s) with %s", what, engine.name, how.interface, how.family, native)
     try:
-        return adapters.run(model, request)
+        return in_units_of(adapters.run(model, request), objective_unit(model))
     except MMOError:
         raise
     except Exception as exc:  # engines raise their own exception types

@@ -15,7 +15,9 @@ class Status(str, Enum):
     INFEASIBLE = "infeasible"    # proved: no plan exists
     UNBOUNDED = "unbounded"
     TIME_LIMIT = "time_limit"    # stopped at the time limit with no plan
+    INTERRUPTED = "interrupted"  # stopped by the user (Ctrl-C, SIGTERM): any plan is the incumbent of that moment
     ERROR = "error"              # the engine failed, or its plan failed the checker
+    UNRELIABLE = "unreliable"    # a checked plan, and a bound below a checked revenue: no certificate
     CANNOT_RUN = "cannot_run"    # not attempted: the engine cannot take the model, or is missing
 
     def __str__(self) -> str:
@@ -45,14 +47,15 @@ class SolveStats:
 
 
 def objective_gap(objective: float | None, bound: float | None) -> float | None:
-    """The MMO gap, (bound − objective) / |objective| for a maximization (0 when bound ≤ objective).
+    """The MMO gap, (bound − objective) / |objective| for a maximization, not clamped: negative when
+    the bound lies below the objective (:mod:`mmo_pyomo.certificate` decides what that means).
 
     This is the MIP gap the engines report (Gurobi's MIPGap, SCIP's limits/gap measure it
     against the incumbent). ``None`` when either value is unknown.
     """
-    if objective is None or bound is None or not math.isfinite(bound):
+    if objective is None or bound is None or not math.isfinite(bound) or not math.isfinite(objective):
         return None
-    return max(0.0, bound - objective) / max(abs(objective), 1e-10)
+    return (bound - objective) / max(abs(objective), 1e-300)
 
 
 def bound_gap(value: float | None, bound: float | None) -> float | None:

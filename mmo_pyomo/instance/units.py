@@ -1,0 +1,80 @@
+"""Units: the scale in which the formulations measure spend and revenue, so that every model is
+well scaled whatever the magnitudes of the data.
+
+Marketing budgets are in millions and curvatures of 10⁻⁹ are common. Written in the data's own
+units, the cone's epigraph variable t ≥ δ²/y then reaches 10¹² against an objective coefficient of
+10⁻⁹, and an engine's tolerances (absolute, of the order of 10⁻⁶) stop meaning anything: SCIP
+certified a plan worth 3% of the optimum as optimal. The formulations therefore measure
+
+* the spend change of activity i in units of s_i, a power of ten at least its largest possible
+  change max(x̄_i − l_i, u_i − x̄_i): δ_i = s_i·d_i with |d_i| ≤ 1;
+* revenue in units of R: the objective is revenue / R. R is 1 while the largest revenue change
+  of one activity over its range lies in [1, 10⁴] (:data:`REVENUE_BAND`), where engines take the
+  coefficients as they are, so the paper's instances and the examples keep their objective in
+  revenue; beyond, R is a power of ten at least that change.
+
+Every variable of a model is then of order 1, and so is every coefficient that matters. Powers of
+ten keep a model readable (d = δ/1000) and make it the same model when every spend is scaled by a
+power of ten.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from mmo_pyomo.instance.schema import Instance
+
+
+#: Largest revenue changes of one activity for which the objective stays in revenue units (R = 1).
+REVENUE_BAND = (1.0, 1e4)
+
+
+def power_of_ten_at_least(x: np.ndarray | float) -> np.ndarray:
+    """The smallest power of ten ≥ x, elementwise; 1 where x is 0, negative or not finite."""
+    arr = np.asarray(x, dtype=float)
+    ok = np.isfinite(arr) & (arr > 0)
+    out = np.ones_like(arr)
+    out[ok] = 10.0 ** np.ceil(np.log10(arr[ok]))
+    return out
+
+
+@dataclass(frozen=True)
+class Units:
+    """``spend[i]`` = s_i (δ_i = s_i·d_i) and ``revenue`` = R (objective = revenue / R)."""
+
+    spend: np.ndarray
+    revenue: float
+
+    def row_unit(self, coefficients: np.ndarray, positions: np.ndarray) -> float:
+        """The unit of a linear row Σ_k g_k δ_{i_k}: a power of ten ≥ max_k |g_k|·s_{i_k} (the row is divided by it)."""
+        if len(coefficients) == 0:
+            return 1.0
+        return float(power_of_ten_at_least(np.max(np.abs(coefficients) * self.spend[positions])))
+
+
+def revenue_swing(inst: Instance) -> np.ndarray:
+    """Per activity, a measure of how much its revenue can change over its allowed spend:
+    |a|·M² + |b|·M for a quadratic (M the largest change), max |r(δ) − r(0)| at the ends of the
+    range for a response curve."""
+    reach = inst.regions.big_m
+    if inst.curves is None:
+        return np.abs(inst.quad) * reach**2 + np.abs(inst.lin) * reach
+    zero = inst.revenue(np.zeros(inst.n))
+    ends = [np.abs(inst.revenue(inst.lower - inst.baseline) - zero), np.abs(inst.revenue(inst.upper - inst.baseline) - zero)]
+    swing = np.maximum(*ends)
+    return np.where(np.isfinite(swing), swing, 0.0)
+
+
+def units_of(inst: Instance) -> Units:
+    """The units of ``inst`` (see the module docstring)."""
+    reach = inst.regions.big_m
+    spend = np.where(np.isfinite(reach) & (reach > 0), reach, 1.0)
+    swing = revenue_swing(inst)
+    largest = float(swing.max()) if len(swing) else 0.0
+    inside = REVENUE_BAND[0] <= largest <= REVENUE_BAND[1]
+    revenue = float(power_of_ten_at_least(largest)) if largest > 0 and math.isfinite(largest) and not inside else 1.0
+    return Units(spend=spend, revenue=revenue)
