@@ -98,23 +98,54 @@ def _rows(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _qp_max_again(inst: Instance, lo: np.ndarray, hi: np.ndarray) -> float | None:
     """The same QP when HiGHS's QP solver gives up (it reports a solve error on some QPs whose optimum sits
-    on a row bound near 0): feasibility by an LP, then SLSQP from the LP's point (exact enough at unit scale)."""
-    from scipy.optimize import linprog, minimize
-
-    a, rlo, rhi = _rows(inst)
-    finite_lo, finite_hi = np.isfinite(rlo), np.isfinite(rhi)
-    a_ub = np.vstack([a[finite_hi], -a[finite_lo]])
-    b_ub = np.concatenate([rhi[finite_hi], -rlo[finite_lo]])
-    lp = linprog(np.zeros(inst.n), A_ub=a_ub, b_ub=b_ub, bounds=list(zip(lo, hi)), method="highs")
-    if lp.status == 2:
-        return None
-    assert lp.status == 0, lp.message
-    cons = [{"type": "ineq", "fun": lambda d, k=k: b_ub[k] - a_ub[k] @ d, "jac": lambda d, k=k: -a_ub[k]}
-            for k in range(len(b_ub))]
-    res = minimize(lambda d: -(inst.quad @ d**2 + inst.lin @ d), lp.x, jac=lambda d: -(2 * inst.quad * d + inst.lin),
-                   bounds=list(zip(lo, hi)), constraints=cons, method="SLSQP", options={"ftol": 1e-14, "maxiter": 500})
-    assert res.success, res.message
-    return float(inst.quad @ res.x**2 + inst.lin @ res.x + inst.const.sum())
+    on a row bound near 0): every face of the polytope is tried (each variable at a bound or free, each row
+    at a bound or inactive), its KKT system solved, and the best point that is feasible with multipliers of
+    the right signs kept. Exact, and cheap for the few variables and rows of the tests."""
+    a_rows, rlo, rhi = _rows(inst)
+    n, m = inst.n, len(a_rows)
+    best = None
+    for var_state in itertools.product((-1, 0, 1), repeat=n):        # at lo, free, at hi
+        fixed = np.array(var_state) != 0
+        x_fix = np.where(np.array(var_state) < 0, lo, hi)
+        for row_state in itertools.product((-1, 0, 1), repeat=m):    # at rlo, inactive, at rhi
+            active = [r for r in range(m) if row_state[r] != 0]
+            if any(not np.isfinite((rlo if row_state[r] < 0 else rhi)[r]) for r in active):
+                continue
+            free = np.flatnonzero(~fixed)
+            nf, na, nx = len(free), len(active), int(fixed.sum())
+            size = nf + na + nx
+            mat, rhs = np.zeros((n + na, size)), np.zeros(n + na)
+            for i in range(n):                                     # 2a x + b − Σ μ A − ν = 0
+                if not fixed[i]:
+                    mat[i, int(np.flatnonzero(free == i)[0])] = 2 * inst.quad[i]
+                    rhs[i] = -inst.lin[i]
+                else:
+                    mat[i, nf + na + int(np.flatnonzero(np.flatnonzero(fixed) == i)[0])] = -1.0
+                    rhs[i] = -inst.lin[i] - 2 * inst.quad[i] * x_fix[i]
+                for k, r in enumerate(active):
+                    mat[i, nf + k] = -a_rows[r, i]
+            for k, r in enumerate(active):                          # A x = t on the active rows
+                mat[n + k, :nf] = a_rows[r, free]
+                rhs[n + k] = (rlo if row_state[r] < 0 else rhi)[r] - a_rows[r, fixed] @ x_fix[fixed]
+            sol = np.linalg.lstsq(mat, rhs, rcond=None)[0]
+            if np.abs(mat @ sol - rhs).max(initial=0.0) > 1e-9:
+                continue
+            x = x_fix.copy()
+            x[free] = sol[:nf]
+            mu, nu = sol[nf:nf + na], sol[nf + na:]
+            eps = 1e-9
+            if (x < lo - eps).any() or (x > hi + eps).any():
+                continue
+            level = a_rows @ x
+            if (level < rlo - eps).any() or (level > rhi + eps).any():
+                continue
+            if any(mu[k] * row_state[r] < -eps for k, r in enumerate(active)):
+                continue
+            if any(nu[k] * var_state[i] < -eps for k, i in enumerate(np.flatnonzero(fixed))):
+                continue
+            value = float(inst.quad @ x**2 + inst.lin @ x + inst.const.sum())
+            best = value if best is None else max(best, value)
+    return best
 
 
 def brute_force_optimum(inst: Instance) -> float | None:

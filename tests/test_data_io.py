@@ -97,7 +97,7 @@ def test_csv_names_stay_as_written_and_bad_cells_are_named(tmp_path):
     assert inst.activities[:2] == ("007", "1e3")
     settings = (folder / "settings.csv").read_text()
     (folder / "settings.csv").write_text(settings + "max_changes,1\n")
-    with pytest.raises(DataError, match="sets 'max_changes' more than once"):
+    with pytest.raises(DataError, match="gives the setting 'max_changes' more than once"):
         read_csv_dir(folder)
     (folder / "settings.csv").write_text(settings)
     (folder / "activities.csv").write_text("\n".join([acts[0], acts[1].replace(",", ",abc,", 1).replace(",abc,", ",abc", 1)]
@@ -121,8 +121,8 @@ def test_dat_names_stay_as_written_and_repeats_are_refused(tmp_path):
     text = path.read_text()
     first_row = next(line for line in text.splitlines() if line.startswith("007 "))
     (tmp_path / "rowtwice.dat").write_text(text.replace(first_row, first_row + "\n" + first_row))
-    with pytest.raises(DataError, match="row of the param table for activity '007' is given more than once"):
+    with pytest.raises(DataError, match=r"baseline\[007\] is given more than once"):
         read_dat(tmp_path / "rowtwice.dat")
     (tmp_path / "twice.dat").write_text(text + "param max_changes := 1 ;\n")
-    with pytest.raises(DataError, match="param statement 'max_changes' is given more than once"):
+    with pytest.raises(DataError, match="max_changes is given more than once"):
         read_dat(tmp_path / "twice.dat")

@@ -195,7 +195,7 @@ def test_columnar_loader_names_what_is_wrong(tmp_path, case, match):
 
 @pytest.mark.parametrize("campaign,match", [
     ('{"budget": 1000, "hurdle_rate": 0.1, "budget": 5}', "'budget' more than once"),
-    ('{"budget": 1000, "hurdle_rate": 0.1, "hurdle": 0.3}', r"unknown setting\(s\) \['hurdle'\]"),
+    ('{"budget": 1000, "hurdle_rate": 0.1, "hurdle": 0.3}', r"unknown setting 'hurdle' \(did you mean 'hurdle_rate'\?\)"),
     ('{"budget": "1000", "hurdle_rate": 0.1}', "'budget' is '1000', not a number"),
     ('{"budget": 1000, "hurdle_rate": -0.5}', "hurdle_rate -0.5 is negative"),
     ('{"budget": NaN, "hurdle_rate": 0.1}', "not a finite number"),

@@ -228,7 +228,8 @@ def test_runs_record_their_cpu_share_and_starved_runs_are_flagged(tmp_path):
     from mmo_pyomo.study.report import report, starved
     from mmo_pyomo.study.runs import COLUMNS, run_one
     old = tmp_path / "results.csv"
-    old.write_text(",".join(COLUMNS[:COLUMNS.index("wall_s")]) + "\nx,miqp,scip,optimal" + ",1" * 5 + "\n")
+    width = COLUMNS.index("wall_s")
+    old.write_text(",".join(COLUMNS[:width]) + "\nx,miqp,scip,optimal" + ",1" * 5 + "," * (width - 9) + "\n")
     store = ResultStore(old)
     assert old.read_text().splitlines()[0] == ",".join(COLUMNS)
     record = run_one(str(write_dat(random_instance(12, 1), tmp_path / "a.dat")), "misocp", "scip", 30)

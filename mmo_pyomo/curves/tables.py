@@ -13,6 +13,7 @@ import pandas as pd
 from mmo_pyomo.curves.families import CURVE_COLUMNS, POINT_COLUMNS, ResponseCurves
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.reading import read_table
 
 #: The quadratic's columns, which a curve instance leaves out of activities.csv.
 QUADRATIC_COLUMNS = ("quad", "lin", "const")
@@ -25,24 +26,15 @@ def with_curves(inst: Instance, curves: ResponseCurves) -> Instance:
     return inst.with_changes(quad=zero, lin=zero.copy(), const=curves.response(inst.baseline), curves=curves)
 
 
-def read_curves(folder: Path, activities: tuple[str, ...], read_csv) -> ResponseCurves:
+def read_curves(folder: Path, activities: tuple[str, ...]) -> ResponseCurves:
     """The curves of ``activities`` from ``folder/curves.csv`` (and ``curve_points.csv``)."""
     path = folder / "curves.csv"
-    frame = read_csv(path)
-    missing = [c for c in ("activity", "family") if c not in frame.columns]
-    if missing:
-        raise DataError(f"'{path}' lacks column(s) {missing}", f"give it the columns {', '.join(CURVE_COLUMNS)}")
-    repeated = frame["activity"][frame["activity"].duplicated()]
-    if len(repeated):
-        raise DataError(f"'{path}' gives activity '{repeated.iloc[0]}' more than one curve", "keep one row per activity")
+    frame = read_table(path, CURVE_COLUMNS, required=("activity", "family"), key=("activity",))
     rows = {a: {c: _cell(v) for c, v in row.items()} for a, row in frame.set_index("activity").iterrows()}
     points: dict[str, list[tuple[float, float]]] = {}
     pts_path = folder / "curve_points.csv"
     if pts_path.is_file():
-        pts = read_csv(pts_path)
-        missing = [c for c in POINT_COLUMNS if c not in pts.columns]
-        if missing:
-            raise DataError(f"'{pts_path}' lacks column(s) {missing}", f"give it the columns {', '.join(POINT_COLUMNS)}")
+        pts = read_table(pts_path, POINT_COLUMNS, required=POINT_COLUMNS, key=("activity", "spend"))
         for k, (a, x, y) in enumerate(zip(pts["activity"], pts["spend"], pts["response"])):
             try:
                 points.setdefault(a, []).append((float(x), float(y)))

@@ -125,7 +125,10 @@ def _linear_row(m: pyo.Block, terms: list[tuple[str, float]], lo: float, hi: flo
     inst: Instance = m._mmo_instance
     pos = np.array([m._mmo_position[i] for i, _ in terms], dtype=np.int64)
     unit = inst.units.row_unit(np.array([g for _, g in terms], dtype=float), pos)
-    body = sum(negligible_as_zero(g * float(inst.units.spend[k]) / unit) * m.d[i] for (i, g), k in zip(terms, pos.tolist()))
+    coef = [(i, negligible_as_zero(g * float(inst.units.spend[k]) / unit)) for (i, g), k in zip(terms, pos.tolist())]
+    if not any(c for _, c in coef):                  # nothing left to bind (validation checks the bounds' reach)
+        return pyo.Constraint.Skip
+    body = sum(c * m.d[i] for i, c in coef if c)
     return (None if lo == -float("inf") else lo / unit, body, None if hi == float("inf") else hi / unit)
 
 
@@ -279,8 +282,8 @@ def add_revenue_objective(m: pyo.Block, curvature: CurvatureRule) -> None:
         def term(i: str):
             s = float(pyo.value(m.spend_unit[i]))
             a, b, c = (float(pyo.value(p[i])) for p in (m.quad, m.lin, m.const))
-            return (negligible_as_zero(a * s * s / unit) * curvature(m, i) if a != 0 else 0) \
-                + negligible_as_zero(b * s / unit) * m.d[i] + c / unit
+            curve, slope = negligible_as_zero(a * s * s / unit), negligible_as_zero(b * s / unit)
+            return (curve * curvature(m, i) if curve else 0) + (slope * m.d[i] if slope else 0) + c / unit
         return sum(term(i) for i in m.ACTIVITIES)
     m.revenue = pyo.Objective(rule=rule, sense=pyo.maximize, doc="revenue / R")
 

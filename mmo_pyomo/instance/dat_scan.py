@@ -1,9 +1,11 @@
 """A light scan of a `.dat` file's own text, beside Pyomo's parser.
 
 Pyomo's DataPortal reads names that look like numbers as numbers ('007' becomes 7, '1e3' becomes
-1000.0) and lets a repeated row or statement silently win. This scan reads the statements as
-written, so that the loader can (1) refuse repeated statements and rows and (2) give every set
-member back its name exactly as written.
+1000.0), lets a repeated row or a second statement for the same parameter silently win, and reports
+a misspelled parameter as a missing attribute. This scan reads the statements as written, so that
+the loader can (1) refuse unknown sets and parameters, naming the closest known name, (2) refuse any
+value given twice, in whatever form (a scalar, a list, a table of several parameters, a matrix), and
+(3) give every set member back its name exactly as written.
 """
 from __future__ import annotations
 
@@ -11,8 +13,21 @@ import re
 from collections import Counter
 
 from mmo_pyomo.errors import DataError
+from mmo_pyomo.reading import closest
 
 _COMMENT = re.compile(r"#[^\n]*")
+
+#: The sets of the format.
+SETS = ("ACTIVITIES", "RULES")
+
+#: Every parameter of the format, with the number of indices of one value (0: a single value).
+PARAMS: dict[str, int] = {
+    **dict.fromkeys(("baseline", "lower", "upper", "min_change", "quad", "lin", "const"), 1),
+    "budget_lower": 0, "budget_upper": 0, "max_changes": 0,
+    "rule_coef": 2, "rule_lower": 1, "rule_upper": 1,
+    **dict.fromkeys(("curve_family", "curve_beta", "curve_k", "curve_s", "curve_lam"), 1),
+    "curve_spend": 2, "curve_response": 2,
+}
 
 
 def statements(text: str) -> list[list[str]]:
@@ -25,37 +40,68 @@ def _repeated(items: list, what: str, where: str) -> None:
     counts = Counter(items)
     dup = [k for k, c in counts.items() if c > 1]
     if dup:
-        shown = dup[0] if not isinstance(dup[0], tuple) else ", ".join(dup[0])
+        shown = dup[0] if not isinstance(dup[0], tuple) else ", ".join(map(str, dup[0]))
         raise DataError(f"{where}: {what} '{shown}' is given more than once", f"give each {what} once")
 
 
+def _known(name: str, known: tuple[str, ...] | dict[str, int], what: str, where: str) -> None:
+    if name not in known:
+        raise DataError(f"{where}: unknown {what} '{name}'{closest(name, known)}",
+                        f"the {what}s of the format are {', '.join(known)} (see mmo_pyomo/examples/example.dat)")
+
+
+def _values(head: list[str], values: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(parameter, index) of every value a param statement gives, as written."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    if head[1] == ":":                                          # param : p1 p2 ... := rows of index, values
+        names = head[2:]
+        width = max((PARAMS.get(n, 1) for n in names), default=1)
+        step = width + len(names)
+        if names and len(values) % step == 0:
+            for r in range(0, len(values), step):
+                index = tuple(values[r:r + width])
+                out += [(n, index) for n, v in zip(names, values[r + width:r + step]) if v != "."]
+    elif len(head) > 2 and head[2] == ":":                      # param name : c1 c2 ... := a matrix
+        name, cols = head[1], head[3:]
+        step = 1 + len(cols)
+        if cols and len(values) % step == 0:
+            for r in range(0, len(values), step):
+                out += [(name, (values[r], c)) for c, v in zip(cols, values[r + 1:r + step]) if v != "."]
+    elif len(head) == 2:                                        # param name := index value ... (or one value)
+        name, width = head[1], PARAMS.get(head[1], 1)
+        if width == 0:
+            out.append((name, ()))
+        elif len(values) % (width + 1) == 0:
+            out += [(name, tuple(values[r:r + width])) for r in range(0, len(values), width + 1)]
+    return out
+
+
 def check_and_names(text: str, where: str) -> dict[str, list[str]]:
-    """Refuse repeated statements, set members and param rows; return each set's members as written."""
+    """Refuse unknown names and any set, member or value given twice; return each set's members as written."""
     sets: dict[str, list[str]] = {}
-    scalars: list[str] = []
+    given: list[tuple[str, tuple[str, ...]]] = []
     for tokens in statements(text):
         if ":=" not in tokens:
             continue
         head, values = tokens[: tokens.index(":=")], tokens[tokens.index(":=") + 1:]
-        if any(q in t for t in tokens for q in "'\""):            # quoted names: Pyomo's parser alone decides
-            continue
         if head[:1] == ["set"] and len(head) == 2:
+            _known(head[1], SETS, "set", where)
             _repeated([head[1]] + list(sets), "set", where)
-            _repeated(values, f"member of {head[1]}", where)
+            if not any(q in t for t in values for q in "'\""):     # quoted names: Pyomo's parser alone decides
+                _repeated(values, f"member of {head[1]}", where)
             sets[head[1]] = values
-        elif head[:2] == ["param", ":"]:                       # a table: index then one value per column
-            cols = len(head) - 2
-            width = 2 if "curve_spend" in head else 1             # table points: (activity, point)
-            if cols > 0 and len(values) % (cols + width) == 0:
-                keys = list(zip(*(values[k:: cols + width] for k in range(width))))
-                _repeated([k[0] if width == 1 else k for k in keys],
-                          "row of the param table for activity" + ("" if width == 1 else ", point"), where)
-        elif head[:1] == ["param"] and len(head) == 2:
-            name = head[1]
-            scalars.append(name)
-            if name == "rule_coef" and len(values) % 3 == 0:
-                _repeated(list(zip(values[::3], values[1::3])), "rule_coef entry", where)
-            elif name in ("rule_lower", "rule_upper") and len(values) % 2 == 0:
-                _repeated(values[::2], f"{name} entry for rule", where)
-    _repeated(scalars, "param statement", where)
+        elif head[:1] == ["param"] and len(head) >= 2:
+            for name in (head[2:] if head[1] == ":" else head[1:2]):
+                if name != ":":
+                    _known(name, PARAMS, "param", where)
+            if any(q in t for t in tokens for q in "'\""):
+                continue
+            given += _values(head, values)
+    counts = Counter(given)
+    twice = [k for k, c in counts.items() if c > 1]
+    if twice:
+        name, index = twice[0]
+        at = f"[{', '.join(index)}]" if index else ""
+        raise DataError(f"{where}: {name}{at} is given more than once (a repeated row, or a second statement for it); "
+                        "the last value would silently win", f"give {name}{at} once")
     return sets

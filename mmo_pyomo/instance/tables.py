@@ -20,8 +20,13 @@ import pandas as pd
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
 from mmo_pyomo.io_utils import atomic_path, output_set
+from mmo_pyomo.reading import check_keys, check_names, check_unique_rows, header_of, read_table
 
 RULE_COLUMNS = ("rule", "activity", "coef", "rule_lower", "rule_upper")
+RULE_REQUIRED = ("rule", "activity", "coef")
+
+#: The settings of ``settings.csv`` (``budget_lower`` may be left out).
+SETTINGS = ("budget_lower", "budget_upper", "max_changes")
 
 
 def _numbers(frame: pd.DataFrame, col: str, table: str) -> list[float]:
@@ -40,21 +45,23 @@ def _numbers(frame: pd.DataFrame, col: str, table: str) -> list[float]:
 def from_frames(activities: pd.DataFrame, rules: pd.DataFrame | None = None, *,
                 budget_upper: float, max_changes: int, budget_lower: float = 0.0,
                 name: str = "instance") -> Instance:
-    """Build an instance from an activities table and an optional long-form rules table."""
-    missing = [c for c in ("activity", *ACTIVITY_FIELDS) if c not in activities.columns]
-    if missing:
-        raise DataError(f"activities table lacks column(s) {missing}",
-                        f"give it the columns activity, {', '.join(ACTIVITY_FIELDS)}")
+    """Build an instance from an activities table and an optional long-form rules table.
+
+    Every column must be known and given once (:mod:`mmo_pyomo.reading`): a misspelled one is an error,
+    not a column silently left out.
+    """
+    check_names(list(map(str, activities.columns)), ("activity", *ACTIVITY_FIELDS), "the activities table",
+                required=("activity", *ACTIVITY_FIELDS))
+    check_unique_rows(activities.reset_index(drop=True), ("activity",), "the activities table")
     names = activities["activity"].astype(str).tolist()
     params = {f: dict(zip(names, _numbers(activities, f, "activities table"))) for f in ACTIVITY_FIELDS}
     rule_names: list[str] = []
     coef: dict[tuple[str, str], float] = {}
     lower: dict[str, float] = {}
     upper: dict[str, float] = {}
+    if rules is not None:
+        check_names(list(map(str, rules.columns)), RULE_COLUMNS, "the rules table", required=RULE_REQUIRED)
     if rules is not None and len(rules):
-        missing = [c for c in ("rule", "activity", "coef") if c not in rules.columns]
-        if missing:
-            raise DataError(f"rules table lacks column(s) {missing}", f"give it the columns {', '.join(RULE_COLUMNS)}")
         rules = rules.assign(rule=rules["rule"].astype(str), activity=rules["activity"].astype(str))
         rule_names = list(dict.fromkeys(rules["rule"]))
         for r, a, c in zip(rules["rule"], rules["activity"], _numbers(rules, "coef", "rules table")):
@@ -100,41 +107,28 @@ def read_csv_dir(folder: str | Path) -> Instance:
         if not p.is_file():
             raise DataError(f"'{p}' does not exist", "a CSV instance folder holds activities.csv, settings.csv "
                             "and optionally rules.csv (see mmo_pyomo.instance.tables)")
-    settings_df = _read_text_csv(settings_path)
-    if not {"name", "value"} <= set(settings_df.columns):
-        raise DataError(f"'{settings_path}' must have columns name,value", "write one row per setting")
-    repeated = settings_df["name"][settings_df["name"].duplicated()]
-    if len(repeated):
-        raise DataError(f"'{settings_path}' sets '{repeated.iloc[0]}' more than once", "keep one row per setting")
+    settings_df = read_table(settings_path, ("name", "value"), required=("name", "value"))
+    check_keys(settings_df["name"].tolist(), SETTINGS, f"'{settings_path}'", required=("budget_upper", "max_changes"))
     values = dict(zip(settings_df["name"], _numbers(settings_df, "value", str(settings_path))))
-    for key in ("budget_upper", "max_changes"):
-        if key not in values:
-            raise DataError(f"missing parameter '{key}' in '{settings_path}'", f"add a row '{key},<value>'")
-    rules = _read_text_csv(rules_path) if rules_path.is_file() else None
-    acts = _read_text_csv(acts_path)
+    rules = read_table(rules_path, RULE_COLUMNS, RULE_REQUIRED) if rules_path.is_file() else None
     has_curves = (folder / "curves.csv").is_file()
+    fields = ("activity", *ACTIVITY_FIELDS)
     if has_curves:
         from mmo_pyomo.curves.tables import QUADRATIC_COLUMNS
-        given = [c for c in QUADRATIC_COLUMNS if c in acts.columns]
+        given = [c for c in QUADRATIC_COLUMNS if c in header_of(acts_path)]
         if given:
             raise DataError(f"'{acts_path}' has column(s) {given} and the folder has curves.csv",
                             "keep either the quadratic columns or curves.csv, not both")
+        fields = tuple(c for c in fields if c not in QUADRATIC_COLUMNS)
+    acts = read_table(acts_path, fields, required=fields, key=("activity",))
+    if has_curves:
         acts = acts.assign(**{c: "0" for c in QUADRATIC_COLUMNS})
     inst = from_frames(acts, rules, budget_upper=values["budget_upper"], budget_lower=values.get("budget_lower", 0.0),
                        max_changes=values["max_changes"], name=folder.name)
     if has_curves:
         from mmo_pyomo.curves.tables import read_curves, with_curves
-        inst = with_curves(inst, read_curves(folder, inst.activities, _read_text_csv))
+        inst = with_curves(inst, read_curves(folder, inst.activities))
     return inst
-
-
-def _read_text_csv(path: Path) -> pd.DataFrame:
-    """A CSV file with every cell as written (names stay strings: '007' stays '007')."""
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read '{path}': {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-                        "write it as comma-separated values with a header row") from None
 
 
 #: The files an instance folder may hold (:func:`write_csv_dir` writes those the instance needs).

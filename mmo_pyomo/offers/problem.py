@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from mmo_pyomo.errors import DataError, InfeasibleInstanceError
 from mmo_pyomo.offers import kernels
+from mmo_pyomo.reading import check_keys, check_names, header_of, read_table
 
 SCORE_COLUMNS = ("customer_id", "offer", "channel", "expected_profit", "cost")
 
@@ -62,14 +63,31 @@ class OfferProblem:
 
 
 def _scores_path(folder: Path) -> Path:
-    for name in ("scores.parquet", "scores.csv"):
-        if (folder / name).is_file():
-            return folder / name
+    """The folder's one scores file: with both scores.parquet and scores.csv, which one is meant is unknown
+    (a stale one beside a new one), so that is an error naming both."""
+    found = [folder / name for name in ("scores.parquet", "scores.csv") if (folder / name).is_file()]
+    if len(found) > 1:
+        newer, older = sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+        raise DataError(f"'{folder}' holds both scores.parquet and scores.csv ({newer.name} is the newer), so which "
+                        "scores to read is unknown", f"remove the one that is stale (perhaps {older})")
+    if found:
+        return found[0]
     raise DataError(f"no scores.parquet or scores.csv in '{folder}'", "write the scores in long form there")
+
+
+def _check_score_columns(path: Path) -> None:
+    """The scores file's columns are exactly :data:`SCORE_COLUMNS` (a misspelled one is not left unread)."""
+    try:
+        names = pq.read_schema(path).names if path.suffix == ".parquet" else header_of(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DataError(f"cannot read '{path}': {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                        "write the scores again (parquet or CSV, long form)") from None
+    check_names(names, SCORE_COLUMNS, f"'{path}'", "column", required=SCORE_COLUMNS)
 
 
 def read_scores_table(path: Path) -> pa.Table:
     """The scores as an Arrow table, offer and channel as dictionary columns (no Python object per row)."""
+    _check_score_columns(path)
     try:
         if path.suffix == ".parquet":
             table = pq.read_table(path, columns=list(SCORE_COLUMNS), read_dictionary=["offer", "channel"])
@@ -148,10 +166,7 @@ def _read_campaign_json(path: Path) -> tuple[float, float]:
     for key in CAMPAIGN_KEYS:
         if key not in campaign:
             raise DataError(f"campaign.json has no '{key}'", f"add \"{key}\": <number>")
-    unknown = sorted(set(campaign) - set(CAMPAIGN_KEYS))
-    if unknown:
-        raise DataError(f"campaign.json has unknown setting(s) {unknown}",
-                        f"remove them or check their spelling; the settings are {', '.join(CAMPAIGN_KEYS)}")
+    check_keys(list(campaign), CAMPAIGN_KEYS, f"'{path}'")
     for key in CAMPAIGN_KEYS:
         value = campaign[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -172,13 +187,15 @@ def _campaign_numbers(budget: object, hurdle_rate: object, where: str = "") -> t
     return b, h
 
 
+#: The columns of offers.csv and channels.csv: (allowed, required).
+TABLE_COLUMNS = {"offers.csv": (("offer", "min_offers"), ("offer",)), "channels.csv": (("channel", "capacity"), ("channel",))}
+
+
 def _read_small_csv(path: Path) -> pd.DataFrame:
-    """offers.csv or channels.csv, every cell as written (checked and converted later)."""
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        raise DataError(f"cannot read '{path}': {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-                        "write it as comma-separated values with a header row") from None
+    """offers.csv or channels.csv, every cell as written (checked and converted later); a column that is
+    not known is an error (a misspelled 'min_ofers' would make every minimum 0)."""
+    allowed, required = TABLE_COLUMNS[path.name]
+    return read_table(path, allowed, required)
 
 
 def _finite_number(value: object, what: str) -> float:
@@ -198,6 +215,9 @@ def _blank(v: object) -> bool:
 
 def _tables(offers_df: pd.DataFrame, channels_df: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
     """Offers with their minimums, channels with their capacities (empty = unlimited), validated."""
+    for frame, table in ((offers_df, "offers.csv"), (channels_df, "channels.csv")):
+        allowed, required = TABLE_COLUMNS[table]
+        check_names(list(map(str, frame.columns)), allowed, table, "column", required)
     for frame, col, table in ((offers_df, "offer", "offers.csv"), (channels_df, "channel", "channels.csv")):
         if col not in frame.columns:
             raise DataError(f"{table} has no '{col}' column", f"give {table} a '{col}' column")

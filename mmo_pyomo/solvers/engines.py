@@ -97,6 +97,8 @@ class Engine:
     options_if: Mapping[Capability, Mapping[str, Any]] = field(default_factory=dict)
     #: Native options added unless the model needs the capability.
     options_unless: Mapping[Capability, Mapping[str, Any]] = field(default_factory=dict)
+    #: Native options of every model.
+    options_always: Mapping[str, Any] = field(default_factory=dict)
     #: Capabilities the engine takes only as a local (heuristic) method.
     heuristic_for: frozenset[Capability] = frozenset()
     read_nodes: NodeReader | None = None
@@ -120,7 +122,7 @@ class Engine:
         if self.missing(needs):
             return None
         iface = next((i for cap, i in self.interface_for if cap in needs), self.interface)
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = dict(self.options_always)
         for cap, opts in self.options_unless.items():
             if cap not in needs:
                 options.update(opts)
@@ -156,9 +158,10 @@ ENGINES: dict[str, Engine] = {
         capabilities=_QP_CONE | {C.NONCONVEX_QUADRATIC, C.DIVISION},
         interface=Interface("scip_direct", "contrib"),
         # SCIP's bundled Ipopt (MUMPS/METIS) hung in free() on n = 750 MISOCP runs and aborted on
-        # n ≥ 700 relaxations here: its NLP solver is off except where a division needs it.
-        # Cones and quadratics are handled by cuts.
-        options_unless={C.DIVISION: _NO_NLP},
+        # n ≥ 700 relaxations here; with it on, the perspective's division led SCIP 10 to a bound 0.1%
+        # below the optimum of a 4-activity case (tests/test_scale.py), which it solves exactly with it
+        # off. Its NLP solver is off: cones, quadratics and the perspective are handled by cuts.
+        options_always=_NO_NLP,
         # SCIP's branch and bound is sequential: 'threads' has no native counterpart.
         option_names={"time_limit": "limits/time", "mip_gap": "limits/gap", "threads": None,
                       "seed": "randomization/randomseedshift"},
@@ -206,6 +209,10 @@ ENGINES: dict[str, Engine] = {
         # below a MISOCP's optimum (tests/test_scale.py). Barrier at every node with tight stops brackets
         # both within 1e-11.
         options_if={C.CONVEX_QP_OBJECTIVE: _XPRESS_BARRIER, C.ROTATED_CONE: {"miqcpalg": 0, **_XPRESS_BARRIER}},
+        # Xpress prunes every node that cannot beat the incumbent by 1e-5 (its default cutoff offset),
+        # absolute: on a model whose objective is of order 0.1 it stopped at a gap of 1.1e-4 when asked for
+        # 5e-7 (tests/test_scale.py). A negligible offset lets the gap asked for decide.
+        options_always={"mipaddcutoff": -1e-12},
         option_names={"time_limit": "timelimit", "mip_gap": "miprelstop", "threads": "threads",
                       "seed": "randomseed"},
         read_nodes=_attr_path("_solver_model", "attributes", "nodes"),

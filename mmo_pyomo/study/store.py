@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+log = logging.getLogger(__name__)
 
 from mmo_pyomo.study.runs import COLUMNS, RunKey
 
@@ -27,15 +30,18 @@ class ResultStore:
             self._extend_header()
 
     def _extend_header(self) -> None:
-        """A file written before columns were added gets today's header (its rows read the new columns as
-        empty), so that appended rows line up with it."""
+        """A file written before columns were added gets today's header, and its rows empty cells for the
+        new columns, so that appended rows line up with it and every whole row has the header's width."""
         with open(self.path, newline="") as fh:
             header = next(csv.reader([fh.readline()]), [])
         if tuple(header) == COLUMNS or tuple(header) != COLUMNS[:len(header)]:
             return
-        data = self.path.read_text()
+        rows = list(csv.reader(io.StringIO(self.path.read_text())))[1:]
+        pad = len(COLUMNS) - len(header)
+        buf = io.StringIO()
+        csv.writer(buf).writerows([list(COLUMNS), *(r + [""] * pad if len(r) == len(header) else r for r in rows)])
         tmp = self.path.with_name(self.path.name + ".header")
-        tmp.write_text(",".join(COLUMNS) + "\n" + data[data.index("\n") + 1:])
+        tmp.write_text(buf.getvalue())
         os.replace(tmp, self.path)       # the store appends to this path at once: no deferred output set here
 
     def _drop_torn_tail(self) -> None:
@@ -71,12 +77,21 @@ class ResultStore:
         self._append_line(buf.getvalue())
 
     def read(self) -> pd.DataFrame:
-        """All finished runs (a torn last line from a crash is skipped)."""
+        """All finished runs. A line with another number of fields than the header (a torn last line
+        from a crash, or a line cut short anywhere) is not a finished run: it is skipped, with a warning
+        saying how many, so that the run is made again."""
         text = self.path.read_text()
         if not text.endswith("\n"):
             text = text[: text.rfind("\n") + 1]
-        frame = pd.read_csv(io.StringIO(text), on_bad_lines="skip", engine="python",
-                            dtype={"instance": str, "path": str})
+        rows = list(csv.reader(io.StringIO(text)))
+        header, body = (rows[0], rows[1:]) if rows else (list(COLUMNS), [])
+        whole = [r for r in body if len(r) == len(header)]
+        if len(whole) < len(body):
+            log.warning("%s: %d line(s) have another number of fields than the header (cut short?); their runs "
+                        "count as not done and run again", self.path, len(body) - len(whole))
+        buf = io.StringIO()
+        csv.writer(buf).writerows([header, *whole])
+        frame = pd.read_csv(io.StringIO(buf.getvalue()), dtype={"instance": str, "path": str})
         frame = frame.dropna(subset=["status"])
         if "path" not in frame:
             frame["path"] = pd.NA

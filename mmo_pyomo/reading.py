@@ -1,0 +1,82 @@
+"""The one reader of users' tables: nothing in a header, a settings file or a key column is ignored.
+
+Every CSV table, settings file and JSON object the package reads (MMO instances, response curves,
+offer campaigns) goes through these checks, so that a misspelled column (``budget_lowr``), a repeated
+one, or a repeated row is an error naming the file, the name and the closest known name, instead of
+a default silently taking its place.
+"""
+from __future__ import annotations
+
+import csv
+import difflib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from mmo_pyomo.errors import DataError
+
+
+def closest(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to ``name``, or ``""``."""
+    match = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def check_names(names: Sequence[str], known: Sequence[str], where: str, what: str = "column",
+                required: Sequence[str] = ()) -> None:
+    """Refuse a repeated, unknown or missing name (``what``: column, setting, key …) of ``where``."""
+    counts = Counter(str(n) for n in names)
+    repeated = [n for n, c in counts.items() if c > 1]
+    if repeated:
+        raise DataError(f"{where} gives the {what} '{repeated[0]}' more than once", f"keep one {what} '{repeated[0]}'")
+    unknown = [str(n) for n in names if str(n) not in set(known)]
+    if unknown:
+        raise DataError(f"{where} has an unknown {what} '{unknown[0]}'{closest(unknown[0], known)}",
+                        f"rename or remove it; the {what}s are {', '.join(known)}")
+    missing = [r for r in required if r not in counts]
+    if missing:
+        raise DataError(f"{where} has no {what} '{missing[0]}'", f"add it; {where} needs {', '.join(required)}")
+
+
+def header_of(path: Path) -> list[str]:
+    """The header row of a CSV file as written (pandas renames a repeated column 'a' to 'a.1')."""
+    try:
+        with open(path, newline="") as fh:
+            return next(csv.reader(fh), [])
+    except UnicodeDecodeError:
+        raise DataError(f"cannot read '{path}': it is not a text file", "write it as comma-separated text") from None
+
+
+def read_table(path: Path, columns: Sequence[str], required: Sequence[str] = (), key: Sequence[str] = ()) -> pd.DataFrame:
+    """A CSV table with every cell as written (names stay strings: '007' stays '007').
+
+    Its header must hold only ``columns`` (each once) and every one of ``required``; no two rows may
+    share the values of the ``key`` columns.
+    """
+    path = Path(path)
+    check_names(header_of(path), columns, f"'{path}'", "column", required)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"cannot read '{path}': {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                        "write it as comma-separated values with a header row") from None
+    check_unique_rows(frame, key, f"'{path}'")
+    return frame
+
+
+def check_unique_rows(frame: pd.DataFrame, key: Sequence[str], where: str) -> None:
+    """Refuse two rows with the same values in the ``key`` columns (the row numbers are the file's)."""
+    if not key or not len(frame) or any(k not in frame.columns for k in key):
+        return
+    repeated = frame.duplicated(subset=list(key), keep=False)
+    if repeated.any():
+        rows = [int(r) + 2 for r in frame.index[repeated][:2]]        # +2: the header and 1-based lines
+        shown = ", ".join(f"{k} '{frame.loc[frame.index[repeated][0], k]}'" for k in key)
+        raise DataError(f"{where}, rows {rows[0]} and {rows[1]}, give {shown} twice", "keep one row for it")
+
+
+def check_keys(keys: Sequence[str], known: Sequence[str], where: str, required: Sequence[str] = ()) -> None:
+    """Refuse a repeated, unknown or missing setting of a settings file or JSON object."""
+    check_names(keys, known, where, "setting", required)
