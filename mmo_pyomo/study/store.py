@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-log = logging.getLogger(__name__)
-
 from mmo_pyomo.study.runs import COLUMNS, RunKey
+
+log = logging.getLogger(__name__)
 
 
 class ResultStore:
