@@ -53,6 +53,8 @@ def certify(status: Status, objective: float | None, bound: float | None, *, tar
     """
     if objective is None or bound is None or not math.isfinite(bound):
         return Certificate(status, None)
+    if status == Status.INTERRUPTED:                # the incumbent of that moment: its gap, and nothing claimed
+        return Certificate(status, objective_gap(objective, bound))
     tol = BOUND_TOLERANCE * max(abs(objective), unit)
     for label, revenue in [("the engine's own plan", objective), *known]:
         if revenue - bound > tol:

@@ -56,3 +56,9 @@ class CertificateError(MMOError):
     """A checked plan, but a bound below a checked revenue: the engine's certificate is numerically unreliable."""
 
     exit_code = 6
+
+
+class SolveInterrupted(MMOError):
+    """The user stopped a solve (Ctrl-C, caught by the engine): nothing is written or stored as a result."""
+
+    exit_code = 130

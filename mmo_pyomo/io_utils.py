@@ -43,10 +43,12 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     A symlink is followed: its target is written and the link stays a link. A special file
     (``/dev/stdout``) is written in place from a temporary file kept in the system's temporary folder.
     """
-    path = Path(os.path.realpath(path))
-    if _special(path):
+    given = Path(path)
+    if _special(given):                         # /dev/stdout, a pipe: written in place, through the name given
+        path = given
         fd, tmp = tempfile.mkstemp(prefix="mmo-", suffix=".tmp")
     else:
+        path = Path(os.path.realpath(given))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

@@ -12,7 +12,14 @@ from mmo_pyomo import checks
 from mmo_pyomo.certificate import UNRELIABLE_FIX, certify
 from mmo_pyomo.checker import check_plan
 from mmo_pyomo.concrete import create_model, plan_of, set_start
-from mmo_pyomo.errors import CertificateError, InfeasibleInstanceError, MMOError, NoSolutionError, PlanCheckError
+from mmo_pyomo.errors import (
+    CertificateError,
+    InfeasibleInstanceError,
+    MMOError,
+    NoSolutionError,
+    PlanCheckError,
+    SolveInterrupted,
+)
 from mmo_pyomo.formulations import Formulation, get_formulation
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.units import revenue_swing
@@ -84,6 +91,9 @@ class Result:
                                   "check that every quad ≤ 0 and every activity has finite bounds")
         if self.status == Status.UNRELIABLE:
             raise CertificateError(f"{where}: {self.message}", UNRELIABLE_FIX)
+        if self.status == Status.INTERRUPTED:
+            raise SolveInterrupted(f"{where} was interrupted after {self.time_s or 0:.1f} s; nothing was written",
+                                   "run it again; --time-limit stops a solve with its best plan")
         if self.message.startswith("plan check failed"):
             raise PlanCheckError(f"{where}: {self.message}",
                                  "tighten the engine's feasibility tolerance or report the instance")
@@ -159,7 +169,7 @@ def solve(
     else:
         stats = solve_model(model, engine, form.needs, f"the {form.name} formulation", time_limit=time_limit,
                             mip_gap=mip_gap, threads=threads, seed=seed, log_file=log_file,
-                            warm_start=start is not None)
+                            warm_start=start is not None, keep_interrupted=True)
         delta = plan_of(model, instance) if stats.has_solution else None
         stats, delta = _keep_start(instance, start, stats, delta)
     result = Result(formulation=form.name, solver=engine.name, status=stats.status, bound=stats.bound,
@@ -237,7 +247,8 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
         if left is not None and left <= 0:
             break
         last = solve_model(model, engine, form.needs, f"the {form.name} formulation", time_limit=left,
-                           mip_gap=target / 2, threads=threads, seed=seed, log_file=log_file, warm_start=warm)
+                           mip_gap=target / 2, threads=threads, seed=seed, log_file=log_file, warm_start=warm,
+                           keep_interrupted=True)
         rounds += 1
         nodes += last.nodes or 0
         if last.bound is not None and math.isfinite(last.bound):
@@ -266,9 +277,9 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
     if last is None:
         return SolveStats(Status.TIME_LIMIT, message="time limit reached before the first round"), None
     gap = objective_gap(best_revenue, bound) if best is not None else None
-    proved = _within(gap, target)
-    status = Status.OPTIMAL if proved else (last.status if best is None else
-                                            Status.TIME_LIMIT if last.status == Status.TIME_LIMIT else Status.FEASIBLE)
+    proved = _within(gap, target) and last.status != Status.INTERRUPTED
+    status = Status.INTERRUPTED if last.status == Status.INTERRUPTED else Status.OPTIMAL if proved else (
+        last.status if best is None else Status.TIME_LIMIT if last.status == Status.TIME_LIMIT else Status.FEASIBLE)
     message = (f"outer approximation: {rounds} round(s), {cuts} tangent(s) added, gap target {target:g}"
                + ("" if proved or best is None else "; target not reached")
                + ("; the engine returned the same plan again (its cuts there hold within the engine's feasibility "
@@ -305,7 +316,7 @@ def _keep_start(inst: Instance, start: np.ndarray | None, stats: SolveStats,
         found = check_plan(inst, inst.baseline + delta)
         if found.feasible and found.revenue >= began.revenue:
             return stats, delta
-    status = stats.status if stats.status in (Status.OPTIMAL, Status.FEASIBLE) else Status.FEASIBLE
+    status = stats.status if stats.status in (Status.OPTIMAL, Status.FEASIBLE, Status.INTERRUPTED) else Status.FEASIBLE
     note = "the engine returned no plan better than the start, so the plan is the checked start"
     return replace(stats, status=status, has_solution=True,
                    message=f"{stats.message}; {note}" if stats.message else note), np.asarray(start, float)

@@ -118,7 +118,62 @@ CASES = {
                                                 "--out", str(t / "o")],
     "import missing robyn folder": lambda t: ["import_curves.py", "--from", "robyn", "--input", str(t / "nowhere"),
                                               "--solution", "1_1", "--out", str(t / "o")],
+    # nothing ignored: misspelled, unknown or repeated names and values (mmo_pyomo/reading.py, dat_scan.py)
+    "misspelled setting budget_lowr": lambda t: ["solve.py", "--data", _csv_with(t, "settings.csv",
+                                                                                 lambda s: s + "budget_lowr,0.5\n")],
+    "misspelled rule bound column": lambda t: ["solve.py", "--data", _csv_with(t, "rules.csv",
+                                                                               lambda s: s.replace("rule_upper", "rule_uper"))],
+    "repeated activities column": lambda t: ["solve.py", "--data", _csv_with(t, "activities.csv", _repeat_column)],
+    "repeated activity row": lambda t: ["solve.py", "--data", _csv_with(t, "activities.csv",
+                                                                        lambda s: s + s.splitlines()[1] + "\n")],
+    "misspelled .dat param": lambda t: ["solve.py", "--data", _dat(t, EXAMPLE.replace("param budget_upper",
+                                                                                      "param budget_uppr"))],
+    "unknown .dat set": lambda t: ["solve.py", "--data", _dat(t, EXAMPLE.replace("set RULES", "set RULE"))],
+    "second .dat table redefines an activity": lambda t: ["solve.py", "--data", _dat(
+        t, EXAMPLE + "param : baseline lower := tv_north 150 10 ;\n")],
+    "repeated row of a .dat matrix": lambda t: ["solve.py", "--data", _dat(
+        t, EXAMPLE + "param rule_coef : tv_north search_north := north 1 0 ;\n")],
+    "misspelled min_offers": lambda t: ["offers.py", "solve", "--data", _bank_file(
+        t, "offers.csv", "offer,min_ofers\nmortgage,10\n"), "--out", str(t / "o")],
+    "misspelled capacity": lambda t: ["offers.py", "solve", "--data", _bank_file(
+        t, "channels.csv", "channel,capacty\ndirect_mail,\ncall_centre,100\nbranch,50\n"), "--out", str(t / "o")],
+    "stale scores.parquet beside scores.csv": lambda t: ["offers.py", "solve", "--data", _bank_with_both(t),
+                                                         "--out", str(t / "o")],
+    "misspelled curves column": lambda t: ["solve.py", "--formulation", "hull_oa", "--data", _curves_with(
+        t, "curves.csv", lambda s: s.replace("lam", "lambda", 1))],
+    # inputs are never written
+    "json onto the data": lambda t: ["solve.py", "--data", _copy_example(t), "--json", str(t / "in.dat")],
+    "plan onto the data": lambda t: ["solve.py", "--data", _copy_example(t), "--plan", str(t / "in.dat")],
+    "log onto the data": lambda t: ["solve.py", "--data", _copy_example(t), "--log", str(t / "in.dat")],
+    "plan into a CSV instance": lambda t: ["solve.py", "--data", _csv_with(t, "settings.csv", str), "--plan",
+                                           str(t / "csv" / "activities.csv")],
+    "json through a symlink to the data": lambda t: ["solve.py", "--data", _copy_example(t), "--json",
+                                                     _link(t / "in.dat", t / "link.json")],
+    "study report onto an input": lambda t: ["compare.py", "--data", _copy_example(t, "report.md"), "--out", str(t)],
 }
+
+
+def _repeat_column(text: str) -> str:
+    lines = text.splitlines()
+    return "\n".join(line + "," + line.split(",")[1] for line in lines) + "\n"
+
+
+def _bank_with_both(tmp: Path) -> str:
+    folder = write_problem(generate_problem(300, seed=2), tmp / "bank", csv=True)
+    write_problem(generate_problem(300, seed=3), tmp / "other", csv=False)
+    (tmp / "other" / "scores.parquet").rename(folder / "scores.parquet")
+    return str(folder)
+
+
+def _copy_example(tmp: Path, name: str = "in.dat") -> str:
+    path = tmp / name
+    path.write_text(EXAMPLE)
+    return str(path)
+
+
+def _link(target: Path, link: Path) -> str:
+    link.symlink_to(target)
+    return str(link)
 
 
 def _curves_with(tmp: Path, name: str, edit, family: str = "logistic") -> str:
@@ -158,6 +213,9 @@ def test_hostile_input_is_a_clear_error(tmp_path, case):
         assert "fix:" in proc.stderr, proc.stderr
     assert not (tmp_path / "r.json").exists() and not (tmp_path / "x.dat").exists()
     assert not [p for p in (tmp_path / "o").rglob("*") if p.is_file()] if (tmp_path / "o").exists() else True
+    if (tmp_path / "in.dat").exists():                  # an input named as an output is left as it was
+        assert (tmp_path / "in.dat").read_text() == EXAMPLE
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 # ---------------------------------------------------------------- the Python API
@@ -283,3 +341,83 @@ def test_an_output_set_is_written_together_or_not_at_all(tmp_path):
             atomic_write_text(tmp_path / "plan.csv", "a,b\n")
         assert not (tmp_path / "plan.csv").exists()
     assert (tmp_path / "report.json").read_text() == "new" and (tmp_path / "plan.csv").exists()
+
+
+# ---------------------------------------------------------------- exit codes and outputs that tell the truth
+
+def _slow_instance(tmp: Path) -> str:
+    from mmo_pyomo.generator import paper_instance
+    return str(write_dat(paper_instance(1000, "strong", 0.10, 0.50, seed=1), tmp / "slow.dat"))
+
+
+def _run_then_signal(tmp: Path, sig: int, time_limit: str) -> subprocess.CompletedProcess:
+    import signal as _signal
+    import time
+    args = [sys.executable, str(ROOT / "scripts" / "solve.py"), "--data", _slow_instance(tmp), "--formulation", "miqp",
+            "--gap", "0", "--time-limit", time_limit, "--json", str(tmp / "r.json"), "--plan", str(tmp / "p.csv")]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp)
+    time.sleep(4)                      # the engine is solving by now
+    assert proc.poll() is None
+    proc.send_signal(_signal.Signals(sig))
+    out, err = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def test_ctrl_c_during_a_solve_exits_130_and_writes_nothing(tmp_path):
+    """SCIP catches Ctrl-C itself and returns its incumbent: that is an interrupted solve, not a result."""
+    import signal as _signal
+    proc = _run_then_signal(tmp_path, _signal.SIGINT, "60")
+    assert proc.returncode == 130, proc.stdout + proc.stderr
+    assert "status          interrupted" in proc.stdout and "nothing was written" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "r.json").exists() and not (tmp_path / "p.csv").exists()
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_sigterm_exits_143_and_leaves_no_temporary_file(tmp_path):
+    import signal as _signal
+    proc = _run_then_signal(tmp_path, _signal.SIGTERM, "8")
+    assert proc.returncode == 143, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "terminated: nothing was written" in proc.stderr
+    assert not (tmp_path / "r.json").exists() and not list(tmp_path.rglob("*.tmp"))
+
+
+def test_an_interrupted_run_is_not_stored_as_finished(tmp_path):
+    from mmo_pyomo.study.runs import COLUMNS
+    from mmo_pyomo.study.store import ResultStore
+    store = ResultStore(tmp_path / "results.csv")
+    store.append({"instance": "a", "path": "/a.dat", "formulation": "miqp", "solver": "scip", "status": "interrupted"})
+    store.append({"instance": "b", "path": "/b.dat", "formulation": "miqp", "solver": "scip", "status": "optimal"})
+    with open(store.path, "a") as fh:                  # a line cut short in the middle of the file, then a whole one
+        fh.write("c,miqp,scip,optimal\n" + ",".join(["d", "miqp", "scip", "optimal"] + [""] * (len(COLUMNS) - 4)) + "\n")
+    assert {k.instance for k in store.finished()} == {"/b.dat", "d"}
+
+
+def test_a_closed_stdout_still_writes_the_result_files(tmp_path):
+    """`mmo solve ... | head -1`: the reader goes away after one line; the JSON and the plan are written."""
+    cmd = f"'{sys.executable}' '{ROOT / 'scripts' / 'solve.py'}' --json '{tmp_path / 'r.json'}' --plan " \
+          f"'{tmp_path / 'p.csv'}' | head -c 10"
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["status"] == "optimal"
+    assert (tmp_path / "p.csv").read_text().startswith("activity,")
+
+
+def test_an_output_through_a_symlink_writes_its_target(tmp_path):
+    target = tmp_path / "results" / "r.json"
+    target.parent.mkdir()
+    target.write_text("old")
+    (tmp_path / "r.json").symlink_to(target)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "solve.py"), "-q", "--json", str(tmp_path / "r.json")],
+                   check=True, capture_output=True, timeout=300)
+    assert (tmp_path / "r.json").is_symlink()
+    assert json.loads(target.read_text())["status"] == "optimal"
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_an_output_to_dev_stdout_is_written_in_place():
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "solve.py"), "-q", "--json", "/dev/stdout"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert '"status": "optimal"' in proc.stdout
+    assert os.path.exists("/dev/stdout") and not Path("/dev/stdout").resolve().is_file()

@@ -102,7 +102,7 @@ def check_outputs(*, inputs: Iterable[str | Path | None] = (), **paths: str | Pa
         seen[target] = option
         if path.is_dir():
             raise MMOError(f"{flag} {path} is a folder, not a file", f"give {flag} a file name")
-        if target.exists() and not target.is_file():
+        if path.exists() and not path.is_file():
             continue                                 # /dev/stdout and the like: written in place (io_utils)
         parent = target.parent
         while not parent.exists() and parent != parent.parent:

@@ -1,7 +1,8 @@
 """One ``main()`` for every command: argument parsing, errors, warnings, logging and Ctrl-C.
 
 Exit codes: 0 success; 1 a study with crashed runs; 2 bad input or usage (:class:`MMOError`);
-3 infeasible; 4 no solution; 5 a plan that failed the checker; 130 interrupted.
+3 infeasible; 4 no solution; 5 a plan that failed the checker; 6 a certificate found unreliable (its plan
+is written); 130 interrupted (Ctrl-C, or an engine stopped by it); 143 terminated (SIGTERM).
 """
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from types import ModuleType
+from typing import TextIO
 
 from mmo_pyomo.errors import MMOError
 
@@ -89,10 +93,51 @@ def report_error(exc: MMOError) -> int:
     return exc.exit_code
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where Python next runs, so that every temporary file is removed on the way out."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+class _PipeSafeStdout:
+    """stdout that, once its reader has gone (``| head``), sends the rest to /dev/null instead of raising:
+    the command goes on and still writes its result files."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.closed_by_reader = False
+
+    def _gone(self) -> None:
+        self.closed_by_reader = True
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+        except (OSError, ValueError):
+            pass
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None, *, only: str | None = None, prog: str | None = None) -> int:
     """Entry point of ``mmo`` (or, with ``only``, of one subcommand); returns the exit code.
 
-    User errors print ``error:``/``fix:`` lines and no traceback.
+    User errors print ``error:``/``fix:`` lines and no traceback. Ctrl-C exits 130 and SIGTERM 143, both
+    with nothing written and no temporary file left; a closed stdout does not stop the command.
     """
     silence_engine_warnings()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -100,6 +145,11 @@ def main(argv: Sequence[str] | None = None, *, only: str | None = None, prog: st
         only, prog, argv = argv[0], prog or f"mmo {argv[0]}", argv[1:]
     args = build_parser(only, prog).parse_args(argv)
     configure_logging(args.verbosity or 0)
+    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() \
+        else None
+    stdout = sys.stdout
+    if not isinstance(stdout, _PipeSafeStdout):
+        sys.stdout = _PipeSafeStdout(stdout)
     try:
         return int(_load(args._command).run(args))
     except MMOError as exc:
@@ -107,9 +157,13 @@ def main(argv: Sequence[str] | None = None, *, only: str | None = None, prog: st
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
-    except BrokenPipeError:             # stdout closed by the reader (``| head``): stop as a piped Unix tool does
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+    except Terminated:
+        print("terminated: nothing was written", file=sys.stderr)
+        return 143
+    finally:
+        sys.stdout = stdout
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def run_script(command: str) -> None:

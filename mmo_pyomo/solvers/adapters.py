@@ -39,8 +39,12 @@ class RunRequest:
     duals: bool = False          # read LP row duals (contrib interfaces)
 
 
-def status_of(optimal: bool, infeasible: bool, unbounded: bool, time_limit: bool, has_solution: bool) -> Status:
-    """The uniform status from what an interface said (the same rule for every family)."""
+def status_of(optimal: bool, infeasible: bool, unbounded: bool, time_limit: bool, has_solution: bool,
+              interrupted: bool = False) -> Status:
+    """The uniform status from what an interface said (the same rule for every family). An engine
+    stopped by the user (it catches Ctrl-C itself) is ``interrupted``, with or without a plan."""
+    if interrupted:
+        return Status.INTERRUPTED
     if optimal and has_solution:
         return Status.OPTIMAL
     if infeasible:
@@ -61,6 +65,7 @@ def contrib_status(tc: Any, has_solution: bool) -> Status:
         unbounded=tc == TC.unbounded,
         time_limit=tc == TC.maxTimeLimit,
         has_solution=has_solution,
+        interrupted=tc == TC.interrupted,
     )
 
 
@@ -73,6 +78,7 @@ def legacy_status(tc: Any, has_solution: bool) -> Status:
         unbounded=tc == TC.unbounded,
         time_limit=tc == TC.maxTimeLimit,
         has_solution=has_solution,
+        interrupted=tc == TC.userInterrupt,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from mmo_pyomo.errors import LicenceLimitError, MMOError
+from mmo_pyomo.errors import LicenceLimitError, MMOError, SolveInterrupted
 from mmo_pyomo.solvers import adapters
 from mmo_pyomo.solvers.capabilities import Capability
 from mmo_pyomo.solvers.engines import Engine
@@ -76,6 +76,7 @@ def solve_model(
     relaxation: bool = False,
     duals: bool = False,
     options: Mapping[str, Any] | None = None,
+    keep_interrupted: bool = False,
 ) -> SolveStats:
     """Solve ``model`` (described as ``what`` in messages) on ``solver``.
 
@@ -83,6 +84,8 @@ def solve_model(
     and :class:`LicenceLimitError` before or instead of a solve. Any other failure of the engine
     is returned as status ``error`` with the engine's message; the caller decides what it means.
     ``relaxation`` adds the engine's options for continuous relaxations; ``duals`` asks for LP duals.
+    An engine stopped by Ctrl-C raises :class:`SolveInterrupted`, unless ``keep_interrupted``: then the
+    statistics (status ``interrupted``, with the incumbent loaded) are returned for the caller to report.
     """
     engine = get_engine(solver) if isinstance(solver, str) else solver
     needs = frozenset(needs) | ({Capability.DUALS} if duals else frozenset())
@@ -95,7 +98,7 @@ def solve_model(
                                   warm_start=warm_start, read_nodes=engine.read_nodes, duals=duals)
     log.debug("solving %s on %s through %s (%s) with %s", what, engine.name, how.interface, how.family, native)
     try:
-        return in_units_of(adapters.run(model, request), objective_unit(model))
+        stats = in_units_of(adapters.run(model, request), objective_unit(model))
     except MMOError:
         raise
     except Exception as exc:  # engines raise their own exception types
@@ -103,3 +106,7 @@ def solve_model(
         if lic is not None:
             raise lic from None
         return SolveStats(status=Status.ERROR, message=f"{type(exc).__name__}: {exc}".strip())
+    if stats.status == Status.INTERRUPTED and not keep_interrupted:
+        raise SolveInterrupted(f"{what} on {engine.label} was interrupted after {stats.time_s or 0:.1f} s; nothing "
+                               "was written", "run it again; --time-limit stops a solve with its best plan")
+    return stats

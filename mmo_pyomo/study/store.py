@@ -68,7 +68,7 @@ class ResultStore:
                      str(record.get("solver")))
         if self._stored is None:
             self._stored = self.finished(retry_failed=True)
-        if key in self._stored:
+        if key in self._stored or record.get("status") == "interrupted":    # an interrupted run is not finished
             return
         if record.get("status") != "error":
             self._stored.add(key)
