@@ -92,6 +92,8 @@ def add_data(m: pyo.Block) -> None:
     m.spend_unit = pyo.Param(m.ACTIVITIES, initialize=_spend_unit, doc="s_i: δ_i = s_i·d_i")
     m.objective_unit = pyo.Param(initialize=lambda m: float(m._mmo_instance.units.revenue),
                                  doc="R: the objective is revenue / R")
+    m.change_unit = pyo.Param(m.ACTIVITIES, initialize=lambda m, i: float(m._mmo_instance.units.change[m._mmo_position[i]]),
+                              doc="R_i: a revenue change of activity i in units of R_i")
 
 
 #: A bound or coefficient smaller than this in units is written as 0: below every engine's tolerance, it means

@@ -122,20 +122,20 @@ def _vars(m: pyo.Block, part: str, i: str) -> tuple[pyo.Var, pyo.Var, pyo.Var]:
 
 
 def _units(m: pyo.Block, i: str) -> tuple[float, float]:
-    """(s_i, R): the spend unit of activity i and the revenue unit of the model."""
-    return float(pyo.value(m.spend_unit[i])), float(pyo.value(m.objective_unit))
+    """(s_i, R_i): the units of activity i's spend change and of its revenue change (w_i)."""
+    return float(pyo.value(m.spend_unit[i])), float(pyo.value(m.change_unit[i]))
 
 
 def tangent_cut(w: pyo.Var, d: pyo.Var, z: pyo.Var, g: float, slope: float, d_hat: float,
                 units: tuple[float, float] = (1.0, 1.0)) -> pyo.Expression:
     """w ≤ (g(d̂) − g′(d̂)·d̂)·z + g′(d̂)·δ: the tangent of the perspective z·g(δ/z) at (d̂, 1) (OA),
-    with δ = s·d and the revenue change R·w (``units`` = (s, R))."""
+    with δ = s·d and the revenue change R_i·w (``units`` = (s, R_i))."""
     s, unit = units
     return w <= c.negligible_as_zero((g - slope * d_hat) / unit) * z + c.negligible_as_zero(slope * s / unit) * d
 
 
 def add_region_revenue(m: pyo.Block) -> None:
-    """w⁻, w⁺: the revenue change in each region, in units of R (fixed to 0 where the region is absent)."""
+    """w⁻, w⁺: the revenue change in each region, in units of R_i (fixed to 0 where the region is absent)."""
     def bounds(part: str):
         return lambda m, i: (None, None) if getattr(m, f"has_{part}")[i] else (0.0, 0.0)
     m.w_dec = pyo.Var(m.ACTIVITIES, bounds=bounds("dec"), doc="revenue change in R⁻")
@@ -208,10 +208,12 @@ def add_region_revenue_pieces(m: pyo.Block) -> None:
 
 
 def add_region_revenue_objective(m: pyo.Block) -> None:
-    """maximize Σ_i r_i(0) + w⁻_i + w⁺_i: the revenue at the baseline plus the regions' changes (in units of R)."""
+    """maximize Σ_i r_i(0) + R_i·(w⁻_i + w⁺_i): the revenue at the baseline plus the regions' changes (in units of R)."""
     def rule(m: pyo.Block):
         base = float(m._mmo_instance.revenue(np.zeros(len(m.ACTIVITIES))).sum())
-        return base / float(pyo.value(m.objective_unit)) + sum(m.w_dec[i] + m.w_inc[i] for i in m.ACTIVITIES)
+        unit = float(pyo.value(m.objective_unit))
+        return base / unit + sum(c.negligible_as_zero(float(pyo.value(m.change_unit[i])) / unit) * (m.w_dec[i] + m.w_inc[i])
+                                 for i in m.ACTIVITIES)
     m.revenue = pyo.Objective(sense=pyo.maximize, rule=rule)
 
 
@@ -233,8 +235,8 @@ def refine(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: float) -> i
 
 
 def region_revenue_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
-    """w⁻ = g(δ⁻)/R, w⁺ = g(δ⁺)/R (:func:`add_region_revenue_tangents`)."""
-    g = revenue_change(inst, delta) / inst.units.revenue
+    """w⁻ = g(δ⁻)/R_i, w⁺ = g(δ⁺)/R_i (:func:`add_region_revenue_tangents`)."""
+    g = revenue_change(inst, delta) / inst.units.change
     return {"w_dec": np.where(delta < 0, g, 0.0), "w_inc": np.where(delta > 0, g, 0.0)}
 
 

@@ -8,7 +8,7 @@ g(δ) = c − βk/(k + x̄ + δ), with c = βk/(k + x̄). Its perspective on reg
 so w_R ≤ z_R·g(δ_R/z_R) is the rotated cone  βk·z_R² ≤ u_R·v_R  with u_R = c·z_R − w_R ≥ 0 and
 v_R = (k + x̄)·z_R + δ_R ≥ 0 (since x̄ + δ ≥ l ≥ 0 on the region). This is exact, so one conic
 solve gives the optimum with no refinement. In units (:mod:`mmo_pyomo.instance.units`) u is
-measured in R and v in s_i, and the cone reads βk/(R·s_i)·z² ≤ u·v. Compare hull_oa, which cuts the same perspective by
+measured in R_i and v in s_i, and the cone reads βk/(R_i·s_i)·z² ≤ u·v. Compare hull_oa, which cuts the same perspective by
 tangents (``docs/results.md``).
 """
 from __future__ import annotations
@@ -57,14 +57,14 @@ def add_michaelis_menten_cones(m: pyo.Block) -> None:
     """u_R = c·z_R − w_R, v_R = (k + x̄)·z_R + δ_R and βk·z_R² ≤ u_R·v_R per region (u in units of R, v of s_i)."""
     m.mm_coefficients = pyo.BuildAction(rule=lambda m: setattr(m, "_mm", _coefficients(m._mmo_instance)))
     for part in REGIONS:
-        u = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc=f"(c·z − w)/R on R{part}")
+        u = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc=f"(c·z − w)/R_i on R{part}")
         v = pyo.Var(m.ACTIVITIES, domain=pyo.NonNegativeReals, doc=f"((k + x̄)·z + δ)/s on R{part}")
         m.add_component(f"mm_u_{part}", u)
         m.add_component(f"mm_v_{part}", v)
 
         def u_rule(m: pyo.Block, i: str, part: str = part):
             k = m._mmo_position[i]
-            unit = float(pyo.value(m.objective_unit))
+            unit = float(pyo.value(m.change_unit[i]))
             return getattr(m, f"mm_u_{part}")[i] == m._mm[1][k] / unit * getattr(m, f"z_{part}")[i] \
                 - getattr(m, f"w_{part}")[i]
 
@@ -79,7 +79,7 @@ def add_michaelis_menten_cones(m: pyo.Block) -> None:
                 return pyo.Constraint.Skip
             k = m._mmo_position[i]
             z = getattr(m, f"z_{part}")[i]
-            scale = float(pyo.value(m.objective_unit)) * float(pyo.value(m.spend_unit[i]))
+            scale = float(pyo.value(m.change_unit[i])) * float(pyo.value(m.spend_unit[i]))
             return m._mm[0][k] / scale * z ** 2 <= getattr(m, f"mm_u_{part}")[i] * getattr(m, f"mm_v_{part}")[i]
         m.add_component(f"mm_u_link_{part}", pyo.Constraint(m.ACTIVITIES, rule=u_rule))
         m.add_component(f"mm_v_link_{part}", pyo.Constraint(m.ACTIVITIES, rule=v_rule))
@@ -90,7 +90,7 @@ def mm_cone_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
     """u, v of a plan δ, in units (and w from :func:`region_revenue_start`)."""
     _, cz, kx = _coefficients(inst)
     w = region_revenue_start(inst, delta)
-    unit, s = inst.units.revenue, inst.units.spend
+    unit, s = inst.units.change, inst.units.spend
     out = {}
     for part, on in (("dec", delta < 0), ("inc", delta > 0)):
         z = on.astype(float)

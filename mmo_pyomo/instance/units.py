@@ -8,6 +8,9 @@ certified a plan worth 3% of the optimum as optimal. The formulations therefore 
 
 * the spend change of activity i in units of s_i, a power of ten at least its largest possible
   change max(x̄_i − l_i, u_i − x̄_i): δ_i = s_i·d_i with |d_i| ≤ 1;
+* a revenue change of activity i (hull_oa's w_i) in units of R_i, a power of ten at least its own
+  revenue change over its range, so that every cut of every activity has coefficients of order 1
+  however small the activity;
 * revenue in units of R: the objective is revenue / R. R is 1 while the largest revenue change
   of one activity over its range lies in [1, 10⁴] (:data:`REVENUE_BAND`), where engines take the
   coefficients as they are, so the paper's instances and the examples keep their objective in
@@ -44,10 +47,12 @@ def power_of_ten_at_least(x: np.ndarray | float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Units:
-    """``spend[i]`` = s_i (δ_i = s_i·d_i) and ``revenue`` = R (objective = revenue / R)."""
+    """``spend[i]`` = s_i (δ_i = s_i·d_i), ``revenue`` = R (objective = revenue / R) and ``change[i]`` = R_i
+    (activity i's revenue change is R_i·w_i)."""
 
     spend: np.ndarray
     revenue: float
+    change: np.ndarray
 
     def row_unit(self, coefficients: np.ndarray, positions: np.ndarray) -> float:
         """The unit of a linear row Σ_k g_k δ_{i_k}: a power of ten ≥ max_k |g_k|·s_{i_k} (the row is divided by it)."""
@@ -77,4 +82,5 @@ def units_of(inst: Instance) -> Units:
     largest = float(swing.max()) if len(swing) else 0.0
     inside = REVENUE_BAND[0] <= largest <= REVENUE_BAND[1]
     revenue = float(power_of_ten_at_least(largest)) if largest > 0 and math.isfinite(largest) and not inside else 1.0
-    return Units(spend=spend, revenue=revenue)
+    change = np.where(swing > 0, power_of_ten_at_least(swing), revenue)
+    return Units(spend=spend, revenue=revenue, change=change)
