@@ -248,13 +248,14 @@ def test_outputs_get_the_users_umask(tmp_path):
 
 
 def test_a_stalled_bundle_master_ends_honestly(monkeypatch):
-    """HiGHS's master QP given no time stops at its time limit: the method must say it did not converge,
-    and the plan it returns still passes the checker under a valid bound."""
+    """A master QP that neither HiGHS (given no time) nor SLSQP (given no iterations) solves: the method
+    must say it did not converge, and the plan it returns still passes the checker under a valid bound."""
     from mmo_pyomo.offers import dual
     from mmo_pyomo.offers.methods import solve_exact
 
     prob = generate_problem(2000, seed=3)
     monkeypatch.setattr(dual, "MASTER_TIME_LIMIT", 0.0)
+    monkeypatch.setattr(dual, "_master_slsqp", lambda *args: "SLSQP: given no iterations")
     stalled = solve_exact(prob, gap=None)
     assert stalled.info["converged"] is False
     assert "master QP stopped" in stalled.info["stop_reason"]
@@ -263,6 +264,20 @@ def test_a_stalled_bundle_master_ends_honestly(monkeypatch):
     full = solve_exact(prob, gap=None)
     assert full.info["evaluations"] > stalled.info["evaluations"]      # (on a loaded machine it may stop short)
     assert stalled.bound >= full.bound - 1e-6 * abs(full.bound) >= full.check.profit - 1e-6 * abs(full.bound)
+
+
+def test_a_tiny_bank_converges_when_highs_cycles_on_its_master(monkeypatch):
+    """On 10 customers HiGHS's QP solver cycled on a 5-variable master until its 30 s time limit; the
+    master now goes to SLSQP when HiGHS stops short, and the dual converges."""
+    from mmo_pyomo.offers import dual
+    from mmo_pyomo.offers.methods import solve_exact
+
+    fallbacks = []
+    slsqp = dual._master_slsqp
+    monkeypatch.setattr(dual, "_master_slsqp", lambda *args: fallbacks.append(1) or slsqp(*args))
+    result = solve_exact(generate_problem(10, seed=1), gap=None)
+    assert result.info["stop_reason"] == "converged" and fallbacks        # HiGHS did stop short, SLSQP solved it
+    assert result.check.feasible and result.bound >= result.check.profit
 
 
 @functools.cache

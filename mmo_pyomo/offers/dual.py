@@ -28,14 +28,57 @@ class DualResult:
     stop_reason: str = ""     # why the method stopped: converged, iterations, time limit, or the master's status
 
 
-#: Time limit of one master QP (it has one variable per coupling row: it solves in milliseconds).
-MASTER_TIME_LIMIT = 30.0
+#: Time limit of one master QP on HiGHS (it has one variable per coupling row: it solves in milliseconds,
+#: or cycles: HiGHS's QP solver cycled until any time limit on a 5-variable master of a 10-customer bank).
+MASTER_TIME_LIMIT = 1.0
+
+#: Iterations of HiGHS's QP solver on one master: a master it solves takes tens; one it cycles on, forever.
+MASTER_ITERATIONS = 20_000
 
 
 def _master(cuts_g: list[np.ndarray], cuts_r: list[float], center: np.ndarray, u: float,
             upper: float) -> tuple[np.ndarray, float] | str:
-    """min θ + (u/2)‖λ − center‖² s.t. θ ≥ f_t + g_tᵀ(λ − λ_t), 0 ≤ λ ≤ upper; returns (λ, θ),
-    or HiGHS's model status as text when the QP did not solve to optimality."""
+    """min θ + (u/2)‖λ − center‖² s.t. θ ≥ f_t + g_tᵀ(λ − λ_t), 0 ≤ λ ≤ upper; returns (λ, θ), or the
+    reason as text when it could not be solved. Cuts given twice are kept once. HiGHS solves it; when
+    HiGHS does not reach optimality (it cycles on some tiny masters), SLSQP, an active-set method, does."""
+    unique: dict[tuple, tuple[np.ndarray, float]] = {}
+    for g, r in zip(cuts_g, cuts_r):
+        unique.setdefault((g.tobytes(), r), (g, r))
+    cuts_g, cuts_r = [g for g, _ in unique.values()], [r for _, r in unique.values()]
+    first = _master_highs(cuts_g, cuts_r, center, u, upper)
+    if not isinstance(first, str):
+        return first
+    second = _master_slsqp(cuts_g, cuts_r, center, u, upper)
+    return second if not isinstance(second, str) else f"{first} (HiGHS), {second} (SLSQP)"
+
+
+def _master_slsqp(cuts_g: list[np.ndarray], cuts_r: list[float], center: np.ndarray, u: float,
+                  upper: float) -> tuple[np.ndarray, float] | str:
+    """The master QP by SLSQP, in variables scaled so that the proximal term has weight 1."""
+    from scipy.optimize import minimize
+
+    m = len(center)
+    G, R = np.array(cuts_g, float), np.array(cuts_r, float)
+    # λ = center + y/√u: the objective becomes θ + ‖y‖²/2 and the cuts θ ≥ G(center + y/√u) − R
+    root = np.sqrt(u)
+    shift = G @ center - R
+    Gy = G / root
+    lo, hi = -center * root, (upper - center) * root
+    x0 = np.r_[np.zeros(m), float(shift.max())]
+    cons = {"type": "ineq", "fun": lambda x: x[m] - shift - Gy @ x[:m], "jac": lambda x: np.c_[-Gy, np.ones(len(R))]}
+    res = minimize(lambda x: x[m] + 0.5 * x[:m] @ x[:m], x0, jac=lambda x: np.r_[x[:m], 1.0],
+                   bounds=[*zip(lo, hi), (None, None)], constraints=[cons], method="SLSQP",
+                   options={"ftol": 1e-12, "maxiter": 1000})
+    if not res.success:
+        return f"SLSQP: {res.message}"
+    y = res.x[:m]
+    lam = np.clip(center + y / root, 0.0, upper)
+    return lam, float(np.max(G @ lam - R))
+
+
+def _master_highs(cuts_g: list[np.ndarray], cuts_r: list[float], center: np.ndarray, u: float,
+                  upper: float) -> tuple[np.ndarray, float] | str:
+    """The master QP by HiGHS; its model status as text when it does not reach optimality."""
     import highspy
 
     m = len(center)
@@ -43,6 +86,7 @@ def _master(cuts_g: list[np.ndarray], cuts_r: list[float], center: np.ndarray, u
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", MASTER_TIME_LIMIT)
+    h.setOptionValue("qp_iteration_limit", MASTER_ITERATIONS)
     # The rows mix dollars (about 1e6) with contacts: without HiGHS's own scaling its QP solver ends
     # with 'Solve error' on the 500,000-customer bank although its solution is right.
     h.setOptionValue("user_objective_scale", -1)
