@@ -270,6 +270,14 @@ def add_hull_cones(m: pyo.Block) -> None:
     m.cone_inc = pyo.Constraint(m.ACTIVITIES, rule=cone("inc"), doc="(δ⁺)² ≤ t⁺ z⁺")
 
 
+def region_sum(prefix: str) -> CurvatureRule:
+    """i ↦ Σ of ``prefix_dec[i]`` and ``prefix_inc[i]`` over the regions activity i has (Table 1): a variable
+    of an absent region appears nowhere, so no engine is asked for a value it presolved away."""
+    def rule(m: pyo.Block, i: str):
+        return sum(getattr(m, f"{prefix}_{part}")[i] for part in ("dec", "inc") if getattr(m, f"has_{part}")[i])
+    return rule
+
+
 # --------------------------------------------------------------------------- objective
 def add_revenue_objective(m: pyo.Block, curvature: CurvatureRule) -> None:
     """maximize Σ_i a_i·curvature_i + b_i δ_i + c_i (3.7a, 3.8a, 3.9a), in units of R.

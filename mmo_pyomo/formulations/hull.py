@@ -20,7 +20,7 @@ def build_model() -> pyo.AbstractModel:
     c.add_changed_expression(m)
     c.add_cardinality(m)
     c.add_hull_cones(m)
-    c.add_revenue_objective(m, lambda m, i: m.t_dec[i] + m.t_inc[i])
+    c.add_revenue_objective(m, c.region_sum("t"))
     return m
 
 

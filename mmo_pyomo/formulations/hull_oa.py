@@ -212,7 +212,8 @@ def add_region_revenue_objective(m: pyo.Block) -> None:
     def rule(m: pyo.Block):
         base = float(m._mmo_instance.revenue(np.zeros(len(m.ACTIVITIES))).sum())
         unit = float(pyo.value(m.objective_unit))
-        return base / unit + sum(c.negligible_as_zero(float(pyo.value(m.change_unit[i])) / unit) * (m.w_dec[i] + m.w_inc[i])
+        change = c.region_sum("w")
+        return base / unit + sum(c.negligible_as_zero(float(pyo.value(m.change_unit[i])) / unit) * change(m, i)
                                  for i in m.ACTIVITIES)
     m.revenue = pyo.Objective(sense=pyo.maximize, rule=rule)
 
