@@ -68,8 +68,8 @@ def test_refinement_adds_the_tangent_at_2_and_proves_21():
     model.z_inc["tv"].set_value(1)
     assert pyo.value(model.delta_inc["tv"]) == pytest.approx(2.0) and ONE.units.revenue == 1.0
 
-    def holds(w: float) -> bool:
-        model.w_inc["tv"].set_value(w)
+    def holds(w: float) -> bool:                          # w in revenue, the model's w_inc in units of R_i
+        model.w_inc["tv"].set_value(w / ONE.units.change[0])
         body = pyo.value(cut.body)
         return (cut.lb is None or body >= cut.lb - 1e-9) and (cut.ub is None or body <= cut.ub + 1e-9)
     assert holds(1.0) and not holds(1.01)
