@@ -55,8 +55,8 @@ class Result:
     plan: dict[str, float] | None = None
     delta: np.ndarray | None = field(default=None, repr=False)
     model_size: dict[str, int] = field(default_factory=dict)
-    #: For response curves modelled by a piecewise-linear surrogate: the largest difference between
-    #: the surrogate and the curves over any plan (Σ of the K largest per-activity bounds h²·max|r″|/8).
+    #: For response curves modelled by a piecewise-linear surrogate, or known only by samples: how far the
+    #: model's revenue can lie below the curves for any plan (added to the bound).
     interpolation_error: float | None = None
 
     @property
@@ -187,13 +187,13 @@ def solve(
     if error:
         result.interpolation_error = error
         result.bound = None if stats.bound is None else stats.bound + error
-        result.message += (f"; curves that are not concave were interpolated (error ≤ {error:,.6g} over any plan, "
-                           "added to the bound)")
+        result.message += (f"; curves that are not concave, or known only by samples, were interpolated (error ≤ "
+                           f"{error:,.6g} over any plan, added to the bound)")
     target = _outer_target(mip_gap) if form.refine is not None else mip_gap
     cert = certify(result.status, check.revenue, result.bound, target=target,
                    unit=float(revenue_swing(instance).max(initial=0.0)), known=_known_plans(instance, start))
     if error and result.status == Status.OPTIMAL and cert.status == Status.FEASIBLE:
-        cert = replace(cert, note="the plan is optimal for the piecewise-linear surrogate")
+        cert = replace(cert, note="the plan is optimal for the piecewise-linear interpolation of the curves")
     result.status, result.gap = cert.status, cert.gap
     if cert.note:
         result.message = f"{result.message}; {cert.note}" if result.message else cert.note
@@ -202,6 +202,25 @@ def solve(
     result.delta = delta
     result.plan = dict(zip(instance.activities, (instance.baseline + delta).tolist()))
     return result
+
+
+def on_curves(result: Result, curves_instance: Instance, error: float, mip_gap: float | None) -> Result:
+    """``result``, solved on an approximation of ``curves_instance`` (its quadratic fit) whose revenue is within
+    ``error`` of the curves for every plan, restated about the curves: the plan's revenue is recomputed on
+    the curves by the checker, ``error`` is added to the bound, and the certificate is judged again."""
+    if result.delta is None or result.bound is None:
+        return result
+    check = check_plan(curves_instance, curves_instance.baseline + result.delta)
+    if not check.feasible:
+        return replace(result, status=Status.ERROR, message="plan check failed on the curves: " + check.summary())
+    bound = result.bound + error
+    cert = certify(result.status if result.status != Status.UNRELIABLE else Status.OPTIMAL, check.revenue, bound,
+                   target=mip_gap, unit=float(revenue_swing(curves_instance).max(initial=0.0)))
+    note = (f"solved on concave quadratics fitted to the curves; the plan's revenue is its revenue on the curves, and "
+            f"the fit's error (≤ {error:,.6g} over any plan) is added to the bound")
+    return replace(result, status=cert.status, objective=check.revenue, bound=bound, gap=cert.gap,
+                   baseline_revenue=check.baseline_revenue, interpolation_error=error,
+                   message="; ".join(m for m in (result.message, note, cert.note) if m))
 
 
 #: The gap target of an outer approximation when none is given (it cannot reach 0 exactly).
@@ -328,12 +347,18 @@ def _within(gap: float | None, target: float) -> bool:
 
 
 def _interpolation_error(inst: Instance, form: Formulation, options: dict[str, Any] | None) -> float:
-    """Σ of the K largest per-activity interpolation errors of the piecewise-linear surrogates (0: none)."""
+    """How far the model's revenue can lie below the user's curves for any plan (0: it cannot): the
+    piecewise-linear surrogates of curves that are not concave, and the curves known only by samples.
+
+    Each activity that changes can be off by its largest error over its range, each that does not by its
+    error at the baseline: Σ_i e_i(x̄) plus the K largest of the range errors bounds every plan."""
     if inst.curves is None or not form.takes_curves:
         return 0.0
     from mmo_pyomo.formulations.hull_oa import DEFAULT_BREAKPOINTS, pwl_error_bounds
     per = pwl_error_bounds(inst, int((options or {}).get("breakpoints", DEFAULT_BREAKPOINTS)))
-    return float(np.sort(per)[::-1][:max(inst.max_changes, 0)].sum())
+    at_baseline, over_range = inst.curves.sample_error(inst.lower, inst.upper, inst.baseline)
+    changed = np.sort(per + over_range)[::-1][:max(inst.max_changes, 0)]
+    return float(at_baseline.sum() + changed.sum())
 
 
 def _outer_target(mip_gap: float | None) -> float:

@@ -174,3 +174,33 @@ def brute_force_optimum(inst: Instance) -> float | None:
         if val is not None and (best is None or val > best):
             best = val
     return best
+
+
+def concave_budget_optimum(inst: Instance, iterations: int = 200) -> float:
+    """The optimum of an instance with concave response curves, spend bounds and a total budget only
+    (no minimum change, K ≥ n, no rules), by the Lagrangian of the budget: each activity's best spend at a
+    price λ solves r′(x) = λ within [l, u] (bisection on the exact slope), and λ is found by bisection so
+    that the budget holds. Independent of every formulation and engine."""
+    assert inst.curves is not None and not len(inst.rules) and inst.max_changes >= inst.n
+    assert (inst.min_change == 0).all()
+    lo, hi = inst.lower.astype(float), inst.upper.astype(float)
+    budget = inst.budget_upper * inst.total_baseline
+
+    def spend_at(price: float) -> np.ndarray:
+        a, b = lo.copy(), hi.copy()
+        for _ in range(iterations):                 # r′ decreasing: keep r′(a) ≥ price ≥ r′(b)
+            mid = (a + b) / 2
+            above = inst.curves.slope(mid) >= price
+            a, b = np.where(above, mid, a), np.where(above, b, mid)
+        x = (a + b) / 2
+        x = np.where(inst.curves.slope(lo) <= price, lo, x)
+        return np.where(inst.curves.slope(hi) >= price, hi, x)
+
+    x = spend_at(0.0)
+    if x.sum() > budget:
+        p_lo, p_hi = 0.0, float(np.max(inst.curves.slope(lo))) * 2 + 1.0
+        for _ in range(iterations):
+            mid = (p_lo + p_hi) / 2
+            p_lo, p_hi = (mid, p_hi) if spend_at(mid).sum() > budget else (p_lo, mid)
+        x = spend_at(p_hi)
+    return float(inst.curves.response(x).sum())

@@ -122,7 +122,7 @@ def test_s_shaped_curves_get_a_surrogate_with_a_valid_bound():
     assert r.interpolation_error is not None and r.interpolation_error > 0
     assert r.objective <= reference * (1 + 1e-9)                 # the curves' global optimum is not beaten
     assert r.bound >= reference * (1 - 1e-9)                      # the bound (surrogate + error) still holds
-    assert "surrogate" in r.message
+    assert "interpolation" in r.message
     with pytest.raises(DataError, match="inflection"):
         solve(inst, "hull_oa", "highs", formulation_options={"nonconcave": "error"})
 
@@ -164,6 +164,14 @@ def test_cli_solves_a_curve_folder(tmp_path):
     errors = approximation["errors"]
     assert sorted(errors) == [f"ch{i}" for i in range(6)] and all(e >= 0 for e in errors.values())
     assert approximation["error_sum_k_largest"] == pytest.approx(sum(sorted(errors.values())[-3:]))
+    # the certificate is about the curves: their revenue for the plan, and the fit's error on the bound
+    fitted_result = json.loads(fitted.read_text())
+    inst = load_instance(folder)
+    on_curves = float(inst.revenue(np.array(list(fitted_result["plan"].values())) - inst.baseline).sum())
+    assert fitted_result["objective"] == pytest.approx(on_curves, rel=1e-12)
+    exact = json.loads(out.read_text())
+    assert fitted_result["bound"] >= exact["objective"] - 1e-6 * abs(exact["objective"])
+    assert fitted_result["interpolation_error"] == pytest.approx(approximation["error_sum_k_largest"])
 
 
 @pytest.mark.parametrize("family", ["hill", "table"])

@@ -15,7 +15,7 @@ from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
 from mmo_pyomo.plan import plan_frame, read_plan_csv
-from mmo_pyomo.runner import Result, solve
+from mmo_pyomo.runner import Result, on_curves, solve
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
 from mmo_pyomo.solvers.stats import Status
 
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         fit = fit_quadratics(inst)
         approximation = {"kind": "quadratic", "error_sum_k_largest": fit.error_k,
                          "errors": dict(zip(inst.activities, fit.errors.tolist()))}
-        inst = fit.instance
+        curves_instance, inst = inst, fit.instance
         print(f"approximation   concave quadratics; largest error {fit.errors.max():,.6g}, "
               f"sum of the K largest {fit.error_k:,.6g} (bounds the revenue error of any plan)")
     options = {"nonconcave": args.nonconcave, **({"breakpoints": args.breakpoints} if args.breakpoints else {})} \
@@ -168,6 +168,9 @@ def run(args: argparse.Namespace) -> int:
     result = solve(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
                    threads=args.threads, seed=args.seed, log_file=args.log, start=start,
                    formulation_options=options)
+    if approximation is not None:              # the certificate is about the user's curves, not the fit
+        result = on_curves(result, curves_instance, fit.error_k, args.gap)
+        inst = curves_instance
     print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible))
     if result.status != Status.UNRELIABLE:     # an unreliable certificate still has a checked plan: write it, then fail
         result.raise_for_status()

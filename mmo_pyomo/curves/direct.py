@@ -22,19 +22,27 @@ NEEDS = frozenset({C.LINEAR, C.INTEGER, C.DIVISION})
 
 
 def response_expression(inst: Instance, k: int, x: pyo.Expression) -> pyo.Expression:
-    """r_k(x) as a Pyomo expression of the new spend x."""
+    """r_k(x) as a Pyomo expression of the new spend x (a mean of posterior draws: the mean of their curves)."""
     c = inst.curves
     assert c is not None
     family = c.family[k]
-    beta = float(c.beta[k])
+    if family not in ("hill", "michaelis_menten", "logistic"):
+        raise MMOError(f"a {family} curve has no closed form", "solve instances with table curves with hull_oa")
+    if k in c.draws:
+        d = c.draws[k]
+        terms = [_closed_form(family, x, float(d["beta"][j]), float(d["k"][j]), float(d["s"][j]), float(d["lam"][j]))
+                 for j in range(len(d["beta"]))]
+        return sum(terms) / len(terms)
+    return _closed_form(family, x, float(c.beta[k]), float(c.k[k]), float(c.s[k]), float(c.lam[k]))
+
+
+def _closed_form(family: str, x: pyo.Expression, beta: float, k: float, s: float, lam: float) -> pyo.Expression:
     if family in ("hill", "michaelis_menten"):
-        s = 1.0 if family == "michaelis_menten" else float(c.s[k])
-        ratio = x / float(c.k[k]) if s == 1.0 else (x / float(c.k[k])) ** s
+        s = 1.0 if family == "michaelis_menten" else s
+        ratio = x / k if s == 1.0 else (x / k) ** s
         return beta * ratio / (1 + ratio)
-    if family == "logistic":
-        e = pyo.exp(-float(c.lam[k]) * x)
-        return beta * (1 - e) / (1 + e)
-    raise MMOError(f"a {family} curve has no closed form", "solve instances with table curves with hull_oa")
+    e = pyo.exp(-lam * x)
+    return beta * (1 - e) / (1 + e)
 
 
 def solve_direct(inst: Instance, solver: str = "scip", *, mip_gap: float = 1e-6,

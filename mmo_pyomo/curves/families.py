@@ -5,14 +5,22 @@ Families (the parameters each uses):
 * ``hill``: β·xˢ/(kˢ + xˢ) (beta, k, s);
 * ``michaelis_menten``: the Hill curve with s = 1 (beta, k);
 * ``logistic``: β·(1 − e^(−λx))/(1 + e^(−λx)) = β·tanh(λx/2) (beta, lam);
-* ``table``: piecewise-linear through given (spend, response) points, constant beyond the last.
+* ``table``: piecewise-linear through given (spend, response) points, constant beyond the last;
+* ``samples``: the same interpolation, of points that are exact values of a smooth concave curve the
+  package does not have (a media-mix tool's mean response on a grid). Between samples such a curve can
+  lie above the interpolation; :meth:`ResponseCurves.sample_error` bounds by how much, from the points
+  alone, and the runner adds that to the bound, so the certificate covers the curve and not its samples.
+
+A closed-form curve may instead be the **mean of posterior draws** of its family (``draws``): r(x) is
+the mean of the draws' curves, computed exactly, and so is its slope. A Bayesian model's posterior
+mean response is of this kind; a mean of concave curves is concave.
 
 A Hill curve with s > 1 is S-shaped: convex below its inflection x* = k·((s−1)/(s+1))^(1/s),
 concave above. Every other family is concave on x ≥ 0 (a table when its slopes never rise).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,13 +28,23 @@ import numpy as np
 
 from mmo_pyomo.errors import DataError
 
-FAMILIES = ("hill", "michaelis_menten", "logistic", "table")
+FAMILIES = ("hill", "michaelis_menten", "logistic", "table", "samples")
+
+#: The families given by points (interpolated piecewise-linearly).
+TABULAR = ("table", "samples")
 
 #: Columns of ``curves.csv`` (cells a family does not use are left empty).
 CURVE_COLUMNS = ("activity", "family", "beta", "k", "s", "lam")
 
 #: Columns of ``curve_points.csv`` (tables only).
 POINT_COLUMNS = ("activity", "spend", "response")
+
+#: Columns of ``curve_draws.csv`` (curves that are the mean of posterior draws).
+DRAW_COLUMNS = ("activity", "draw", "beta", "k", "s", "lam")
+
+#: The parameters each family uses.
+NEEDS = {"hill": ("beta", "k", "s"), "michaelis_menten": ("beta", "k"), "logistic": ("beta", "lam"), "table": (),
+         "samples": ()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,6 +58,9 @@ class ResponseCurves:
     lam: np.ndarray
     #: activity position → (spend, response) points of a ``table`` curve, spend increasing
     tables: Mapping[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: activity position → the parameters ("beta", "k", "s", "lam", one value per draw) of posterior
+    #: draws whose mean is the activity's curve (its scalar parameters are then NaN)
+    draws: Mapping[int, Mapping[str, np.ndarray]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ values
     def response(self, x: np.ndarray) -> np.ndarray:
@@ -53,13 +74,30 @@ class ResponseCurves:
     def _eval(self, x: np.ndarray, order: int) -> np.ndarray:
         out = np.zeros_like(x)
         fam = np.array(self.family)
+        plain = np.ones(len(fam), bool)
+        plain[list(self.draws)] = False
         for name in ("hill", "michaelis_menten", "logistic"):
-            sel = fam == name
+            sel = (fam == name) & plain
             if sel.any():
                 out[sel] = _closed_form(name, x[sel], self.beta[sel], self.k[sel], self.s[sel], self.lam[sel], order)
         for i, (px, py) in self.tables.items():
             out[i] = _table(float(x[i]), px, py, order)
+        for i in self.draws:
+            out[i] = self.curve_of(i, np.array([x[i]]), order)[0]
         return out
+
+    def curve_of(self, i: int, x: np.ndarray, order: int = 0) -> np.ndarray:
+        """r_i (order 0) or r′_i (order 1) of activity i at the spends ``x`` (for drawn curves: the draws' mean)."""
+        x = np.asarray(x, float)
+        if self.family[i] in TABULAR:
+            px, py = self.tables[i]
+            return np.array([_table(float(v), px, py, order) for v in x])
+        if i in self.draws:
+            d = self.draws[i]
+            values = _closed_form(self.family[i], x[:, None], d["beta"][None, :], d["k"][None, :], d["s"][None, :],
+                                  d["lam"][None, :], order)
+            return values.mean(axis=1)
+        return _closed_form(self.family[i], x, self.beta[i], self.k[i], self.s[i], self.lam[i], order)
 
     # ------------------------------------------------------------------ shape
     def inflection(self) -> np.ndarray:
@@ -68,7 +106,11 @@ class ResponseCurves:
         fam = np.array(self.family)
         hill = (fam == "hill") & (self.s > 1)
         out[hill] = self.k[hill] * ((self.s[hill] - 1) / (self.s[hill] + 1)) ** (1 / self.s[hill])
-        out[fam == "table"] = np.nan
+        out[np.isin(fam, TABULAR)] = np.nan
+        for i, d in self.draws.items():           # the mean of draws is concave where every draw is
+            if self.family[i] == "hill":
+                s_ = d["s"]
+                out[i] = float(np.max(np.where(s_ > 1, d["k"] * ((s_ - 1) / (s_ + 1)) ** (1 / s_), 0.0)))
         return out
 
     def concave_on(self, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -90,7 +132,7 @@ class ResponseCurves:
         if hi <= lo:
             return 0.0
         grid = np.linspace(lo, hi, segments + 1)
-        if self.family[i] == "table":
+        if self.family[i] in TABULAR:
             px, py = self.tables[i]
             inside = (px > lo) & (px < hi)
             if not inside.any():
@@ -99,16 +141,25 @@ class ResponseCurves:
             return float(np.max(np.abs(coarse - py[inside])))
         x = np.linspace(lo, hi, points)
         step = (hi - lo) / (points - 1)
-        r = _closed_form(self.family[i], x, self.beta[i], self.k[i], self.s[i], self.lam[i], 0)
+        r = self.curve_of(i, x, 0)
         curvature = float(np.max(np.abs(np.diff(r, 2)))) / (step * step)
         return (grid[1] - grid[0]) ** 2 * curvature / 8
 
     # ------------------------------------------------------------------ building
     @classmethod
     def from_rows(cls, activities: tuple[str, ...], rows: Mapping[str, Mapping[str, object]],
-                  points: Mapping[str, list[tuple[float, float]]], where: str) -> ResponseCurves:
+                  points: Mapping[str, list[tuple[float, float]]], where: str,
+                  draws: Mapping[str, Sequence[Mapping[str, object]]] | None = None) -> ResponseCurves:
         """Build and check the curves of ``activities`` from name-keyed rows (``family, beta, k, s,
-        lam``) and, for tables, their (spend, response) points. Errors name ``where``."""
+        lam``), for tables their (spend, response) points, and for means of posterior draws the draws'
+        parameters (one mapping per draw; the activity's own row then leaves them empty). Errors name
+        ``where``."""
+        draws = draws or {}
+        unknown_draws = [a for a in draws if a not in set(activities)]
+        if unknown_draws:
+            raise DataError(f"{where}: posterior draws for unknown activity '{unknown_draws[0]}'",
+                            "remove them or add the activity")
+        drawn: dict[int, dict[str, np.ndarray]] = {}
         n = len(activities)
         fam: list[str] = []
         arr = {p: np.full(n, np.nan) for p in ("beta", "k", "s", "lam")}
@@ -127,20 +178,25 @@ class ResponseCurves:
                 raise DataError(f"{where}: activity '{a}' has unknown curve family {family!r}",
                                 f"use one of {', '.join(FAMILIES)}")
             fam.append(family)
-            need = {"hill": ("beta", "k", "s"), "michaelis_menten": ("beta", "k"), "logistic": ("beta", "lam"),
-                    "table": ()}[family]
+            need = NEEDS[family]
+            if a in draws:
+                if family in TABULAR:
+                    raise DataError(f"{where}: activity '{a}' is a {family} curve and has posterior draws",
+                                    "give draws to a closed-form family (hill, michaelis_menten or logistic)")
+                given = [p for p in need if row.get(p) not in (None, "") and not _is_nan(row.get(p))]
+                if given:
+                    raise DataError(f"{where}: activity '{a}' has both {given[0]} and posterior draws",
+                                    "leave its parameters empty: its curve is the mean of its draws")
+                if not draws[a]:
+                    raise DataError(f"{where}: activity '{a}' has an empty list of posterior draws", "give at least one")
+                drawn[pos] = {p: np.full(len(draws[a]), np.nan) for p in ("beta", "k", "s", "lam")}
+                for d, one in enumerate(draws[a]):
+                    for p in need:
+                        drawn[pos][p][d] = _positive(one.get(p), f"{where}: activity '{a}' ({family}), draw {d + 1}", p)
+                continue
             for p in need:
-                v = row.get(p)
-                try:
-                    value = float(v)  # type: ignore[arg-type]
-                except (TypeError, ValueError):
-                    raise DataError(f"{where}: activity '{a}' ({family}) has {p} = {v!r}, not a number",
-                                    f"give {p} a positive number") from None
-                if not np.isfinite(value) or value <= 0:
-                    raise DataError(f"{where}: activity '{a}' ({family}) has {p} = {value:g}; it must be positive",
-                                    f"give {p} a positive finite number")
-                arr[p][pos] = value
-            if family == "table":
+                arr[p][pos] = _positive(row.get(p), f"{where}: activity '{a}' ({family})", p)
+            if family in TABULAR:
                 pts = points.get(a, [])
                 if len(pts) < 2:
                     raise DataError(f"{where}: table curve of '{a}' has {len(pts)} point(s)",
@@ -158,8 +214,50 @@ class ResponseCurves:
                     raise DataError(f"{where}: table curve of '{a}' falls from {py[k]:g} to {py[k + 1]:g} "
                                     f"between spend {px[k]:g} and {px[k + 1]:g}",
                                     "a response curve must not decrease with spend; fix or smooth the table")
+                if family == "samples" and len(px) < 3:
+                    raise DataError(f"{where}: the samples of '{a}' are {len(px)} points; between two samples a concave "
+                                    "curve can lie arbitrarily far above them", "give at least three samples")
+                if family == "samples" and not _concave_points(px, py):
+                    k = int(np.flatnonzero(np.diff(np.diff(py) / np.diff(px)) > 1e-12 * (1 + np.abs(py[1:-1])))[0])
+                    raise DataError(f"{where}: the samples of '{a}' are not those of a concave curve (the slope rises at "
+                                    f"spend {px[k + 1]:g}), so how far the curve lies above them between samples "
+                                    "cannot be bounded", "give the points as a 'table' (the certificate then covers the "
+                                    "table itself), or the curve in closed form")
                 tables[pos] = (px, py)
-        return cls(tuple(fam), arr["beta"], arr["k"], arr["s"], arr["lam"], tables)
+        return cls(tuple(fam), arr["beta"], arr["k"], arr["s"], arr["lam"], tables, drawn)
+
+    def sample_error(self, lower: np.ndarray, upper: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For ``samples`` curves, how far the concave curve through the samples can lie above their
+        interpolation: (at the spends ``at``, anywhere in [lower, upper]); 0 for every other family.
+
+        On the segment [x_j, x_j+1] of slope s_j a concave curve lies below the extensions of the
+        neighbouring segments (slopes s_j−1 ≥ s_j ≥ s_j+1): with A = s_j−1 − s_j and B = s_j − s_j+1 the
+        gap at t = x − x_j is at most min(A·t, B·(h − t)), at most A·B·h/(A + B); an end segment with one
+        neighbour is bounded by that neighbour alone (A·h or B·h). The bound needs only the points.
+        """
+        n = len(self.family)
+        at_spend, over = np.zeros(n), np.zeros(n)
+        for i, (px, py) in self.tables.items():
+            if self.family[i] != "samples" or len(px) < 3:
+                continue                 # two samples: a concave curve through them may be anywhere above: no bound
+            h = np.diff(px)
+            slope = np.diff(py) / h
+            prev = np.r_[np.nan, slope[:-1]] - slope          # A, NaN for the first segment
+            nxt = slope - np.r_[slope[1:], np.nan]            # B, NaN for the last
+            with np.errstate(invalid="ignore", divide="ignore"):
+                both = np.where(prev + nxt > 0, prev * nxt * h / (prev + nxt), 0.0)
+            seg = np.where(np.isnan(prev), nxt * h, np.where(np.isnan(nxt), prev * h, both))
+            seg = np.maximum(np.nan_to_num(seg, nan=0.0), 0.0)
+            used = (px[1:] > lower[i]) & (px[:-1] < upper[i])
+            over[i] = float(seg[used].max()) if used.any() else 0.0
+            j = int(np.clip(np.searchsorted(px, at[i], side="right") - 1, 0, len(h) - 1))
+            t = float(at[i] - px[j])
+            if t <= 0 or t >= h[j]:
+                continue                                        # a sample point: its value is exact
+            a_, b_ = prev[j], nxt[j]
+            lines = [v for v in (a_ * t if np.isfinite(a_) else np.inf, b_ * (h[j] - t) if np.isfinite(b_) else np.inf)]
+            at_spend[i] = max(float(min(lines)), 0.0) if np.isfinite(min(lines)) else float(seg[j])
+        return at_spend, over
 
     def check_spend_range(self, activities: tuple[str, ...], lower: np.ndarray, upper: np.ndarray) -> None:
         """Tables must cover each activity's allowed spend range."""
@@ -176,6 +274,32 @@ class ResponseCurves:
         pts = [{"activity": activities[i], "spend": x, "response": y}
                for i, (px, py) in sorted(self.tables.items()) for x, y in zip(px.tolist(), py.tolist())]
         return curves, pts
+
+    def draw_rows(self, activities: tuple[str, ...]) -> list[dict]:
+        """The rows of ``curve_draws.csv``: one per activity and posterior draw (draws numbered from 1)."""
+        return [{"activity": activities[i], "draw": d + 1, **{p: float(v[d]) for p, v in params.items()}}
+                for i, params in sorted(self.draws.items()) for d in range(len(params["beta"]))]
+
+
+def _concave_points(px: np.ndarray, py: np.ndarray) -> bool:
+    """Whether the slopes between consecutive points never rise (up to round-off)."""
+    slopes = np.diff(py) / np.diff(px)
+    return bool(np.all(np.diff(slopes) <= 1e-12 * (1 + np.abs(py[1:-1]))))
+
+
+def _is_nan(v: object) -> bool:
+    return isinstance(v, float) and np.isnan(v)
+
+
+def _positive(v: object, where: str, p: str) -> float:
+    """A curve parameter: a positive finite number, or the project's error naming it."""
+    try:
+        value = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DataError(f"{where} has {p} = {v!r}, not a number", f"give {p} a positive number") from None
+    if not np.isfinite(value) or value <= 0:
+        raise DataError(f"{where} has {p} = {value:g}; it must be positive", f"give {p} a positive finite number")
+    return value
 
 
 def _closed_form(family: str, x: np.ndarray, beta: Any, k: Any, s: Any, lam: Any, order: int) -> np.ndarray:

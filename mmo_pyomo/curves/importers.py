@@ -27,6 +27,7 @@ Importers:
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +41,7 @@ from mmo_pyomo.curves.tables import with_curves
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import Instance
 
-#: Points of the spend grid on which a posterior mean response is tabulated.
-GRID_POINTS = 41
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,36 @@ def build_instance(name: str, baseline: Mapping[str, float], curves: ResponseCur
     return with_curves(inst, curves)
 
 
-def mean_response_table(names: Sequence[str], spend_grid: np.ndarray, responses: np.ndarray) -> ResponseCurves:
-    """Table curves from responses (activities × grid points) on each activity's ``spend_grid``."""
-    rows = {a: {"family": "table"} for a in names}
-    points = {a: list(zip(spend_grid[i].tolist(), responses[i].tolist())) for i, a in enumerate(names)}
-    return ResponseCurves.from_rows(tuple(names), rows, points, "imported curves")
+def mean_response_table(names: Sequence[str], spend_grid: np.ndarray, responses: np.ndarray,
+                        source: str = "imported curves") -> ResponseCurves:
+    """Curves from a tool's mean responses (activities × grid points) on each activity's ``spend_grid``.
+
+    The points are samples of the tool's smooth curve: where they are those of a concave curve they become
+    ``samples`` curves, whose bound adds how far the curve can lie above them between samples; otherwise
+    ``table`` curves, and a warning says that the certificate covers the table, not the tool's curve. A
+    response that falls with spend (a tool's numerical noise) is raised to the level before it, and a
+    warning names the activities and how many points changed.
+    """
+    raised = np.maximum.accumulate(responses, axis=1)
+    changed = (raised > responses).sum(axis=1)
+    if changed.any():
+        named = ", ".join(f"'{names[i]}' ({int(changed[i])} of {responses.shape[1]} points, by up to "
+                          f"{float((raised[i] - responses[i]).max()):.4g})" for i in np.flatnonzero(changed)[:5])
+        log.warning("%s: the mean response falls with spend for %d activities; it was held level instead: %s",
+                    source, int((changed > 0).sum()), named)
+    rows, points, tabled = {}, {}, []
+    for i, a in enumerate(names):
+        px, py = spend_grid[i], raised[i]
+        concave = len(px) >= 3 and bool(np.all(np.diff(np.diff(py) / np.diff(px)) <= 1e-12 * (1 + np.abs(py[1:-1]))))
+        rows[a] = {"family": "samples" if concave else "table"}
+        points[a] = list(zip(px.tolist(), py.tolist()))
+        if not concave:
+            tabled.append(a)
+    if tabled:
+        log.warning("%s: the mean response of %s is not concave on its samples, so how far the tool's curve lies "
+                    "above them cannot be bounded: the certificate covers the interpolated table", source,
+                    ", ".join(f"'{a}'" for a in tabled[:5]))
+    return ResponseCurves.from_rows(tuple(names), rows, points, source)
 
 
 # --------------------------------------------------------------------------- a long table
@@ -131,20 +156,34 @@ def _scaled_response(family: str, x: np.ndarray, p: Mapping[str, np.ndarray]) ->
     return p["beta"] * x ** p["slope"] / (p["kappa"] ** p["slope"] + x ** p["slope"])      # β·xˢ/(κˢ + xˢ)
 
 
+def _draws_in_original_units(family: str, params: Mapping[str, np.ndarray], x_scale: float,
+                             y_scale: float) -> list[dict[str, float]]:
+    """One channel's posterior draws as this package's curves of the original spend x and response:
+    r(x) = y_scale · f(x / x_scale; θ) is again a curve of the family (β' = y_scale·β; λ' = λ/x_scale for
+    the logistic, k' = λ·x_scale for Michaelis–Menten, k' = κ·x_scale for the Hill curve)."""
+    n = len(next(iter(params.values())))
+    if family == "logistic":
+        cols = {"beta": y_scale * params["beta"], "lam": params["lam"] / x_scale}
+    elif family == "michaelis_menten":
+        cols = {"beta": y_scale * params["alpha"], "k": params["lam"] * x_scale}
+    else:
+        cols = {"beta": y_scale * params["beta"], "k": params["kappa"] * x_scale, "s": params["slope"]}
+    return [{p: float(v[d]) for p, v in cols.items()} for d in range(n)]
+
+
 def curves_from_pymc_export(export: Mapping[str, Any], rules: PlanningRules) -> Instance:
-    """The instance of an :func:`export_pymc_marketing` export: posterior mean responses as tables."""
+    """The instance of an :func:`export_pymc_marketing` export: each channel's curve is the mean of its
+    posterior draws, exactly (value and slope), not a grid: the certificate is about the model's curve."""
     channels = list(export["channels"])
+    family = export["family"]
     x_scale = np.array(export["channel_scale"], float)
     y_scale = float(export["target_scale"])
     mean_spend = np.array(export["mean_spend"], float)
     params = {k: np.array(v, float) for k, v in export["params"].items()}
-    top = np.maximum(rules.upper, 1.0) * mean_spend
-    grid = np.linspace(0.0, 1.0, GRID_POINTS)[None, :] * top[:, None]            # channels × points
-    responses = np.empty_like(grid)
-    for i in range(len(channels)):
-        p = {k: v[i][None, :] for k, v in params.items()}                          # 1 × draws
-        responses[i] = y_scale * _scaled_response(export["family"], grid[i][:, None] / x_scale[i], p).mean(axis=1)
-    curves = mean_response_table(channels, grid, np.maximum.accumulate(responses, axis=1))
+    draws = {c: _draws_in_original_units(family, {k: v[i] for k, v in params.items()}, float(x_scale[i]), y_scale)
+             for i, c in enumerate(channels)}
+    curves = ResponseCurves.from_rows(tuple(channels), {c: {"family": family} for c in channels}, {},
+                                      "the PyMC-Marketing export", draws)
     return build_instance("pymc_marketing", dict(zip(channels, mean_spend.tolist())), curves, rules)
 
 
@@ -191,7 +230,7 @@ def curves_from_meridian_export(export: Mapping[str, Any], rules: PlanningRules)
     """The instance of an :func:`export_meridian` export: the mean response curves as tables."""
     channels = list(export["channels"])
     spend, response = np.array(export["spend"], float), np.array(export["response"], float)
-    curves = mean_response_table(channels, spend, np.maximum.accumulate(response, axis=1))
+    curves = mean_response_table(channels, spend, response, "the Meridian export")
     return build_instance("meridian", dict(zip(channels, export["baseline_spend"])), curves, rules)
 
 

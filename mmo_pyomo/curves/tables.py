@@ -1,4 +1,5 @@
-"""Response curves in a CSV instance folder: ``curves.csv`` and, for tables, ``curve_points.csv``.
+"""Response curves in a CSV instance folder: ``curves.csv``; for tables ``curve_points.csv``; for means of
+posterior draws ``curve_draws.csv`` (``activity, draw, beta, k, s, lam``: one row per draw).
 
 With curves, ``activities.csv`` needs only ``activity, baseline, lower, upper, min_change``; the
 usual ``rules.csv`` and ``settings.csv`` stay as they are.
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo.curves.families import CURVE_COLUMNS, POINT_COLUMNS, ResponseCurves
+from mmo_pyomo.curves.families import CURVE_COLUMNS, DRAW_COLUMNS, POINT_COLUMNS, ResponseCurves
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.reading import read_table
@@ -41,15 +42,23 @@ def read_curves(folder: Path, activities: tuple[str, ...]) -> ResponseCurves:
             except ValueError:
                 raise DataError(f"'{pts_path}', row {k + 2}: spend {x!r} or response {y!r} is not a number",
                                 "write numbers in the spend and response columns") from None
-    return ResponseCurves.from_rows(activities, rows, points, str(path))
+    draws: dict[str, list[dict[str, object]]] = {}
+    draws_path = folder / "curve_draws.csv"
+    if draws_path.is_file():
+        frame = read_table(draws_path, DRAW_COLUMNS, required=("activity", "draw"), key=("activity", "draw"))
+        for row in frame.to_dict("records"):
+            draws.setdefault(str(row.pop("activity")), []).append({c: _cell(v) for c, v in row.items()})
+    return ResponseCurves.from_rows(activities, rows, points, str(path), draws)
 
 
 def _cell(v: object) -> object:
     return None if isinstance(v, str) and not v.strip() else v
 
 
-def curve_frames(inst: Instance) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(curves.csv, curve_points.csv) of a curve instance."""
+def curve_frames(inst: Instance) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(curves.csv, curve_points.csv, curve_draws.csv) of a curve instance."""
     assert inst.curves is not None
     curves, pts = inst.curves.rows(inst.activities)
-    return pd.DataFrame(curves, columns=list(CURVE_COLUMNS)), pd.DataFrame(pts, columns=list(POINT_COLUMNS))
+    draws = inst.curves.draw_rows(inst.activities)
+    return (pd.DataFrame(curves, columns=list(CURVE_COLUMNS)), pd.DataFrame(pts, columns=list(POINT_COLUMNS)),
+            pd.DataFrame(draws, columns=list(DRAW_COLUMNS)))

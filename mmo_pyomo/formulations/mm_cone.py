@@ -39,6 +39,10 @@ def build_model() -> pyo.AbstractModel:
 def _coefficients(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(βk, c = βk/(k + x̄), k + x̄) per activity; only Michaelis–Menten curves qualify."""
     curves = inst.curves
+    if curves is not None and curves.draws and all(f == "michaelis_menten" for f in curves.family):
+        raise DataError("the mm_cone formulation models one Michaelis–Menten curve per activity, and these are means "
+                        "of posterior draws (a mean of Michaelis–Menten curves is not one)",
+                        "use --formulation hull_oa, which takes every family")
     if curves is None or any(f != "michaelis_menten" for f in curves.family):
         other = "quadratic revenues" if curves is None else \
             f"a {next(f for f in curves.family if f != 'michaelis_menten')} curve"

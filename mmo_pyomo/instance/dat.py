@@ -130,6 +130,12 @@ def _curve_lines(inst: Instance) -> list[str]:
         for k, (px, py) in sorted(c.tables.items()):
             lines.extend(f"{inst.activities[k]} {p + 1} {_fmt(x)} {_fmt(y)}" for p, (x, y) in enumerate(zip(px, py)))
         lines.append(";")
+    if c.draws:
+        lines += ["", "param : curve_draw_beta curve_draw_k curve_draw_s curve_draw_lam :="]
+        for row in c.draw_rows(inst.activities):
+            vals = [row[p] for p in ("beta", "k", "s", "lam")]
+            lines.append(f"{row['activity']} {row['draw']} " + " ".join("." if math.isnan(v) else _fmt(v) for v in vals))
+        lines.append(";")
     return lines
 
 

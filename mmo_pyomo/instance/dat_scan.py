@@ -27,6 +27,7 @@ PARAMS: dict[str, int] = {
     "rule_coef": 2, "rule_lower": 1, "rule_upper": 1,
     **dict.fromkeys(("curve_family", "curve_beta", "curve_k", "curve_s", "curve_lam"), 1),
     "curve_spend": 2, "curve_response": 2,
+    **dict.fromkeys(("curve_draw_beta", "curve_draw_k", "curve_draw_s", "curve_draw_lam"), 2),
 }
 
 

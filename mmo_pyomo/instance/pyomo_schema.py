@@ -35,6 +35,9 @@ def declare_data(m: pyo.Block) -> None:
         m.add_component(f"curve_{p}", pyo.Param(m.ACTIVITIES, within=pyo.Any, doc=doc))
     m.curve_spend = pyo.Param(m.ACTIVITIES, pyo.PositiveIntegers, within=pyo.Any, doc="spend of table point p")
     m.curve_response = pyo.Param(m.ACTIVITIES, pyo.PositiveIntegers, within=pyo.Any, doc="response of table point p")
+    for p, doc in CURVE_PARAMS.items():          # curves that are the mean of posterior draws d = 1, 2, …
+        m.add_component(f"curve_draw_{p}", pyo.Param(m.ACTIVITIES, pyo.PositiveIntegers, within=pyo.Any,
+                                                     doc=f"{doc} of posterior draw d"))
 
 
 #: The curves' scalar parameters (``curve_beta`` and so on in a `.dat`).
@@ -98,7 +101,13 @@ def instance_from_raw(raw: dict[str, Any], name: str = "instance") -> Instance:
     spend, response = raw.get("curve_spend") or {}, raw.get("curve_response") or {}
     for (a, p) in sorted(spend, key=lambda key: (str(key[0]), key[1])):
         points.setdefault(str(a), []).append((float(spend[a, p]), float(response.get((a, p), math.nan))))
-    return with_curves(inst, ResponseCurves.from_rows(inst.activities, rows, points, "the .dat curve parameters"))
+    draws: dict[str, dict[Any, dict[str, object]]] = {}
+    for p in CURVE_PARAMS:
+        for (a, d), v in (raw.get(f"curve_draw_{p}") or {}).items():
+            draws.setdefault(str(a), {}).setdefault(d, {})[p] = v
+    ordered = {a: [by_draw[d] for d in sorted(by_draw)] for a, by_draw in draws.items()}
+    return with_curves(inst, ResponseCurves.from_rows(inst.activities, rows, points, "the .dat curve parameters",
+                                                      ordered))
 
 
 def instance_from_model(m: pyo.Block) -> Instance:
@@ -116,6 +125,7 @@ def instance_from_model(m: pyo.Block) -> Instance:
     raw["rule_coef"] = dict(m.rule_coef.sparse_items())
     raw["rule_lower"] = dict(m.rule_lower.sparse_items())
     raw["rule_upper"] = dict(m.rule_upper.sparse_items())
-    for key in ("curve_family", *(f"curve_{p}" for p in CURVE_PARAMS), "curve_spend", "curve_response"):
+    for key in ("curve_family", *(f"curve_{p}" for p in CURVE_PARAMS), "curve_spend", "curve_response",
+                *(f"curve_draw_{p}" for p in CURVE_PARAMS)):
         raw[key] = dict(getattr(m, key).sparse_items())
     return instance_from_raw(raw, name=str(m.name))

@@ -132,7 +132,7 @@ def read_csv_dir(folder: str | Path) -> Instance:
 
 
 #: The files an instance folder may hold (:func:`write_csv_dir` writes those the instance needs).
-CSV_FILES = ("activities.csv", "rules.csv", "settings.csv", "curves.csv", "curve_points.csv")
+CSV_FILES = ("activities.csv", "rules.csv", "settings.csv", "curves.csv", "curve_points.csv", "curve_draws.csv")
 
 
 def write_csv_dir(inst: Instance, folder: str | Path) -> Path:
@@ -143,9 +143,10 @@ def write_csv_dir(inst: Instance, folder: str | Path) -> Path:
              ("settings.csv", pd.DataFrame({"name": list(settings), "value": list(settings.values())}))]
     if inst.curves is not None:
         from mmo_pyomo.curves.tables import QUADRATIC_COLUMNS, curve_frames
-        curves, points = curve_frames(inst)
+        curves, points, draws = curve_frames(inst)
         files[0] = ("activities.csv", acts.drop(columns=list(QUADRATIC_COLUMNS)))
-        files += [("curves.csv", curves)] + ([("curve_points.csv", points)] if len(points) else [])
+        files += [("curves.csv", curves)] + ([("curve_points.csv", points)] if len(points) else []) \
+            + ([("curve_draws.csv", draws)] if len(draws) else [])
     with output_set():
         for fname, frame in files:
             with atomic_path(folder / fname) as tmp:
