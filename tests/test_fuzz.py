@@ -5,10 +5,12 @@ environment variable higher for a longer local run.
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -175,3 +177,85 @@ def test_range_checks_take_only_numbers_in_range(value):
         assert math.isfinite(x) and low <= x <= high and not isinstance(x, bool)
         if check is checks.whole:
             assert isinstance(x, int)
+
+
+# ---------------------------------------------------------------- the offers loader's column types
+
+#: Column types a user's scores file can come with (what pandas and pyarrow write for them).
+SCORE_TYPES = {
+    "int": lambda col, n: np.arange(n) % 7, "float": lambda col, n: np.arange(n) / 3.0,
+    "integral float": lambda col, n: (np.arange(n) % 7).astype(float), "text": lambda col, n: [f"x{i % 3}" for i in range(n)],
+    "bool": lambda col, n: np.arange(n) % 2 == 0, "int8": lambda col, n: (np.arange(n) % 7).astype(np.int8),
+    "float32 huge": lambda col, n: np.full(n, 3e38, np.float32), "with nulls": lambda col, n: [None] + [1.0] * (n - 1),
+    "as written": None,
+}
+
+
+@FUZZ
+@given(st.sampled_from(["customer_id", "offer", "channel", "expected_profit", "cost"]), st.sampled_from(sorted(SCORE_TYPES)),
+       st.sampled_from(["parquet", "csv"]))
+def test_offers_loader_column_types(column, kind, fmt):
+    """Any type in any column of scores.parquet or scores.csv loads, or raises the project's error."""
+    import pandas as pd
+
+    from mmo_pyomo.offers.problem import load_problem
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "bank"
+        folder.mkdir()
+        for n, content in BANK_FILES.items():
+            if n != "scores.csv":
+                (folder / n).write_text(content)
+        scores = pd.read_csv(BANK / "scores.csv")
+        if SCORE_TYPES[kind] is not None:
+            scores[column] = SCORE_TYPES[kind](column, len(scores))
+        if fmt == "parquet":
+            scores.to_parquet(folder / "scores.parquet", index=False)
+        else:
+            scores.to_csv(folder / "scores.csv", index=False)
+        try:
+            prob = load_problem(folder)
+        except MMOError:
+            return
+        assert np.isfinite(prob.profit).all() and np.isfinite(prob.cost).all() and (prob.cost >= 0).all()
+
+
+# ---------------------------------------------------------------- the importers' exports
+
+EXPORTS = {name: json.loads((Path(__file__).parent / "fixtures" / f"{name}_export.json").read_text())
+           for name in ("pymc_marketing", "meridian")}
+JSON_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=True),
+                                     st.text(max_size=4)), lambda inner: st.lists(inner, max_size=3), max_leaves=6)
+
+
+@st.composite
+def export_edits(draw, export):
+    """The export with a few edits: a key removed or renamed, a value replaced, a list cut short."""
+    out = json.loads(json.dumps(export))
+    for _ in range(draw(st.integers(1, 3))):
+        params = out.get("params") if isinstance(out.get("params"), dict) else {}
+        paths = [(out, k) for k in out] + [(params, k) for k in params]
+        if not paths:
+            break
+        holder, key = draw(st.sampled_from(paths))
+        kind = draw(st.sampled_from(["delete", "rename", "replace", "shorten"]))
+        if kind == "delete":
+            del holder[key]
+        elif kind == "rename":
+            holder[key + draw(st.sampled_from(["_", "s", "X"]))] = holder.pop(key)
+        elif kind == "replace":
+            holder[key] = draw(JSON_VALUES)
+        elif isinstance(holder[key], list) and holder[key]:
+            holder[key] = holder[key][: draw(st.integers(0, len(holder[key]) - 1))]
+    return out
+
+
+@FUZZ
+@given(st.sampled_from(sorted(EXPORTS)), st.data())
+def test_importers_take_an_export_or_say_why(name, data):
+    from mmo_pyomo.curves.importers import PlanningRules, curves_from_meridian_export, curves_from_pymc_export
+    read = curves_from_pymc_export if name == "pymc_marketing" else curves_from_meridian_export
+    try:
+        inst = read(data.draw(export_edits(EXPORTS[name])), PlanningRules())
+    except MMOError:
+        return
+    assert np.isfinite(inst.curves.response(inst.baseline)).all()

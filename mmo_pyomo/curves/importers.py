@@ -103,6 +103,52 @@ def mean_response_table(names: Sequence[str], spend_grid: np.ndarray, responses:
     return ResponseCurves.from_rows(tuple(names), rows, points, source)
 
 
+# --------------------------------------------------------------------------- exports, checked
+def read_export(path: str | Path, what: str) -> Any:
+    """The JSON of an export file, or the project's error (missing, unreadable, not JSON)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{what} '{path}' does not exist", "give the path of the export's .json file")
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{what} '{path}' is not valid JSON ({exc})", "write it again with the export function") from None
+
+
+def _matrix(value: Any, rows: int, where: str, positive: bool = False, width: int | None = None) -> np.ndarray:
+    """``value`` as a finite float matrix of ``rows`` rows of one length (``width`` if given), or an error."""
+    try:
+        arr = np.array(value, dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(f"{where} is not a table of numbers (rows of equal length)",
+                        "write it again with the export function") from None
+    if arr.ndim != 2 or arr.shape[0] != rows or (width is not None and arr.shape[1] != width) or arr.shape[1] == 0:
+        if rows == 1 and width is not None and arr.ndim == 2:     # a vector, given as one row
+            raise DataError(f"{where} holds {arr.shape[1]} value(s), not one per channel ({width})",
+                            "write it again with the export function")
+        shape = "×".join(map(str, arr.shape)) or "a single value"
+        raise DataError(f"{where} has shape {shape}, not one row per channel ({rows})"
+                        + ("" if width is None else f" of {width} values"), "write it again with the export function")
+    if not np.isfinite(arr).all() or (positive and (arr <= 0).any()):
+        raise DataError(f"{where} holds a value that is not a {'positive ' if positive else ''}finite number",
+                        "write it again with the export function")
+    return arr
+
+
+def check_export(export: Any, required: Mapping[str, str], optional: Sequence[str], where: str) -> list[str]:
+    """The export is an object with every ``required`` key (key → what it holds, for the message), nothing
+    unknown, and a non-empty list of distinct channel names; returns the channels."""
+    from mmo_pyomo.reading import check_keys
+    if not isinstance(export, Mapping):
+        raise DataError(f"{where} holds a {type(export).__name__}, not an object", "write it again with the export function")
+    check_keys(list(export), [*required, *optional], where, required=list(required))
+    channels = export["channels"]
+    if not isinstance(channels, list) or not channels or not all(isinstance(c, str) for c in channels) \
+            or len(set(channels)) != len(channels):
+        raise DataError(f"{where}: channels must be a list of distinct names", "write it again with the export function")
+    return channels
+
+
 # --------------------------------------------------------------------------- a long table
 def from_table(path: str | Path, baseline: Mapping[str, float], rules: PlanningRules) -> Instance:
     """Curves from a CSV ``activity, spend, response`` (one row per point)."""
@@ -174,12 +220,25 @@ def _draws_in_original_units(family: str, params: Mapping[str, np.ndarray], x_sc
 def curves_from_pymc_export(export: Mapping[str, Any], rules: PlanningRules) -> Instance:
     """The instance of an :func:`export_pymc_marketing` export: each channel's curve is the mean of its
     posterior draws, exactly (value and slope), not a grid: the certificate is about the model's curve."""
-    channels = list(export["channels"])
+    where = "the PyMC-Marketing export"
+    channels = check_export(export, {"family": "the saturation family", "channels": "channel names",
+                                     "params": "posterior draws", "channel_scale": "", "target_scale": "",
+                                     "mean_spend": ""}, ("tool", "provenance", "budget_optimizer"), where)
     family = export["family"]
-    x_scale = np.array(export["channel_scale"], float)
-    y_scale = float(export["target_scale"])
-    mean_spend = np.array(export["mean_spend"], float)
-    params = {k: np.array(v, float) for k, v in export["params"].items()}
+    names = {"logistic": ("beta", "lam"), "michaelis_menten": ("alpha", "lam"), "hill": ("beta", "kappa", "slope")}
+    if not isinstance(family, str) or family not in names:
+        raise DataError(f"{where}: family {family!r} is not one of {', '.join(names)}", "export a supported model")
+    if not isinstance(export["params"], Mapping):
+        raise DataError(f"{where}: params is not an object of parameter draws", "write it again with the export function")
+    from mmo_pyomo.reading import check_keys
+    check_keys(list(export["params"]), names[family], f"{where} params", required=names[family])
+    n = len(channels)
+    params = {k: _matrix(v, n, f"{where} params.{k}", positive=True) for k, v in export["params"].items()}
+    if len({v.shape[1] for v in params.values()}) > 1:
+        raise DataError(f"{where}: the parameters have different numbers of draws", "write it again with the export function")
+    x_scale = _matrix([export["channel_scale"]], 1, f"{where} channel_scale", positive=True, width=n)[0]
+    y_scale = float(_matrix([[export["target_scale"]]], 1, f"{where} target_scale", positive=True)[0, 0])
+    mean_spend = _matrix([export["mean_spend"]], 1, f"{where} mean_spend", width=n)[0]
     draws = {c: _draws_in_original_units(family, {k: v[i] for k, v in params.items()}, float(x_scale[i]), y_scale)
              for i, c in enumerate(channels)}
     curves = ResponseCurves.from_rows(tuple(channels), {c: {"family": family} for c in channels}, {},
@@ -190,7 +249,7 @@ def curves_from_pymc_export(export: Mapping[str, Any], rules: PlanningRules) -> 
 def from_pymc_marketing(source: str | Path | Any, rules: PlanningRules) -> Instance:
     """From a fitted MMM, its saved ``.nc`` (needs pymc-marketing) or an export ``.json``."""
     if isinstance(source, (str, Path)) and str(source).endswith(".json"):
-        return curves_from_pymc_export(json.loads(Path(source).read_text()), rules)
+        return curves_from_pymc_export(read_export(source, "the PyMC-Marketing export"), rules)
     if isinstance(source, (str, Path)):
         try:
             from pymc_marketing.mmm import MMM
@@ -228,8 +287,12 @@ def meridian_export_from_dataset(rc: Any) -> dict[str, Any]:
 
 def curves_from_meridian_export(export: Mapping[str, Any], rules: PlanningRules) -> Instance:
     """The instance of an :func:`export_meridian` export: the mean response curves as tables."""
-    channels = list(export["channels"])
-    spend, response = np.array(export["spend"], float), np.array(export["response"], float)
+    where = "the Meridian export"
+    channels = check_export(export, {"channels": "", "spend": "", "response": "", "baseline_spend": ""},
+                            ("tool", "provenance", "budget_optimizer"), where)
+    spend = _matrix(export["spend"], len(channels), f"{where} spend")
+    response = _matrix(export["response"], len(channels), f"{where} response", width=spend.shape[1])
+    _matrix([export["baseline_spend"]], 1, f"{where} baseline_spend", positive=True, width=len(channels))
     curves = mean_response_table(channels, spend, response, "the Meridian export")
     return build_instance("meridian", dict(zip(channels, export["baseline_spend"])), curves, rules)
 
@@ -240,7 +303,7 @@ def from_meridian(source: str | Path | Any, rules: PlanningRules) -> Instance:
         if not str(source).endswith(".json"):
             raise DataError(f"'{source}' is not a Meridian export (.json)",
                             "write one with mmo_pyomo.curves.importers.export_meridian(mmm)")
-        return curves_from_meridian_export(json.loads(Path(source).read_text()), rules)
+        return curves_from_meridian_export(read_export(source, "the Meridian export"), rules)
     return curves_from_meridian_export(export_meridian(source), rules)
 
 

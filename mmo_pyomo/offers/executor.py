@@ -32,8 +32,8 @@ class DaskPartitions:
     """Partitions scattered once to the workers of a Dask cluster; each map is one round trip."""
 
     def __init__(self, prob: OfferProblem, partition_size: int, scheduler: str) -> None:
-        from dask.distributed import Client
-        self.client = Client(scheduler)
+        from mmo_pyomo.scheduler import connect
+        self.client = connect(scheduler)
         self.parts = self.client.scatter([sub_problem(prob, p) for p in prob.partitions(partition_size)])
 
     def map(self, func: Callable[..., Any], *args: Any) -> list[Any]:

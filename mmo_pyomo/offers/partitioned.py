@@ -92,8 +92,10 @@ class WorkerPartitions:
     """Partitions loaded and kept by the workers of a Dask cluster; each map is one round trip."""
 
     def __init__(self, shell: OfferProblem, path: Path, partition_size: int, scheduler: str) -> None:
-        from dask.distributed import Client, wait
-        self.client = Client(scheduler)
+        from dask.distributed import wait
+
+        from mmo_pyomo.scheduler import connect
+        self.client = connect(scheduler)
         self.shell = shell
         self.ranges = customer_ranges(path, partition_size)
         self.parts = [self.client.submit(load_partition, str(path), lo, hi, shell.offers, shell.channels,

@@ -240,6 +240,9 @@ def _tables(offers_df: pd.DataFrame, channels_df: pd.DataFrame) -> tuple[list[st
         for k, v in enumerate(channels_df["capacity"].tolist()):
             if not _blank(v):
                 cap[k] = _finite_number(v, f"channels.csv capacity of '{channels[k]}'")
+                if cap[k] != round(cap[k]):
+                    raise DataError(f"channels.csv capacity of '{channels[k]}' is {v!r}, not a whole number",
+                                    "give each channel's capacity as a count of contacts (empty: unlimited)")
     for values, names, what in ((mins, offers, "offers.csv min_offers"), (cap, channels, "channels.csv capacity")):
         if (values < 0).any():
             k = int(np.argmax(values < 0))
@@ -298,10 +301,34 @@ def build_problem(scores: pa.Table | pd.DataFrame, offers_df: pd.DataFrame, chan
     return prob
 
 
+def _text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or (
+        pa.types.is_dictionary(t) and (pa.types.is_string(t.value_type) or pa.types.is_large_string(t.value_type)))
+
+
+def check_score_types(schema: pa.Schema, source: str = "scores") -> None:
+    """The scores' column types: customer ids integers or text, offers and channels text, profits and costs
+    numbers (not text, not true/false, which would be read as 1 and 0)."""
+    kinds = {
+        "customer_id": (lambda t: pa.types.is_integer(t) or _text(t), "integers or text"),
+        "offer": (_text, "text (offer names)"),
+        "channel": (_text, "text (channel names)"),
+        "expected_profit": (lambda t: pa.types.is_integer(t) or pa.types.is_floating(t), "numbers"),
+        "cost": (lambda t: pa.types.is_integer(t) or pa.types.is_floating(t), "numbers"),
+    }
+    for col, (ok, want) in kinds.items():
+        t = schema.field(col).type
+        if not ok(t):
+            raise DataError(f"{source}: column {col} holds {t}, not {want}",
+                            f"write {col} as {want}" + (" (a float id such as 1.0 is ambiguous)"
+                                                         if col == "customer_id" and pa.types.is_floating(t) else ""))
+
+
 def layout_scores(scores: pa.Table, offers: list[str], channels: list[str],
                   source: str = "scores") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Check every row of an Arrow scores table and scatter it into dense (customer, offer, channel)
     arrays: (customer ids, profit, cost, eligible). One compiled pass; no Python object per row."""
+    check_score_types(scores.schema, source)
     for col in SCORE_COLUMNS:
         if scores.column(col).null_count:
             raise DataError(f"{source}: {scores.column(col).null_count:,} row(s) have no {col}",

@@ -37,11 +37,13 @@ def run_all(tasks: Sequence[tuple], func: Callable[..., dict[str, Any]], on_resu
     from dask.distributed import Client, LocalCluster, as_completed
     from tqdm import tqdm
 
+    from mmo_pyomo.scheduler import connect
+
     if not tasks:
         return 0
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        client = connect(scheduler)
     else:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
