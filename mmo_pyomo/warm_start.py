@@ -25,7 +25,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from mmo_pyomo import checks
-from mmo_pyomo.checker import check_plan
+from mmo_pyomo.checker import PlanCheck, check_plan
 from mmo_pyomo.concrete import create_model, plan_of
 from mmo_pyomo.errors import InfeasibleInstanceError, LicenceLimitError, NoSolutionError
 from mmo_pyomo.instance.schema import Instance
@@ -93,6 +93,28 @@ def _run(model: pyo.ConcreteModel, engine_name: str, kind: str, time_limit: floa
     return stats
 
 
+def polish(inst: Instance, delta: np.ndarray, qp_solver: str = "scip",
+           time_limit: float | None = 60.0) -> tuple[np.ndarray, PlanCheck]:
+    """The plan ``delta`` re-optimized within its own regions: each activity keeps its region (decrease,
+    none, increase) and the true concave revenue is maximized over the spend changes, a convex QP on
+    ``qp_solver``. Returns the better of the two plans by the checker (``delta`` itself if the QP finds
+    nothing better) and its check."""
+    start = check_plan(inst, inst.baseline + delta)
+    model = create_model(inst, "miqp")
+    region = np.where(delta < 0, 0, np.where(delta > 0, 2, 1))
+    for k, a in enumerate(inst.activities):
+        for j, indicators in enumerate((model.z_dec, model.z_none, model.z_inc)):
+            indicators[a].fix(1 if region[k] == j else 0)
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)   # a continuous QP for any QP engine
+    stats = _run(model, qp_solver, "qp", time_limit, 1e-6)
+    if stats.has_solution:
+        candidate = plan_of(model, inst)
+        check = check_plan(inst, inst.baseline + candidate)
+        if check.feasible and (not start.feasible or check.revenue >= start.revenue):
+            return candidate, check
+    return np.asarray(delta, float), start
+
+
 def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "scip",
                 time_limit: float | None = 60.0) -> StartPlan:
     """A feasible plan: the chord MILP's plan (``milp_solver``, at most ``time_limit`` s),
@@ -123,22 +145,9 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
                               "give it a longer time limit, or check that the budget and rules can be met")
     chord_plan = plan_of(model, inst)
     chord_check = check_plan(inst, inst.baseline + chord_plan)
-
-    for indicators in (model.z_dec, model.z_none, model.z_inc):   # polish: regions fixed, true revenue
-        for a in inst.activities:
-            indicators[a].fix(round(indicators[a].value or 0.0))
-    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)   # a continuous QP for any QP engine
-    model.chord_revenue.deactivate()
-    model.revenue.activate()
     t1 = time.perf_counter()
-    polished = _run(model, qp_solver, "qp", time_limit, 1e-6)
+    plan, final = polish(inst, chord_plan, qp_solver, time_limit)
     polish_time = time.perf_counter() - t1
-    plan, final = chord_plan, chord_check
-    if polished.has_solution:
-        candidate = plan_of(model, inst)
-        check = check_plan(inst, inst.baseline + candidate)
-        if check.feasible and check.revenue >= chord_check.revenue:
-            plan, final = candidate, check
     if not final.feasible:   # the MILP engine's plan failed the checker: do not hand it on
         raise NoSolutionError("the chord heuristic's plan failed the checker: " + final.summary(),
                               "solve without a start")
