@@ -44,18 +44,19 @@ class Certificate:
 
 
 def certify(status: Status, objective: float | None, bound: float | None, *, target: float | None,
-            unit: float = 1.0, known: Iterable[tuple[str, float]] = ()) -> Certificate:
+            unit: float = 1.0, known: Iterable[tuple[str, float]] = (), allowance: float = 0.0) -> Certificate:
     """The status and gap a checked plan of revenue ``objective`` and an engine bound ``bound`` deserve.
 
     ``target`` is the gap asked for (``None``: :data:`DEFAULT_GAP_TARGET`); ``unit`` the revenue unit
     of the instance (the size of one activity's revenue change); ``known`` (label, revenue) of other
-    checked plans, which the bound must not fall below either.
+    checked plans, which the bound must not fall below either; ``allowance`` how much more than the optimum
+    a plan can earn by using the checker's feasibility tolerance (:func:`mmo_pyomo.checker.revenue_allowance`).
     """
     if objective is None or bound is None or not math.isfinite(bound):
         return Certificate(status, None)
     if status == Status.INTERRUPTED:                # the incumbent of that moment: its gap, and nothing claimed
         return Certificate(status, objective_gap(objective, bound))
-    tol = BOUND_TOLERANCE * max(abs(objective), unit)
+    tol = BOUND_TOLERANCE * max(abs(objective), unit) + allowance
     for label, revenue in [("the engine's own plan", objective), *known]:
         if revenue - bound > tol:
             return Certificate(Status.UNRELIABLE, objective_gap(objective, bound),

@@ -25,6 +25,16 @@ def magnitude(inst: Instance) -> np.ndarray:
     return np.where(mag > 0, mag, 1.0)
 
 
+def revenue_allowance(inst: Instance, tol: float = TOLERANCE) -> float:
+    """How much more than the optimum a plan can earn by using the feasibility tolerance ``tol`` (each spend
+    off by up to tol·magnitude, at the steepest slope the activity has over its range)."""
+    lo, hi = inst.lower - inst.baseline, inst.upper - inst.baseline
+    with np.errstate(invalid="ignore", over="ignore"):
+        slope = np.maximum(np.abs(inst.revenue_slope(lo)), np.abs(inst.revenue_slope(hi)))
+    slope = np.where(np.isfinite(slope), slope, 0.0)
+    return float(tol * np.sum(magnitude(inst) * slope))
+
+
 @dataclass
 class PlanCheck:
     """The checker's verdict on one plan."""

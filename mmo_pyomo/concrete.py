@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
-from mmo_pyomo.checker import TOLERANCE, magnitude
+from mmo_pyomo.checker import TOLERANCE, check_plan, magnitude
 from mmo_pyomo.formulations import Formulation, get_formulation
 from mmo_pyomo.formulations.components import built_from
 from mmo_pyomo.instance.pyomo_schema import to_pyomo_data
@@ -56,6 +56,11 @@ def set_start(model: pyo.ConcreteModel, formulation: str | Formulation, inst: In
 
 
 def plan_of(model: pyo.Block, inst: Instance) -> np.ndarray:
-    """The spend changes δ = s·d of a solved model, polished (:func:`polish_delta`)."""
+    """The spend changes δ = s·d of a solved model, polished (:func:`polish_delta`) unless polishing would
+    break what the engine's own values meet (snapping a change up to its minimum can push the budget over)."""
     raw = np.array([model.d[a].value if model.d[a].value is not None else 0.0 for a in inst.activities])
-    return polish_delta(inst, raw * inst.units.spend)
+    raw = raw * inst.units.spend
+    polished = polish_delta(inst, raw)
+    if not check_plan(inst, inst.baseline + polished).feasible and check_plan(inst, inst.baseline + raw).feasible:
+        return raw
+    return polished

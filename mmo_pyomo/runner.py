@@ -10,7 +10,7 @@ import numpy as np
 
 from mmo_pyomo import checks
 from mmo_pyomo.certificate import UNRELIABLE_FIX, certify
-from mmo_pyomo.checker import PlanCheck, check_plan
+from mmo_pyomo.checker import PlanCheck, check_plan, revenue_allowance
 from mmo_pyomo.concrete import create_model, plan_of, set_start
 from mmo_pyomo.errors import (
     CertificateError,
@@ -202,7 +202,8 @@ def solve(
                            f"{error:,.6g} over any plan, added to the bound)")
     target = _outer_target(mip_gap) if form.refine is not None else mip_gap
     cert = certify(result.status, check.revenue, result.bound, target=target,
-                   unit=float(revenue_swing(instance).max(initial=0.0)), known=known)
+                   unit=float(revenue_swing(instance).max(initial=0.0)), known=known,
+                   allowance=revenue_allowance(instance))
     if error and result.status == Status.OPTIMAL and cert.status == Status.FEASIBLE:
         cert = replace(cert, note="the plan is optimal for the piecewise-linear interpolation of the curves")
     result.status, result.gap = cert.status, cert.gap
@@ -226,7 +227,8 @@ def on_curves(result: Result, curves_instance: Instance, error: float, mip_gap: 
         return replace(result, status=Status.ERROR, message="plan check failed on the curves: " + check.summary())
     bound = result.bound + error
     cert = certify(result.status if result.status != Status.UNRELIABLE else Status.OPTIMAL, check.revenue, bound,
-                   target=mip_gap, unit=float(revenue_swing(curves_instance).max(initial=0.0)))
+                   target=mip_gap, unit=float(revenue_swing(curves_instance).max(initial=0.0)),
+                   allowance=revenue_allowance(curves_instance))
     note = (f"solved on concave quadratics fitted to the curves; the plan's revenue is its revenue on the curves, and "
             f"the fit's error (≤ {error:,.6g} over any plan) is added to the bound")
     return replace(result, status=cert.status, objective=check.revenue, bound=bound, gap=cert.gap,
@@ -324,6 +326,9 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
 #: Relative gain below which the plan re-optimized within its own regions is not taken instead of the engine's.
 POLISH_GAIN = 1e-9
 
+#: Relative gain above which taking the re-optimized plan is worth a note in the message.
+NOTED_GAIN = 1e-6
+
 
 def _cross_check(inst: Instance, delta: np.ndarray, check: PlanCheck, known: list[tuple[str, float]]
                  ) -> tuple[np.ndarray, PlanCheck, str]:
@@ -336,9 +341,12 @@ def _cross_check(inst: Instance, delta: np.ndarray, check: PlanCheck, known: lis
     except MMOError:                                  # the check could not run: the answer stands as it is
         return delta, check, ""
     known.append(("the plan re-optimized within its own regions", pcheck.revenue))
-    if pcheck.feasible and pcheck.revenue > check.revenue + POLISH_GAIN * max(abs(check.revenue), 1.0):
-        return polished, pcheck, (f"the engine's plan earned {check.revenue:,.10g}; re-optimized within its regions "
-                                  f"it earns {pcheck.revenue:,.10g}, and that plan is the result")
+    gain = pcheck.revenue - check.revenue
+    if pcheck.feasible and gain > POLISH_GAIN * max(abs(check.revenue), 1.0):
+        note = "" if gain <= NOTED_GAIN * abs(check.revenue) else (
+            f"the engine's plan earned {check.revenue:,.10g}; re-optimized within its regions it earns "
+            f"{pcheck.revenue:,.10g}, and that plan is the result")
+        return polished, pcheck, note
     return delta, check, ""
 
 
