@@ -34,11 +34,24 @@ def finite(value: object, what: str) -> float:
     return x
 
 
+#: The longest time limit taken (about 31 years): SCIP refuses a time limit above 1e20 s, and no solve runs longer.
+MAX_SECONDS = 1e9
+
+#: The largest seed taken: every engine's seed is a 32-bit signed integer.
+MAX_SEED = 2**31 - 1
+
+#: The most threads taken (Gurobi's own limit).
+MAX_THREADS = 1024
+
+
 def seconds(value: object, what: str = "the time limit") -> float:
-    """A time limit: a finite number of seconds ≥ 0."""
+    """A time limit: a finite number of seconds in [0, :data:`MAX_SECONDS`]."""
     x = finite(value, what)
     if x < 0:
         raise MMOError(f"{_label(what, value)}: a time limit must be ≥ 0 seconds", f"give {what} in seconds, ≥ 0")
+    if x > MAX_SECONDS:
+        raise MMOError(f"{_label(what, value)}: a time limit must be at most {MAX_SECONDS:g} seconds (about 31 years)",
+                       f"give {what} in seconds, at most {MAX_SECONDS:g}")
     return x
 
 
@@ -59,8 +72,8 @@ def fraction(value: object, what: str) -> float:
     return x
 
 
-def whole(value: object, what: str, minimum: int = 1) -> int:
-    """A whole number ≥ ``minimum`` (threads, steps, counts, seeds); a string of digits is read."""
+def whole(value: object, what: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """A whole number ≥ ``minimum`` (and ≤ ``maximum``): threads, steps, counts, seeds; a string of digits is read."""
     given = value
     if isinstance(value, str):
         try:
@@ -72,7 +85,20 @@ def whole(value: object, what: str, minimum: int = 1) -> int:
     if value < minimum:
         raise MMOError(f"{_label(what, given)}: must be a whole number ≥ {minimum}",
                        f"give {what} a whole number ≥ {minimum}")
+    if maximum is not None and int(value) > maximum:
+        raise MMOError(f"{_label(what, given)}: must be a whole number ≤ {maximum:,}",
+                       f"give {what} a whole number from {minimum} to {maximum:,}")
     return int(value)
+
+
+def seed(value: object, what: str = "seed") -> int:
+    """A random seed: a whole number in [0, :data:`MAX_SEED`] (every engine takes a 32-bit seed)."""
+    return whole(value, what, 0, MAX_SEED)
+
+
+def threads(value: object, what: str = "threads") -> int:
+    """A thread count: a whole number in [1, :data:`MAX_THREADS`]."""
+    return whole(value, what, 1, MAX_THREADS)
 
 
 def optional(check: Callable[..., T], value: object, *args: Any, **kwargs: Any) -> T | None:

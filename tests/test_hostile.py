@@ -141,6 +141,12 @@ CASES = {
                                                          "--out", str(t / "o")],
     "misspelled curves column": lambda t: ["solve.py", "--formulation", "hull_oa", "--data", _curves_with(
         t, "curves.csv", lambda s: s.replace("lam", "lambda", 1))],
+    # numbers near the float limits stop where they enter, not in an engine
+    "time limit 1e30": lambda t: ["solve.py", "--time-limit", "1e30"],
+    "seed 2**40": lambda t: ["solve.py", "--seed", str(2**40)],
+    "100000 threads": lambda t: ["solve.py", "--threads", "100000"],
+    "a revenue change that overflows": lambda t: ["solve.py", "--data", _dat(t, EXAMPLE.replace(
+        "tv_south 146.47 73.24 234.35", "tv_south 146.47 73.24 1e200"))],
     # inputs are never written
     "json onto the data": lambda t: ["solve.py", "--data", _copy_example(t), "--json", str(t / "in.dat")],
     "plan onto the data": lambda t: ["solve.py", "--data", _copy_example(t), "--plan", str(t / "in.dat")],
@@ -298,6 +304,8 @@ def _api_cases():
         "solve: 1.5 threads": (lambda: solve(inst, threads=1.5), "not a whole number"),
         "solve: gap 2": (lambda: solve(inst, mip_gap=2), "relative gap must lie in"),
         "solve: negative seed": (lambda: solve(inst, seed=-1), "seed = -1"),
+        "solve: a seed no engine takes": (lambda: solve(inst, seed=2**31), "≤ 2,147,483,647"),
+        "solve: a century's time limit": (lambda: solve(inst, time_limit=3.2e9), "at most 1e+09 seconds"),
         "solve: a path": (lambda: solve(str(EXAMPLE_DAT)), "takes an Instance"),
         "solve: no formulation": (lambda: solve(inst, None), "unknown formulation"),   # type: ignore[arg-type]
         "solve: no solver": (lambda: solve(inst, "misocp", None), "must be a name"),     # type: ignore[arg-type]

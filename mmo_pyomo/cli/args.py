@@ -33,8 +33,10 @@ fraction = _argument(checks.fraction)
 positive_int = _argument(checks.whole, 1)
 #: A whole number ≥ 0 (K).
 non_negative_int = _argument(checks.whole, 0)
-#: A random seed: a whole number ≥ 0.
-seed = _argument(checks.whole, 0)
+#: A random seed: a whole number in [0, 2³¹ − 1].
+seed = _argument(checks.seed)
+#: A thread count: a whole number in [1, 1024].
+threads = _argument(checks.threads)
 #: Breakpoints of a piecewise-linear curve: a whole number ≥ 2 (one segment needs two).
 breakpoint_count = _argument(checks.whole, 2)
 _finite = _argument(checks.finite)

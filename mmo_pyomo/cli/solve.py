@@ -75,7 +75,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=args_.seconds, default=None, metavar="S")
     p.add_argument("--gap", type=args_.relative_gap, default=None, metavar="G",
                    help="relative MIP gap to stop at, in [0, 1)")
-    p.add_argument("--threads", type=args_.positive_int, default=None, metavar="N")
+    p.add_argument("--threads", type=args_.threads, default=None, metavar="N")
     p.add_argument("--seed", type=args_.seed, default=None, metavar="N")
     p.add_argument("--log", default=None, metavar="FILE", help="append the engine's log to FILE")
     p.add_argument("--json", default=None, metavar="PATH", help="write the result as JSON")

@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--formulations", nargs="+", default=["miqp", "misocp", "hull"], choices=list(FORMULATIONS))
     p.add_argument("--solvers", nargs="+", default=["scip"])
     p.add_argument("--time-limit", type=args_.positive_seconds, default=60.0, metavar="S")
-    p.add_argument("--threads", type=args_.positive_int, default=1, help="solver threads per run")
+    p.add_argument("--threads", type=args_.threads, default=1, help="solver threads per run")
     p.add_argument("--workers", type=args_.positive_int, default=None, help="local Dask workers (default: cores ÷ threads)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="an existing Dask scheduler")
     p.add_argument("--out", required=True, metavar="DIR")

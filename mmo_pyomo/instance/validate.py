@@ -58,6 +58,7 @@ def validate(inst: Instance) -> Instance:
             a, k, c = _first_bad(inst, mask)
             vals = {f: getattr(inst, f)[k] for f in ACTIVITY_FIELDS}
             raise DataError(f"activity '{a}': {what.format(**vals)}{_more(c)}", fix)
+    _check_magnitudes(inst)
     if not (np.isfinite(inst.budget_upper) and inst.budget_upper >= 0):
         raise DataError(f"budget_upper = {inst.budget_upper} must be a non-negative fraction of the baseline total",
                         "set budget_upper to, e.g., 1.0 for 'no more than the baseline total'")
@@ -86,6 +87,27 @@ def validate(inst: Instance) -> Instance:
     _check_budget_reachable(inst)
     object.__setattr__(inst, "_validated", True)   # frozen dataclass: mark it once checked
     return inst
+
+
+def _check_magnitudes(inst: Instance) -> None:
+    """Numbers near the float limits: a total, a revenue change or a revenue that overflows to infinity
+    is refused here, naming the activity, not left to turn into NaN inside a model."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if not np.isfinite(inst.baseline.sum()) or not np.isfinite(inst.upper.sum()):
+            raise DataError("the total spend overflows (it is larger than the largest number a float can hold)",
+                            "give the spends in a larger unit (thousands or millions)")
+        from mmo_pyomo.instance.units import revenue_swing
+        swing = revenue_swing(inst)
+        total = np.abs(inst.const).sum() + swing.sum()
+    bad = ~np.isfinite(swing)
+    if inst.curves is None and (bad.any() or np.isinf(np.abs(inst.quad) * inst.regions.big_m**2).any()):
+        k = int(np.flatnonzero(bad | np.isinf(np.abs(inst.quad) * inst.regions.big_m**2))[0])
+        raise DataError(f"activity '{inst.activities[k]}': its revenue change over its range overflows "
+                        f"(quad = {inst.quad[k]:g} over a change of {inst.regions.big_m[k]:g})",
+                        "give spends and revenues in units that keep them below about 1e150")
+    if not np.isfinite(total):
+        raise DataError("the total revenue overflows (it is larger than the largest number a float can hold)",
+                        "give revenues in a larger unit (thousands or millions)")
 
 
 def _check_budget_reachable(inst: Instance) -> None:

@@ -45,7 +45,7 @@ MINIMUMS = {"managed_portfolio": 2_500, "mortgage": 5_000}
 def generate_problem(customers: int, seed: int = 1, chunk: int = 500_000) -> OfferProblem:
     """Generate the bank's campaign directly in dense form."""
     customers = checks.whole(customers, "customers", 1)
-    rng = np.random.default_rng(checks.whole(seed, "seed", 0))
+    rng = np.random.default_rng(checks.seed(seed))
     chunk = checks.whole(chunk, "chunk", 1)
     J, K = len(OFFERS), len(CHANNELS)
     families = sorted({o[1] for o in OFFERS})
