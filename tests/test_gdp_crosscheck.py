@@ -93,8 +93,11 @@ def _solve(revenue_in_disjuncts: bool, transformation: str, relax: bool):
     if relax:
         pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
     needs = {C.LINEAR, C.CONVEX_QP_OBJECTIVE} | ({C.NONCONVEX_QUADRATIC, C.DIVISION} if revenue_in_disjuncts else set())
+    # the relaxation of the epigraph form is a check by a feasible point, which SCIP's NLP heuristics find
+    # (the package keeps SCIP's NLP off for its own models: engines.py)
+    nlp = {"nlp/disable": False, "heuristics/subnlp/freq": 1} if relax and revenue_in_disjuncts else {}
     return solve_model(m, "scip", needs | (set() if relax else {C.INTEGER}), f"the GDP ({transformation})",
-                       mip_gap=1e-9, time_limit=5 if relax and revenue_in_disjuncts else None)
+                       mip_gap=1e-9, time_limit=5 if relax and revenue_in_disjuncts else None, options=nlp)
 
 
 @pytest.fixture(scope="module")
