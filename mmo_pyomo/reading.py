@@ -56,12 +56,19 @@ def read_table(path: Path, columns: Sequence[str], required: Sequence[str] = (),
     share the values of the ``key`` columns.
     """
     path = Path(path)
-    check_names(header_of(path), columns, f"'{path}'", "column", required)
+    header = header_of(path)
+    check_names(header, columns, f"'{path}'", "column", required)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        raise DataError(f"cannot read '{path}': {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-                        "write it as comma-separated values with a header row") from None
+        with open(path, newline="") as fh:
+            rows = list(csv.reader(fh))[1:]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"cannot read '{path}': {exc}", "write it as comma-separated values with a header row") from None
+    rows = [r for r in rows if r]                                   # blank lines carry nothing
+    for k, r in enumerate(rows):
+        if len(r) != len(header):
+            raise DataError(f"'{path}', row {k + 2} has {len(r)} field(s) and the header {len(header)}",
+                            "give every row one value per column (an empty cell is an empty field)")
+    frame = pd.DataFrame(rows, columns=header, dtype=str)
     check_unique_rows(frame, key, f"'{path}'")
     return frame
 
