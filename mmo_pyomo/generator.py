@@ -23,7 +23,9 @@ decimals, as in the paper. With R = 100 (Pisinger's coefficient range):
 """
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -31,6 +33,11 @@ from mmo_pyomo.instance.schema import Instance
 
 CORRELATIONS = ("uncorrelated", "weak", "strong")
 R = 100.0
+
+#: The §4.1 grid: n, δ (minimum change as a share of the baseline) and κ (K as a share of n).
+GRID_N = (500, 750, 1000)
+GRID_MIN_CHANGE = (0.05, 0.10, 0.20)
+GRID_MAX_CHANGES = (0.50, 0.75, 1.00)
 
 
 def _profits(rng: np.random.Generator, correlation: str, wbar: np.ndarray) -> np.ndarray:
@@ -78,6 +85,13 @@ EXAMPLE_CHANNELS = (("tv", 1.3, 120.0), ("radio", 0.9, 30.0), ("print", 0.6, 25.
                     ("search", 2.4, 60.0), ("social", 1.8, 50.0), ("display", 1.1, 35.0), ("email", 2.0, 10.0))
 EXAMPLE_REGIONS = ("north", "south", "east", "west", "central")
 OFFLINE = ("tv", "radio", "print", "ooh")
+
+
+def grid_instances(per_cell: int = 1) -> Iterator[Instance]:
+    """Every instance of the §4.1 grid (3 classes × n × δ × κ), ``per_cell`` seeds each (the paper used 35)."""
+    for corr, n, d, k in itertools.product(CORRELATIONS, GRID_N, GRID_MIN_CHANGE, GRID_MAX_CHANGES):
+        for seed in range(1, per_cell + 1):
+            yield paper_instance(n, corr, d, k, seed)
 
 
 def example_instance(seed: int = 7) -> Instance:

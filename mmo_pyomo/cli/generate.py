@@ -2,19 +2,14 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 from pathlib import Path
 
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.generator import CORRELATIONS, example_instance, paper_instance, retail_instance
+from mmo_pyomo.generator import CORRELATIONS, example_instance, grid_instances, paper_instance, retail_instance
 from mmo_pyomo.instance.dat import write_dat
 
 HELP = "write generated instances (.dat)"
-
-GRID_N = (500, 750, 1000)
-GRID_MIN_CHANGE = (0.05, 0.10, 0.20)
-GRID_MAX_CHANGES = (0.50, 0.75, 1.00)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -42,11 +37,9 @@ def run(args: argparse.Namespace) -> int:
     if args.grid:
         out = Path(args.grid)
         count = 0
-        for corr, n, d, k in itertools.product(CORRELATIONS, GRID_N, GRID_MIN_CHANGE, GRID_MAX_CHANGES):
-            for seed in range(1, args.per_cell + 1):
-                inst = paper_instance(n, corr, d, k, seed)
-                write_dat(inst, out / f"{inst.name}.dat")
-                count += 1
+        for inst in grid_instances(args.per_cell):
+            write_dat(inst, out / f"{inst.name}.dat")
+            count += 1
         print(f"wrote {count} instances to {out}")
         return 0
     if not args.out:
