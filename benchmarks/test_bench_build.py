@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from mmo_pyomo.concrete import create_model
-from mmo_pyomo.generator import paper_instance, retail_instance
 from mmo_pyomo.instance import read_dat, write_dat
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.concrete import create_model
+from mmo_pyomo.mix.instances import paper_instance, retail_instance
+from mmo_pyomo.mix.runner import solve
 
 RETAIL = retail_instance(baseline="random")
 

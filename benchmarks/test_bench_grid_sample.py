@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from mmo_pyomo.generator import paper_instance
-from mmo_pyomo.relaxation import root_bound
-from mmo_pyomo.runner import solve
-from mmo_pyomo.warm_start import chord_start
+from mmo_pyomo.mix.chord import chord_start
+from mmo_pyomo.mix.instances import paper_instance
+from mmo_pyomo.mix.relaxation import root_bound
+from mmo_pyomo.mix.runner import solve
 
 #: (correlation, δ = minimum change, κ = K/n), seed 7
 SAMPLE = [("strong", 0.20, 0.50), ("weak", 0.20, 1.00), ("weak", 0.10, 0.50), ("strong", 0.05, 0.25)]

@@ -3,6 +3,6 @@
 Usage: pyomo solve formulations/hull_oa.py mmo_pyomo/examples/example.dat --solver=scip_direct
 (one solve of the initial cuts; `mmo solve --formulation hull_oa` also refines them).
 """
-from mmo_pyomo.formulations.hull_oa import build_model
+from mmo_pyomo.model_library.hull_oa import build_model
 
 model = build_model()

@@ -2,6 +2,6 @@
 
 Usage: pyomo solve formulations/minlp.py mmo_pyomo/examples/example.dat --solver=scip_direct
 """
-from mmo_pyomo.formulations.minlp import build_model
+from mmo_pyomo.model_library.minlp import build_model
 
 model = build_model()

@@ -2,6 +2,6 @@
 
 Usage: pyomo solve formulations/miqp.py mmo_pyomo/examples/example.dat --solver=scip_direct
 """
-from mmo_pyomo.formulations.miqp import build_model
+from mmo_pyomo.model_library.miqp import build_model
 
 model = build_model()

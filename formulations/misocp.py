@@ -2,6 +2,6 @@
 
 Usage: pyomo solve formulations/misocp.py mmo_pyomo/examples/example.dat --solver=scip_direct
 """
-from mmo_pyomo.formulations.misocp import build_model
+from mmo_pyomo.model_library.misocp import build_model
 
 model = build_model()

@@ -2,6 +2,6 @@
 
 Usage: pyomo solve formulations/perspective.py mmo_pyomo/examples/example.dat --solver=scip_direct
 """
-from mmo_pyomo.formulations.perspective import build_model
+from mmo_pyomo.model_library.perspective import build_model
 
 model = build_model()

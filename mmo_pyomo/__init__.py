@@ -16,9 +16,9 @@ __version__ = "0.1.0"
 #: Public name → module that defines it.
 _EXPORTS = {
     "Instance": "mmo_pyomo.instance", "load_instance": "mmo_pyomo.instance", "read_dat": "mmo_pyomo.instance",
-    "write_dat": "mmo_pyomo.instance", "solve": "mmo_pyomo.runner", "Result": "mmo_pyomo.runner",
-    "check_plan": "mmo_pyomo.checker", "PlanCheck": "mmo_pyomo.checker", "FORMULATIONS": "mmo_pyomo.formulations",
-    "build_model": "mmo_pyomo.formulations", "MMOError": "mmo_pyomo.errors", "Status": "mmo_pyomo.solvers.stats",
+    "write_dat": "mmo_pyomo.instance", "solve": "mmo_pyomo.mix.runner", "Result": "mmo_pyomo.mix.runner",
+    "check_plan": "mmo_pyomo.mix.checker", "PlanCheck": "mmo_pyomo.mix.checker", "FORMULATIONS": "mmo_pyomo.model_library",
+    "build_model": "mmo_pyomo.model_library", "MMOError": "mmo_pyomo.errors", "Status": "mmo_pyomo.solvers.stats",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

@@ -10,10 +10,10 @@ import functools
 
 import pytest
 
-from mmo_pyomo.formulations import FORMULATIONS
+from mmo_pyomo.cli.engine_listing import licence_and_version
+from mmo_pyomo.model_library import FORMULATIONS
 from mmo_pyomo.solvers.capabilities import DESCRIPTION
 from mmo_pyomo.solvers.engines import ENGINES
-from mmo_pyomo.solvers.listing import licence_and_version
 
 #: (engine, formulation) → why the engine cannot take it (what it lacks).
 EXPECTED_FAILURES = {

@@ -1,4 +1,4 @@
-"""The status rule: a certificate is checked before it is shown (mmo_pyomo/certificate.py), and the cheap
+"""The status rule: a certificate is checked before it is shown (mmo_pyomo/mix/certificate.py), and the cheap
 second view of every quadratic solve (its plan re-optimized within its own regions)."""
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from mmo_pyomo import load_instance, solve
-from mmo_pyomo.certificate import BOUND_TOLERANCE, certify
-from mmo_pyomo.checker import check_plan
 from mmo_pyomo.examples import EXAMPLE_DAT
+from mmo_pyomo.mix.certificate import BOUND_TOLERANCE, certify
+from mmo_pyomo.mix.checker import check_plan
 from mmo_pyomo.solvers.stats import Status
 
 INST = load_instance(EXAMPLE_DAT)
@@ -41,7 +41,7 @@ def test_optimal_means_within_the_gap_asked_for():
 def test_the_plan_reoptimized_within_its_regions_replaces_a_weaker_one():
     """Between the baseline and the optimum (both feasible, so every linear rule holds), close enough to the
     optimum that every change still meets its minimum: the QP within those regions finds the optimum again."""
-    from mmo_pyomo.runner import _cross_check
+    from mmo_pyomo.mix.runner import _cross_check
     best = solve(INST, "hull", "scip", mip_gap=1e-8)
     assert check_plan(INST, INST.baseline).feasible
     changed = best.delta != 0
@@ -61,7 +61,7 @@ def test_an_unreliable_certificate_exits_6_and_still_writes_its_checked_plan(tmp
     import sys
     from pathlib import Path
 
-    from mmo_pyomo.runner import Result
+    from mmo_pyomo.mix.runner import Result
     result = Result("misocp", "scip", Status.UNRELIABLE, objective=1.0, bound=0.5, message="the engine's bound …")
     from mmo_pyomo.errors import CertificateError
     with pytest.raises(CertificateError) as info:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mmo_pyomo.checker import check_plan
+from mmo_pyomo.mix.checker import check_plan
 
 from helpers import random_instance
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mmo_pyomo.checker import check_plan
 from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.instance import load_instance
+from mmo_pyomo.mix.checker import check_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = EXAMPLE_DAT

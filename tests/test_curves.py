@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmo_pyomo.checker import check_plan
-from mmo_pyomo.curves.direct import solve_direct
+from mmo_pyomo.curves.examples import curve_instance
 from mmo_pyomo.curves.families import ResponseCurves
-from mmo_pyomo.curves.generate import curve_instance
 from mmo_pyomo.curves.quadratic import fit_quadratics
 from mmo_pyomo.errors import DataError, MMOError
 from mmo_pyomo.instance import load_instance
-from mmo_pyomo.instance.tables import write_csv_dir
-from mmo_pyomo.runner import solve
+from mmo_pyomo.instance.csv_folder import write_csv_dir
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.direct import solve_direct
+from mmo_pyomo.mix.runner import solve
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("a", "b", "c")
@@ -225,7 +225,7 @@ def test_hull_oa_takes_curves_on_every_mip_engine(engine):
 
 def test_chord_start_works_on_curves():
     """The chord of a concave curve lies below it: the chord MILP's plan is feasible, and a MIP start."""
-    from mmo_pyomo.warm_start import chord_start
+    from mmo_pyomo.mix.chord import chord_start
     inst = curve_instance(8, "logistic", max_changes=3, budget_upper=0.9)
     start = chord_start(inst, "highs", "highs")
     best = solve(inst, "hull_oa", "highs", mip_gap=1e-6)

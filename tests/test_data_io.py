@@ -15,7 +15,7 @@ from mmo_pyomo.instance import (
     write_csv_dir,
     write_dat,
 )
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.runner import solve
 
 from helpers import random_instance
 
@@ -87,7 +87,7 @@ def test_csv_names_stay_as_written_and_bad_cells_are_named(tmp_path):
 
     from mmo_pyomo.errors import DataError
     from mmo_pyomo.instance import load_instance, write_csv_dir
-    from mmo_pyomo.instance.tables import read_csv_dir
+    from mmo_pyomo.instance.csv_folder import read_csv_dir
     folder = write_csv_dir(random_instance(6, 2, rules=False), tmp_path / "csv")
     acts = (folder / "activities.csv").read_text().splitlines()
     acts[1] = "007" + acts[1][acts[1].index(","):]

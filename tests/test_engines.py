@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from mmo_pyomo.checker import check_plan
 from mmo_pyomo.errors import CapabilityError, LicenceLimitError, SolverUnavailableError
-from mmo_pyomo.formulations import FORMULATIONS
-from mmo_pyomo.generator import paper_instance
 from mmo_pyomo.instance import write_dat
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.instances import paper_instance
+from mmo_pyomo.mix.runner import solve
+from mmo_pyomo.model_library import FORMULATIONS
 from mmo_pyomo.solvers.engines import ENGINES
 from mmo_pyomo.solvers.registry import engines_taking, ensure_installed
 

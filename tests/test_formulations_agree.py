@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from mmo_pyomo.checker import check_plan
-from mmo_pyomo.formulations import FORMULATIONS
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.runner import solve
+from mmo_pyomo.model_library import FORMULATIONS
 
 from helpers import brute_force_optimum, random_instance
 

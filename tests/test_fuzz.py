@@ -95,7 +95,7 @@ def test_csv_loader(name, data):
 
 
 def _curve_files() -> dict[str, str]:
-    from mmo_pyomo.curves.generate import curve_instance
+    from mmo_pyomo.curves.examples import curve_instance
     from mmo_pyomo.instance import write_dat
     folder = write_csv_dir(curve_instance(4, "table", seed=2), Path(tempfile.mkdtemp()) / "curves")
     hill = write_csv_dir(curve_instance(4, "hill", seed=2), Path(tempfile.mkdtemp()) / "hill")
@@ -128,7 +128,7 @@ def test_curve_loaders(name, data):
 
 
 def _bank_folder() -> tuple[Path, dict[str, str]]:
-    from mmo_pyomo.offers.generator import generate_problem, write_problem
+    from mmo_pyomo.offers.bank import generate_problem, write_problem
     folder = write_problem(generate_problem(40, seed=3), Path(tempfile.mkdtemp()) / "bank", csv=True)
     return folder, {n: (folder / n).read_text() for n in ("scores.csv", "offers.csv", "channels.csv", "campaign.json")}
 
@@ -165,17 +165,17 @@ def test_range_checks_take_only_numbers_in_range(value):
     """Every option check returns a finite number in its range or raises the project's error."""
     import math
 
-    from mmo_pyomo import checks
-    for check, args, low, high in ((checks.seconds, (), 0, math.inf), (checks.relative_gap, (), 0, 1),
-                                   (checks.fraction, (), 0, 1), (checks.whole, (1,), 1, math.inf),
-                                   (checks.whole, (0,), 0, math.inf)):
+    from mmo_pyomo import ranges
+    for check, args, low, high in ((ranges.seconds, (), 0, math.inf), (ranges.relative_gap, (), 0, 1),
+                                   (ranges.fraction, (), 0, 1), (ranges.whole, (1,), 1, math.inf),
+                                   (ranges.whole, (0,), 0, math.inf)):
         try:
             x = check(value, "the option", *args)
         except MMOError as exc:
             assert "the option" in exc.cause
             continue
         assert math.isfinite(x) and low <= x <= high and not isinstance(x, bool)
-        if check is checks.whole:
+        if check is ranges.whole:
             assert isinstance(x, int)
 
 

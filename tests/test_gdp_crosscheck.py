@@ -22,8 +22,8 @@ import pyomo.environ as pyo
 import pytest
 from pyomo.gdp import Disjunct, Disjunction
 
-from mmo_pyomo.relaxation import root_bound
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.relaxation import root_bound
+from mmo_pyomo.mix.runner import solve
 from mmo_pyomo.solvers.capabilities import Capability as C
 from mmo_pyomo.solvers.solve_model import solve_model
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmo_pyomo.checker import check_plan
 from mmo_pyomo.examples import EXAMPLE_DAT
-from mmo_pyomo.generator import CORRELATIONS, example_instance, paper_instance
 from mmo_pyomo.instance import load_instance, validate
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.instances import CORRELATIONS, example_instance, paper_instance
+from mmo_pyomo.mix.runner import solve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +53,7 @@ def test_example_file_is_the_generated_example():
 def test_planned_retail_baseline_is_the_planning_optimum():
     """The planned baseline earns more than the draft under the same rules and budget, and its
     marginal returns are more even (balanced against the rules)."""
-    from mmo_pyomo.generator import retail_instance
+    from mmo_pyomo.mix.instances import retail_instance
     small = dict(subgroups=10, store_groups=2, weeks=4, seed=3)
     draft = retail_instance(**small, baseline="random")
     planned = retail_instance(**small)

@@ -18,7 +18,7 @@ import pytest
 from mmo_pyomo.errors import DataError, MMOError
 from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.instance import write_csv_dir, write_dat
-from mmo_pyomo.offers.generator import generate_problem, write_problem
+from mmo_pyomo.offers.bank import generate_problem, write_problem
 
 from helpers import random_instance
 
@@ -183,7 +183,7 @@ def _link(target: Path, link: Path) -> str:
 
 
 def _curves_with(tmp: Path, name: str, edit, family: str = "logistic") -> str:
-    from mmo_pyomo.curves.generate import curve_instance
+    from mmo_pyomo.curves.examples import curve_instance
     folder = write_csv_dir(curve_instance(6, family, shape=2.5), tmp / "curves")
     path = folder / name
     path.write_text(edit(path.read_text()))
@@ -193,7 +193,7 @@ def _curves_with(tmp: Path, name: str, edit, family: str = "logistic") -> str:
 def _plan_file(tmp: Path, drop: str | None = None, repeat: bool = False, scale: float = 1.0) -> str:
     """The example's baseline as a plan CSV, edited."""
     from mmo_pyomo.instance import load_instance
-    from mmo_pyomo.plan import plan_frame
+    from mmo_pyomo.mix.plan_table import plan_frame
     inst = load_instance(EXAMPLE_DAT)
     frame = plan_frame(inst, inst.baseline * (scale - 1.0))
     frame = frame.drop(columns=[drop]) if drop else frame
@@ -289,11 +289,11 @@ def test_a_tiny_bank_converges_when_highs_cycles_on_its_master(monkeypatch):
 @functools.cache
 def _api_cases():
     from mmo_pyomo import check_plan, load_instance, solve
-    from mmo_pyomo.improve import improve
+    from mmo_pyomo.mix.chord import chord_start
+    from mmo_pyomo.mix.improve import improve
+    from mmo_pyomo.mix.pareto import pareto_curve
     from mmo_pyomo.offers.cluster import solve_cluster
     from mmo_pyomo.offers.methods import solve_exact
-    from mmo_pyomo.pareto import pareto_curve
-    from mmo_pyomo.warm_start import chord_start
 
     inst = load_instance(EXAMPLE_DAT)
     bank = generate_problem(200, seed=1)
@@ -369,7 +369,7 @@ def test_an_output_set_is_written_together_or_not_at_all(tmp_path):
 # ---------------------------------------------------------------- exit codes and outputs that tell the truth
 
 def _slow_instance(tmp: Path) -> str:
-    from mmo_pyomo.generator import paper_instance
+    from mmo_pyomo.mix.instances import paper_instance
     return str(write_dat(paper_instance(1000, "strong", 0.10, 0.50, seed=1), tmp / "slow.dat"))
 
 

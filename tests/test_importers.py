@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmo_pyomo.checker import check_plan
 from mmo_pyomo.curves.importers import PlanningRules, curves_from_pymc_export, from_robyn, from_table
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance import load_instance
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.runner import solve
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -57,8 +57,8 @@ def test_sampled_curves_get_a_bound_that_covers_the_curve_between_samples():
     """A smooth concave curve known only at 9 samples: the interpolated table lies below it, so its optimum
     and bound understate the curve's. As ``samples`` the bound adds how far a concave curve can lie above
     its samples, and covers the curve's own optimum; as a ``table`` it would not."""
+    from mmo_pyomo.curves.curve_files import with_curves
     from mmo_pyomo.curves.families import ResponseCurves
-    from mmo_pyomo.curves.tables import with_curves
 
     from helpers import concave_budget_optimum
     names = ("tv", "radio", "search")

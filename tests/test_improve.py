@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from mmo_pyomo.checker import check_plan
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.generator import retail_instance
-from mmo_pyomo.improve import MAX_REST, Turns, improve
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.improve import MAX_REST, Turns, improve
+from mmo_pyomo.mix.instances import retail_instance
+from mmo_pyomo.mix.runner import solve
 
 from helpers import random_instance
 

@@ -14,12 +14,12 @@ import pytest
 from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
 
 from mmo_pyomo.errors import DataError, InfeasibleInstanceError
+from mmo_pyomo.offers.bank import generate_problem, to_long, write_problem
 from mmo_pyomo.offers.cluster import solve_cluster
 from mmo_pyomo.offers.coupling import coupling_rows
 from mmo_pyomo.offers.customer_model import customer_model
-from mmo_pyomo.offers.generator import generate_problem, to_long, write_problem
 from mmo_pyomo.offers.methods import solve_exact, solve_greedy
-from mmo_pyomo.offers.plan import check_offer_plan
+from mmo_pyomo.offers.offer_check import check_offer_plan
 from mmo_pyomo.offers.problem import build_problem, load_problem
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mmo_pyomo.offers.generator import generate_problem, write_problem
+from mmo_pyomo.offers.bank import generate_problem, write_problem
 from mmo_pyomo.offers.partitioned import customer_ranges
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mmo_pyomo.checker import check_plan
-from mmo_pyomo.concrete import create_model
-from mmo_pyomo.formulations import get_formulation
-from mmo_pyomo.runner import _solve_refining, solve
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.concrete import create_model
+from mmo_pyomo.mix.runner import _solve_refining, solve
+from mmo_pyomo.model_library import get_formulation
 from mmo_pyomo.solvers.registry import get_engine
 from mmo_pyomo.solvers.solve_model import solve_model
 
@@ -73,7 +73,7 @@ def test_highs_receives_the_mip_start():
     """Pyomo's HiGHS interface has no warm start of its own; ours hands the start to HiGHS. With no time
     to search, HiGHS returns the start exactly when it was given one."""
     pytest.importorskip("highspy")
-    from mmo_pyomo.concrete import set_start
+    from mmo_pyomo.mix.concrete import set_start
     best = solve(INST, "hull", "scip", mip_gap=0.0)
     form = get_formulation("hull_oa")
     found = {}

@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mmo_pyomo import solve
-from mmo_pyomo.certificate import BOUND_TOLERANCE
-from mmo_pyomo.checker import revenue_allowance
 from mmo_pyomo.errors import InfeasibleInstanceError
-from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.units import revenue_swing
+from mmo_pyomo.mix.certificate import BOUND_TOLERANCE
+from mmo_pyomo.mix.checker import revenue_allowance
+from mmo_pyomo.model_library import FORMULATIONS
 
 from engine_matrix import EXPECTED_FAILURES, engine_state
 from helpers import brute_force_optimum

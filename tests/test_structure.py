@@ -7,10 +7,10 @@ import pytest
 from pyomo.contrib.solver.common.results import TerminationCondition as NewTC
 from pyomo.opt import TerminationCondition as LegacyTC
 
-from mmo_pyomo.checker import check_plan
-from mmo_pyomo.concrete import create_model, polish_delta, set_start
-from mmo_pyomo.formulations import FORMULATIONS
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.concrete import create_model, polish_delta, set_start
+from mmo_pyomo.mix.runner import solve
+from mmo_pyomo.model_library import FORMULATIONS
 from mmo_pyomo.solvers.adapters import contrib_status, legacy_status
 from mmo_pyomo.solvers.stats import STATUSES, Status, bound_gap, objective_gap
 
@@ -181,7 +181,7 @@ def test_validation_happens_once_and_can_be_skipped():
 def test_engine_matrix_in_the_docs_is_derived_from_the_declarations(doc):
     from pathlib import Path
 
-    from mmo_pyomo.solvers.listing import matrix_markdown
+    from mmo_pyomo.cli.engine_listing import matrix_markdown
     text = (Path(__file__).resolve().parent.parent / doc).read_text()
     inside = text.split("<!-- engine-matrix:start -->\n")[1].split("\n<!-- engine-matrix:end -->")[0]
-    assert inside == matrix_markdown(), f"regenerate the table in {doc}: python -m mmo_pyomo.solvers.listing"
+    assert inside == matrix_markdown(), f"regenerate the table in {doc}: python -m mmo_pyomo.cli.engine_listing"

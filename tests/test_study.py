@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mmo_pyomo.generator import paper_instance
 from mmo_pyomo.instance import write_dat
-from mmo_pyomo.pareto import k_grid, knee_index, pareto_curve
-from mmo_pyomo.relaxation import root_bound
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.instances import paper_instance
+from mmo_pyomo.mix.pareto import k_grid, knee_index, pareto_curve
+from mmo_pyomo.mix.relaxation import root_bound
+from mmo_pyomo.mix.runner import solve
 from mmo_pyomo.study.parallel import plan_workers
 from mmo_pyomo.study.report import with_design
 from mmo_pyomo.study.runs import RunKey
@@ -114,7 +114,7 @@ def test_knee_of_a_concave_curve():
 
 
 def test_pareto_on_a_budget_cut_starts_at_the_smallest_feasible_k(tmp_path):
-    from mmo_pyomo.pareto import plot_pareto, smallest_budget_feasible_k
+    from mmo_pyomo.mix.pareto import plot_pareto, smallest_budget_feasible_k
     inst = random_instance(16, seed=1, budget=(0.90, 0.97))       # the baseline breaks the budget: K = 0 has no plan
     k_min = smallest_budget_feasible_k(inst)
     assert k_min > 0
@@ -249,7 +249,7 @@ def test_the_committed_table_2_reports_are_reproduced_from_their_runs(tmp_path):
     import shutil
     from pathlib import Path
 
-    from mmo_pyomo.generator import grid_instances
+    from mmo_pyomo.mix.instances import grid_instances
     from mmo_pyomo.study.report import report
     from mmo_pyomo.study.side_by_side import side_by_side
     study = Path(__file__).resolve().parent.parent / "docs" / "study" / "table2_gap1e-4"

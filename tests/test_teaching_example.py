@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.relaxation import root_bound
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.relaxation import root_bound
+from mmo_pyomo.mix.runner import solve
+from mmo_pyomo.model_library import FORMULATIONS
 
 ONE = Instance(activities=("tv",), baseline=np.array([10.0]), lower=np.array([4.0]), upper=np.array([16.0]),
                min_change=np.array([2.0]), quad=np.array([-0.5]), lin=np.array([1.5]), const=np.array([20.0]),
@@ -35,14 +35,14 @@ def test_root_bounds_without_the_decrease_region(formulation, bound):
 
 
 def _one_tangent_model():
-    from mmo_pyomo.concrete import create_model
+    from mmo_pyomo.mix.concrete import create_model
     return create_model(ONE, "hull_oa", tangents=1)       # d̂ = ±4, the middle of each region
 
 
 def test_one_tangent_at_the_middle_gives_a_root_bound_of_23():
     import pyomo.environ as pyo
 
-    from mmo_pyomo.formulations import get_formulation
+    from mmo_pyomo.model_library import get_formulation
     from mmo_pyomo.solvers.solve_model import solve_model
     model = _one_tangent_model()
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
@@ -53,8 +53,8 @@ def test_one_tangent_at_the_middle_gives_a_root_bound_of_23():
 def test_refinement_adds_the_tangent_at_2_and_proves_21():
     import pyomo.environ as pyo
 
-    from mmo_pyomo.formulations import get_formulation
-    from mmo_pyomo.runner import _solve_refining
+    from mmo_pyomo.mix.runner import _solve_refining
+    from mmo_pyomo.model_library import get_formulation
     from mmo_pyomo.solvers.registry import get_engine
     model = _one_tangent_model()
     stats, delta = _solve_refining(model, get_formulation("hull_oa"), get_engine("highs"), ONE, None,
@@ -77,8 +77,8 @@ def test_refinement_adds_the_tangent_at_2_and_proves_21():
 
 def test_worked_michaelis_menten_activity_of_section_7_1():
     """r(x) = 300x/(100 + x), x̄ = 100: the tangent at δ = 100 is w ≤ 16.67z + δ/3, loose at δ = 40."""
+    from mmo_pyomo.curves.curve_files import with_curves
     from mmo_pyomo.curves.families import ResponseCurves
-    from mmo_pyomo.curves.tables import with_curves
     curves = ResponseCurves.from_rows(("tv",), {"tv": {"family": "michaelis_menten", "beta": 300, "k": 100}}, {}, "t")
     inst = with_curves(ONE.with_changes(baseline=np.array([100.0]), lower=np.array([50.0]), upper=np.array([200.0]),
                                         min_change=np.array([10.0])), curves)

@@ -128,7 +128,7 @@ def test_negative_spend_bound_is_refused():
 def test_checker_rejects_nan_and_unknown_keys():
     import numpy as np
 
-    from mmo_pyomo.checker import check_plan
+    from mmo_pyomo.mix.checker import check_plan
     inst = random_instance(8, 1)
     x = inst.baseline.copy()
     x[2] = np.nan

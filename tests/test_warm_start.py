@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mmo_pyomo.checker import check_plan
-from mmo_pyomo.runner import solve
-from mmo_pyomo.warm_start import chord_coefficients, chord_start
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.chord import chord_coefficients, chord_start
+from mmo_pyomo.mix.runner import solve
 
 from helpers import random_instance
 
@@ -80,7 +80,7 @@ def test_the_polish_qp_runs_on_highs_and_agrees_with_scip():
 
 def test_a_size_limited_engine_gives_a_licence_error_not_a_traceback():
     from mmo_pyomo.errors import LicenceLimitError
-    from mmo_pyomo.generator import paper_instance
+    from mmo_pyomo.mix.instances import paper_instance
 
     from engine_matrix import require_engine
     if require_engine("cplex") != "size-limited":

@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mmo_pyomo import checks
+from mmo_pyomo import ranges
 from mmo_pyomo.errors import MMOError
 
 
 def _argument(check: Callable[..., Any], *args: Any) -> Callable[[str], Any]:
-    """An argparse type from a check of :mod:`mmo_pyomo.checks` (argparse names the option)."""
+    """An argparse type from a check of :mod:`mmo_pyomo.ranges` (argparse names the option)."""
     def parse(text: str) -> Any:
         try:
             return check(text, "", *args)
@@ -24,22 +24,22 @@ def _argument(check: Callable[..., Any], *args: Any) -> Callable[[str], Any]:
 
 
 #: A time limit: a finite number of seconds ≥ 0.
-seconds = _argument(checks.seconds)
+seconds = _argument(ranges.seconds)
 #: A relative gap in [0, 1).
-relative_gap = _argument(checks.relative_gap)
+relative_gap = _argument(ranges.relative_gap)
 #: A fraction in [0, 1] (δ as a share of the baseline, κ as a share of n).
-fraction = _argument(checks.fraction)
+fraction = _argument(ranges.fraction)
 #: A whole number ≥ 1 (threads, steps, counts).
-positive_int = _argument(checks.whole, 1)
+positive_int = _argument(ranges.whole, 1)
 #: A whole number ≥ 0 (K).
-non_negative_int = _argument(checks.whole, 0)
+non_negative_int = _argument(ranges.whole, 0)
 #: A random seed: a whole number in [0, 2³¹ − 1].
-seed = _argument(checks.seed)
+seed = _argument(ranges.seed)
 #: A thread count: a whole number in [1, 1024].
-threads = _argument(checks.threads)
+threads = _argument(ranges.threads)
 #: Breakpoints of a piecewise-linear curve: a whole number ≥ 2 (one segment needs two).
-breakpoint_count = _argument(checks.whole, 2)
-_finite = _argument(checks.finite)
+breakpoint_count = _argument(ranges.whole, 2)
+_finite = _argument(ranges.finite)
 
 
 def positive_seconds(text: str) -> float:

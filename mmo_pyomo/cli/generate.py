@@ -6,8 +6,8 @@ from pathlib import Path
 
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.generator import CORRELATIONS, example_instance, grid_instances, paper_instance, retail_instance
 from mmo_pyomo.instance.dat import write_dat
+from mmo_pyomo.mix.instances import CORRELATIONS, example_instance, grid_instances, paper_instance, retail_instance
 
 HELP = "write generated instances (.dat)"
 

@@ -39,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``mmo import-curves``."""
     from mmo_pyomo.curves import importers
-    from mmo_pyomo.instance.tables import CSV_FILES, write_csv_dir
+    from mmo_pyomo.instance.csv_folder import CSV_FILES, write_csv_dir
     args_.check_outputs(out=[Path(args.out) / name for name in CSV_FILES], inputs=[args.input, args.baseline])
     if args.lower > 1 or args.upper < 1:
         raise MMOError(f"--lower {args.lower} and --upper {args.upper} must bracket the baseline (lower ≤ 1 ≤ upper)",

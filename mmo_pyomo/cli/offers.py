@@ -65,16 +65,16 @@ def run(args: argparse.Namespace) -> int:
     from mmo_pyomo.offers.problem import load_problem
     out = Path(args.out)                                             # every offers command writes into --out
     if args.command == "generate":
-        from mmo_pyomo.offers.generator import campaign_files
+        from mmo_pyomo.offers.bank import campaign_files
         args_.check_outputs(out=[out / name for name in campaign_files(csv=args.csv)])
     elif args.command == "solve":
-        from mmo_pyomo.offers.report import OUTPUT_FILES
+        from mmo_pyomo.offers.outputs import OUTPUT_FILES
         args_.check_outputs(out=[out / name for name in OUTPUT_FILES], inputs=[args.data])
     else:
         from mmo_pyomo.offers.sweep import sweep_files
         args_.check_outputs(out=[out / name for name in sweep_files(args.budget, args.capacity)], inputs=[args.data])
     if args.command == "generate":
-        from mmo_pyomo.offers.generator import generate_problem, write_problem
+        from mmo_pyomo.offers.bank import generate_problem, write_problem
         prob = generate_problem(args.customers, args.seed)
         write_problem(prob, args.out, csv=args.csv)
         print(f"wrote {args.out}: {prob.n_customers:,} customers, {int(prob.eligible.sum()):,} score rows")
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "solve" and args.method == "exact" and args.scheduler:
         # the workers read the scores: this process never holds them until the final repair
         from mmo_pyomo.offers.methods import solve_exact_on_workers
-        from mmo_pyomo.offers.report import write_outputs
+        from mmo_pyomo.offers.outputs import write_outputs
         t = time.perf_counter()
         prob, result = solve_exact_on_workers(args.data, args.scheduler, partition_size=args.partition_size,
                                               gap=args.gap or None, time_limit=args.time_limit)
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     prob = load_problem(args.data)
     timings["time_load_s"] = time.perf_counter() - t
     if args.command == "solve":
-        from mmo_pyomo.offers.report import write_outputs
+        from mmo_pyomo.offers.outputs import write_outputs
         t = time.perf_counter()
         if args.method == "exact":
             from mmo_pyomo.offers.methods import solve_exact

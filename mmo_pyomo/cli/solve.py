@@ -6,16 +6,16 @@ import json
 
 import numpy as np
 
-from mmo_pyomo.checker import check_plan
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.examples import EXAMPLE_DAT
-from mmo_pyomo.formulations import CURVE_FORMULATIONS, FORMULATIONS
 from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
-from mmo_pyomo.plan import plan_frame, read_plan_csv
-from mmo_pyomo.runner import Result, on_curves, solve
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.plan_table import plan_frame, read_plan_csv
+from mmo_pyomo.mix.runner import Result, on_curves, solve
+from mmo_pyomo.model_library import CURVE_FORMULATIONS, FORMULATIONS
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
 from mmo_pyomo.solvers.stats import Status
 
@@ -82,7 +82,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", default=None, metavar="PATH", help="write the plan as CSV")
     p.add_argument("--start", choices=("none", "chord"), default="none",
                    help="MIP start: 'chord' finds a feasible plan first with the chord heuristic "
-                        "(mmo_pyomo.warm_start), for large cases where the engine finds none")
+                        "(mmo_pyomo.mix.chord), for large cases where the engine finds none")
     p.add_argument("--start-plan", default=None, metavar="PATH",
                    help="MIP start from a plan CSV (columns activity,new_spend, as --plan writes it), e.g. last "
                         "cycle's plan or one improved before; it must pass the checker")
@@ -91,7 +91,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start-time-limit", type=args_.positive_seconds, default=60.0, metavar="S",
                    help="time limit of the chord MILP (default 60 s)")
     p.add_argument("--improve", action="store_true",
-                   help="before the full solve, improve the start by neighbourhood search (mmo_pyomo.improve): "
+                   help="before the full solve, improve the start by neighbourhood search (mmo_pyomo.mix.improve): "
                         "local branching and fix-and-optimize over rule groups, each a sub-MIP with its own slice")
     p.add_argument("--improve-time-limit", type=args_.positive_seconds, default=300.0, metavar="S",
                    help="time for the improvement heuristic in all (default 300 s)")
@@ -111,7 +111,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``mmo solve``."""
     if args.list_solvers:
-        from mmo_pyomo.solvers.listing import solver_table
+        from mmo_pyomo.cli.engine_listing import solver_table
         print(solver_table())
         return 0
     args_.check_outputs(json=args.json, plan=args.plan, log=args.log, inputs=[args.data, args.start_plan])
@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
             raise MMOError("--start chord and --start-plan both give a start", "choose one of them")
         start = _start_from_file(inst, args.start_plan)
     if args.start == "chord":
-        from mmo_pyomo.warm_start import chord_start
+        from mmo_pyomo.mix.chord import chord_start
         plan = chord_start(inst, milp_solver=args.start_solver, time_limit=args.start_time_limit)
         start = plan.delta
         print(f"chord start     revenue {plan.revenue:,.2f} ({plan.n_changes} changes; chord MILP plan "
@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     if args.improve:
         if start is None:
             raise MMOError("--improve needs a start plan to improve", "add --start chord or --start-plan PATH")
-        from mmo_pyomo.improve import improve
+        from mmo_pyomo.mix.improve import improve
         found = improve(inst, start, formulation="hull" if args.formulation == "all" else args.formulation,
                         solver=args.solver if args.solver != "all" else "scip", time_limit=args.improve_time_limit,
                         slice_s=args.improve_slice, threads=args.threads)
@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"improvement     revenue {found.revenue:,.2f} from {found.start_revenue:,.2f} in {found.time_s:.1f} s "
               f"({len(found.slices)} neighbourhoods)")
     if args.formulation == "all" or args.solver == "all":
-        from mmo_pyomo.engine_table import compare_table
+        from mmo_pyomo.mix.compare import compare_table
         print(compare_table(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
                             threads=args.threads, seed=args.seed, start=start))
         return 0

@@ -9,9 +9,9 @@ import pandas as pd
 
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.io_utils import atomic_write_text, output_set
+from mmo_pyomo.model_library import FORMULATIONS
 from mmo_pyomo.solvers.registry import get_engine
 from mmo_pyomo.study.parallel import plan_workers, run_all, task_list
 from mmo_pyomo.study.plots import gap_vs_time, performance_profile

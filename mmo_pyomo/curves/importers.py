@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mmo_pyomo.curves.curve_files import with_curves
 from mmo_pyomo.curves.families import ResponseCurves
-from mmo_pyomo.curves.tables import with_curves
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import Instance
 

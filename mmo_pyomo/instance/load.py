@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from mmo_pyomo.errors import DataError
+from mmo_pyomo.instance.csv_folder import read_csv_dir
 from mmo_pyomo.instance.dat import read_dat
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.instance.tables import read_csv_dir
 from mmo_pyomo.instance.validate import validate
 
 

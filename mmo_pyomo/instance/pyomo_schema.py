@@ -93,8 +93,8 @@ def instance_from_raw(raw: dict[str, Any], name: str = "instance") -> Instance:
     )
     if not family:
         return inst
+    from mmo_pyomo.curves.curve_files import with_curves
     from mmo_pyomo.curves.families import ResponseCurves
-    from mmo_pyomo.curves.tables import with_curves
     rows = {a: {"family": family.get(a), **{p: to_str(raw.get(f"curve_{p}")).get(a) for p in CURVE_PARAMS}}
             for a in inst.activities if a in family}
     points: dict[str, list[tuple[float, float]]] = {}

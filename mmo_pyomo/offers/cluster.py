@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pyomo.environ as pyo
 
-from mmo_pyomo import checks
+from mmo_pyomo import ranges
 from mmo_pyomo.errors import NoSolutionError
 from mmo_pyomo.offers import kernels
 from mmo_pyomo.offers.coupling import coupling_rows
@@ -72,7 +72,7 @@ def cluster_lp(prob: OfferProblem, labels: np.ndarray, clusters: int) -> pyo.Con
 def solve_cluster(prob: OfferProblem, clusters: int = 200, lp_solver: str = "highs", seed: int = 0) -> OfferResult:
     """Cluster, solve the cluster LP (any LP engine of the registry), assign within each cluster, repair."""
     t0 = time.perf_counter()
-    clusters = checks.whole(clusters, "clusters", 1)
+    clusters = ranges.whole(clusters, "clusters", 1)
     engine = get_engine(lp_solver)
     handover(engine, LP_NEEDS, "the cluster LP")      # fail before clustering
     ensure_installed(engine)

@@ -9,13 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from mmo_pyomo import checks
+from mmo_pyomo import ranges
 from mmo_pyomo.errors import MMOError, PlanCheckError
 from mmo_pyomo.offers import kernels
 from mmo_pyomo.offers.coupling import Rows, coupling_rows, partition_oracle, reduced_profit_terms
 from mmo_pyomo.offers.dual import solve_dual
 from mmo_pyomo.offers.executor import DaskPartitions, LocalPartitions
-from mmo_pyomo.offers.plan import OfferCheck, check_offer_plan, check_totals, chosen_values
+from mmo_pyomo.offers.offer_check import OfferCheck, check_offer_plan, check_totals, chosen_values
 from mmo_pyomo.offers.problem import OfferProblem
 from mmo_pyomo.offers.repair import LocalPieces, Piece, Score, repair
 from mmo_pyomo.solvers.stats import bound_gap
@@ -197,9 +197,9 @@ def solve_exact_on_workers(folder: str, scheduler: str, *, partition_size: int =
 def _checked_options(partition_size: object, gap: object, time_limit: object,
                      max_iter: object) -> tuple[int, float | None, float | None]:
     """The exact method's options, range-checked (a clear error instead of a silent default)."""
-    checks.whole(max_iter, "max_iter", 1)
-    return (checks.whole(partition_size, "partition_size", 1), checks.optional(checks.relative_gap, gap, "gap"),
-            checks.optional(checks.seconds, time_limit, "time_limit"))
+    ranges.whole(max_iter, "max_iter", 1)
+    return (ranges.whole(partition_size, "partition_size", 1), ranges.optional(ranges.relative_gap, gap, "gap"),
+            ranges.optional(ranges.seconds, time_limit, "time_limit"))
 
 
 def dual_box(profit_max: float, cost_min: float) -> float:

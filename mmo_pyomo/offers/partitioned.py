@@ -167,5 +167,5 @@ class WorkerPieces:
 
 def _plan_of(piece: Any) -> tuple[np.ndarray, ...]:
     """A piece's plan: (choice, positions with an offer, their profit, their cost)."""
-    from mmo_pyomo.offers.plan import chosen_values
+    from mmo_pyomo.offers.offer_check import chosen_values
     return (piece.choice, *chosen_values(piece.prob, piece.choice))

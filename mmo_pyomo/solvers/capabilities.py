@@ -1,7 +1,7 @@
 """What a model needs of an engine, and what an engine can take: one vocabulary for both.
 
 Every formulation declares the capabilities it ``needs``
-(:class:`mmo_pyomo.formulations.Formulation`), every engine the capabilities it has
+(:class:`mmo_pyomo.model_library.Formulation`), every engine the capabilities it has
 (:class:`mmo_pyomo.solvers.engines.Engine`). Whether an engine takes a model, the engine table
 of ``--list-solvers`` and of the README, and the expected failures of the engine tests are all
 derived from these two declarations (see :func:`takes`).

@@ -48,7 +48,7 @@ class SolveStats:
 
 def objective_gap(objective: float | None, bound: float | None) -> float | None:
     """The MMO gap, (bound − objective) / |objective| for a maximization, not clamped: negative when
-    the bound lies below the objective (:mod:`mmo_pyomo.certificate` decides what that means).
+    the bound lies below the objective (:mod:`mmo_pyomo.mix.certificate` decides what that means).
 
     This is the MIP gap the engines report (Gurobi's MIPGap, SCIP's limits/gap measure it
     against the incumbent). ``None`` when either value is unknown.

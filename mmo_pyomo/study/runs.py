@@ -9,8 +9,8 @@ from typing import Any
 
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.load import load_instance
-from mmo_pyomo.relaxation import root_bound
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.relaxation import root_bound
+from mmo_pyomo.mix.runner import solve
 from mmo_pyomo.solvers.stats import Status
 
 #: The columns of results.csv, the required ones first.
@@ -97,7 +97,7 @@ def run_one(path: str, formulation: str, solver: str, time_limit: float | None, 
             record["root_time_s"] = time.perf_counter() - t0
         start = None
         if settings.start == "chord":
-            from mmo_pyomo.warm_start import chord_start
+            from mmo_pyomo.mix.chord import chord_start
             t0 = time.perf_counter()
             plan = chord_start(inst, milp_solver=settings.start_solver, time_limit=settings.start_time_limit)
             record.update(start_revenue=plan.revenue, start_time_s=time.perf_counter() - t0)

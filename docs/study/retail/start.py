@@ -12,11 +12,11 @@ import json
 import sys
 import time
 
-from mmo_pyomo.checker import check_plan
-from mmo_pyomo.improve import improve
 from mmo_pyomo.instance import load_instance
-from mmo_pyomo.plan import write_plan_csv
-from mmo_pyomo.warm_start import chord_start
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.chord import chord_start
+from mmo_pyomo.mix.improve import improve
+from mmo_pyomo.mix.plan_table import write_plan_csv
 
 data, out = sys.argv[1], sys.argv[2]
 inst = load_instance(data)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Longer runs on the random-baseline retail case (2026-11-26), as they were run: 1,800 s of the
 # improvement heuristic from the case's start (random/start.csv, 148,923.31), one run per version of
-# mmo_pyomo/improve.py, each beside a run of hull_oa on HiGHS (the bound) on the other core.
+# mmo_pyomo/mix/improve.py, each beside a run of hull_oa on HiGHS (the bound) on the other core.
 # usage: run.sh CASE_DIR   (CASE_DIR holds case.dat and start.csv, as for ../run_case.sh)
 set -u
 P=${PYTHON:-python}; S=$(cd "$(dirname "$0")/../../../.." && pwd)/scripts/solve.py; R=$1

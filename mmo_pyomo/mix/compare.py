@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.formulations import FORMULATIONS
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.runner import solve
+from mmo_pyomo.mix.runner import solve
+from mmo_pyomo.model_library import FORMULATIONS
 from mmo_pyomo.solvers.engines import ENGINES
 from mmo_pyomo.solvers.stats import Status
 

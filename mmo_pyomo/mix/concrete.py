@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
-from mmo_pyomo.checker import TOLERANCE, check_plan, magnitude
-from mmo_pyomo.formulations import Formulation, get_formulation
-from mmo_pyomo.formulations.components import built_from
 from mmo_pyomo.instance.pyomo_schema import to_pyomo_data
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.validate import validate
+from mmo_pyomo.mix.checker import TOLERANCE, check_plan, magnitude
+from mmo_pyomo.model_library import Formulation, get_formulation
+from mmo_pyomo.model_library.components import built_from
 
 
 def create_model(inst: Instance, formulation: str | Formulation, *, validate_instance: bool = True,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mmo_pyomo.curves.curve_files import with_curves
 from mmo_pyomo.curves.families import ResponseCurves
-from mmo_pyomo.curves.tables import with_curves
 from mmo_pyomo.instance.schema import Instance
 
 

@@ -5,10 +5,10 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from mmo_pyomo.concrete import create_model
 from mmo_pyomo.errors import NoSolutionError
-from mmo_pyomo.formulations import get_formulation
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.mix.concrete import create_model
+from mmo_pyomo.model_library import get_formulation
 from mmo_pyomo.solvers.solve_model import solve_model
 
 #: Relative gap at which a relaxation solve stops. SCIP treats the convex NLP of the perspective

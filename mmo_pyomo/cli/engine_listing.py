@@ -95,13 +95,13 @@ def licence_and_version(engine: Engine) -> tuple[bool, str, str]:
 
 def formulation_support(engine: Engine) -> dict[str, Handover | None]:
     """Formulation name → how ``engine`` takes it (None: it cannot), derived from capabilities."""
-    from mmo_pyomo.formulations import FORMULATIONS
+    from mmo_pyomo.model_library import FORMULATIONS
     return {name: engine.handover(f.needs) for name, f in FORMULATIONS.items()}
 
 
 def relaxation_support(engine: Engine) -> list[str]:
     """The formulations whose continuous relaxation ``engine`` takes but whose MIP it does not."""
-    from mmo_pyomo.formulations import FORMULATIONS
+    from mmo_pyomo.model_library import FORMULATIONS
     return [name for name, f in FORMULATIONS.items()
             if engine.handover(f.needs) is None and engine.handover(f.relaxation_needs) is not None]
 
@@ -138,9 +138,9 @@ def solver_table() -> str:
 def matrix_markdown() -> str:
     """The engine × formulation table of the README, derived from the capability declarations.
 
-    ``python -m mmo_pyomo.solvers.listing`` prints it; a test checks the README holds it verbatim.
+    ``python -m mmo_pyomo.cli.engine_listing`` prints it; a test checks the README holds it verbatim.
     """
-    from mmo_pyomo.formulations import FORMULATIONS
+    from mmo_pyomo.model_library import FORMULATIONS
     head = "| engine | " + " | ".join(f"`{f}`" for f in FORMULATIONS) + " | also |"
     lines = [head, "|---" * (len(FORMULATIONS) + 2) + "|"]
     for engine in ENGINES.values():

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo.checker import spend_array
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.io_utils import atomic_path
+from mmo_pyomo.mix.checker import spend_array
 
 
 def plan_frame(inst: Instance, delta: np.ndarray) -> pd.DataFrame:
@@ -31,7 +31,7 @@ def write_plan_csv(inst: Instance, delta: np.ndarray, path: str | Path) -> Path:
 def read_plan_csv(inst: Instance, path: str | Path) -> np.ndarray:
     """The new spend per activity (in activity order) of a plan CSV with columns ``activity`` and
     ``new_spend``, as ``--plan`` writes it; other columns are ignored. The plan is not checked here:
-    :func:`mmo_pyomo.checker.check_plan` says whether it is feasible."""
+    :func:`mmo_pyomo.mix.checker.check_plan` says whether it is feasible."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"plan file {path} does not exist", "give a plan CSV, e.g. one written by solve.py --plan")

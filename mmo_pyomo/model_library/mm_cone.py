@@ -17,10 +17,10 @@ import numpy as np
 import pyomo.environ as pyo
 
 from mmo_pyomo.errors import DataError
-from mmo_pyomo.formulations import components as c
-from mmo_pyomo.formulations.hull_oa import REGIONS, add_region_revenue, add_region_revenue_objective, region_revenue_start
-from mmo_pyomo.formulations.record import Formulation
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.model_library import components as c
+from mmo_pyomo.model_library.hull_oa import REGIONS, add_region_revenue, add_region_revenue_objective, region_revenue_start
+from mmo_pyomo.model_library.record import Formulation
 from mmo_pyomo.solvers.capabilities import Capability as C
 
 

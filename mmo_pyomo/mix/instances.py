@@ -214,10 +214,10 @@ def planned_baseline(draft: Instance, solver: str = "scip") -> Instance:
     the marginal returns are balanced against the planning rules (they differ only where a rule
     or bound binds).
     """
-    from mmo_pyomo.concrete import plan_of
     from mmo_pyomo.errors import NoSolutionError
-    from mmo_pyomo.formulations import get_formulation
-    from mmo_pyomo.relaxation import relaxed_model
+    from mmo_pyomo.mix.concrete import plan_of
+    from mmo_pyomo.mix.relaxation import relaxed_model
+    from mmo_pyomo.model_library import get_formulation
     from mmo_pyomo.solvers.solve_model import solve_model
     plan = draft.with_changes(min_change=np.zeros(draft.n), max_changes=draft.n, budget_lower=0.0, budget_upper=1.0,
                               name=draft.name + "_planning")

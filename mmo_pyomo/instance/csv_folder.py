@@ -7,7 +7,7 @@ Layout of a CSV folder:
   bounds repeat on every row of a rule (an empty cell means unbounded);
 * ``settings.csv``: two columns ``name, value`` with ``budget_upper``, ``max_changes`` and,
   optionally, ``budget_lower``;
-* ``curves.csv`` (optional) replaces the quadratic by response curves (:mod:`mmo_pyomo.curves.tables`):
+* ``curves.csv`` (optional) replaces the quadratic by response curves (:mod:`mmo_pyomo.curves.curve_files`):
   ``activities.csv`` then has no ``quad, lin, const`` columns.
 """
 from __future__ import annotations
@@ -106,7 +106,7 @@ def read_csv_dir(folder: str | Path) -> Instance:
     for p in (acts_path, settings_path):
         if not p.is_file():
             raise DataError(f"'{p}' does not exist", "a CSV instance folder holds activities.csv, settings.csv "
-                            "and optionally rules.csv (see mmo_pyomo.instance.tables)")
+                            "and optionally rules.csv (see mmo_pyomo.instance.csv_folder)")
     settings_df = read_table(settings_path, ("name", "value"), required=("name", "value"))
     check_keys(settings_df["name"].tolist(), SETTINGS, f"'{settings_path}'", required=("budget_upper", "max_changes"))
     values = dict(zip(settings_df["name"], _numbers(settings_df, "value", str(settings_path))))
@@ -114,7 +114,7 @@ def read_csv_dir(folder: str | Path) -> Instance:
     has_curves = (folder / "curves.csv").is_file()
     fields = ("activity", *ACTIVITY_FIELDS)
     if has_curves:
-        from mmo_pyomo.curves.tables import QUADRATIC_COLUMNS
+        from mmo_pyomo.curves.curve_files import QUADRATIC_COLUMNS
         given = [c for c in QUADRATIC_COLUMNS if c in header_of(acts_path)]
         if given:
             raise DataError(f"'{acts_path}' has column(s) {given} and the folder has curves.csv",
@@ -126,7 +126,7 @@ def read_csv_dir(folder: str | Path) -> Instance:
     inst = from_frames(acts, rules, budget_upper=values["budget_upper"], budget_lower=values.get("budget_lower", 0.0),
                        max_changes=values["max_changes"], name=folder.name)
     if has_curves:
-        from mmo_pyomo.curves.tables import read_curves, with_curves
+        from mmo_pyomo.curves.curve_files import read_curves, with_curves
         inst = with_curves(inst, read_curves(folder, inst.activities))
     return inst
 
@@ -142,7 +142,7 @@ def write_csv_dir(inst: Instance, folder: str | Path) -> Path:
     files = [("activities.csv", acts), ("rules.csv", rules),
              ("settings.csv", pd.DataFrame({"name": list(settings), "value": list(settings.values())}))]
     if inst.curves is not None:
-        from mmo_pyomo.curves.tables import QUADRATIC_COLUMNS, curve_frames
+        from mmo_pyomo.curves.curve_files import QUADRATIC_COLUMNS, curve_frames
         curves, points, draws = curve_frames(inst)
         files[0] = ("activities.csv", acts.drop(columns=list(QUADRATIC_COLUMNS)))
         files += [("curves.csv", curves)] + ([("curve_points.csv", points)] if len(points) else []) \

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo import checks
+from mmo_pyomo import ranges
 from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
 from mmo_pyomo.offers.problem import OfferProblem
 
@@ -44,9 +44,9 @@ MINIMUMS = {"managed_portfolio": 2_500, "mortgage": 5_000}
 
 def generate_problem(customers: int, seed: int = 1, chunk: int = 500_000) -> OfferProblem:
     """Generate the bank's campaign directly in dense form."""
-    customers = checks.whole(customers, "customers", 1)
-    rng = np.random.default_rng(checks.seed(seed))
-    chunk = checks.whole(chunk, "chunk", 1)
+    customers = ranges.whole(customers, "customers", 1)
+    rng = np.random.default_rng(ranges.seed(seed))
+    chunk = ranges.whole(chunk, "chunk", 1)
     J, K = len(OFFERS), len(CHANNELS)
     families = sorted({o[1] for o in OFFERS})
     fam_idx = np.array([families.index(o[1]) for o in OFFERS])

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from mmo_pyomo.formulations import components as c
-from mmo_pyomo.formulations.record import Formulation
+from mmo_pyomo.model_library import components as c
+from mmo_pyomo.model_library.record import Formulation
 from mmo_pyomo.solvers.capabilities import Capability as C
 
 #: ε of the ε-perspective: small enough not to change the relaxation visibly, large

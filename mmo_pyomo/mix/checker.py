@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mmo_pyomo import checks
+from mmo_pyomo import ranges
 from mmo_pyomo.errors import DataError, MMOError
 from mmo_pyomo.instance.schema import Instance
 
@@ -81,7 +81,7 @@ def spend_array(inst: Instance, new_spend: Mapping[str, float] | np.ndarray) -> 
 def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol: float = TOLERANCE) -> PlanCheck:
     """Check a plan (new spend per activity) against the instance's raw data."""
     x = spend_array(inst, new_spend)
-    tol = checks.finite(tol, "tol")
+    tol = ranges.finite(tol, "tol")
     if tol < 0:
         raise MMOError(f"tol = {tol} is negative", "give a tolerance ≥ 0 (the default is 1e-6)")
     bad: list[str] = []

@@ -6,8 +6,8 @@ from typing import Any
 import pyomo.environ as pyo
 
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.formulations import hull, hull_oa, minlp, miqp, misocp, mm_cone, perspective
-from mmo_pyomo.formulations.record import Formulation, StartValues
+from mmo_pyomo.model_library import hull, hull_oa, minlp, miqp, misocp, mm_cone, perspective
+from mmo_pyomo.model_library.record import Formulation, StartValues
 
 #: Formulation name → record, weakest relaxation first.
 FORMULATIONS: dict[str, Formulation] = {

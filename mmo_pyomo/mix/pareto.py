@@ -6,13 +6,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo import checks
-from mmo_pyomo.checker import check_plan
+from mmo_pyomo import ranges
 from mmo_pyomo.errors import InfeasibleInstanceError, MMOError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.validate import validate
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.runner import solve
 from mmo_pyomo.plotting import pyplot, save_figure
-from mmo_pyomo.runner import solve
 
 
 def k_grid(n: int, steps: int) -> list[int]:
@@ -63,9 +63,9 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
     gap, n_changes, time_s, revenue_pct (of the revenue at K = n, as in the paper) and lift_pct
     (share of the largest lift over the baseline).
     """
-    from mmo_pyomo.warm_start import chord_start
-    steps = checks.whole(steps, "steps", 1)
-    time_limit = checks.optional(checks.seconds, time_limit, "time_limit")
+    from mmo_pyomo.mix.chord import chord_start
+    steps = ranges.whole(steps, "steps", 1)
+    time_limit = ranges.optional(ranges.seconds, time_limit, "time_limit")
 
     k_min = smallest_budget_feasible_k(inst)
     ks = sorted(set(k_grid(inst.n, steps)) | ({k_min} if k_min <= inst.n else set()))

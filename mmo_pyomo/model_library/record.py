@@ -29,7 +29,7 @@ class Formulation:
     * ``description`` is one line for tables;
     * ``refine``, for an outer approximation, adds cuts at a plan: ``refine(model, inst, delta,
       tol)`` returns how many; the runner then re-solves until the true revenue of the plan is
-      within the gap target of the bound (:func:`mmo_pyomo.runner.solve`);
+      within the gap target of the bound (:func:`mmo_pyomo.mix.runner.solve`);
     * ``takes_curves``: it models response curves (:mod:`mmo_pyomo.curves`), not only quadratics;
     * ``check(inst, **options)`` raises the project's error for an instance the formulation cannot
       model, before any model is built.
@@ -67,7 +67,7 @@ class Formulation:
         only quadratic revenues (its model, or its relaxation, would describe another problem)."""
         if inst.curves is not None and not self.takes_curves:
             from mmo_pyomo.errors import MMOError
-            from mmo_pyomo.formulations import CURVE_FORMULATIONS, FORMULATIONS
+            from mmo_pyomo.model_library import CURVE_FORMULATIONS, FORMULATIONS
             takers = " or ".join(f for f, rec in {**FORMULATIONS, **CURVE_FORMULATIONS}.items() if rec.takes_curves)
             raise MMOError(f"the {self.name} formulation models quadratic revenues, and this instance has response "
                            "curves", f"use --formulation {takers}, or "

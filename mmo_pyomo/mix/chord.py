@@ -13,7 +13,7 @@ spend), so a start must be searched for. This module finds one in two steps:
 2. **Polish.** Regions fixed as the MILP chose them, the true concave revenue is maximized
    over the remaining continuous spend changes (a convex QP).
 
-The result is a plan to pass as ``start=`` to :func:`mmo_pyomo.runner.solve`; the engine
+The result is a plan to pass as ``start=`` to :func:`mmo_pyomo.mix.runner.solve`; the engine
 then only has to improve it and close the gap.
 """
 from __future__ import annotations
@@ -24,11 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from mmo_pyomo import checks
-from mmo_pyomo.checker import PlanCheck, check_plan
-from mmo_pyomo.concrete import create_model, plan_of
+from mmo_pyomo import ranges
 from mmo_pyomo.errors import InfeasibleInstanceError, LicenceLimitError, NoSolutionError
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.mix.checker import PlanCheck, check_plan
+from mmo_pyomo.mix.concrete import create_model, plan_of
 from mmo_pyomo.solvers.capabilities import Capability
 from mmo_pyomo.solvers.registry import get_engine
 from mmo_pyomo.solvers.solve_model import solve_model
@@ -123,7 +123,7 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
     Raises :class:`InfeasibleInstanceError` when no plan exists and :class:`NoSolutionError`
     when the MILP finds none in time.
     """
-    time_limit = checks.optional(checks.seconds, time_limit, "time_limit")
+    time_limit = ranges.optional(ranges.seconds, time_limit, "time_limit")
     model = create_model(inst, "miqp")
     model.revenue.deactivate()
     slope_dec, icept_dec, slope_inc, icept_inc = chord_coefficients(inst)

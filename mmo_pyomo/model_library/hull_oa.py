@@ -25,9 +25,9 @@ import numpy as np
 import pyomo.environ as pyo
 
 from mmo_pyomo.errors import DataError
-from mmo_pyomo.formulations import components as c
-from mmo_pyomo.formulations.record import Formulation
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.model_library import components as c
+from mmo_pyomo.model_library.record import Formulation
 from mmo_pyomo.solvers.capabilities import Capability as C
 
 #: Tangent points per region in a new model (both ends of the region included).

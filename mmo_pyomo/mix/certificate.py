@@ -50,7 +50,7 @@ def certify(status: Status, objective: float | None, bound: float | None, *, tar
     ``target`` is the gap asked for (``None``: :data:`DEFAULT_GAP_TARGET`); ``unit`` the revenue unit
     of the instance (the size of one activity's revenue change); ``known`` (label, revenue) of other
     checked plans, which the bound must not fall below either; ``allowance`` how much more than the optimum
-    a plan can earn by using the checker's feasibility tolerance (:func:`mmo_pyomo.checker.revenue_allowance`).
+    a plan can earn by using the checker's feasibility tolerance (:func:`mmo_pyomo.mix.checker.revenue_allowance`).
     """
     if objective is None or bound is None or not math.isfinite(bound):
         return Certificate(status, None)

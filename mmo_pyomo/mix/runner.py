@@ -8,10 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from mmo_pyomo import checks
-from mmo_pyomo.certificate import UNRELIABLE_FIX, certify
-from mmo_pyomo.checker import PlanCheck, check_plan, revenue_allowance
-from mmo_pyomo.concrete import create_model, plan_of, set_start
+from mmo_pyomo import ranges
 from mmo_pyomo.errors import (
     CertificateError,
     InfeasibleInstanceError,
@@ -20,9 +17,12 @@ from mmo_pyomo.errors import (
     PlanCheckError,
     SolveInterrupted,
 )
-from mmo_pyomo.formulations import Formulation, get_formulation
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.units import revenue_swing
+from mmo_pyomo.mix.certificate import UNRELIABLE_FIX, certify
+from mmo_pyomo.mix.checker import PlanCheck, check_plan, revenue_allowance
+from mmo_pyomo.mix.concrete import create_model, plan_of, set_start
+from mmo_pyomo.model_library import Formulation, get_formulation
 from mmo_pyomo.solvers.engines import Engine
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER, ensure_installed, get_engine, handover
 from mmo_pyomo.solvers.solve_model import model_size, solve_model
@@ -136,7 +136,7 @@ def solve(
     ``formulation_options`` go to the formulation's builder (for hull_oa: ``tangents``,
     ``nonconcave`` = "pwl" | "error", ``breakpoints``).
 
-    The certificate is checked before it is returned (:mod:`mmo_pyomo.certificate`): the bound must not
+    The certificate is checked before it is returned (:mod:`mmo_pyomo.mix.certificate`): the bound must not
     lie below the checked revenue of the plan, of the baseline, of the start, nor, with ``cross_check``
     (quadratic revenues), of the plan re-optimized within its own regions by a convex QP, which becomes
     the result where it earns more.
@@ -149,10 +149,10 @@ def solve(
     if not isinstance(instance, Instance):
         raise MMOError(f"solve() takes an Instance, not {type(instance).__name__}",
                        "load one first: solve(load_instance(path), ...)")
-    time_limit = checks.optional(checks.seconds, time_limit, "time_limit")
-    mip_gap = checks.optional(checks.relative_gap, mip_gap, "mip_gap")
-    threads = checks.optional(checks.threads, threads, "threads")
-    seed = checks.optional(checks.seed, seed, "seed")
+    time_limit = ranges.optional(ranges.seconds, time_limit, "time_limit")
+    mip_gap = ranges.optional(ranges.relative_gap, mip_gap, "mip_gap")
+    threads = ranges.optional(ranges.threads, threads, "threads")
+    seed = ranges.optional(ranges.seed, seed, "seed")
     form = get_formulation(formulation)
     form.check_revenue_model(instance)
     engine = get_engine(solver)
@@ -335,7 +335,7 @@ def _cross_check(inst: Instance, delta: np.ndarray, check: PlanCheck, known: lis
     """A second, cheap view of the engine's answer: its plan re-optimized within its own regions (a convex
     QP on SCIP). That plan's revenue joins the ``known`` plans no bound may fall below; where it earns more
     than the engine's own plan, it is the result (a note says so)."""
-    from mmo_pyomo.warm_start import polish
+    from mmo_pyomo.mix.chord import polish
     try:
         polished, pcheck = polish(inst, delta, "scip", time_limit=60.0)
     except MMOError:                                  # the check could not run: the answer stands as it is
@@ -352,7 +352,7 @@ def _cross_check(inst: Instance, delta: np.ndarray, check: PlanCheck, known: lis
 
 def _known_plans(inst: Instance, start: np.ndarray | None) -> list[tuple[str, float]]:
     """(label, checked revenue) of the plans known before the solve: the baseline and the start, where
-    feasible. No bound may lie below them (:func:`mmo_pyomo.certificate.certify`)."""
+    feasible. No bound may lie below them (:func:`mmo_pyomo.mix.certificate.certify`)."""
     known = []
     for label, delta in (("the baseline plan", np.zeros(inst.n)), ("the start", start)):
         if delta is not None:
@@ -394,7 +394,7 @@ def _interpolation_error(inst: Instance, form: Formulation, options: dict[str, A
     error at the baseline: Σ_i e_i(x̄) plus the K largest of the range errors bounds every plan."""
     if inst.curves is None or not form.takes_curves:
         return 0.0
-    from mmo_pyomo.formulations.hull_oa import DEFAULT_BREAKPOINTS, pwl_error_bounds
+    from mmo_pyomo.model_library.hull_oa import DEFAULT_BREAKPOINTS, pwl_error_bounds
     per = pwl_error_bounds(inst, int((options or {}).get("breakpoints", DEFAULT_BREAKPOINTS)))
     at_baseline, over_range = inst.curves.sample_error(inst.lower, inst.upper, inst.baseline)
     changed = np.sort(per + over_range)[::-1][:max(inst.max_changes, 0)]

@@ -23,7 +23,7 @@ proof). On the retail case SCIP could not finish even a k = 1 local-branching sl
 while rule-group slices gained in 10–25 s each: the time goes where the gains are.
 
 The best plan is returned with its revenue and a log of the slices. Pass it as ``start=`` to
-:func:`mmo_pyomo.runner.solve` to hand it to the full solve as a MIP start (``solve.py --improve``).
+:func:`mmo_pyomo.mix.runner.solve` to hand it to the full solve as a MIP start (``solve.py --improve``).
 """
 from __future__ import annotations
 
@@ -35,12 +35,12 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
-from mmo_pyomo import checks
-from mmo_pyomo.checker import check_plan
-from mmo_pyomo.concrete import create_model, plan_of, set_start
+from mmo_pyomo import ranges
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.formulations import get_formulation
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.concrete import create_model, plan_of, set_start
+from mmo_pyomo.model_library import get_formulation
 from mmo_pyomo.solvers.solve_model import solve_model
 
 log = logging.getLogger(__name__)
@@ -105,11 +105,11 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
             threads: int | None = None, seed: int = 0) -> Improvement:
     """Search neighbourhoods of the feasible plan ``delta`` for ``time_limit`` seconds in all."""
     began = time.perf_counter()
-    time_limit = checks.seconds(time_limit, "time_limit")
-    slice_s = checks.seconds(slice_s, "slice_s")
-    k = checks.whole(k, "k", 1)
-    free_rules = min(checks.whole(free_rules, "free_rules", 1), max(1, len(inst.rules)))
-    rng = np.random.default_rng(checks.seed(seed))
+    time_limit = ranges.seconds(time_limit, "time_limit")
+    slice_s = ranges.seconds(slice_s, "slice_s")
+    k = ranges.whole(k, "k", 1)
+    free_rules = min(ranges.whole(free_rules, "free_rules", 1), max(1, len(inst.rules)))
+    rng = np.random.default_rng(ranges.seed(seed))
     form = get_formulation(formulation)
     best = np.asarray(delta, float).copy()
     if best.shape != (inst.n,):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from mmo_pyomo.checker import check_plan
-from mmo_pyomo.concrete import create_model, plan_of
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.concrete import create_model, plan_of
 from mmo_pyomo.solvers.capabilities import Capability as C
 from mmo_pyomo.solvers.solve_model import solve_model
 from mmo_pyomo.solvers.stats import SolveStats
