@@ -225,6 +225,14 @@ def run_legacy(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     has_solution = len(res.solution) > 0 and res.solution(0).status in (
         SolutionStatus.optimal, SolutionStatus.feasible, SolutionStatus.locallyOptimal, SolutionStatus.globallyOptimal,
         SolutionStatus.bestSoFar, SolutionStatus.stoppedByLimit, SolutionStatus.other)
+    # An engine that stopped on a numerical failure with an incumbent (CPLEX's "aborted, integer solution
+    # exists" when its cone bound crossed its incumbent by 2e-9) still has a plan: it is returned as
+    # feasible, with its bound, for the checker and the certificate rule to judge.
+    if not has_solution and len(res.solution) > 0 and res.solution(0).status == SolutionStatus.error \
+            and _finite(res.problem.lower_bound) is not None and len(res.solution(0).variable) > 0:
+        from pyomo.opt import SolverStatus
+        res.solver.status = SolverStatus.warning          # Pyomo loads no values from a result marked 'error'
+        has_solution = True
     if has_solution:
         model.solutions.load_from(res)
     objective = bound = None
