@@ -25,6 +25,7 @@ from pyomo.gdp import Disjunct, Disjunction
 from mmo_pyomo.mix.relaxation import root_bound
 from mmo_pyomo.mix.runner import solve
 from mmo_pyomo.solvers.capabilities import Capability as C
+from mmo_pyomo.solvers.options import SolveOptions
 from mmo_pyomo.solvers.solve_model import solve_model
 
 from helpers import random_instance
@@ -96,8 +97,8 @@ def _solve(revenue_in_disjuncts: bool, transformation: str, relax: bool):
     # the relaxation of the epigraph form is a check by a feasible point, which SCIP's NLP heuristics find
     # (the package keeps SCIP's NLP off for its own models: engines.py)
     nlp = {"nlp/disable": False, "heuristics/subnlp/freq": 1} if relax and revenue_in_disjuncts else {}
-    return solve_model(m, "scip", needs | (set() if relax else {C.INTEGER}), f"the GDP ({transformation})",
-                       mip_gap=1e-9, time_limit=5 if relax and revenue_in_disjuncts else None, options=nlp)
+    options = SolveOptions(mip_gap=1e-9, time_limit=5 if relax and revenue_in_disjuncts else None, native=nlp)
+    return solve_model(m, "scip", needs | (set() if relax else {C.INTEGER}), f"the GDP ({transformation})", options)
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from mmo_pyomo.mix.checker import check_plan
-from mmo_pyomo.mix.concrete import create_model
+from mmo_pyomo.mix.model_run import ModelRun
 from mmo_pyomo.mix.runner import _solve_refining, solve
 from mmo_pyomo.model_library import get_formulation
+from mmo_pyomo.solvers.options import SolveOptions
 from mmo_pyomo.solvers.registry import get_engine
-from mmo_pyomo.solvers.solve_model import solve_model
 
 from helpers import random_instance
 
@@ -29,8 +29,8 @@ def test_a_tangent_never_exceeds_the_perspective():
 
 def test_one_tangent_per_region_still_bounds_the_optimum(optimum):
     form = get_formulation("hull_oa")
-    model = create_model(INST, form, tangents=1)
-    stats = solve_model(model, "highs", form.needs, "hull_oa", mip_gap=0.0)
+    run = ModelRun(INST, form, get_engine("highs"), build_options={"tangents": 1})
+    stats = run.solve(SolveOptions(mip_gap=0.0))
     assert stats.status == "optimal"
     assert stats.bound >= optimum * (1 - 1e-9)          # an over-estimate of a concave revenue
     assert stats.bound > optimum * (1 + 1e-4)           # and a loose one, which refinement must close
@@ -39,9 +39,8 @@ def test_one_tangent_per_region_still_bounds_the_optimum(optimum):
 @pytest.mark.parametrize("engine", ["highs", "scip"])
 def test_refinement_from_one_tangent_reaches_the_optimum(engine, optimum):
     form = get_formulation("hull_oa")
-    model = create_model(INST, form, tangents=1)
-    stats, delta = _solve_refining(model, form, get_engine(engine), INST, None, time_limit=120, mip_gap=1e-6,
-                                   threads=1, seed=None, log_file=None)
+    run = ModelRun(INST, form, get_engine(engine), build_options={"tangents": 1})
+    stats, delta = _solve_refining(run, SolveOptions(time_limit=120, mip_gap=1e-6, threads=1), None)
     check = check_plan(INST, INST.baseline + delta)
     assert stats.status == "optimal" and check.feasible
     assert stats.objective == pytest.approx(check.revenue, rel=1e-12)       # the true revenue, not the model's
@@ -62,9 +61,8 @@ def test_a_start_is_never_lost(optimum):
     start it was given, and the runner must then keep the start."""
     best = solve(INST, "hull", "scip", mip_gap=0.0)
     form = get_formulation("hull_oa")
-    model = create_model(INST, form, tangents=1)                   # a loose model, so its plans can be worse
-    stats, delta = _solve_refining(model, form, get_engine("highs"), INST, best.delta, time_limit=60, mip_gap=0.5,
-                                   threads=1, seed=None, log_file=None)
+    run = ModelRun(INST, form, get_engine("highs"), build_options={"tangents": 1})   # loose: its plans can be worse
+    stats, delta = _solve_refining(run, SolveOptions(time_limit=60, mip_gap=0.5, threads=1), best.delta)
     assert check_plan(INST, INST.baseline + delta).revenue >= best.objective * (1 - 1e-12)
     assert stats.objective >= best.objective * (1 - 1e-12)
 
@@ -73,13 +71,12 @@ def test_highs_receives_the_mip_start():
     """Pyomo's HiGHS interface has no warm start of its own; ours hands the start to HiGHS. With no time
     to search, HiGHS returns the start exactly when it was given one."""
     pytest.importorskip("highspy")
-    from mmo_pyomo.mix.concrete import set_start
     best = solve(INST, "hull", "scip", mip_gap=0.0)
     form = get_formulation("hull_oa")
     found = {}
     for warm in (False, True):
-        model = create_model(INST, form)
-        set_start(model, form, INST, best.delta)
-        found[warm] = solve_model(model, "highs", form.needs, "hull_oa", time_limit=0, warm_start=warm)
+        run = ModelRun(INST, form, get_engine("highs"))
+        run.start(best.delta)
+        found[warm] = run.solve(SolveOptions(time_limit=0), warm=warm)
     assert not found[False].has_solution
     assert found[True].has_solution and found[True].objective >= best.objective - 1e-6   # the OA over-states it

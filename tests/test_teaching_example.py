@@ -34,19 +34,16 @@ def test_root_bounds_without_the_decrease_region(formulation, bound):
     assert root_bound(only_up, formulation) == pytest.approx(bound, rel=1e-6)
 
 
-def _one_tangent_model():
-    from mmo_pyomo.mix.concrete import create_model
-    return create_model(ONE, "hull_oa", tangents=1)       # d̂ = ±4, the middle of each region
+def _one_tangent_run(relaxed: bool = False):
+    from mmo_pyomo.mix.model_run import ModelRun
+    from mmo_pyomo.model_library import get_formulation
+    from mmo_pyomo.solvers.registry import get_engine
+    return ModelRun(ONE, get_formulation("hull_oa"), get_engine("highs"), relaxed=relaxed,
+                    build_options={"tangents": 1})       # d̂ = ±4, the middle of each region
 
 
 def test_one_tangent_at_the_middle_gives_a_root_bound_of_23():
-    import pyomo.environ as pyo
-
-    from mmo_pyomo.model_library import get_formulation
-    from mmo_pyomo.solvers.solve_model import solve_model
-    model = _one_tangent_model()
-    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
-    stats = solve_model(model, "highs", get_formulation("hull_oa").relaxation_needs, "relaxation", relaxation=True)
+    stats = _one_tangent_run(relaxed=True).solve()
     assert stats.bound == pytest.approx(23.0, abs=1e-6)
 
 
@@ -54,11 +51,10 @@ def test_refinement_adds_the_tangent_at_2_and_proves_21():
     import pyomo.environ as pyo
 
     from mmo_pyomo.mix.runner import _solve_refining
-    from mmo_pyomo.model_library import get_formulation
-    from mmo_pyomo.solvers.registry import get_engine
-    model = _one_tangent_model()
-    stats, delta = _solve_refining(model, get_formulation("hull_oa"), get_engine("highs"), ONE, None,
-                                   time_limit=60, mip_gap=1e-6, threads=None, seed=None, log_file=None)
+    from mmo_pyomo.solvers.options import SolveOptions
+    run = _one_tangent_run()
+    model = run.model
+    stats, delta = _solve_refining(run, SolveOptions(time_limit=60, mip_gap=1e-6), None)
     assert delta[0] == pytest.approx(2.0) and stats.objective == pytest.approx(21.0)
     assert stats.bound == pytest.approx(21.0, abs=1e-6)
     assert "2 round(s), 1 tangent(s)" in stats.message

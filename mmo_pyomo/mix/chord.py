@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import pyomo.environ as pyo
 
 from mmo_pyomo import ranges
 from mmo_pyomo.errors import InfeasibleInstanceError, LicenceLimitError, NoSolutionError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.mix.checker import PlanCheck, check_plan
-from mmo_pyomo.mix.concrete import create_model, plan_of
+from mmo_pyomo.mix.model_run import ModelRun
+from mmo_pyomo.model_library import get_formulation
 from mmo_pyomo.solvers.capabilities import Capability
+from mmo_pyomo.solvers.options import SolveOptions
 from mmo_pyomo.solvers.registry import get_engine
-from mmo_pyomo.solvers.solve_model import solve_model
 from mmo_pyomo.solvers.stats import SolveStats, Status
 
 #: Relative gap at which the chord MILP stops: its objective is only a surrogate.
@@ -74,23 +75,28 @@ MILP_NEEDS = frozenset({Capability.LINEAR, Capability.INTEGER})
 QP_NEEDS = frozenset({Capability.LINEAR, Capability.CONVEX_QP_OBJECTIVE})
 
 
-def _run(model: pyo.ConcreteModel, engine_name: str, kind: str, time_limit: float | None,
-         gap: float) -> SolveStats:
-    """Solve ``model``, a MILP (``kind="milp"``) or a convex QP (``"qp"``), on ``engine_name``.
-
-    Engine failures and licence limits become errors that name the cause and the fix.
-    """
-    needs = MILP_NEEDS if kind == "milp" else QP_NEEDS
+def _run(run: ModelRun, kind: str, time_limit: float | None, gap: float) -> SolveStats:
+    """Solve ``run``, a MILP (``kind="milp"``) or a convex QP (``"qp"``); engine failures and licence limits
+    become errors that name the cause and the fix."""
     what = f"the chord heuristic's {kind.upper()}"
     try:
-        stats = solve_model(model, engine_name, needs, what, time_limit=time_limit, mip_gap=gap, relaxation=True)
+        stats = run.solve(SolveOptions(time_limit=time_limit, mip_gap=gap), what=what)
     except LicenceLimitError as exc:
         raise LicenceLimitError(exc.cause, "use a full licence, or the default engine (--start-solver scip)") \
             from None
     if stats.status == Status.ERROR:
-        raise NoSolutionError(f"{get_engine(engine_name).label} failed on {what}: {stats.message}",
+        raise NoSolutionError(f"{run.engine.label} failed on {what}: {stats.message}",
                               "use another engine (--start-solver scip)")
     return stats
+
+
+def _miqp_run(inst: Instance, solver: str, **kwargs: Any) -> ModelRun:
+    """The MIQP's model of ``inst`` for ``solver`` (the chord MILP and the polish QP are built on it)."""
+    try:
+        return ModelRun(inst, get_formulation("miqp"), get_engine(solver), **kwargs)
+    except LicenceLimitError as exc:
+        raise LicenceLimitError(exc.cause, "use a full licence, or the default engine (--start-solver scip)") \
+            from None
 
 
 def polish(inst: Instance, delta: np.ndarray, qp_solver: str = "scip",
@@ -100,19 +106,23 @@ def polish(inst: Instance, delta: np.ndarray, qp_solver: str = "scip",
     ``qp_solver``. Returns the better of the two plans by the checker (``delta`` itself if the QP finds
     nothing better) and its check."""
     start = check_plan(inst, inst.baseline + delta)
-    model = create_model(inst, "miqp")
-    region = np.where(delta < 0, 0, np.where(delta > 0, 2, 1))
-    for k, a in enumerate(inst.activities):
-        for j, indicators in enumerate((model.z_dec, model.z_none, model.z_inc)):
-            indicators[a].fix(1 if region[k] == j else 0)
-    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)   # a continuous QP for any QP engine
-    stats = _run(model, qp_solver, "qp", time_limit, 1e-6)
+    run = _miqp_run(inst, qp_solver, relaxed=True, needs=QP_NEEDS)   # a continuous QP for any QP engine
+    run.fix_regions(delta)
+    stats = _run(run, "qp", time_limit, 1e-6)
     if stats.has_solution:
-        candidate = plan_of(model, inst)
-        check = check_plan(inst, inst.baseline + candidate)
+        candidate, check = run.checked_plan()
         if check.feasible and (not start.feasible or check.revenue >= start.revenue):
             return candidate, check
     return np.asarray(delta, float), start
+
+
+def chord_objective(model: Any, inst: Instance) -> Any:
+    """Σ over regions of the revenue's chord, in the model's units (δ = s·d, revenue / R)."""
+    slope_dec, icept_dec, slope_inc, icept_inc = chord_coefficients(inst)
+    s, unit = inst.units.spend, inst.units.revenue
+    return sum((slope_dec[k] * s[k] / unit) * model.d_dec[a] + (icept_dec[k] / unit) * model.z_dec[a]
+               + (slope_inc[k] * s[k] / unit) * model.d_inc[a] + (icept_inc[k] / unit) * model.z_inc[a]
+               for k, a in enumerate(inst.activities))
 
 
 def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "scip",
@@ -124,16 +134,9 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
     when the MILP finds none in time.
     """
     time_limit = ranges.optional(ranges.seconds, time_limit, "time_limit")
-    model = create_model(inst, "miqp")
-    model.revenue.deactivate()
-    slope_dec, icept_dec, slope_inc, icept_inc = chord_coefficients(inst)
-    s, unit = inst.units.spend, inst.units.revenue     # in the model's units: δ = s·d, revenue / R
-    model.chord_revenue = pyo.Objective(sense=pyo.maximize, expr=sum(
-        (slope_dec[k] * s[k] / unit) * model.d_dec[a] + (icept_dec[k] / unit) * model.z_dec[a]
-        + (slope_inc[k] * s[k] / unit) * model.d_inc[a] + (icept_inc[k] / unit) * model.z_inc[a]
-        for k, a in enumerate(inst.activities)))
+    run = _miqp_run(inst, milp_solver, objective=chord_objective, needs=MILP_NEEDS)
     t0 = time.perf_counter()
-    stats = _run(model, milp_solver, "milp", time_limit, CHORD_GAP)
+    stats = _run(run, "milp", time_limit, CHORD_GAP)
     milp_time = time.perf_counter() - t0
     if stats.status == "infeasible":
         raise InfeasibleInstanceError(
@@ -143,8 +146,7 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
     if not stats.has_solution:
         raise NoSolutionError(f"the chord MILP found no feasible plan ({stats.status} after {milp_time:.0f} s)",
                               "give it a longer time limit, or check that the budget and rules can be met")
-    chord_plan = plan_of(model, inst)
-    chord_check = check_plan(inst, inst.baseline + chord_plan)
+    chord_plan, chord_check = run.checked_plan()
     t1 = time.perf_counter()
     plan, final = polish(inst, chord_plan, qp_solver, time_limit)
     polish_time = time.perf_counter() - t1

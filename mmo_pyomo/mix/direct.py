@@ -12,10 +12,11 @@ import pyomo.environ as pyo
 
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.mix.checker import check_plan
-from mmo_pyomo.mix.concrete import create_model, plan_of
+from mmo_pyomo.mix.model_run import ModelRun
+from mmo_pyomo.model_library import get_formulation
 from mmo_pyomo.solvers.capabilities import Capability as C
-from mmo_pyomo.solvers.solve_model import solve_model
+from mmo_pyomo.solvers.options import SolveOptions
+from mmo_pyomo.solvers.registry import get_engine
 from mmo_pyomo.solvers.stats import SolveStats
 
 NEEDS = frozenset({C.LINEAR, C.INTEGER, C.DIVISION})
@@ -50,13 +51,15 @@ def solve_direct(inst: Instance, solver: str = "scip", *, mip_gap: float = 1e-6,
     """Solve the reference MINLP; returns (statistics, plan δ, its revenue under the curves)."""
     if inst.curves is None:
         raise MMOError("solve_direct needs an instance with response curves", "use runner.solve for quadratics")
-    model = create_model(inst, "miqp")
-    model.revenue.deactivate()
-    model.curve_revenue = pyo.Objective(sense=pyo.maximize, expr=sum(     # in units of R, as the model's own
-        response_expression(inst, k, inst.baseline[k] + model.delta[a]) for k, a in enumerate(inst.activities))
-        / inst.units.revenue)
-    stats = solve_model(model, solver, NEEDS, "the direct curve MINLP", mip_gap=mip_gap, time_limit=time_limit)
+    run = ModelRun(inst, get_formulation("miqp"), get_engine(solver), objective=curve_objective, needs=NEEDS)
+    stats = run.solve(SolveOptions(mip_gap=mip_gap, time_limit=time_limit), what="the direct curve MINLP")
     if not stats.has_solution:
         return stats, None, None
-    delta = plan_of(model, inst)
-    return stats, delta, check_plan(inst, inst.baseline + delta).revenue
+    delta, check = run.checked_plan()
+    return stats, delta, check.revenue
+
+
+def curve_objective(model: pyo.ConcreteModel, inst: Instance) -> pyo.Expression:
+    """Σ_i r_i(x̄_i + δ_i) in units of R, as the model's own objective."""
+    return sum(response_expression(inst, k, inst.baseline[k] + model.delta[a])
+               for k, a in enumerate(inst.activities)) / inst.units.revenue

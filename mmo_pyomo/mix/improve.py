@@ -39,13 +39,12 @@ from mmo_pyomo import ranges
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.mix.checker import check_plan
-from mmo_pyomo.mix.concrete import create_model, plan_of, set_start
-from mmo_pyomo.model_library import get_formulation
-from mmo_pyomo.solvers.solve_model import solve_model
+from mmo_pyomo.mix.model_run import ModelRun, region_formulations
+from mmo_pyomo.model_library import Formulation, get_formulation
+from mmo_pyomo.solvers.options import SolveOptions
+from mmo_pyomo.solvers.registry import get_engine
 
 log = logging.getLogger(__name__)
-
-REGION_VARS = ("z_dec", "z_none", "z_inc")
 
 #: The neighbourhoods, in the order they take turns.
 NEIGHBOURHOODS = ("local_branching", "rule_groups")
@@ -96,14 +95,17 @@ class Turns:
 
 
 def _regions_of(delta: np.ndarray) -> np.ndarray:
-    """0 = R⁻, 1 = no change, 2 = R⁺ (the index into :data:`REGION_VARS`)."""
+    """0 = R⁻, 1 = no change, 2 = R⁺ (the index into the formulation's region indicators)."""
     return np.where(delta < 0, 0, np.where(delta > 0, 2, 1))
 
 
-def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", solver: str = "scip",
+def improve(inst: Instance, delta: np.ndarray, *, formulation: str | Formulation = "hull", solver: str = "scip",
             time_limit: float = 300.0, slice_s: float = 30.0, k: int = 10, free_rules: int = 20,
             threads: int | None = None, seed: int = 0) -> Improvement:
-    """Search neighbourhoods of the feasible plan ``delta`` for ``time_limit`` seconds in all."""
+    """Search neighbourhoods of the feasible plan ``delta`` for ``time_limit`` seconds in all.
+
+    The neighbourhoods fix and count the formulation's region indicators; a formulation without them
+    (the MINLP) is refused, naming those that have them."""
     began = time.perf_counter()
     time_limit = ranges.seconds(time_limit, "time_limit")
     slice_s = ranges.seconds(slice_s, "slice_s")
@@ -111,6 +113,10 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
     free_rules = min(ranges.whole(free_rules, "free_rules", 1), max(1, len(inst.rules)))
     rng = np.random.default_rng(ranges.seed(seed))
     form = get_formulation(formulation)
+    if form.regions is None:
+        raise MMOError(f"the improvement heuristic fixes region indicators, and the {form.name} formulation has none",
+                       f"improve with one of {', '.join(region_formulations())} (--formulation), or drop --improve")
+    options = SolveOptions(threads=threads)
     best = np.asarray(delta, float).copy()
     if best.shape != (inst.n,):
         raise MMOError(f"the start plan has shape {best.shape}, not one spend change per activity ({inst.n})",
@@ -120,7 +126,8 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
         raise MMOError("the improvement heuristic needs a feasible start, and this plan is not: " + first.summary(),
                        "start from a checked plan, e.g. --start chord")
     best_revenue = first.revenue
-    model = create_model(inst, form)
+    run = ModelRun(inst, form, get_engine(solver))
+    indicators = run.region_indicators()
     acts = list(inst.activities)
     rules_of = [np.flatnonzero(inst.rule_index == r) for r in range(len(inst.rules))]
     slices: list[dict[str, Any]] = []
@@ -130,12 +137,12 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
         if left < 1.0:
             break
         region = _regions_of(best)
-        set_start(model, form, inst, best)
+        run.start(best)
         kind = turns.next()
         fixed: list[pyo.Var] = []
         if kind == "local_branching":
-            model.neighbourhood = pyo.Constraint(expr=sum(
-                1 - getattr(model, REGION_VARS[region[i]])[a] for i, a in enumerate(acts)) <= k)
+            run.model.neighbourhood = pyo.Constraint(expr=sum(
+                1 - indicators[region[i]][a] for i, a in enumerate(acts)) <= k)
         else:
             picked = rng.choice(len(inst.rules), size=min(free_rules, len(inst.rules)), replace=False) \
                 if len(inst.rules) else np.zeros(0, int)
@@ -144,17 +151,12 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
                 freed[inst.rule_activity[rules_of[r]]] = True
             if not freed.any():                                     # no rules: free a random block
                 freed[rng.choice(inst.n, size=min(inst.n, 4 * k), replace=False)] = True
-            for i in np.flatnonzero(~freed):
-                for j, name in enumerate(REGION_VARS):
-                    var = getattr(model, name)[acts[i]]
-                    var.fix(1 if j == region[i] else 0)
-                    fixed.append(var)
-        stats = solve_model(model, solver, form.needs, f"a {kind} neighbourhood", time_limit=min(slice_s, left),
-                            threads=threads, warm_start=True)
+            fixed = run.fix_regions(best, np.flatnonzero(~freed))
+        stats = run.solve(options.with_changes(time_limit=min(slice_s, left)), warm=True,
+                          what=f"a {kind} neighbourhood")
         if kind == "local_branching":
-            model.del_component("neighbourhood")
-        for var in fixed:
-            var.unfix()
+            run.model.del_component("neighbourhood")
+        run.unfix(fixed)
         record: dict[str, Any] = {"kind": kind, "status": str(stats.status), "time_s": stats.time_s,
                                   "k": k if kind == "local_branching" else None,
                                   "freed": None if kind == "local_branching" else int(freed.sum()),
@@ -162,8 +164,7 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str = "hull", sol
         slices.append(record)
         gained = False
         if stats.has_solution:
-            plan = plan_of(model, inst)
-            check = check_plan(inst, inst.baseline + plan)
+            plan, check = run.checked_plan()
             record["revenue"] = check.revenue if check.feasible else None
             if check.feasible and check.revenue > best_revenue * (1 + 1e-12):
                 best, best_revenue, gained = plan, check.revenue, True

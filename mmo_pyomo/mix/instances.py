@@ -215,19 +215,16 @@ def planned_baseline(draft: Instance, solver: str = "scip") -> Instance:
     or bound binds).
     """
     from mmo_pyomo.errors import NoSolutionError
-    from mmo_pyomo.mix.concrete import plan_of
-    from mmo_pyomo.mix.relaxation import relaxed_model
-    from mmo_pyomo.model_library import get_formulation
-    from mmo_pyomo.solvers.solve_model import solve_model
+    from mmo_pyomo.mix.relaxation import relaxed_run
+    from mmo_pyomo.solvers.options import SolveOptions
     plan = draft.with_changes(min_change=np.zeros(draft.n), max_changes=draft.n, budget_lower=0.0, budget_upper=1.0,
                               name=draft.name + "_planning")
-    model = relaxed_model(plan, "miqp")
-    stats = solve_model(model, solver, get_formulation("miqp").relaxation_needs, "the retail planning QP",
-                        mip_gap=1e-8, relaxation=True)
+    run = relaxed_run(plan, "miqp", solver)
+    stats = run.solve(SolveOptions(mip_gap=1e-8), what="the retail planning QP")
     if not stats.has_solution:
         raise NoSolutionError(f"the retail planning QP did not solve ({stats.status}: {stats.message})",
                               "try another --planning solver, or report the seed")
-    delta = plan_of(model, plan)
+    delta = run.plan()
     x = np.round(draft.baseline + delta, 2)
     shift = x - draft.baseline
     lin = np.round(draft.lin + 2 * draft.quad * shift, 6)

@@ -3,24 +3,24 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyomo.environ as pyo
-
 from mmo_pyomo.errors import NoSolutionError
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.mix.concrete import create_model
-from mmo_pyomo.model_library import get_formulation
-from mmo_pyomo.solvers.solve_model import solve_model
+from mmo_pyomo.mix.model_run import ModelRun
+from mmo_pyomo.model_library import Formulation, get_formulation
+from mmo_pyomo.solvers.engines import Engine
+from mmo_pyomo.solvers.options import SolveOptions
+from mmo_pyomo.solvers.registry import get_engine
 
 #: Relative gap at which a relaxation solve stops. SCIP treats the convex NLP of the perspective
 #: with spatial branching and would otherwise branch on a gap of 10⁻⁸ for minutes.
 RELAXATION_GAP = 1e-7
 
 
-def relaxed_model(inst: Instance, formulation: str, **build_options: Any) -> pyo.ConcreteModel:
-    """The formulation on ``inst`` with every binary relaxed to [0, 1]."""
-    model = create_model(inst, formulation, **build_options)
-    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
-    return model
+def relaxed_run(inst: Instance, formulation: str | Formulation, solver: str | Engine = "scip",
+                **build_options: Any) -> ModelRun:
+    """The formulation on ``inst`` with every binary relaxed to [0, 1], for ``solver``."""
+    engine = solver if isinstance(solver, Engine) else get_engine(solver)
+    return ModelRun(inst, get_formulation(formulation), engine, relaxed=True, build_options=build_options)
 
 
 def root_bound(inst: Instance, formulation: str, solver: str = "scip", time_limit: float | None = 600.0) -> float:
@@ -33,9 +33,8 @@ def root_bound(inst: Instance, formulation: str, solver: str = "scip", time_limi
     """
     form = get_formulation(formulation)
     form.check_revenue_model(inst)          # a quadratic relaxation of curves would bound another problem
-    model = relaxed_model(inst, form.name)
-    stats = solve_model(model, solver, form.relaxation_needs, f"the {form.name} relaxation",
-                        mip_gap=RELAXATION_GAP, time_limit=time_limit, relaxation=True)
+    run = relaxed_run(inst, form, solver)
+    stats = run.solve(SolveOptions(mip_gap=RELAXATION_GAP, time_limit=time_limit))
     if stats.bound is None:
         raise NoSolutionError(f"the {form.name} relaxation gave no bound ({stats.status}: {stats.message})",
                               "check the instance with `mmo solve` first")

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from mmo_pyomo import ranges
 from mmo_pyomo.errors import (
     CertificateError,
     InfeasibleInstanceError,
@@ -21,11 +21,11 @@ from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.units import revenue_swing
 from mmo_pyomo.mix.certificate import UNRELIABLE_FIX, certify
 from mmo_pyomo.mix.checker import PlanCheck, check_plan, revenue_allowance
-from mmo_pyomo.mix.concrete import create_model, plan_of, set_start
+from mmo_pyomo.mix.model_run import ModelRun
 from mmo_pyomo.model_library import Formulation, get_formulation
 from mmo_pyomo.solvers.engines import Engine
-from mmo_pyomo.solvers.registry import DEFAULT_SOLVER, ensure_installed, get_engine, handover
-from mmo_pyomo.solvers.solve_model import model_size, solve_model
+from mmo_pyomo.solvers.options import SolveOptions
+from mmo_pyomo.solvers.registry import DEFAULT_SOLVER, get_engine
 from mmo_pyomo.solvers.stats import SolveStats, Status, objective_gap
 
 
@@ -111,20 +111,21 @@ class Result:
 
 def solve(
     instance: Instance,
-    formulation: str = "misocp",
-    solver: str = DEFAULT_SOLVER,
+    formulation: str | Formulation = "misocp",
+    solver: str | Engine = DEFAULT_SOLVER,
+    options: SolveOptions | None = None,
     *,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    threads: int | None = None,
-    seed: int | None = None,
-    log_file: str | None = None,
     start: np.ndarray | None = None,
     validate_instance: bool = True,
-    formulation_options: dict[str, Any] | None = None,
+    formulation_options: Mapping[str, Any] | None = None,
     cross_check: bool = True,
+    **option_values: Any,
 ) -> Result:
     """Solve ``instance`` with ``formulation`` on ``solver`` and check the plan.
+
+    ``options`` is a :class:`~mmo_pyomo.solvers.options.SolveOptions`; the same options may be given as
+    keywords instead (``time_limit=60, mip_gap=1e-6, threads, seed, log_file, native``), and become one
+    record here, checked once.
 
     Raises :class:`MMOError` subclasses for problems found before solving (bad data, an
     infeasible budget, a missing engine, a formulation the engine cannot take, a licence
@@ -133,8 +134,8 @@ def solve(
     data checks (for an instance you have checked yourself; a wrong one then gives wrong models).
     Outcomes of the solve itself (infeasible, time limit, …) are returned in
     ``Result.status``; call :meth:`Result.raise_for_status` to turn them into errors.
-    ``formulation_options`` go to the formulation's builder (for hull_oa: ``tangents``,
-    ``nonconcave`` = "pwl" | "error", ``breakpoints``).
+    ``formulation_options`` go to the formulation's builder (its record's ``options``: for hull_oa
+    ``tangents``, ``nonconcave`` = "pwl" | "error", ``breakpoints``).
 
     The certificate is checked before it is returned (:mod:`mmo_pyomo.mix.certificate`): the bound must not
     lie below the checked revenue of the plan, of the baseline, of the start, nor, with ``cross_check``
@@ -142,45 +143,37 @@ def solve(
     the result where it earns more.
 
     An instance with response curves (:mod:`mmo_pyomo.curves`) needs a formulation that takes
-    them (hull_oa). Where a curve that is not concave gets a piecewise-linear surrogate, the
-    reported bound adds the surrogate's largest possible error (``Result.interpolation_error``)
-    to the engine's bound, so that it stays a bound on the true revenue.
+    them (hull_oa). Where the formulation's model approximates the curves (a piecewise-linear
+    surrogate, curves known by samples), the reported bound adds its largest possible error
+    (``Result.interpolation_error``), so that it stays a bound on the true revenue.
     """
     if not isinstance(instance, Instance):
         raise MMOError(f"solve() takes an Instance, not {type(instance).__name__}",
                        "load one first: solve(load_instance(path), ...)")
-    time_limit = ranges.optional(ranges.seconds, time_limit, "time_limit")
-    mip_gap = ranges.optional(ranges.relative_gap, mip_gap, "mip_gap")
-    threads = ranges.optional(ranges.threads, threads, "threads")
-    seed = ranges.optional(ranges.seed, seed, "seed")
+    options = solve_options(options, option_values)
     form = get_formulation(formulation)
     form.check_revenue_model(instance)
-    engine = get_engine(solver)
-    handover(engine, form.needs, f"the {form.name} formulation")   # fail before building the model
-    ensure_installed(engine)
-    if start is not None:
-        start = np.asarray(start, dtype=float)
-        if start.shape != (instance.n,) or not np.isfinite(start).all():
-            raise MMOError(f"the start must give one finite spend change per activity ({instance.n}), "
-                           f"not an array of shape {start.shape}", "pass a previous plan's delta, or start=None")
+    engine = solver if isinstance(solver, Engine) else get_engine(solver)
+    start = _checked_start(instance, start)
+    build = dict(formulation_options or {})
+    unknown = sorted(set(build) - set(form.options))
+    if unknown:
+        raise MMOError(f"the {form.name} formulation has no option {unknown[0]!r}",
+                       f"its options are {', '.join(form.options) or 'none'}")
     if form.check is not None:
-        form.check(instance, **(formulation_options or {}))
-    model = create_model(instance, form, validate_instance=validate_instance, **(formulation_options or {}))
-    size = model_size(model)
+        form.check(instance, **build)
+    run = ModelRun(instance, form, engine, build_options=build, validate=validate_instance)
     if start is not None:
-        set_start(model, form, instance, start)
+        run.start(start)
     if form.refine is not None:
-        stats, delta = _solve_refining(model, form, engine, instance, start, time_limit=time_limit,
-                                       mip_gap=mip_gap, threads=threads, seed=seed, log_file=log_file)
+        stats, delta = _solve_refining(run, options, start)
     else:
-        stats = solve_model(model, engine, form.needs, f"the {form.name} formulation", time_limit=time_limit,
-                            mip_gap=mip_gap, threads=threads, seed=seed, log_file=log_file,
-                            warm_start=start is not None, keep_interrupted=True)
-        delta = plan_of(model, instance) if stats.has_solution else None
+        stats = run.solve(options, warm=start is not None, keep_interrupted=True)
+        delta = run.plan() if stats.has_solution else None
         stats, delta = _keep_start(instance, start, stats, delta)
     result = Result(formulation=form.name, solver=engine.name, status=stats.status, bound=stats.bound,
                     nodes=stats.nodes, time_s=stats.time_s, solver_version=stats.version,
-                    baseline_revenue=float(instance.const.sum()), message=stats.message, model_size=size)
+                    baseline_revenue=float(instance.const.sum()), message=stats.message, model_size=run.size)
     if delta is None:
         return result
     check = check_plan(instance, instance.baseline + delta)
@@ -189,19 +182,18 @@ def solve(
         result.message = "plan check failed: " + check.summary()
         return result
     known = _known_plans(instance, start)
-    if cross_check and instance.curves is None and result.status != Status.INTERRUPTED:
+    if cross_check and instance.curves is None and result.status != Status.INTERRUPTED and form.regions is not None:
         delta, check, note = _cross_check(instance, delta, check, known)
         if note:
             result.message = f"{result.message}; {note}" if result.message else note
     result.objective = check.revenue
-    error = _interpolation_error(instance, form, formulation_options)
+    error = form.error(instance, build)
     if error:
         result.interpolation_error = error
         result.bound = None if stats.bound is None else stats.bound + error
         result.message += (f"; curves that are not concave, or known only by samples, were interpolated (error ≤ "
                            f"{error:,.6g} over any plan, added to the bound)")
-    target = _outer_target(mip_gap) if form.refine is not None else mip_gap
-    cert = certify(result.status, check.revenue, result.bound, target=target,
+    cert = certify(result.status, check.revenue, result.bound, target=form.gap_target(options.mip_gap),
                    unit=float(revenue_swing(instance).max(initial=0.0)), known=known,
                    allowance=revenue_allowance(instance))
     if error and result.status == Status.OPTIMAL and cert.status == Status.FEASIBLE:
@@ -214,6 +206,30 @@ def solve(
     result.delta = delta
     result.plan = dict(zip(instance.activities, (instance.baseline + delta).tolist()))
     return result
+
+
+def solve_options(options: SolveOptions | None, values: Mapping[str, Any]) -> SolveOptions:
+    """The one options record of a call: ``options``, or one made (and checked) from keyword ``values``."""
+    unknown = sorted(set(values) - set(SolveOptions.names()))
+    if unknown:
+        raise MMOError(f"unknown option {unknown[0]!r}", f"the options are {', '.join(SolveOptions.names())}")
+    if options is not None and values:
+        raise MMOError("options were given both as a SolveOptions record and as keywords",
+                       "give one or the other")
+    if options is not None and not isinstance(options, SolveOptions):
+        raise MMOError(f"options must be a SolveOptions record, not {type(options).__name__}",
+                       "pass SolveOptions(time_limit=..., mip_gap=...), or the options as keywords")
+    return options if options is not None else SolveOptions(**values)
+
+
+def _checked_start(inst: Instance, start: np.ndarray | None) -> np.ndarray | None:
+    if start is None:
+        return None
+    start = np.asarray(start, dtype=float)
+    if start.shape != (inst.n,) or not np.isfinite(start).all():
+        raise MMOError(f"the start must give one finite spend change per activity ({inst.n}), "
+                       f"not an array of shape {start.shape}", "pass a previous plan's delta, or start=None")
+    return start
 
 
 def on_curves(result: Result, curves_instance: Instance, error: float, mip_gap: float | None) -> Result:
@@ -236,32 +252,26 @@ def on_curves(result: Result, curves_instance: Instance, error: float, mip_gap: 
                    message="; ".join(m for m in (result.message, note, cert.note) if m))
 
 
-#: The gap target of an outer approximation when none is given (it cannot reach 0 exactly).
-DEFAULT_OUTER_GAP = 1e-6
-
-#: The smallest gap target of an outer approximation: a gap of 0 is asked for as this.
-MIN_OUTER_GAP = 1e-6
-
 #: Refinement rounds of an outer approximation at most.
 MAX_OUTER_ROUNDS = 50
 
 
-def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instance, start: np.ndarray | None, *,
-                    time_limit: float | None, mip_gap: float | None, threads: int | None, seed: int | None,
-                    log_file: str | None) -> tuple[SolveStats, np.ndarray | None]:
+def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | None) -> tuple[SolveStats, np.ndarray | None]:
     """Solve an outer approximation, refine it at the plan, re-solve from that plan; repeat until
-    (bound − true revenue of the best plan) ≤ target·|revenue|, with target = ``mip_gap`` (default
-    :data:`DEFAULT_OUTER_GAP`, at least :data:`MIN_OUTER_GAP`: tangents approach the curve but
-    never reach a gap of exactly 0). Each round solves the MILP to half the target and cuts wherever the
-    approximation is off by more than the other half spread over the changed activities.
+    (bound − true revenue of the best plan) ≤ target·|revenue|, with the formulation's gap target
+    (:meth:`~mmo_pyomo.model_library.Formulation.gap_target`: tangents approach the curve but never reach a
+    gap of exactly 0). Each round solves the MILP to half the target and cuts wherever the approximation
+    is off by more than the other half spread over the changed activities.
 
     Returns the combined statistics (bound: the smallest of the rounds' bounds, all valid; nodes and
     time: summed; objective: the true revenue of the best plan) and that plan. A feasible ``start``
     counts among the plans: the model over-states the revenue of the plans it finds, so a round may
     return a plan worse than its start.
     """
+    form, inst = run.formulation, run.inst
     assert form.refine is not None
-    target = _outer_target(mip_gap)
+    target = form.gap_target(options.mip_gap)
+    assert target is not None
     began = time.perf_counter()
     best: np.ndarray | None = None
     best_revenue, bound, nodes = -math.inf, math.inf, 0
@@ -275,20 +285,17 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
     previous: np.ndarray | None = None
     stalled = False
     while rounds < MAX_OUTER_ROUNDS:
-        left = None if time_limit is None else time_limit - (time.perf_counter() - began)
+        left = None if options.time_limit is None else options.time_limit - (time.perf_counter() - began)
         if left is not None and left <= 0:
             break
-        last = solve_model(model, engine, form.needs, f"the {form.name} formulation", time_limit=left,
-                           mip_gap=target / 2, threads=threads, seed=seed, log_file=log_file, warm_start=warm,
-                           keep_interrupted=True)
+        last = run.solve(options.with_changes(time_limit=left, mip_gap=target / 2), warm=warm, keep_interrupted=True)
         rounds += 1
         nodes += last.nodes or 0
         if last.bound is not None and math.isfinite(last.bound):
             bound = min(bound, last.bound)
         if not last.has_solution:
             break
-        delta = plan_of(model, inst)
-        check = check_plan(inst, inst.baseline + delta)
+        delta, check = run.checked_plan()
         if check.feasible and check.revenue > best_revenue:
             best, best_revenue = delta, check.revenue
         if last.status != Status.OPTIMAL:                       # out of time: no round can follow
@@ -300,11 +307,11 @@ def _solve_refining(model: Any, form: Formulation, engine: Engine, inst: Instanc
             break
         previous = delta
         tol = target / 2 * max(abs(best_revenue), 1e-10) / max(1, int(np.count_nonzero(delta)))
-        added = form.refine(model, inst, delta, tol)
+        added = form.refine(run.model, inst, delta, tol)
         cuts += added
         if not added:                                            # nothing left to refine at this plan
             break
-        set_start(model, form, inst, delta if best is None else best)
+        run.start(delta if best is None else best)
         warm = True
     if last is None:
         return SolveStats(Status.TIME_LIMIT, message="time limit reached before the first round"), None
@@ -386,21 +393,3 @@ def _within(gap: float | None, target: float) -> bool:
     return gap is not None and gap <= target + 1e-12
 
 
-def _interpolation_error(inst: Instance, form: Formulation, options: dict[str, Any] | None) -> float:
-    """How far the model's revenue can lie below the user's curves for any plan (0: it cannot): the
-    piecewise-linear surrogates of curves that are not concave, and the curves known only by samples.
-
-    Each activity that changes can be off by its largest error over its range, each that does not by its
-    error at the baseline: Σ_i e_i(x̄) plus the K largest of the range errors bounds every plan."""
-    if inst.curves is None or not form.takes_curves:
-        return 0.0
-    from mmo_pyomo.model_library.hull_oa import DEFAULT_BREAKPOINTS, pwl_error_bounds
-    per = pwl_error_bounds(inst, int((options or {}).get("breakpoints", DEFAULT_BREAKPOINTS)))
-    at_baseline, over_range = inst.curves.sample_error(inst.lower, inst.upper, inst.baseline)
-    changed = np.sort(per + over_range)[::-1][:max(inst.max_changes, 0)]
-    return float(at_baseline.sum() + changed.sum())
-
-
-def _outer_target(mip_gap: float | None) -> float:
-    """The gap target of an outer approximation for a requested ``mip_gap``."""
-    return DEFAULT_OUTER_GAP if mip_gap is None else max(mip_gap, MIN_OUTER_GAP)

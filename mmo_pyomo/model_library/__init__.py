@@ -20,6 +20,8 @@ FORMULATIONS: dict[str, Formulation] = {
 #: quadratic ones above, which every engine table and cross-check runs over.
 CURVE_FORMULATIONS: dict[str, Formulation] = {mm_cone.FORMULATION.name: mm_cone.FORMULATION}
 
+Formulation.registry.update({**FORMULATIONS, **CURVE_FORMULATIONS})
+
 
 def get_formulation(name: str | Formulation) -> Formulation:
     """The record of formulation ``name`` (a record is returned as it is)."""

@@ -258,10 +258,25 @@ def pwl_error_bounds(inst: Instance, breakpoints: int = DEFAULT_BREAKPOINTS) -> 
     return out
 
 
+def curve_error_bound(inst: Instance, breakpoints: int = DEFAULT_BREAKPOINTS, **_: object) -> float:
+    """How far the model's revenue can lie below the instance's curves for any plan: the piecewise-linear
+    surrogates of curves that are not concave, and curves known only by samples. Each activity that changes
+    can be off by its largest error over its range, each that does not by its error at the baseline:
+    Σ_i e_i(x̄) plus the K largest of the range errors bounds every plan."""
+    if inst.curves is None:
+        return 0.0
+    per = pwl_error_bounds(inst, int(breakpoints))
+    at_baseline, over_range = inst.curves.sample_error(inst.lower, inst.upper, inst.baseline)
+    changed = np.sort(per + over_range)[::-1][:max(inst.max_changes, 0)]
+    return float(at_baseline.sum() + changed.sum())
+
+
 FORMULATION = Formulation(
     name="hull_oa", builder=build_model, equations="(3.8) with tangent cuts per region (beyond the paper)",
     needs=frozenset({C.LINEAR, C.INTEGER}),
     start_pieces=(c.spend_change_start, c.regions_start, region_revenue_start),
     description="the hull's cones as tangent cuts, refined at each plan: a MILP",
     refine=refine, takes_curves=True, check=check_concavity,
+    options={"tangents": DEFAULT_TANGENTS, "nonconcave": "pwl", "breakpoints": DEFAULT_BREAKPOINTS},
+    curve_options=("nonconcave", "breakpoints"), error_bound=curve_error_bound,
 )

@@ -21,6 +21,6 @@ def build_model(min_change_form: str = "square") -> pyo.AbstractModel:
 FORMULATION = Formulation(
     name="minlp", builder=build_model, equations="(3.7)",
     needs=frozenset({C.LINEAR, C.INTEGER, C.CONVEX_QP_OBJECTIVE, C.NONCONVEX_QUADRATIC}),
-    start_pieces=(c.spend_change_start, c.change_indicator_start),
+    start_pieces=(c.spend_change_start, c.change_indicator_start), regions=None,
     description="one binary per activity, nonconvex |δ| ≥ m·z (sent as δ² ≥ m²z)",
 )

@@ -1,9 +1,9 @@
 """The :class:`Formulation` record: everything the package needs to know about one formulation."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 import pyomo.environ as pyo
@@ -32,7 +32,14 @@ class Formulation:
       within the gap target of the bound (:func:`mmo_pyomo.mix.runner.solve`);
     * ``takes_curves``: it models response curves (:mod:`mmo_pyomo.curves`), not only quadratics;
     * ``check(inst, **options)`` raises the project's error for an instance the formulation cannot
-      model, before any model is built.
+      model, before any model is built;
+    * ``regions``: the names of its region indicators z⁻, z⁰, z⁺ (None: it has none), which the
+      improvement's neighbourhoods and the polish fix;
+    * ``options``: the builder's options and their defaults (hull_oa's ``tangents``, ``nonconcave``,
+      ``breakpoints``); ``curve_options`` those that concern response curves;
+    * ``error_bound(inst, **options)``: how far its model's revenue can lie below the instance's own
+      curves for any plan (a piecewise-linear surrogate, curves known by samples), added to the bound;
+      None when the model is exact.
     """
 
     name: str
@@ -44,6 +51,31 @@ class Formulation:
     refine: Callable[[pyo.Block, Instance, np.ndarray, float], int] | None = None
     takes_curves: bool = False
     check: Callable[..., None] | None = None
+    regions: tuple[str, str, str] | None = ("z_dec", "z_none", "z_inc")
+    options: Mapping[str, Any] = field(default_factory=dict)
+    curve_options: tuple[str, ...] = ()
+    error_bound: Callable[..., float] | None = None
+
+    #: Every formulation by name, filled by :mod:`mmo_pyomo.model_library` (for messages that list them).
+    registry: ClassVar[dict[str, Formulation]] = {}
+
+    #: The gap target of an outer approximation when none is given (its cuts never reach a gap of 0), and the
+    #: smallest it is asked for.
+    DEFAULT_OUTER_GAP: ClassVar[float] = 1e-6
+    MIN_OUTER_GAP: ClassVar[float] = 1e-6
+
+    def gap_target(self, mip_gap: float | None) -> float | None:
+        """The gap this formulation's solve aims at for a requested ``mip_gap``: the request, or for an
+        outer approximation at least :data:`MIN_OUTER_GAP` (default :data:`DEFAULT_OUTER_GAP`)."""
+        if self.refine is None:
+            return mip_gap
+        return self.DEFAULT_OUTER_GAP if mip_gap is None else max(mip_gap, self.MIN_OUTER_GAP)
+
+    def error(self, inst: Instance, options: Mapping[str, Any] | None = None) -> float:
+        """:attr:`error_bound` of ``inst`` (0 when the model is exact)."""
+        if self.error_bound is None or inst.curves is None:
+            return 0.0
+        return float(self.error_bound(inst, **{**self.options, **dict(options or {})}))
 
     def build(self, **options: Any) -> pyo.AbstractModel:
         """The abstract model."""
@@ -67,8 +99,7 @@ class Formulation:
         only quadratic revenues (its model, or its relaxation, would describe another problem)."""
         if inst.curves is not None and not self.takes_curves:
             from mmo_pyomo.errors import MMOError
-            from mmo_pyomo.model_library import CURVE_FORMULATIONS, FORMULATIONS
-            takers = " or ".join(f for f, rec in {**FORMULATIONS, **CURVE_FORMULATIONS}.items() if rec.takes_curves)
+            takers = " or ".join(f for f, rec in self.registry.items() if rec.takes_curves)
             raise MMOError(f"the {self.name} formulation models quadratic revenues, and this instance has response "
                            "curves", f"use --formulation {takers}, or "
                            "--approximate quadratic")

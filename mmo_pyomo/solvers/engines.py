@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mmo_pyomo.solvers.capabilities import Capability, missing
+from mmo_pyomo.solvers.options import SolveOptions
 
 C = Capability
 
@@ -134,10 +135,10 @@ class Engine:
             note = "heuristic: " + ", ".join(sorted(str(c) for c in needs & self.heuristic_for))
         return Handover(iface.name, iface.family, options, note)
 
-    def native_options(self, **common: Any) -> dict[str, Any]:
-        """Translate the common vocabulary (time_limit, mip_gap, threads, seed) to native names."""
+    def native_options(self, options: SolveOptions) -> dict[str, Any]:
+        """Translate the common vocabulary of ``options`` (time_limit, mip_gap, threads, seed) to native names."""
         out: dict[str, Any] = {}
-        for key, value in common.items():
+        for key, value in options.common().items():
             if value is None:
                 continue
             native = self.option_names.get(key)

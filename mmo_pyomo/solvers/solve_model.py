@@ -8,16 +8,16 @@ heuristic and the offers' cluster LP all solve through it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Set
+from collections.abc import Set
 from dataclasses import replace
-from typing import Any
 
 import pyomo.environ as pyo
 
 from mmo_pyomo.errors import LicenceLimitError, MMOError, SolveInterrupted
 from mmo_pyomo.solvers import adapters
 from mmo_pyomo.solvers.capabilities import Capability
-from mmo_pyomo.solvers.engines import Engine
+from mmo_pyomo.solvers.engines import Engine, Handover
+from mmo_pyomo.solvers.options import DEFAULTS, SolveOptions
 from mmo_pyomo.solvers.registry import ensure_installed, get_engine, handover
 from mmo_pyomo.solvers.stats import SolveStats, Status
 
@@ -66,19 +66,16 @@ def solve_model(
     solver: str | Engine,
     needs: Set[Capability],
     what: str,
+    options: SolveOptions = DEFAULTS,
     *,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    threads: int | None = None,
-    seed: int | None = None,
-    log_file: str | None = None,
     warm_start: bool = False,
     relaxation: bool = False,
     duals: bool = False,
-    options: Mapping[str, Any] | None = None,
     keep_interrupted: bool = False,
+    how: Handover | None = None,
 ) -> SolveStats:
-    """Solve ``model`` (described as ``what`` in messages) on ``solver``.
+    """Solve ``model`` (described as ``what`` in messages) on ``solver`` with ``options`` (a checked
+    :class:`SolveOptions`: its common options translated to the engine's names, its native ones as they are).
 
     Raises :class:`CapabilityError` (naming the engines that can), :class:`SolverUnavailableError`
     and :class:`LicenceLimitError` before or instead of a solve. Any other failure of the engine
@@ -86,15 +83,19 @@ def solve_model(
     ``relaxation`` adds the engine's options for continuous relaxations; ``duals`` asks for LP duals.
     An engine stopped by Ctrl-C raises :class:`SolveInterrupted`, unless ``keep_interrupted``: then the
     statistics (status ``interrupted``, with the incumbent loaded) are returned for the caller to report.
+    ``how`` is the handover when the caller has already made it (and so checked the engine takes the model).
     """
     engine = get_engine(solver) if isinstance(solver, str) else solver
-    needs = frozenset(needs) | ({Capability.DUALS} if duals else frozenset())
-    how = handover(engine, needs, what)
-    ensure_installed(engine)
-    native = {**({} if log_file else engine.quiet_options), **how.solver_options,
-              **(engine.relaxation_options if relaxation else {}), **dict(options or {}),
-              **engine.native_options(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed)}
-    request = adapters.RunRequest(interface=how.interface, family=how.family, options=native, log_file=log_file,
+    if how is None:
+        how = handover(engine, frozenset(needs) | ({Capability.DUALS} if duals else frozenset()), what)
+        ensure_installed(engine)
+    if not isinstance(options, SolveOptions):
+        raise MMOError(f"options must be a SolveOptions record, not {type(options).__name__}",
+                       "pass SolveOptions(time_limit=..., mip_gap=..., ...)")
+    native = {**({} if options.log_file else engine.quiet_options), **how.solver_options,
+              **(engine.relaxation_options if relaxation else {}), **dict(options.native),
+              **engine.native_options(options)}
+    request = adapters.RunRequest(interface=how.interface, family=how.family, options=native, log_file=options.log_file,
                                   warm_start=warm_start, read_nodes=engine.read_nodes, duals=duals)
     log.debug("solving %s on %s through %s (%s) with %s", what, engine.name, how.interface, how.family, native)
     try:

@@ -1,0 +1,110 @@
+"""One model run: a formulation's model of an instance, built once for one engine, then given starts,
+solved, and its plan read back and checked. Every solve of an MMO model goes through it: the runner,
+its outer-approximation rounds, the improvement's neighbourhoods, the relaxations, the chord start and
+its polish, the direct curve model and the retail planning model.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Set
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+
+from mmo_pyomo.errors import MMOError
+from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.mix.checker import PlanCheck, check_plan
+from mmo_pyomo.mix.concrete import create_model, plan_of, set_start
+from mmo_pyomo.model_library import Formulation
+from mmo_pyomo.solvers.capabilities import Capability
+from mmo_pyomo.solvers.engines import Engine
+from mmo_pyomo.solvers.options import DEFAULTS, SolveOptions
+from mmo_pyomo.solvers.registry import ensure_installed, handover
+from mmo_pyomo.solvers.solve_model import model_size, solve_model
+from mmo_pyomo.solvers.stats import SolveStats
+
+#: A replacement objective: given the model and the instance, the expression to maximize.
+ObjectiveRule = Callable[[pyo.ConcreteModel, Instance], Any]
+
+
+class ModelRun:
+    """``formulation``'s model of ``inst`` for ``engine``.
+
+    * ``relaxed``: every integer variable relaxed to its bounds (the continuous relaxation);
+    * ``objective``: an expression to maximize instead of the revenue (the chord MILP's), with the
+      capabilities it needs (``needs``, default the formulation's);
+    * ``build_options``: the formulation's own options (hull_oa's ``tangents``, say);
+    * ``validate``: check the instance first (a no-op for one already checked).
+    """
+
+    def __init__(self, inst: Instance, formulation: Formulation, engine: Engine, *, relaxed: bool = False,
+                 objective: ObjectiveRule | None = None, needs: Set[Capability] | None = None,
+                 build_options: Mapping[str, Any] | None = None, validate: bool = True) -> None:
+        self.inst, self.formulation, self.engine = inst, formulation, engine
+        base = frozenset(needs) if needs is not None else formulation.needs
+        self.needs = formulation.relaxation_needs if relaxed and needs is None else base
+        self.what = f"the {formulation.name} {'relaxation' if relaxed else 'formulation'}"
+        self.how = handover(engine, self.needs, self.what)     # before the model is built: fail early, once
+        ensure_installed(engine)
+        self.model = create_model(inst, formulation, validate_instance=validate, **dict(build_options or {}))
+        if objective is not None:
+            self.model.revenue.deactivate()
+            self.model.replacement_objective = pyo.Objective(sense=pyo.maximize, expr=objective(self.model, inst))
+        if relaxed:
+            pyo.TransformationFactory("core.relax_integer_vars").apply_to(self.model)
+        self.relaxed = relaxed
+        self.size = model_size(self.model)
+
+    # ------------------------------------------------------------------ starts and fixings
+    def start(self, delta: np.ndarray) -> None:
+        """Give every variable the value it takes in the plan ``delta`` (a MIP start)."""
+        set_start(self.model, self.formulation, self.inst, delta)
+
+    def region_indicators(self) -> tuple[Any, Any, Any]:
+        """The indicator variables z⁻, z⁰, z⁺ (indexed by activity), or the project's error for a formulation
+        without regions."""
+        names = self.formulation.regions
+        if names is None:
+            raise MMOError(f"the {self.formulation.name} formulation has no region indicators",
+                           f"use one of {', '.join(region_formulations())}")
+        return tuple(self.model.component(n) for n in names)
+
+    def fix_regions(self, delta: np.ndarray, activities: np.ndarray | None = None) -> list[Any]:
+        """Fix the region of each activity (all, or those of ``activities``) to the one ``delta`` takes;
+        returns the variables fixed, for :meth:`unfix`."""
+        indicators = self.region_indicators()
+        region = np.where(delta < 0, 0, np.where(delta > 0, 2, 1))
+        fixed = []
+        for k in (range(self.inst.n) if activities is None else activities):
+            a = self.inst.activities[int(k)]
+            for j, var in enumerate(indicators):
+                var[a].fix(1 if region[k] == j else 0)
+                fixed.append(var[a])
+        return fixed
+
+    @staticmethod
+    def unfix(variables: list[Any]) -> None:
+        for var in variables:
+            var.unfix()
+
+    # ------------------------------------------------------------------ solving and reading back
+    def solve(self, options: SolveOptions = DEFAULTS, *, warm: bool = False, keep_interrupted: bool = False,
+              what: str | None = None) -> SolveStats:
+        """Solve the model on the engine (:func:`~mmo_pyomo.solvers.solve_model.solve_model`)."""
+        return solve_model(self.model, self.engine, self.needs, what or self.what, options, warm_start=warm,
+                           relaxation=self.relaxed, keep_interrupted=keep_interrupted, how=self.how)
+
+    def plan(self) -> np.ndarray:
+        """The spend changes δ of the last solution (:func:`~mmo_pyomo.mix.concrete.plan_of`)."""
+        return plan_of(self.model, self.inst)
+
+    def checked_plan(self) -> tuple[np.ndarray, PlanCheck]:
+        """The plan of the last solution and the independent checker's verdict on it."""
+        delta = self.plan()
+        return delta, check_plan(self.inst, self.inst.baseline + delta)
+
+
+def region_formulations() -> list[str]:
+    """The formulations with region indicators (those the improvement and the polish take)."""
+    from mmo_pyomo.model_library import CURVE_FORMULATIONS, FORMULATIONS
+    return [name for name, f in {**FORMULATIONS, **CURVE_FORMULATIONS}.items() if f.regions is not None]
