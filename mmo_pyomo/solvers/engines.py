@@ -198,11 +198,12 @@ ENGINES: dict[str, Engine] = {
         install_hint="pip install cplex (Community Edition: 1,000 variables and 1,000 rows)",
         capabilities=_QP_CONE,   # no nonconvex quadratic rows; no division in the objective
         interface=Interface("cplex_direct", "legacy"),
-        # CPLEX's cone relaxations, converged to its default 1e-7, let its bound cross its incumbent on small
-        # MISOCPs (tests/test_scale.py: "error termination", or a bound 1e-5 off); converged to 1e-10 they
-        # bracket the optimum on every case found. Where CPLEX still stops on such an error, its incumbent is
-        # kept as a feasible plan (adapters.run_legacy) and the certificate rule judges its bound.
-        options_if={C.ROTATED_CONE: {"barrier_qcpconvergetol": 1e-10}},
+        # With its default outer approximation of the cones, CPLEX's bound crossed its incumbent on small
+        # MISOCPs and it stopped with an error (tests/test_scale.py); the cone relaxation at every node,
+        # converged to 1e-8, solved the cases found (converged to 1e-10 it certified a plan 20% below the
+        # optimum of one). Where CPLEX still stops on such an error, its incumbent is kept as a feasible
+        # plan (adapters.run_legacy) and the certificate rule judges its bound.
+        options_if={C.ROTATED_CONE: {"mip_strategy_miqcpstrat": 1, "barrier_qcpconvergetol": 1e-8}},
         option_names={"time_limit": "timelimit", "mip_gap": "mip_tolerances_mipgap", "threads": "threads",
                       "seed": "randomseed"},
         read_nodes=_cplex_nodes,
