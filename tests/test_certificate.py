@@ -50,9 +50,21 @@ def test_the_plan_reoptimized_within_its_regions_replaces_a_weaker_one():
     weak_check = check_plan(INST, INST.baseline + weak)
     assert weak_check.feasible and weak_check.revenue < best.objective - 1.0
     known: list = []
-    delta, check, note = _cross_check(INST, weak, weak_check, known)
-    assert check.revenue == pytest.approx(best.objective, rel=1e-7) and "re-optimized" in note
+    delta, check, notes = _cross_check(INST, weak, weak_check, known, chord=False)
+    assert check.revenue == pytest.approx(best.objective, rel=1e-7) and "re-optimized" in notes[0]
     assert (np.sign(delta) == np.sign(best.delta)).all() and known[0][1] == check.revenue
+
+
+def test_a_small_solve_is_checked_against_the_chord_plan_too():
+    """Without a start, a solve of up to 200 activities also meets the chord heuristic's plan: another
+    model, in possibly other regions, whose revenue no bound may fall below."""
+    from mmo_pyomo.mix.runner import _cross_check
+    weak = np.zeros(INST.n)                                   # the baseline: feasible, and far from the optimum
+    known: list = []
+    delta, check, notes = _cross_check(INST, weak, check_plan(INST, INST.baseline), known, chord=True)
+    labels = [label for label, _ in known]
+    assert "the chord heuristic's plan" in labels and check.revenue > check_plan(INST, INST.baseline).revenue
+    assert any("chord" in n for n in notes)
 
 
 def test_an_unreliable_certificate_exits_6_and_still_writes_its_checked_plan(tmp_path):
