@@ -102,6 +102,8 @@ CASES = {
                                         str(t / "r.json")],
     "start plan and chord": lambda t: ["solve.py", "--start", "chord", "--start-plan", _plan_file(t)],
     "approximate a quadratic instance": lambda t: ["solve.py", "--approximate", "quadratic"],
+    "improve the MINLP, which has no regions": lambda t: ["solve.py", "--formulation", "minlp", "--start", "chord",
+                                                          "--improve", "--improve-time-limit", "5"],
     "one breakpoint": lambda t: ["solve.py", "--formulation", "hull_oa", "--breakpoints", "1"],
     # response curves
     "unknown curve family": lambda t: ["solve.py", "--formulation", "hull_oa", "--data", _curves_with(

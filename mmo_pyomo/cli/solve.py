@@ -11,11 +11,13 @@ from mmo_pyomo.errors import MMOError
 from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
+from mmo_pyomo.io_utils import atomic_write_text, output_set
 from mmo_pyomo.mix.checker import check_plan
-from mmo_pyomo.mix.plan_table import plan_frame, read_plan_csv
-from mmo_pyomo.mix.runner import Result, on_curves, solve
+from mmo_pyomo.mix.pipeline import ImproveSettings, checked_start, plan, prepare
+from mmo_pyomo.mix.plan_table import read_plan_csv, write_plan_csv
+from mmo_pyomo.mix.runner import Result
 from mmo_pyomo.model_library import CURVE_FORMULATIONS, FORMULATIONS
+from mmo_pyomo.solvers.options import SolveOptions
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
 from mmo_pyomo.solvers.stats import Status
 
@@ -54,15 +56,27 @@ def summary(result: Result, baseline_feasible: bool = True) -> str:
 
 
 def _start_from_file(inst: Instance, path: str) -> np.ndarray:
-    """The spend change of a checked plan file (``--start-plan``)."""
-    spend = read_plan_csv(inst, path)
-    checked = check_plan(inst, spend)
-    if not checked.feasible:
-        raise MMOError(f"the start plan {path} is not feasible for this instance: {checked.summary()}",
-                       "give a plan that passes the checker (one this instance's solve wrote with --plan), "
-                       "or use --start chord")
+    """The spend change of a plan file (``--start-plan``), checked."""
+    delta = checked_start(inst, read_plan_csv(inst, path) - inst.baseline)
+    checked = check_plan(inst, inst.baseline + delta)
     print(f"start plan      revenue {checked.revenue:,.2f} ({checked.n_changes} changes) from {path}")
-    return spend - inst.baseline
+    return delta
+
+
+def _progress(start_solver: str):
+    """What each stage of the pipeline printed as it finished."""
+    def show(stage: str, value) -> None:
+        if stage == "approximation":
+            print(f"approximation   concave quadratics; largest error {value.errors.max():,.6g}, "
+                  f"sum of the K largest {value.error_k:,.6g} (bounds the revenue error of any plan)")
+        elif stage == "start":
+            print(f"chord start     revenue {value.revenue:,.2f} ({value.n_changes} changes; chord MILP plan "
+                  f"{value.chord_revenue:,.2f} in {value.milp_time_s:.1f} s on {start_solver}, "
+                  f"polish {value.polish_time_s:.1f} s)")
+        elif stage == "improvement":
+            print(f"improvement     revenue {value.revenue:,.2f} from {value.start_revenue:,.2f} in {value.time_s:.1f} s "
+                  f"({len(value.slices)} neighbourhoods)")
+    return show
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -121,68 +135,32 @@ def run(args: argparse.Namespace) -> int:
     inst = load_instance(args.data)
     print(f"instance        {inst.name} ({inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes})"
           + ("" if inst.curves is None else ", response curves"))
-    approximation = None
-    improvement: dict | None = None
-    if args.approximate == "quadratic" and inst.curves is None:
-        raise MMOError("--approximate quadratic fits quadratics to response curves, and this instance has "
-                       "quadratic revenues already", "drop --approximate")
-    if args.approximate == "quadratic" and inst.curves is not None:
-        from mmo_pyomo.curves.quadratic import fit_quadratics
-        fit = fit_quadratics(inst)
-        approximation = {"kind": "quadratic", "error_sum_k_largest": fit.error_k,
-                         "errors": dict(zip(inst.activities, fit.errors.tolist()))}
-        curves_instance, inst = inst, fit.instance
-        print(f"approximation   concave quadratics; largest error {fit.errors.max():,.6g}, "
-              f"sum of the K largest {fit.error_k:,.6g} (bounds the revenue error of any plan)")
-    options = {"nonconcave": args.nonconcave, **({"breakpoints": args.breakpoints} if args.breakpoints else {})} \
-        if inst.curves is not None and args.formulation == "hull_oa" else None
-    start = None
-    if args.start_plan is not None:
-        if args.start == "chord":
-            raise MMOError("--start chord and --start-plan both give a start", "choose one of them")
-        start = _start_from_file(inst, args.start_plan)
-    if args.start == "chord":
-        from mmo_pyomo.mix.chord import chord_start
-        plan = chord_start(inst, milp_solver=args.start_solver, time_limit=args.start_time_limit)
-        start = plan.delta
-        print(f"chord start     revenue {plan.revenue:,.2f} ({plan.n_changes} changes; chord MILP plan "
-              f"{plan.chord_revenue:,.2f} in {plan.milp_time_s:.1f} s on {args.start_solver}, "
-              f"polish {plan.polish_time_s:.1f} s)")
-    if args.improve:
-        if start is None:
-            raise MMOError("--improve needs a start plan to improve", "add --start chord or --start-plan PATH")
-        from mmo_pyomo.mix.improve import improve
-        found = improve(inst, start, formulation="hull" if args.formulation == "all" else args.formulation,
-                        solver=args.solver if args.solver != "all" else "scip", time_limit=args.improve_time_limit,
-                        slice_s=args.improve_slice, threads=args.threads)
-        start = found.delta
-        improvement = {"start_revenue": found.start_revenue, "revenue": found.revenue, "time_s": found.time_s,
-                       "slices": found.slices}
-        print(f"improvement     revenue {found.revenue:,.2f} from {found.start_revenue:,.2f} in {found.time_s:.1f} s "
-              f"({len(found.slices)} neighbourhoods)")
-    if args.formulation == "all" or args.solver == "all":
+    options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads, seed=args.seed,
+                           log_file=args.log)
+    if args.start_plan is not None and args.start == "chord":
+        raise MMOError("--start chord and --start-plan both give a start", "choose one of them")
+    start = _start_from_file(inst, args.start_plan) if args.start_plan is not None else args.start
+    compare = args.formulation == "all" or args.solver == "all"
+    improve = ImproveSettings(args.improve_time_limit, args.improve_slice, "hull" if args.formulation == "all" else None,
+                              "scip" if args.solver == "all" else None) if args.improve else None
+    stages = dict(approximate=args.approximate, start=start, start_solver=args.start_solver,
+                  start_time_limit=args.start_time_limit, improve=improve, progress=_progress(args.start_solver))
+    if compare:
         from mmo_pyomo.mix.compare import compare_table
-        print(compare_table(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
-                            threads=args.threads, seed=args.seed, start=start))
+        prepared = prepare(inst, "hull" if args.formulation == "all" else args.formulation, "scip" if args.solver
+                           == "all" else args.solver, options, **stages)
+        print(compare_table(prepared.instance, args.formulation, args.solver, options, start=prepared.start))
         return 0
-    result = solve(inst, args.formulation, args.solver, time_limit=args.time_limit, mip_gap=args.gap,
-                   threads=args.threads, seed=args.seed, log_file=args.log, start=start,
-                   formulation_options=options)
-    if approximation is not None:              # the certificate is about the user's curves, not the fit
-        result = on_curves(result, curves_instance, fit.error_k, args.gap)
-        inst = curves_instance
+    planned = plan(inst, args.formulation, args.solver, options,
+                   curve_options={"nonconcave": args.nonconcave, "breakpoints": args.breakpoints}, **stages)
+    result, inst = planned.result, planned.instance
     print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible))
     if result.status != Status.UNRELIABLE:     # an unreliable certificate still has a checked plan: write it, then fail
         result.raise_for_status()
     with output_set():                  # both files, or neither: moved into place once both are written
         if args.json:
-            extra = {"approximation": approximation} if approximation else {}
-            if improvement:
-                extra["improvement"] = improvement
-            atomic_write_text(args.json, json.dumps({**result.to_dict(), "instance": inst.name, **extra}, indent=2,
-                                                    allow_nan=False) + "\n")
+            atomic_write_text(args.json, json.dumps(planned.to_dict(), indent=2, allow_nan=False) + "\n")
         if args.plan and result.delta is not None:
-            with atomic_path(args.plan) as tmp:
-                plan_frame(inst, result.delta).to_csv(tmp, index=False)
+            write_plan_csv(inst, result.delta, args.plan)
     result.raise_for_status()
     return 0

@@ -1,0 +1,157 @@
+"""The whole re-planning pipeline as one library call: approximate → start → improve → solve.
+
+``mmo solve`` parses its options into these calls and prints what they return; a Python user gets the
+same by calling :func:`plan`. Each stage is optional:
+
+1. **approximate** (``"quadratic"``): response curves replaced by fitted concave quadratics, so that every
+   formulation takes them; the result is restated on the curves (:func:`~mmo_pyomo.mix.runner.on_curves`);
+2. **start**: ``"chord"`` (the chord heuristic, :func:`~mmo_pyomo.mix.chord.chord_start`) or a plan
+   (a spend change per activity, checked: an infeasible one is an error naming what it breaks);
+3. **improve**: neighbourhood search from the start (:func:`~mmo_pyomo.mix.improve.improve`);
+4. **solve**: the formulation on the engine, from the start, with its certificate checked.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mmo_pyomo.errors import MMOError
+from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.runner import Result, on_curves, solve
+from mmo_pyomo.model_library import Formulation, get_formulation
+from mmo_pyomo.solvers.options import DEFAULTS, SolveOptions
+from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
+
+#: A progress callback: (stage, what it produced) for "approximation", "start" and "improvement".
+Progress = Callable[[str, Any], None]
+
+
+@dataclass(frozen=True)
+class ImproveSettings:
+    """The improvement stage: ``time_limit`` in all, ``slice_s`` per neighbourhood, on ``formulation``
+    (default: the solve's) and ``solver`` (default: the solve's)."""
+
+    time_limit: float = 300.0
+    slice_s: float = 60.0
+    formulation: str | None = None
+    solver: str | None = None
+
+
+@dataclass
+class Prepared:
+    """What the stages before the solve produced: the instance to solve (the fit, when approximated), the
+    start (a spend change per activity, or None), and each stage's own result."""
+
+    instance: Instance
+    curves_instance: Instance | None = None      # the user's instance, when ``instance`` is its fit
+    start: np.ndarray | None = None
+    fit: Any = None                             # mmo_pyomo.curves.quadratic.QuadraticFit
+    start_plan: Any = None                      # mmo_pyomo.mix.chord.StartPlan, for a chord start
+    improvement: Any = None                     # mmo_pyomo.mix.improve.Improvement
+
+    def extras(self) -> dict[str, Any]:
+        """The stages' records for a result file (``approximation``, ``improvement``)."""
+        out: dict[str, Any] = {}
+        if self.fit is not None and self.curves_instance is not None:
+            out["approximation"] = {"kind": "quadratic", "error_sum_k_largest": self.fit.error_k,
+                                    "errors": dict(zip(self.curves_instance.activities, self.fit.errors.tolist()))}
+        if self.improvement is not None:
+            imp = self.improvement
+            out["improvement"] = {"start_revenue": imp.start_revenue, "revenue": imp.revenue, "time_s": imp.time_s,
+                                  "slices": imp.slices}
+        return out
+
+
+@dataclass
+class Planned:
+    """The result of :func:`plan`: the checked result about the user's instance, and the stages before it."""
+
+    result: Result
+    instance: Instance                           # the user's instance (with its curves, if approximated)
+    prepared: Prepared = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``mmo solve --json``: the result, the instance's name and the stages' records."""
+        return {**self.result.to_dict(), "instance": self.instance.name, **self.prepared.extras()}
+
+
+def prepare(inst: Instance, formulation: str | Formulation = "misocp", solver: str = DEFAULT_SOLVER,
+            options: SolveOptions = DEFAULTS, *, approximate: str = "none", start: str | np.ndarray | None = None,
+            start_solver: str = DEFAULT_SOLVER, start_time_limit: float | None = 60.0,
+            improve: ImproveSettings | None = None, progress: Progress | None = None) -> Prepared:
+    """The stages before the solve (see the module docstring)."""
+    say = progress or (lambda stage, value: None)
+    if approximate not in ("none", "quadratic"):
+        raise MMOError(f"approximate = {approximate!r} is not 'none' or 'quadratic'", "use 'none' or 'quadratic'")
+    prepared = Prepared(inst)
+    if approximate == "quadratic":
+        if inst.curves is None:
+            raise MMOError("--approximate quadratic fits quadratics to response curves, and this instance has "
+                           "quadratic revenues already", "drop --approximate")
+        from mmo_pyomo.curves.quadratic import fit_quadratics
+        prepared.fit = fit_quadratics(inst)
+        prepared.curves_instance, prepared.instance = inst, prepared.fit.instance
+        say("approximation", prepared.fit)
+    work = prepared.instance
+    if isinstance(start, str):
+        if start == "chord":
+            from mmo_pyomo.mix.chord import chord_start
+            prepared.start_plan = chord_start(work, milp_solver=start_solver, time_limit=start_time_limit)
+            prepared.start = prepared.start_plan.delta
+            say("start", prepared.start_plan)
+        elif start != "none":
+            raise MMOError(f"start = {start!r} is not 'none', 'chord' or a plan", "give 'chord' or a spend change per "
+                           "activity")
+    elif start is not None:
+        prepared.start = checked_start(work, start)
+    if improve is not None:
+        if prepared.start is None:
+            raise MMOError("--improve needs a start plan to improve", "add --start chord or --start-plan PATH")
+        from mmo_pyomo.mix.improve import improve as run_improve
+        prepared.improvement = run_improve(
+            work, prepared.start, formulation=improve.formulation or formulation, solver=improve.solver or solver,
+            time_limit=improve.time_limit, slice_s=improve.slice_s, threads=options.threads)
+        prepared.start = prepared.improvement.delta
+        say("improvement", prepared.improvement)
+    return prepared
+
+
+def checked_start(inst: Instance, delta: np.ndarray) -> np.ndarray:
+    """A start plan given as a spend change per activity: it must pass the checker."""
+    delta = np.asarray(delta, dtype=float)
+    if delta.shape != (inst.n,) or not np.isfinite(delta).all():
+        raise MMOError(f"the start must give one finite spend change per activity ({inst.n}), not an array of shape "
+                       f"{delta.shape}", "pass a previous plan's delta (new spend − baseline), in activity order")
+    checked = check_plan(inst, inst.baseline + delta)
+    if not checked.feasible:
+        raise MMOError(f"the start plan is not feasible for this instance: {checked.summary()}",
+                       "give a plan that passes the checker (one this instance's solve wrote with --plan), "
+                       "or use --start chord")
+    return delta
+
+
+def plan(inst: Instance, formulation: str | Formulation = "misocp", solver: str = DEFAULT_SOLVER,
+         options: SolveOptions = DEFAULTS, *, approximate: str = "none", start: str | np.ndarray | None = None,
+         start_solver: str = DEFAULT_SOLVER, start_time_limit: float | None = 60.0,
+         improve: ImproveSettings | None = None, curve_options: Mapping[str, Any] | None = None,
+         progress: Progress | None = None) -> Planned:
+    """Approximate, start, improve and solve (see the module docstring); the result is about ``inst``.
+
+    ``curve_options`` are the formulation's options that concern response curves (hull_oa's
+    ``nonconcave`` and ``breakpoints``); they apply when the instance solved has curves.
+    """
+    form = get_formulation(formulation)
+    prepared = prepare(inst, form, solver, options, approximate=approximate, start=start, start_solver=start_solver,
+                       start_time_limit=start_time_limit, improve=improve, progress=progress)
+    work = prepared.instance
+    build = {k: v for k, v in (curve_options or {}).items() if v is not None and k in form.curve_options} \
+        if work.curves is not None else {}
+    result = solve(work, form, solver, options, start=prepared.start, formulation_options=build)
+    if prepared.curves_instance is not None:          # the certificate is about the user's curves, not the fit
+        result = on_curves(result, prepared.curves_instance, prepared.fit.error_k, options.mip_gap)
+        work = prepared.curves_instance
+    return Planned(result, work, prepared)
