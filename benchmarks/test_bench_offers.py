@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from mmo_pyomo.offers.bank import generate_problem, write_problem
-from mmo_pyomo.offers.methods import solve_exact
-from mmo_pyomo.offers.offer_check import check_offer_plan
+from mmo_pyomo.offers.exact import solve_exact
+from mmo_pyomo.offers.offer_plan import check_offer_plan
 from mmo_pyomo.offers.problem import load_problem
 
 CUSTOMERS = 250_000

@@ -1,6 +1,6 @@
 """The hull formulation as a Pyomo abstract model (see formulations/README.md).
 
-Usage: pyomo solve formulations/hull.py mmo_pyomo/examples/example.dat --solver=scip_direct
+Usage: pyomo solve formulations/hull.py data/example.dat --solver=scip_direct
 """
 from mmo_pyomo.model_library.hull import build_model
 

@@ -1,6 +1,6 @@
 """The hull, outer-approximated by tangent cuts: a MILP (see formulations/README.md).
 
-Usage: pyomo solve formulations/hull_oa.py mmo_pyomo/examples/example.dat --solver=scip_direct
+Usage: pyomo solve formulations/hull_oa.py data/example.dat --solver=scip_direct
 (one solve of the initial cuts; `mmo solve --formulation hull_oa` also refines them).
 """
 from mmo_pyomo.model_library.hull_oa import build_model

@@ -1,6 +1,6 @@
 """The minlp formulation as a Pyomo abstract model (see formulations/README.md).
 
-Usage: pyomo solve formulations/minlp.py mmo_pyomo/examples/example.dat --solver=scip_direct
+Usage: pyomo solve formulations/minlp.py data/example.dat --solver=scip_direct
 """
 from mmo_pyomo.model_library.minlp import build_model
 

@@ -1,6 +1,6 @@
 """The miqp formulation as a Pyomo abstract model (see formulations/README.md).
 
-Usage: pyomo solve formulations/miqp.py mmo_pyomo/examples/example.dat --solver=scip_direct
+Usage: pyomo solve formulations/miqp.py data/example.dat --solver=scip_direct
 """
 from mmo_pyomo.model_library.miqp import build_model
 

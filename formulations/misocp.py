@@ -1,6 +1,6 @@
 """The misocp formulation as a Pyomo abstract model (see formulations/README.md).
 
-Usage: pyomo solve formulations/misocp.py mmo_pyomo/examples/example.dat --solver=scip_direct
+Usage: pyomo solve formulations/misocp.py data/example.dat --solver=scip_direct
 """
 from mmo_pyomo.model_library.misocp import build_model
 

@@ -1,6 +1,6 @@
 """The perspective formulation as a Pyomo abstract model (see formulations/README.md).
 
-Usage: pyomo solve formulations/perspective.py mmo_pyomo/examples/example.dat --solver=scip_direct
+Usage: pyomo solve formulations/perspective.py data/example.dat --solver=scip_direct
 """
 from mmo_pyomo.model_library.perspective import build_model
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mmo_pyomo import load_instance, solve
-from mmo_pyomo.examples import EXAMPLE_DAT
+from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.mix.certificate import BOUND_TOLERANCE, certify
 from mmo_pyomo.mix.checker import check_plan
 from mmo_pyomo.solvers.stats import Status

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mmo_pyomo.examples import EXAMPLE_DAT
+from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.instance import load_instance
 from mmo_pyomo.mix.checker import check_plan
 
@@ -46,7 +46,7 @@ def test_default_solve_writes_json_and_plan(tmp_path):
 
 def test_pyomo_solve_runs_an_abstract_formulation(tmp_path):
     pyomo = shutil.which("pyomo") or str(Path(sys.executable).parent / "pyomo")
-    proc = subprocess.run([pyomo, "solve", str(ROOT / "formulations" / "misocp.py"), str(EXAMPLE),
+    proc = subprocess.run([pyomo, "solve", str(ROOT / "formulations" / "misocp.py"), str(ROOT / "data" / "example.dat"),
                            "--solver=scip_direct", "--save-results", str(tmp_path / "r.yml")],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mmo_pyomo.examples import EXAMPLE_DAT
+from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.instance import (
     from_frames,
     load_instance,
@@ -126,3 +126,23 @@ def test_dat_names_stay_as_written_and_repeats_are_refused(tmp_path):
     (tmp_path / "twice.dat").write_text(text + "param max_changes := 1 ;\n")
     with pytest.raises(DataError, match="max_changes is given more than once"):
         read_dat(tmp_path / "twice.dat")
+
+
+def test_the_shipped_data_are_what_their_generators_write(tmp_path):
+    """data/: the example as .dat and as its CSV twin, the curve case and the offers bank, each one copy,
+    installed as the package mmo_pyomo.data; each is what its generator writes."""
+    import filecmp
+
+    from mmo_pyomo.curves.examples import curve_instance
+    from mmo_pyomo.data import BANK, CURVES, EXAMPLE_CSV, EXAMPLE_DAT
+    from mmo_pyomo.instance.dat import dat_text
+    from mmo_pyomo.mix.instances import example_instance
+    from mmo_pyomo.offers.bank import generate_problem, write_problem
+    assert EXAMPLE_DAT.read_text() == dat_text(example_instance())
+    written = {"example": write_csv_dir(load_instance(EXAMPLE_DAT), tmp_path / "example"),
+               "curves": write_csv_dir(curve_instance(6, "logistic", seed=5), tmp_path / "curves"),
+               "bank": write_problem(generate_problem(500, seed=1), tmp_path / "bank", csv=True)}
+    for name, shipped in (("example", EXAMPLE_CSV), ("curves", CURVES), ("bank", BANK)):
+        files = sorted(p.name for p in shipped.iterdir())
+        assert files == sorted(p.name for p in written[name].iterdir()), name
+        assert all(filecmp.cmp(shipped / f, written[name] / f, shallow=False) for f in files), name

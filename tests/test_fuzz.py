@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.instance import load_instance, write_csv_dir
 
 from helpers import random_instance

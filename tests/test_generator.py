@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmo_pyomo.examples import EXAMPLE_DAT
+from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.instance import load_instance, validate
 from mmo_pyomo.mix.checker import check_plan
 from mmo_pyomo.mix.instances import CORRELATIONS, example_instance, paper_instance

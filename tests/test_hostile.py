@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.errors import DataError, MMOError
-from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.instance import write_csv_dir, write_dat
 from mmo_pyomo.offers.bank import generate_problem, write_problem
 
@@ -259,7 +259,7 @@ def test_a_stalled_bundle_master_ends_honestly(monkeypatch):
     """A master QP that neither HiGHS (given no time) nor SLSQP (given no iterations) solves: the method
     must say it did not converge, and the plan it returns still passes the checker under a valid bound."""
     from mmo_pyomo.offers import dual
-    from mmo_pyomo.offers.methods import solve_exact
+    from mmo_pyomo.offers.exact import solve_exact
 
     prob = generate_problem(2000, seed=3)
     monkeypatch.setattr(dual, "MASTER_TIME_LIMIT", 0.0)
@@ -278,7 +278,7 @@ def test_a_tiny_bank_converges_when_highs_cycles_on_its_master(monkeypatch):
     """On 10 customers HiGHS's QP solver cycled on a 5-variable master until its 30 s time limit; the
     master now goes to SLSQP when HiGHS stops short, and the dual converges."""
     from mmo_pyomo.offers import dual
-    from mmo_pyomo.offers.methods import solve_exact
+    from mmo_pyomo.offers.exact import solve_exact
 
     fallbacks = []
     slsqp = dual._master_slsqp
@@ -295,7 +295,7 @@ def _api_cases():
     from mmo_pyomo.mix.improve import improve
     from mmo_pyomo.mix.pareto import pareto_curve
     from mmo_pyomo.offers.cluster import solve_cluster
-    from mmo_pyomo.offers.methods import solve_exact
+    from mmo_pyomo.offers.exact import solve_exact
 
     inst = load_instance(EXAMPLE_DAT)
     bank = generate_problem(200, seed=1)

@@ -18,8 +18,9 @@ from mmo_pyomo.offers.bank import generate_problem, to_long, write_problem
 from mmo_pyomo.offers.cluster import solve_cluster
 from mmo_pyomo.offers.coupling import coupling_rows
 from mmo_pyomo.offers.customer_model import customer_model
-from mmo_pyomo.offers.methods import solve_exact, solve_greedy
-from mmo_pyomo.offers.offer_check import check_offer_plan
+from mmo_pyomo.offers.exact import solve_exact
+from mmo_pyomo.offers.greedy import solve_greedy
+from mmo_pyomo.offers.offer_plan import check_offer_plan
 from mmo_pyomo.offers.problem import build_problem, load_problem
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -48,3 +48,29 @@ def test_two_workers_give_the_local_plan_with_less_driver_memory(bank, tmp_path)
     assert on_workers["bound_gap"] <= 1e-4 and local["bound_gap"] <= 1e-4
     # the driver holds neither the Arrow table nor the dense scores (measured here: 318 MB against 540 MB)
     assert on_workers["peak_memory_mb"] < 0.75 * local["peak_memory_mb"]
+
+
+def test_one_exact_method_gives_one_plan_on_every_executor(tmp_path):
+    """The same campaign on the three executors: in this process, on Dask with the data sent from here,
+    and on Dask workers that read their own customers: the same bound and the same plan's profit. An
+    option an executor cannot take is the project's error, not dropped."""
+    distributed = pytest.importorskip("dask.distributed")
+    from mmo_pyomo.errors import MMOError
+    from mmo_pyomo.offers.exact import solve_exact
+    prob = generate_problem(20_000, seed=4)
+    folder = write_problem(prob, tmp_path / "bank")
+    local = solve_exact(prob, partition_size=5_000)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        sent = solve_exact(prob, executor="dask", scheduler=address, partition_size=5_000)
+        read = solve_exact(folder, executor="workers", scheduler=address, partition_size=5_000)
+        with pytest.raises(MMOError, match="workers hold the scores"):
+            solve_exact(folder, executor="workers", scheduler=address, warm_start="sample")
+    for other in (sent, read):
+        assert other.bound == pytest.approx(local.bound, rel=1e-9)
+        assert other.check.profit == pytest.approx(local.check.profit, rel=1e-9)
+        assert other.info["evaluations"] == local.info["evaluations"]
+    from mmo_pyomo.offers.problem import load_problem
+    assert read.problem is not None and read.problem.n_customers == load_problem(folder).n_customers
+    with pytest.raises(MMOError, match="needs a Dask scheduler"):
+        solve_exact(prob, executor="dask")

@@ -149,7 +149,7 @@ def test_scaling_spend_and_revenue_scales_the_plan(formulation):
     """The example's optimum, with every spend ×10⁶ and every revenue ×10⁻³ (curvatures near 1e-14),
     is the example's plan ×10⁶ and its revenue ×10⁻³."""
     from mmo_pyomo import load_instance
-    from mmo_pyomo.examples import EXAMPLE_DAT
+    from mmo_pyomo.data import EXAMPLE_DAT
     base = load_instance(EXAMPLE_DAT)
     lam, mu = 1e6, 1e-3
     big_inst = scaled(base, lam, mu)

@@ -32,7 +32,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="exact: stop once the plan is certified within (bound − profit)/bound ≤ G (default 1e-4; "
                         "0 runs to convergence)")
     s.add_argument("--warm-start", choices=["none", "sample"], default="none",
-                   help="exact: start the multipliers from the LP on a 1%% sample of customers (HiGHS)")
+                   help="exact: start the multipliers from the LP on a 1%% sample of customers (HiGHS; not with "
+                        "--scheduler, whose workers hold the scores)")
     s.add_argument("--time-limit", type=args_.positive_seconds, default=None, metavar="S",
                    help="exact: stop the dual after S seconds (the plan and bound of that moment are reported)")
     w = sub.add_parser("sweep", help="profit and marginal value against the budget or a capacity")
@@ -85,13 +86,14 @@ def run(args: argparse.Namespace) -> int:
         timings["read_baseline_s"] = _read_baseline_s(args.data)
     if args.command == "solve" and args.method == "exact" and args.scheduler:
         # the workers read the scores: this process never holds them until the final repair
-        from mmo_pyomo.offers.methods import solve_exact_on_workers
+        from mmo_pyomo.offers.exact import solve_exact
         from mmo_pyomo.offers.outputs import write_outputs
         t = time.perf_counter()
-        prob, result = solve_exact_on_workers(args.data, args.scheduler, partition_size=args.partition_size,
-                                              gap=args.gap or None, time_limit=args.time_limit)
+        result = solve_exact(args.data, executor="workers", scheduler=args.scheduler, partition_size=args.partition_size,
+                             gap=args.gap or None, time_limit=args.time_limit, warm_start=args.warm_start)
         timings["time_load_s"], timings["time_solve_s"] = None, time.perf_counter() - t
-        return _print_report(args, write_outputs(prob, result, args.out, timings))
+        assert result.problem is not None
+        return _print_report(args, write_outputs(result.problem, result, args.out, timings))
     t = time.perf_counter()
     prob = load_problem(args.data)
     timings["time_load_s"] = time.perf_counter() - t
@@ -99,14 +101,14 @@ def run(args: argparse.Namespace) -> int:
         from mmo_pyomo.offers.outputs import write_outputs
         t = time.perf_counter()
         if args.method == "exact":
-            from mmo_pyomo.offers.methods import solve_exact
+            from mmo_pyomo.offers.exact import solve_exact
             result = solve_exact(prob, partition_size=args.partition_size, gap=args.gap or None,
                                  time_limit=args.time_limit, warm_start=args.warm_start)
         elif args.method == "cluster":
             from mmo_pyomo.offers.cluster import solve_cluster
             result = solve_cluster(prob, args.clusters, args.lp_solver)
         else:
-            from mmo_pyomo.offers.methods import solve_greedy
+            from mmo_pyomo.offers.greedy import solve_greedy
             result = solve_greedy(prob)
         timings["time_solve_s"] = time.perf_counter() - t
         return _print_report(args, write_outputs(prob, result, args.out, timings))

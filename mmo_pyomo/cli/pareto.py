@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from mmo_pyomo.cli import args as args_
-from mmo_pyomo.examples import EXAMPLE_DAT
+from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.io_utils import atomic_path, output_set
 from mmo_pyomo.mix.pareto import pareto_curve, plot_pareto

@@ -7,8 +7,8 @@ import json
 import numpy as np
 
 from mmo_pyomo.cli import args as args_
+from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.examples import EXAMPLE_DAT
 from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.io_utils import atomic_write_text, output_set

@@ -22,7 +22,7 @@ def read_dat(path: str | Path) -> Instance:
     skeleton = pyo.AbstractModel()
     declare_data(skeleton)
     if path.stat().st_size == 0:
-        raise DataError(f"'{path}' is empty", "write the instance in it (see mmo_pyomo/examples/example.dat)")
+        raise DataError(f"'{path}' is empty", "write the instance in it (see data/example.dat)")
     try:
         written = check_and_names(path.read_text(), str(path))     # repeated rows and statements refused
     except UnicodeDecodeError:
@@ -34,7 +34,7 @@ def read_dat(path: str | Path) -> Instance:
     except Exception as exc:  # the .dat parser raises bare exceptions with its own wording
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"cannot parse '{path}': {text}",
-                        "check the .dat syntax (every statement ends with ';'); see mmo_pyomo/examples/example.dat") \
+                        "check the .dat syntax (every statement ends with ';'); see data/example.dat") \
             from None
     try:
         return instance_from_raw(raw, name=path.stem)
@@ -42,7 +42,7 @@ def read_dat(path: str | Path) -> Instance:
         raise DataError(f"'{path}': {exc.cause}", exc.fix) from None
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:   # a statement of the wrong shape
         raise DataError(f"'{path}': a set or param statement has the wrong shape ({type(exc).__name__}: {exc})",
-                        "compare each statement with mmo_pyomo/examples/example.dat") from None
+                        "compare each statement with data/example.dat") from None
 
 
 def _names_as_written(raw: dict[str, Any], written: dict[str, list[str]]) -> dict[str, Any]:

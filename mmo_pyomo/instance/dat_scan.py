@@ -48,7 +48,7 @@ def _repeated(items: list, what: str, where: str) -> None:
 def _known(name: str, known: tuple[str, ...] | dict[str, int], what: str, where: str) -> None:
     if name not in known:
         raise DataError(f"{where}: unknown {what} '{name}'{closest(name, known)}",
-                        f"the {what}s of the format are {', '.join(known)} (see mmo_pyomo/examples/example.dat)")
+                        f"the {what}s of the format are {', '.join(known)} (see data/example.dat)")
 
 
 def _values(head: list[str], values: list[str]) -> list[tuple[str, tuple[str, ...]]]:

@@ -10,8 +10,9 @@ from mmo_pyomo import ranges
 from mmo_pyomo.errors import NoSolutionError
 from mmo_pyomo.offers import kernels
 from mmo_pyomo.offers.coupling import coupling_rows
-from mmo_pyomo.offers.methods import OfferResult, _finish, repair_plan
+from mmo_pyomo.offers.offer_plan import OfferResult, finished
 from mmo_pyomo.offers.problem import OfferProblem
+from mmo_pyomo.offers.repair import repair_plan
 from mmo_pyomo.solvers.capabilities import Capability
 from mmo_pyomo.solvers.registry import ensure_installed, get_engine, handover
 from mmo_pyomo.solvers.solve_model import solve_model
@@ -90,7 +91,7 @@ def solve_cluster(prob: OfferProblem, clusters: int = 200, lp_solver: str = "hig
                    + [abs(duals[model.minimum[j]]) for j in rows.min_offers])
     choice = _assign_within_clusters(prob, labels, model)
     choice = repair_plan(prob, rows, lam, choice)
-    return _finish("cluster", prob, choice, None, t0, dict(zip(rows.names, lam.tolist())),
+    return finished("cluster", prob, choice, None, t0, dict(zip(rows.names, lam.tolist())),
                    clusters=k_used, lp_bound=float(pyo.value(model.profit)))
 
 

@@ -10,8 +10,7 @@ import numpy as np
 
 from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
 from mmo_pyomo.offers.coupling import coupling_rows
-from mmo_pyomo.offers.methods import OfferResult
-from mmo_pyomo.offers.offer_check import plan_frame
+from mmo_pyomo.offers.offer_plan import OfferResult, plan_frame
 from mmo_pyomo.offers.problem import OfferProblem
 from mmo_pyomo.plotting import pyplot, save_figure
 

@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from mmo_pyomo.errors import DataError
+from mmo_pyomo.offers.executor import PlanAt
+from mmo_pyomo.offers.offer_plan import check_totals, chosen_values
 from mmo_pyomo.offers.problem import (
     SCORE_COLUMNS,
     OfferProblem,
@@ -25,6 +27,7 @@ from mmo_pyomo.offers.problem import (
     merge_summaries,
     summarize_scores,
 )
+from mmo_pyomo.offers.repair import exact_piece, repair
 
 
 def customer_ranges(path: Path, partition_size: int) -> list[tuple[int, int]]:
@@ -89,7 +92,8 @@ def _oracle_at(part: OfferProblem, rows: Any, lam: np.ndarray) -> Any:
 
 
 class WorkerPartitions:
-    """Partitions loaded and kept by the workers of a Dask cluster; each map is one round trip."""
+    """Partitions loaded and kept by the workers of a Dask cluster; each map is one round trip (the
+    executor ``workers`` of :mod:`mmo_pyomo.offers.executor`)."""
 
     def __init__(self, shell: OfferProblem, path: Path, partition_size: int, scheduler: str) -> None:
         from dask.distributed import wait
@@ -97,6 +101,7 @@ class WorkerPartitions:
         from mmo_pyomo.scheduler import connect
         self.client = connect(scheduler)
         self.shell = shell
+        self.problem = shell
         self.ranges = customer_ranges(path, partition_size)
         self.parts = [self.client.submit(load_partition, str(path), lo, hi, shell.offers, shell.channels,
                                          shell.min_offers, shell.capacity, shell.budget, shell.hurdle_rate, shell.name,
@@ -110,13 +115,19 @@ class WorkerPartitions:
         futures = [self.client.submit(func, part, *args, pure=False) for part in self.parts]
         return self.client.gather(futures)
 
-    def check_feasible(self) -> tuple[float, float]:
+    def bounds(self) -> tuple[float, float]:
         """The campaign checks of :func:`~mmo_pyomo.offers.problem.check_feasible_campaign`, from
         per-partition summaries; returns (largest profit, smallest positive cost)."""
         stats = self.map(feasibility_stats)
         self.allowed = np.array([s[0].allowed for s in stats])          # (partitions, offers)
         check_feasible_campaign(self.shell, merge_summaries([s[0] for s in stats]))
         return max(s[1] for s in stats), min(s[2] for s in stats)
+
+    def plan(self, rows: Any, lam: np.ndarray) -> PlanAt:
+        """The repaired plan at ``lam``, checked from the totals the workers send (the scores stay there)."""
+        view, choice, (idx, p, c) = self.repair(rows, lam)
+        self.problem = view                                   # the campaign with its customer ids
+        return PlanAt(choice, (idx, p, c), check_totals(view, choice[idx], p, c))
 
     def repair(self, rows: Any, lam: np.ndarray) -> tuple[OfferProblem, np.ndarray, tuple]:
         """The repaired plan at ``lam`` (:func:`mmo_pyomo.offers.repair.repair`), the same plan as one
@@ -125,8 +136,6 @@ class WorkerPartitions:
         Returns (the campaign with its customer ids but without scores, choice, (positions, profit,
         cost) of the chosen options).
         """
-        from mmo_pyomo.offers.methods import exact_piece
-        from mmo_pyomo.offers.repair import repair
         shell = self.shell
         pieces = WorkerPieces(self.client, [self.client.submit(exact_piece, part, rows, lam, pure=False)
                                             for part in self.parts])
@@ -167,5 +176,4 @@ class WorkerPieces:
 
 def _plan_of(piece: Any) -> tuple[np.ndarray, ...]:
     """A piece's plan: (choice, positions with an offer, their profit, their cost)."""
-    from mmo_pyomo.offers.offer_check import chosen_values
     return (piece.choice, *chosen_values(piece.prob, piece.choice))

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from mmo_pyomo.offers import kernels
+from mmo_pyomo.offers.coupling import Rows, reduced_profit_terms
 from mmo_pyomo.offers.problem import OfferProblem
 
 NEG = np.float32(-np.inf)
@@ -288,3 +289,33 @@ def repair(pieces: Pieces, shell: OfferProblem, *, budget_step: bool = True, fil
     pieces.update(piece_set, _scatter_back(len(pieces), piece[dropped], pos[dropped], option[dropped]))
     kept = option >= 0
     fill(pieces, shell, option[kept], float(c[kept].sum()), float(p[kept].sum()), fill_limit)
+
+
+# --------------------------------------------------------------------------- the exact method's pieces
+def _best_options(prob: OfferProblem, rows: Rows, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's option of highest reduced profit, and that reduced profit (one compiled pass)."""
+    n = prob.n_customers
+    a, b, shift = reduced_profit_terms(prob, rows, lam)
+    choice = np.empty(n, np.int64)
+    best = np.empty(n, np.float64)
+    kernels.best_options(prob.profit.reshape(n, -1), prob.cost.reshape(n, -1), prob.eligible.reshape(n, -1), a, b, shift,
+                         choice, best)
+    return choice, best
+
+
+def exact_piece(prob: OfferProblem, rows: Rows, lam: np.ndarray, choice: np.ndarray | None = None) -> Piece:
+    """The customers of ``prob`` ready for the repair at ``lam``: scored by reduced profit, filled
+    with their best option, starting from ``choice`` (default: the Lagrangian subproblem's plan)."""
+    option, best = _best_options(prob, rows, lam)
+    if choice is None:
+        choice = np.where(best > 0, option, -1)
+    return Piece(prob, choice, Score(*reduced_profit_terms(prob, rows, lam)),
+                 np.where(np.isfinite(best), option, -1), best)
+
+
+def repair_plan(prob: OfferProblem, rows: Rows, lam: np.ndarray, choice: np.ndarray | None = None) -> np.ndarray:
+    """Make ``choice`` (default: the Lagrangian subproblem's plan at ``lam``) feasible, losing as
+    little reduced profit at ``lam`` as possible."""
+    pieces = LocalPieces([exact_piece(prob, rows, lam, choice)])
+    repair(pieces, prob)
+    return pieces.pieces[0].choice

@@ -9,7 +9,7 @@ import pandas as pd
 
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.io_utils import atomic_path
-from mmo_pyomo.offers.methods import solve_exact
+from mmo_pyomo.offers.exact import solve_exact
 from mmo_pyomo.offers.problem import OfferProblem, check_feasible_campaign
 from mmo_pyomo.plotting import pyplot, save_figure
 

@@ -18,7 +18,7 @@ from mmo_pyomo.solvers.quiet import quiet_engine
 log = logging.getLogger(__name__)
 
 #: Default share of customers in the sample (at least ``MIN_SAMPLE`` customers).
-SAMPLE_FRACTION = 0.02
+SAMPLE_FRACTION = 0.01
 MIN_SAMPLE = 2_000
 
 

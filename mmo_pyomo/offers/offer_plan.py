@@ -1,16 +1,20 @@
-"""Plans and the independent plan checker.
+"""Offer plans: the independent plan checker, and the result every method returns.
 
 A plan is an int array ``choice`` with one entry per customer: −1 for no offer, else the flat
 option index ``offer * n_channels + channel``. The checker reads the problem's raw arrays only.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from mmo_pyomo.errors import PlanCheckError
 from mmo_pyomo.offers.problem import OfferProblem
+from mmo_pyomo.solvers.stats import bound_gap
 
 TOL = 1e-6
 
@@ -90,3 +94,41 @@ def plan_frame(prob: OfferProblem, choice: np.ndarray,
                          "offer": pd.Categorical.from_codes(off, prob.offers),
                          "channel": pd.Categorical.from_codes(ch, prob.channels),
                          "expected_profit": p, "cost": c})
+
+
+@dataclass
+class OfferResult:
+    """A checked plan, its bound and its constraint report, the same for every method and executor."""
+
+    method: str
+    choice: np.ndarray
+    check: OfferCheck
+    bound: float | None
+    time_s: float
+    marginal_values: dict[str, float] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    #: (customer positions with an offer, their profit, their cost), when the scores are not in
+    #: this process (the exact method with the data on Dask workers); else computed from the problem.
+    chosen: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: The campaign the plan is for (without its scores when the workers held them).
+    problem: OfferProblem | None = field(default=None, repr=False)
+
+    def values(self, prob: OfferProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(customer positions with an offer, their profit, their cost)."""
+        return self.chosen if self.chosen is not None else chosen_values(prob, self.choice)
+
+    @property
+    def bound_gap(self) -> float | None:
+        """(bound − profit) / |bound| (:func:`~mmo_pyomo.solvers.stats.bound_gap`): certified when the
+        bound comes from the Lagrangian dual."""
+        return bound_gap(self.check.profit, self.bound)
+
+
+def finished(method: str, prob: OfferProblem, choice: np.ndarray, bound: float | None, t0: float,
+             marginal_values: dict[str, float] | None = None, **info: Any) -> OfferResult:
+    """The result of ``method``'s plan ``choice``, once it passes the independent checker."""
+    check = check_offer_plan(prob, choice)
+    if not check.feasible:
+        raise PlanCheckError(f"the {method} plan failed the checker: " + "; ".join(check.violations[:3]),
+                             "report the campaign; the plan was not written")
+    return OfferResult(method, choice, check, bound, time.perf_counter() - t0, marginal_values, info, problem=prob)
