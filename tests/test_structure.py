@@ -185,3 +185,85 @@ def test_engine_matrix_in_the_docs_is_derived_from_the_declarations(doc):
     text = (Path(__file__).resolve().parent.parent / doc).read_text()
     inside = text.split("<!-- engine-matrix:start -->\n")[1].split("\n<!-- engine-matrix:end -->")[0]
     assert inside == matrix_markdown(), f"regenerate the table in {doc}: python -m mmo_pyomo.cli.engine_listing"
+
+
+# --------------------------------------------------------------------------- layers
+#: What each layer may not import (a module's layer is its subpackage; top-level modules are "base").
+FORBIDDEN = {
+    "base": {"instance", "curves", "model_library", "solvers", "mix", "offers", "study", "cli", "data"},
+    "instance": {"model_library", "solvers", "mix", "offers", "study", "cli"},     # nothing that solves
+    "curves": {"model_library", "solvers", "mix", "offers", "study", "cli"},
+    "solvers": {"instance", "curves", "model_library", "mix", "offers", "study", "cli"},
+    "model_library": {"mix", "offers", "study", "cli"},
+    "mix": {"offers", "study", "cli"},
+    "offers": {"instance", "curves", "model_library", "mix", "study", "cli"},
+    "study": {"cli"},
+}
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module → the package modules it imports at run time (inside functions too; not under TYPE_CHECKING).
+    ``from package import module`` imports that module."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "mmo_pyomo"
+    modules = {}
+    for path in root.rglob("*.py"):
+        parts = ("mmo_pyomo",) + path.relative_to(root).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text())
+        hidden = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+                  for n in ast.walk(node)}
+        deps: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in hidden:
+                continue
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mmo_pyomo"):
+                subs = {f"{node.module}.{a.name}" for a in node.names} & set(modules)
+                deps |= subs
+                if len(subs) < len(node.names):
+                    deps.add(node.module)
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name.startswith("mmo_pyomo")}
+        graph[name] = {d for d in deps if d in modules and d != name}
+    return graph
+
+
+PACKAGES = {"instance", "curves", "model_library", "solvers", "mix", "offers", "study", "cli", "data"}
+
+
+def _layer(module: str) -> str:
+    """The subpackage of ``module`` (``mmo_pyomo.mix.runner`` → ``mix``), or "base" for a top-level module."""
+    parts = module.split(".")
+    return parts[1] if len(parts) >= 2 and parts[1] in PACKAGES else "base"
+
+
+def test_layers_point_one_way():
+    """curves/ and instance/ import nothing that solves; solvers/ nothing of the formulations; offers/ nothing of
+    marketing mix; the CLI is imported by nothing."""
+    graph = _import_graph()
+    bad = [(m, d) for m, deps in graph.items() for d in deps
+           if m != "mmo_pyomo" and _layer(d) in FORBIDDEN.get(_layer(m), set())]
+    assert not bad, bad
+
+
+def test_no_two_modules_import_each_other():
+    graph = _import_graph()
+    mutual = sorted({tuple(sorted((a, b))) for a, deps in graph.items() for b in deps if a in graph.get(b, set())})
+    assert not mutual, mutual
+
+
+def test_the_setup_lists_every_package():
+    """setup.cfg lists the packages (data/ installs as mmo_pyomo.data): none may be missing."""
+    import configparser
+    from pathlib import Path
+
+    from setuptools import find_packages
+    root = Path(__file__).resolve().parent.parent
+    cfg = configparser.ConfigParser()
+    cfg.read(root / "setup.cfg")
+    listed = set(cfg["options"]["packages"].split())
+    assert listed == set(find_packages(str(root), include=["mmo_pyomo*"])) | {"mmo_pyomo.data"}

@@ -30,6 +30,7 @@ from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.mix.checker import PlanCheck, check_plan
 from mmo_pyomo.mix.model_run import ModelRun
 from mmo_pyomo.model_library import get_formulation
+from mmo_pyomo.model_library.objectives import chord_objective
 from mmo_pyomo.solvers.capabilities import Capability
 from mmo_pyomo.solvers.options import SolveOptions
 from mmo_pyomo.solvers.registry import get_engine
@@ -116,15 +117,6 @@ def polish(inst: Instance, delta: np.ndarray, qp_solver: str = "scip",
     return np.asarray(delta, float), start
 
 
-def chord_objective(model: Any, inst: Instance) -> Any:
-    """Σ over regions of the revenue's chord, in the model's units (δ = s·d, revenue / R)."""
-    slope_dec, icept_dec, slope_inc, icept_inc = chord_coefficients(inst)
-    s, unit = inst.units.spend, inst.units.revenue
-    return sum((slope_dec[k] * s[k] / unit) * model.d_dec[a] + (icept_dec[k] / unit) * model.z_dec[a]
-               + (slope_inc[k] * s[k] / unit) * model.d_inc[a] + (icept_inc[k] / unit) * model.z_inc[a]
-               for k, a in enumerate(inst.activities))
-
-
 def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "scip",
                 time_limit: float | None = 60.0) -> StartPlan:
     """A feasible plan: the chord MILP's plan (``milp_solver``, at most ``time_limit`` s),
@@ -134,7 +126,7 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
     when the MILP finds none in time.
     """
     time_limit = ranges.optional(ranges.seconds, time_limit, "time_limit")
-    run = _miqp_run(inst, milp_solver, objective=chord_objective, needs=MILP_NEEDS)
+    run = _miqp_run(inst, milp_solver, objective=chord_objective(chord_coefficients), needs=MILP_NEEDS)
     t0 = time.perf_counter()
     stats = _run(run, "milp", time_limit, CHORD_GAP)
     milp_time = time.perf_counter() - t0

@@ -14,7 +14,7 @@ from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.validate import validate
 from mmo_pyomo.mix.checker import TOLERANCE, check_plan, magnitude
 from mmo_pyomo.model_library import Formulation, get_formulation
-from mmo_pyomo.model_library.components import built_from
+from mmo_pyomo.model_library.components import built_from, spend_changes
 
 
 def create_model(inst: Instance, formulation: str | Formulation, *, validate_instance: bool = True,
@@ -58,8 +58,7 @@ def set_start(model: pyo.ConcreteModel, formulation: str | Formulation, inst: In
 def plan_of(model: pyo.Block, inst: Instance) -> np.ndarray:
     """The spend changes δ = s·d of a solved model, polished (:func:`polish_delta`) unless polishing would
     break what the engine's own values meet (snapping a change up to its minimum can push the budget over)."""
-    raw = np.array([model.d[a].value if model.d[a].value is not None else 0.0 for a in inst.activities])
-    raw = raw * inst.units.spend
+    raw = spend_changes(model, inst)
     polished = polish_delta(inst, raw)
     if not check_plan(inst, inst.baseline + polished).feasible and check_plan(inst, inst.baseline + raw).feasible:
         return raw

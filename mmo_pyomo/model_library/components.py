@@ -308,6 +308,12 @@ def new_base_model(name: str) -> pyo.AbstractModel:
     return m
 
 
+def spend_changes(m: pyo.Block, inst: Instance) -> np.ndarray:
+    """The spend changes δ = s·d of a solved model, in activity order (0 where the engine gave no value)."""
+    d = np.array([m.d[a].value if m.d[a].value is not None else 0.0 for a in inst.activities])
+    return d * inst.units.spend
+
+
 # --------------------------------------------------------------------------- start values (MIP starts)
 def spend_change_start(inst: Instance, delta: np.ndarray) -> dict[str, np.ndarray]:
     """d = δ/s (:func:`add_spend_change`)."""
