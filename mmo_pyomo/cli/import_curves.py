@@ -5,8 +5,6 @@ import argparse
 import json
 from pathlib import Path
 
-import pandas as pd
-
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
 
@@ -57,8 +55,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not args.baseline:
             raise MMOError("--from table needs --baseline CSV (activity,baseline)", "give each activity's spend per period")
-        base = pd.read_csv(args.baseline, dtype={"activity": str})
-        inst = importers.from_table(args.input, dict(zip(base["activity"], base["baseline"].astype(float))), rules)
+        inst = importers.from_table(args.input, importers.read_baselines(args.baseline), rules)
     write_csv_dir(inst, args.out)
     families = sorted(set(inst.curves.family)) if inst.curves is not None else []
     print(json.dumps({"out": str(args.out), "activities": inst.n, "families": families,

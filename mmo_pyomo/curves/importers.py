@@ -151,18 +151,38 @@ def check_export(export: Any, required: Mapping[str, str], optional: Sequence[st
 
 # --------------------------------------------------------------------------- a long table
 def from_table(path: str | Path, baseline: Mapping[str, float], rules: PlanningRules) -> Instance:
-    """Curves from a CSV ``activity, spend, response`` (one row per point)."""
-    frame = pd.read_csv(path, dtype={"activity": str})
-    missing = {"activity", "spend", "response"} - set(frame.columns)
-    if missing:
-        raise DataError(f"'{path}' lacks column(s) {sorted(missing)}", "give it the columns activity, spend, response")
-    points = {a: list(zip(g["spend"].astype(float), g["response"].astype(float)))
-              for a, g in frame.groupby("activity", sort=False)}
+    """Curves from a CSV ``activity, spend, response`` (one row per point; the table is the user's model)."""
+    from mmo_pyomo.reading import read_table
+    columns = ("activity", "spend", "response")
+    frame = read_table(Path(path), columns, required=columns, key=("activity", "spend"))
+    spend, response = _numbers_of(frame, "spend", path), _numbers_of(frame, "response", path)
+    points: dict[str, list[tuple[float, float]]] = {}
+    for a, x, y in zip(frame["activity"], spend, response):
+        points.setdefault(str(a), []).append((x, y))
     unknown = set(baseline) - set(points)
     if unknown:
         raise DataError(f"'{path}' has no curve for {sorted(unknown)[:3]}", "give every activity its points")
     curves = ResponseCurves.from_rows(tuple(baseline), {a: {"family": "table"} for a in baseline}, points, str(path))
     return build_instance(Path(path).stem, baseline, curves, rules)
+
+
+def _numbers_of(frame: pd.DataFrame, column: str, path: str | Path) -> list[float]:
+    """A column of a user's table as numbers, or the project's error naming the row."""
+    out = []
+    for k, v in enumerate(frame[column]):
+        try:
+            out.append(float(v))
+        except ValueError:
+            raise DataError(f"'{path}', row {k + 2}: {column} = {v!r} is not a number",
+                            f"write a number in every {column} cell") from None
+    return out
+
+
+def read_baselines(path: str | Path) -> dict[str, float]:
+    """A CSV ``activity, baseline`` (the spend per period of each activity), checked."""
+    from mmo_pyomo.reading import read_table
+    frame = read_table(Path(path), ("activity", "baseline"), required=("activity", "baseline"), key=("activity",))
+    return dict(zip(map(str, frame["activity"]), _numbers_of(frame, "baseline", path)))
 
 
 # --------------------------------------------------------------------------- PyMC-Marketing
