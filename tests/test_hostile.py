@@ -293,7 +293,7 @@ def _api_cases():
     from mmo_pyomo import check_plan, load_instance, solve
     from mmo_pyomo.mix.chord import chord_start
     from mmo_pyomo.mix.improve import improve
-    from mmo_pyomo.mix.pareto import pareto_curve
+    from mmo_pyomo.mix.pareto_curve import pareto_curve
     from mmo_pyomo.offers.cluster import solve_cluster
     from mmo_pyomo.offers.exact import solve_exact
 

@@ -11,7 +11,7 @@ import pytest
 
 from mmo_pyomo.instance import write_dat
 from mmo_pyomo.mix.instances import paper_instance
-from mmo_pyomo.mix.pareto import k_grid, knee_index, pareto_curve
+from mmo_pyomo.mix.pareto_curve import k_grid, knee_index, pareto_curve
 from mmo_pyomo.mix.relaxation import root_bound
 from mmo_pyomo.mix.runner import solve
 from mmo_pyomo.study.parallel import plan_workers
@@ -114,7 +114,7 @@ def test_knee_of_a_concave_curve():
 
 
 def test_pareto_on_a_budget_cut_starts_at_the_smallest_feasible_k(tmp_path):
-    from mmo_pyomo.mix.pareto import plot_pareto, smallest_budget_feasible_k
+    from mmo_pyomo.mix.pareto_curve import plot_pareto, smallest_budget_feasible_k
     inst = random_instance(16, seed=1, budget=(0.90, 0.97))       # the baseline breaks the budget: K = 0 has no plan
     k_min = smallest_budget_feasible_k(inst)
     assert k_min > 0

@@ -8,7 +8,7 @@ from mmo_pyomo.cli import args as args_
 from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.io_utils import atomic_path, output_set
-from mmo_pyomo.mix.pareto import pareto_curve, plot_pareto
+from mmo_pyomo.mix.pareto_curve import pareto_curve, plot_pareto
 
 HELP = "revenue against K (CSV and PNG)"
 
