@@ -6,7 +6,7 @@ import io
 from collections.abc import Callable
 
 from mmo_pyomo.solvers.capabilities import Capability as C
-from mmo_pyomo.solvers.engines import ENGINES, Engine, Handover
+from mmo_pyomo.solvers.engines import BONMIN_HEURISTIC_FOR, ENGINES, Engine, Handover, bonmin_variant
 from mmo_pyomo.solvers.quiet import quiet_engine
 
 #: Variables of the probe LP, above every pip edition's LP limit (Gurobi 2,000; CPLEX 1,000; Xpress 5,000).
@@ -71,13 +71,18 @@ def _probe_highs() -> tuple[str, str]:
     return "full (open source)", f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
 
-def _probe_bonmin() -> tuple[str, str]:
+def _probe_bonmin_asl() -> tuple[str, str]:
     return "full (open source)", "on PATH"
+
+
+def _probe_casadi() -> tuple[str, str]:
+    import casadi
+    return "full (open source)", f"CasADi {getattr(casadi, '__version__', '?')}"
 
 
 PROBES: dict[str, Callable[[], tuple[str, str]]] = {
     "scip": _probe_scip, "gurobi": _probe_gurobi, "cplex": _probe_cplex, "xpress": _probe_xpress,
-    "bonmin": _probe_bonmin, "highs": _probe_highs,
+    "bonmin": _probe_casadi, "bonmin_asl": _probe_bonmin_asl, "ipopt": _probe_casadi, "highs": _probe_highs,
 }
 
 
@@ -131,8 +136,20 @@ def solver_table() -> str:
     lines = ["  ".join(r[k].ljust(widths[k]) for k in range(4)) + "  " + r[4] for r in rows]
     lines.insert(1, "-" * len(lines[0]))
     lines.append("")
+    lines.append("bonmin:ALGORITHM chooses Bonmin's algorithm: " + ", ".join(BONMIN_HEURISTIC_FOR)
+                 + " (bonmin alone is B-BB).")
     lines.append("pyomo:NAME hands any formulation to Pyomo's SolverFactory(NAME), for experts.")
     return "\n".join(lines)
+
+
+def table_engines() -> list[Engine]:
+    """The registered engines, with each Bonmin algorithm other than the default after ``bonmin``."""
+    out = []
+    for engine in ENGINES.values():
+        out.append(engine)
+        if engine.name == "bonmin":
+            out.extend(bonmin_variant(a) for a in BONMIN_HEURISTIC_FOR if a != "B-BB")
+    return out
 
 
 def matrix_markdown() -> str:
@@ -143,7 +160,7 @@ def matrix_markdown() -> str:
     from mmo_pyomo.model_library import FORMULATIONS
     head = "| engine | " + " | ".join(f"`{f}`" for f in FORMULATIONS) + " | also |"
     lines = [head, "|---" * (len(FORMULATIONS) + 2) + "|"]
-    for engine in ENGINES.values():
+    for engine in table_engines():
         cells = []
         for name, how in formulation_support(engine).items():
             if how is None:

@@ -7,7 +7,9 @@ Pyomo 6.10 has three families of interfaces, each with its own results object:
 * ``legacy`` — the older direct interfaces (``cplex_direct``, ``xpress_direct``): the bounds are
   in ``results.problem``;
 * ``asl`` — AMPL ``.nl`` executables (Bonmin): the ``.sol`` file holds only the solution and a
-  message, so the bound and the node count are reported as unknown.
+  message, so the bound and the node count are reported as unknown;
+* ``casadi`` — Bonmin and Ipopt in-process, as the ``casadi`` wheel bundles them
+  (:mod:`mmo_pyomo.solvers.casadi_nlp`): the bound and the node count are read from Bonmin's output.
 
 The node count is read from the engine's own model object where the interface keeps one.
 """
@@ -37,6 +39,7 @@ class RunRequest:
     warm_start: bool = False     # pass the model's current variable values as a MIP start
     read_nodes: Callable[[Any, Any], int | None] | None = None
     duals: bool = False          # read LP row duals (contrib interfaces)
+    heuristic: bool = False      # the engine is a local method on this model: it proves no bound
 
 
 def status_of(optimal: bool, infeasible: bool, unbounded: bool, time_limit: bool, has_solution: bool,
@@ -246,8 +249,14 @@ def run_legacy(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
                       version=_legacy_version(opt), message=str(tc), has_solution=has_solution)
 
 
+def run_casadi(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
+    """Solve through CasADi's bundled Bonmin or Ipopt (:mod:`mmo_pyomo.solvers.casadi_nlp`)."""
+    from mmo_pyomo.solvers import casadi_nlp
+    return casadi_nlp.run(model, req.interface, dict(req.options), req.log_file, convex=not req.heuristic)
+
+
 ADAPTERS: dict[str, Callable[[pyo.ConcreteModel, RunRequest], SolveStats]] = {
-    "contrib": run_contrib, "legacy": run_legacy, "asl": run_legacy,
+    "contrib": run_contrib, "legacy": run_legacy, "asl": run_legacy, "casadi": run_casadi,
 }
 
 

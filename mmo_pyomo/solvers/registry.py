@@ -5,7 +5,7 @@ from collections.abc import Set
 
 from mmo_pyomo.errors import CapabilityError, MMOError, SolverUnavailableError
 from mmo_pyomo.solvers.capabilities import DESCRIPTION, Capability
-from mmo_pyomo.solvers.engines import ENGINES, Engine, Handover, Interface
+from mmo_pyomo.solvers.engines import BONMIN_HEURISTIC_FOR, ENGINES, Engine, Handover, Interface, bonmin_variant
 
 DEFAULT_SOLVER = "scip"
 
@@ -24,11 +24,18 @@ def _expert_engine(pyomo_name: str) -> Engine:
 
 
 def get_engine(name: str) -> Engine:
-    """The engine called ``name`` (``scip``, ``gurobi``, …, or ``pyomo:NAME``)."""
+    """The engine called ``name`` (``scip``, ``gurobi``, …, ``bonmin:ALGORITHM`` or ``pyomo:NAME``)."""
     if not isinstance(name, str):
         raise MMOError(f"the solver must be a name, not {name!r}", f"pass one of {', '.join(ENGINES)}")
     if name.startswith("pyomo:") and len(name) > 6:
         return _expert_engine(name[6:])
+    if name.startswith("bonmin:"):
+        algorithm = name[7:]
+        known = {a.lower(): a for a in BONMIN_HEURISTIC_FOR}
+        if algorithm.lower() not in known:
+            raise MMOError(f"unknown Bonmin algorithm '{algorithm}'",
+                           f"choose one of {', '.join('bonmin:' + a for a in BONMIN_HEURISTIC_FOR)}")
+        return bonmin_variant(known[algorithm.lower()])
     try:
         return ENGINES[name]
     except KeyError:

@@ -49,6 +49,18 @@ def in_units_of(stats: SolveStats, unit: float) -> SolveStats:
                    bound=None if stats.bound is None else stats.bound * unit)
 
 
+def as_heuristic(stats: SolveStats, engine: Engine, how: Handover) -> SolveStats:
+    """``stats`` of an engine that is only a local method on the model (``how.heuristic``): its plan is
+    feasible, not proved optimal, and no bound it reports is one."""
+    note = f"{engine.label} is a local method on this model ({how.note}): its plan is not proved optimal, and it gives no bound"
+    status = Status.FEASIBLE if stats.status == Status.OPTIMAL else stats.status
+    if stats.status == Status.INFEASIBLE:       # a local method proves no infeasibility either
+        status = Status.ERROR
+        note = f"{engine.label} found no plan, which does not prove there is none ({how.note})"
+    return replace(stats, status=status, bound=None,
+                   message=f"{stats.message}; {note}" if stats.message else note)
+
+
 def licence_error(engine: Engine, exc: Exception, size: dict[str, int]) -> LicenceLimitError | None:
     """The :class:`LicenceLimitError` that ``exc`` stands for, if the engine refused the model's size."""
     text = str(exc)
@@ -96,7 +108,8 @@ def solve_model(
               **(engine.relaxation_options if relaxation else {}), **dict(options.native),
               **engine.native_options(options)}
     request = adapters.RunRequest(interface=how.interface, family=how.family, options=native, log_file=options.log_file,
-                                  warm_start=warm_start, read_nodes=engine.read_nodes, duals=duals)
+                                  warm_start=warm_start, read_nodes=engine.read_nodes, duals=duals,
+                                  heuristic=how.heuristic)
     log.debug("solving %s on %s through %s (%s) with %s", what, engine.name, how.interface, how.family, native)
     try:
         stats = in_units_of(adapters.run(model, request), objective_unit(model))
@@ -107,6 +120,8 @@ def solve_model(
         if lic is not None:
             raise lic from None
         return SolveStats(status=Status.ERROR, message=f"{type(exc).__name__}: {exc}".strip())
+    if how.heuristic:
+        stats = as_heuristic(stats, engine, how)
     if stats.status == Status.INTERRUPTED and not keep_interrupted:
         raise SolveInterrupted(f"{what} on {engine.label} was interrupted after {stats.time_s or 0:.1f} s; nothing "
                                "was written", "run it again; --time-limit stops a solve with its best plan")
