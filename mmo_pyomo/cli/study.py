@@ -50,6 +50,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-root-bound", action="store_true",
                    help="leave root_bound empty: the relaxations do not depend on --gap or --start, so one "
                         "study of the same instances measures them for all (the MISOCP's took 1–2 min at n = 1000)")
+    p.add_argument("--root-solver", default="auto", metavar="NAME",
+                   help="engine of the root bounds (default auto: Ipopt for the perspective where casadi is "
+                        "installed, SCIP otherwise)")
 
 
 def baseline_revenue_of(path: str) -> float:
@@ -89,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
         if not against.path.is_file():
             raise MMOError(f"--against {args.against}: no results.csv there", "give the --out folder of another study")
         args_.check_outputs(side_by_side=out / "side_by_side.md", inputs=[*args.data, args.against])
-    for name in [*args.solvers, *([args.start_solver] if args.start == "chord" else [])]:
+    for name in [*args.solvers, *([args.start_solver] if args.start == "chord" else []),
+                 *([args.root_solver] if args.root_solver != "auto" else [])]:
         get_engine(name)                    # an unknown engine is an error before any run, not a row per run
     paths = list(dict.fromkeys(resolved(p) for p in args.data))        # each file once, by resolved path
     names = display_names(paths)
@@ -107,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     if args.report_only:
         pending = []
     workers = plan_workers(args.workers, args.threads)
-    runs = [(p, f, s, args.time_limit, args.threads, "scip", names[p], settings) for p, f, s in pending]
+    runs = [(p, f, s, args.time_limit, args.threads, args.root_solver, names[p], settings) for p, f, s in pending]
     failures = 0 if not runs else run_all(runs, run_isolated, store.append, workers=workers,
                                           scheduler=args.scheduler, progress=not args.no_progress)
     frame = store.read()

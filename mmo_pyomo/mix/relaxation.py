@@ -23,15 +23,29 @@ def relaxed_run(inst: Instance, formulation: str | Formulation, solver: str | En
     return ModelRun(inst, get_formulation(formulation), engine, relaxed=True, build_options=build_options)
 
 
-def root_bound(inst: Instance, formulation: str, solver: str = "scip", time_limit: float | None = 600.0) -> float:
+def root_solver(formulation: str | Formulation) -> str:
+    """The engine ``root_bound`` uses by default: Ipopt (CasADi) for a relaxation with a division (the
+    perspective's convex NLP, which SCIP branches on for minutes), where it is installed; SCIP otherwise."""
+    from mmo_pyomo.solvers.capabilities import Capability
+    form = get_formulation(formulation)
+    if Capability.DIVISION in form.needs and get_engine("ipopt").installed():
+        return "ipopt"
+    return "scip"
+
+
+def root_bound(inst: Instance, formulation: str, solver: str = "auto", time_limit: float | None = 600.0) -> float:
     """The optimal value of the continuous relaxation (a QP for the MIQP, an SOCP for the
     MISOCP and the hull, a convex NLP for the perspective); an upper bound on the optimum.
 
     The MINLP's relaxation is nonconvex (δ² ≥ m² z); SCIP solves it to global optimality.
-    The engine's best bound is returned, so the value is a valid bound even when the solve
-    stops at :data:`RELAXATION_GAP` or at the time limit.
+    With SCIP the engine's best bound is returned, so the value is a valid bound even when the solve
+    stops at :data:`RELAXATION_GAP` or at the time limit. Ipopt returns the optimum of a convex
+    relaxation to its tolerances (10⁻¹⁰), not a dual bound; it takes no nonconvex relaxation.
+    ``solver="auto"`` is :func:`root_solver`.
     """
     form = get_formulation(formulation)
+    if solver == "auto":
+        solver = root_solver(form)
     form.check_revenue_model(inst)          # a quadratic relaxation of curves would bound another problem
     run = relaxed_run(inst, form, solver)
     stats = run.solve(SolveOptions(mip_gap=RELAXATION_GAP, time_limit=time_limit))

@@ -75,7 +75,7 @@ def design_of(name: str) -> dict[str, Any]:
 
 
 def run_one(path: str, formulation: str, solver: str, time_limit: float | None, threads: int = 1,
-            root_solver: str = "scip", name: str | None = None, settings: RunSettings | None = None) -> dict[str, Any]:
+            root_solver: str = "auto", name: str | None = None, settings: RunSettings | None = None) -> dict[str, Any]:
     """Solve one combination and return its results.csv record (never raises for solver outcomes).
 
     With ``settings.start == "chord"`` the chord heuristic's plan is the MIP start; its revenue and
@@ -114,7 +114,7 @@ def run_one(path: str, formulation: str, solver: str, time_limit: float | None, 
 
 
 def run_isolated(path: str, formulation: str, solver: str, time_limit: float | None, threads: int = 1,
-                 root_solver: str = "scip", name: str | None = None,
+                 root_solver: str = "auto", name: str | None = None,
                  settings: RunSettings | None = None) -> dict[str, Any]:
     """:func:`run_one` in a fresh Python process.
 
