@@ -197,7 +197,8 @@ FORBIDDEN = {
     "model_library": {"mix", "offers", "study", "cli"},
     "mix": {"offers", "study", "cli"},
     "offers": {"instance", "curves", "model_library", "mix", "study", "cli"},
-    "study": {"cli"},
+    "study": {"cli", "page"},
+    "page": {"instance", "curves", "model_library", "solvers", "mix", "offers", "study", "cli", "data"},  # records only
 }
 
 
@@ -232,11 +233,13 @@ def _import_graph() -> dict[str, set[str]]:
     return graph
 
 
-PACKAGES = {"instance", "curves", "model_library", "solvers", "mix", "offers", "study", "cli", "data"}
+PACKAGES = {"instance", "curves", "model_library", "solvers", "mix", "offers", "study", "cli", "data", "page"}
 
 
 def _layer(module: str) -> str:
     """The subpackage of ``module`` (``mmo_pyomo.mix.runner`` → ``mix``), or "base" for a top-level module."""
+    if module == "mmo_pyomo.__main__":            # ``python -m mmo_pyomo``: an entry point, like the CLI
+        return "cli"
     parts = module.split(".")
     return parts[1] if len(parts) >= 2 and parts[1] in PACKAGES else "base"
 

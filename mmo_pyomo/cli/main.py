@@ -28,11 +28,12 @@ COMMANDS: dict[str, str] = {
     "pareto": "mmo_pyomo.cli.pareto",
     "offers": "mmo_pyomo.cli.offers",
     "import-curves": "mmo_pyomo.cli.import_curves",
+    "page": "mmo_pyomo.cli.page",
 }
 
 #: The name each subcommand had as a script (``scripts/compare.py`` runs the study).
 SCRIPT_NAMES = {"solve": "solve.py", "generate": "generate.py", "study": "compare.py", "pareto": "pareto.py",
-                "offers": "offers.py", "import-curves": "import_curves.py"}
+                "offers": "offers.py", "import-curves": "import_curves.py", "page": "page.py"}
 
 
 def silence_engine_warnings() -> None:

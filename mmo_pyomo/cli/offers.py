@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.io_utils import output_set
+from mmo_pyomo.io_utils import atomic_write_text, output_set
 
 HELP = "offer optimization: generate | solve | sweep"
 
@@ -34,6 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--warm-start", choices=["none", "sample"], default="none",
                    help="exact: start the multipliers from the LP on a 1%% sample of customers (HiGHS; not with "
                         "--scheduler, whose workers hold the scores)")
+    s.add_argument("--page", default=None, metavar="FILE.html",
+                   help="also write the plan page (self-contained HTML; mmo page report.json draws it again)")
     s.add_argument("--time-limit", type=args_.positive_seconds, default=None, metavar="S",
                    help="exact: stop the dual after S seconds (the plan and bound of that moment are reported)")
     w = sub.add_parser("sweep", help="profit and marginal value against the budget or a capacity")
@@ -41,6 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     w.add_argument("--budget", default=None, metavar="LO:HI:STEPS", help="e.g. 0.5M:2M:10")
     w.add_argument("--capacity", default=None, metavar="CHANNEL:LO:HI:STEPS", help="e.g. call_centre:100k:900k:9")
     w.add_argument("--out", required=True)
+    w.add_argument("--json", default=None, metavar="PATH", help="also write the sweeps as JSON (for mmo page)")
+    w.add_argument("--page", default=None, metavar="FILE.html", help="also write the sweeps' page (self-contained HTML)")
 
 
 def _read_baseline_s(folder: str) -> float | None:
@@ -70,10 +75,11 @@ def run(args: argparse.Namespace) -> int:
         args_.check_outputs(out=[out / name for name in campaign_files(csv=args.csv)])
     elif args.command == "solve":
         from mmo_pyomo.offers.outputs import OUTPUT_FILES
-        args_.check_outputs(out=[out / name for name in OUTPUT_FILES], inputs=[args.data])
+        args_.check_outputs(out=[out / name for name in OUTPUT_FILES], page=args.page, inputs=[args.data])
     else:
         from mmo_pyomo.offers.sweep import sweep_files
-        args_.check_outputs(out=[out / name for name in sweep_files(args.budget, args.capacity)], inputs=[args.data])
+        args_.check_outputs(out=[out / name for name in sweep_files(args.budget, args.capacity)], json=args.json,
+                            page=args.page, inputs=[args.data])
     if args.command == "generate":
         from mmo_pyomo.offers.bank import generate_problem, write_problem
         prob = generate_problem(args.customers, args.seed)
@@ -87,18 +93,16 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "solve" and args.method == "exact" and args.scheduler:
         # the workers read the scores: this process never holds them until the final repair
         from mmo_pyomo.offers.exact import solve_exact
-        from mmo_pyomo.offers.outputs import write_outputs
         t = time.perf_counter()
         result = solve_exact(args.data, executor="workers", scheduler=args.scheduler, partition_size=args.partition_size,
                              gap=args.gap or None, time_limit=args.time_limit, warm_start=args.warm_start)
         timings["time_load_s"], timings["time_solve_s"] = None, time.perf_counter() - t
         assert result.problem is not None
-        return _print_report(args, write_outputs(result.problem, result, args.out, timings))
+        return _print_report(args, _write(args, result.problem, result, timings))
     t = time.perf_counter()
     prob = load_problem(args.data)
     timings["time_load_s"] = time.perf_counter() - t
     if args.command == "solve":
-        from mmo_pyomo.offers.outputs import write_outputs
         t = time.perf_counter()
         if args.method == "exact":
             from mmo_pyomo.offers.exact import solve_exact
@@ -111,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
             from mmo_pyomo.offers.greedy import solve_greedy
             result = solve_greedy(prob)
         timings["time_solve_s"] = time.perf_counter() - t
-        return _print_report(args, write_outputs(prob, result, args.out, timings))
-    from mmo_pyomo.offers.sweep import channel_position, parse_range, sweep, write_sweep
+        return _print_report(args, _write(args, prob, result, timings))
+    from mmo_pyomo.offers.sweep import channel_position, parse_range, sweep, sweep_record, write_sweep
     if not (args.budget or args.capacity):
         raise MMOError("nothing to sweep", "give --budget LO:HI:STEPS or --capacity CHANNEL:LO:HI:STEPS")
     # every range is read and checked before the first solve, and both sweeps' files are written
@@ -128,9 +132,26 @@ def run(args: argparse.Namespace) -> int:
     with output_set():
         for frame, stem in frames:
             write_sweep(frame, args.out, stem)
+        record = sweep_record(args.data, [frame for frame, _ in frames])
+        if args.json:
+            atomic_write_text(args.json, json.dumps(record, indent=2, allow_nan=False) + "\n")
+        if args.page:
+            from mmo_pyomo.page import write_page
+            write_page(record, args.page, source=str(args.data))
     for frame, _ in frames:
         print(frame.to_string(index=False))
     return 0
+
+
+def _write(args: argparse.Namespace, prob, result, timings: dict) -> dict:
+    """The campaign's outputs and, with --page, its page: all of them or none."""
+    from mmo_pyomo.offers.outputs import write_outputs
+    with output_set():
+        report = write_outputs(prob, result, args.out, timings)
+        if args.page:
+            from mmo_pyomo.page import write_page
+            write_page(report, args.page, source=str(args.data))
+    return report
 
 
 def _print_report(args: argparse.Namespace, report: dict) -> int:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.instance.load import load_instance
-from mmo_pyomo.io_utils import atomic_path, output_set
-from mmo_pyomo.mix.pareto_curve import pareto_curve, plot_pareto
+from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
+from mmo_pyomo.mix.pareto_curve import pareto_curve, pareto_record, plot_pareto
 
 HELP = "revenue against K (CSV and PNG)"
 
@@ -21,18 +22,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=args_.positive_int, default=20)
     p.add_argument("--time-limit", type=args_.seconds, default=None, metavar="S", help="per step")
     p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--json", default=None, metavar="PATH", help="also write the curve as JSON (for mmo page)")
+    p.add_argument("--page", default=None, metavar="FILE.html", help="also write the curve's page (self-contained HTML)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``mmo pareto``."""
-    args_.check_outputs(out=[Path(args.out) / "pareto.csv", Path(args.out) / "pareto.png"], inputs=[args.data])
+    args_.check_outputs(out=[Path(args.out) / "pareto.csv", Path(args.out) / "pareto.png"], json=args.json,
+                        page=args.page, inputs=[args.data])
     inst = load_instance(args.data)
     frame = pareto_curve(inst, args.formulation, args.solver, args.steps, args.time_limit)
     out = Path(args.out)
-    with output_set():                 # the CSV and the PNG together, or neither
+    with output_set():                 # every file together, or none
         with atomic_path(out / "pareto.csv") as tmp:
             frame.to_csv(tmp, index=False)
         plot_pareto(frame, inst.n, out / "pareto.png", title=f"{inst.name}: revenue against K ({args.formulation})")
+        record = pareto_record(frame, inst, args.formulation, args.solver)
+        if args.json:
+            atomic_write_text(args.json, json.dumps(record, indent=2, allow_nan=False) + "\n")
+        if args.page:
+            from mmo_pyomo.page import write_page
+            write_page(record, args.page, source=str(args.data))
     knee = frame[frame["knee"]].iloc[0]
     print(frame.to_string(index=False, na_rep="-"))
     print(f"knee: K = {int(knee['max_changes'])} ({100 * knee['max_changes'] / inst.n:.1f}% of n) gives "

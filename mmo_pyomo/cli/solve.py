@@ -9,6 +9,7 @@ import numpy as np
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.errors import MMOError
+from mmo_pyomo.formatting import amount, gap_percent, seconds, signed_percent
 from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.io_utils import atomic_write_text, output_set
@@ -24,29 +25,25 @@ from mmo_pyomo.solvers.stats import Status
 HELP = "solve an instance (any formulation, any engine)"
 
 
-def _fmt(x: float | None, spec: str = ",.2f") -> str:
-    return "unknown" if x is None else format(x, spec)
-
-
 def summary(result: Result, baseline_feasible: bool = True) -> str:
     """A readable multi-line summary of a result (``baseline_feasible``: whether the baseline
     plan itself meets the budget and rules, which the lift line then says)."""
-    gap = "unknown" if result.gap is None else f"{100 * result.gap:.4f}%"
+    gap = gap_percent(result.gap)
     lift = result.lift
-    rel = (f" ({100 * lift / abs(result.baseline_revenue):+.2f}%)"
-           if lift is not None and result.baseline_revenue else "")
+    rel = signed_percent(lift, result.baseline_revenue)
+    rel = f" ({rel})" if rel else ""
     lines = [
         f"formulation     {result.formulation}",
         f"solver          {result.solver} {result.solver_version or ''}".rstrip(),
         f"status          {result.status}",
-        f"total revenue   {_fmt(result.objective)}",
-        f"best bound      {_fmt(result.bound)}",
+        f"total revenue   {amount(result.objective)}",
+        f"best bound      {amount(result.bound)}",
         f"gap             {gap}",
         f"nodes           {'unknown' if result.nodes is None else result.nodes}",
-        f"time            {_fmt(result.time_s, '.2f')} s",
+        f"time            {seconds(result.time_s)}",
         f"changes         {'-' if result.n_changes is None else result.n_changes}",
-        f"total spend     {_fmt(result.total_spend)}",
-        f"revenue lift    {_fmt(lift)}{rel} over the baseline plan"
+        f"total spend     {amount(result.total_spend)}",
+        f"revenue lift    {amount(lift)}{rel} over the baseline plan"
         + ("" if baseline_feasible else " (which breaks the budget or a rule here)"),
     ]
     if result.message.startswith("outer approximation") or result.status in (Status.UNRELIABLE, Status.FEASIBLE):
@@ -94,6 +91,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log", default=None, metavar="FILE", help="append the engine's log to FILE")
     p.add_argument("--json", default=None, metavar="PATH", help="write the result as JSON")
     p.add_argument("--plan", default=None, metavar="PATH", help="write the plan as CSV")
+    p.add_argument("--page", default=None, metavar="FILE.html",
+                   help="write the plan page: one self-contained HTML file (mmo page RESULT.json draws it again)")
     p.add_argument("--start", choices=("none", "chord"), default="none",
                    help="MIP start: 'chord' finds a feasible plan first with the chord heuristic "
                         "(mmo_pyomo.mix.chord), for large cases where the engine finds none")
@@ -128,10 +127,11 @@ def run(args: argparse.Namespace) -> int:
         from mmo_pyomo.cli.engine_listing import solver_table
         print(solver_table())
         return 0
-    args_.check_outputs(json=args.json, plan=args.plan, log=args.log, inputs=[args.data, args.start_plan])
-    if (args.formulation == "all" or args.solver == "all") and (args.json or args.plan):
-        raise MMOError("--json and --plan write one solve's result; --formulation all / --solver all compare many",
-                       "choose one formulation and one solver to write a result, or drop --json/--plan")
+    args_.check_outputs(json=args.json, plan=args.plan, page=args.page, log=args.log,
+                        inputs=[args.data, args.start_plan])
+    if (args.formulation == "all" or args.solver == "all") and (args.json or args.plan or args.page):
+        raise MMOError("--json, --plan and --page write one solve's result; --formulation all / --solver all "
+                       "compare many", "choose one formulation and one solver to write a result, or drop them")
     inst = load_instance(args.data)
     print(f"instance        {inst.name} ({inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes})"
           + ("" if inst.curves is None else ", response curves"))
@@ -157,10 +157,14 @@ def run(args: argparse.Namespace) -> int:
     print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible))
     if result.status != Status.UNRELIABLE:     # an unreliable certificate still has a checked plan: write it, then fail
         result.raise_for_status()
-    with output_set():                  # both files, or neither: moved into place once both are written
+    with output_set():                  # every file, or none: moved into place once all are written
+        record = planned.to_dict() if args.json or args.page else {}
         if args.json:
-            atomic_write_text(args.json, json.dumps(planned.to_dict(), indent=2, allow_nan=False) + "\n")
+            atomic_write_text(args.json, json.dumps(record, indent=2, allow_nan=False) + "\n")
         if args.plan and result.delta is not None:
             write_plan_csv(inst, result.delta, args.plan)
+        if args.page:
+            from mmo_pyomo.page import write_page
+            write_page(record, args.page, source=str(args.data))
     result.raise_for_status()
     return 0

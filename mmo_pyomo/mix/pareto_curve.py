@@ -1,7 +1,9 @@
 """The Pareto curve of revenue against the maximum number of changes K (the paper's Figure 2)."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,6 +109,20 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
     knee = ok.index[knee_index(ok["max_changes"].to_numpy(float), ok["revenue"].to_numpy(float))]
     frame.loc[knee, "knee"] = True
     return frame
+
+
+def pareto_record(frame: pd.DataFrame, inst: Instance, formulation: str, solver: str) -> dict[str, Any]:
+    """The JSON of ``mmo pareto --json`` (kind ``pareto``): one point per K, NaN as null."""
+    points: list[dict[str, Any]] = [
+        {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+        for row in frame.astype(object).where(frame.notna(), None).to_dict("records")]
+    for p in points:
+        p["max_changes"] = int(p["max_changes"])
+        p["knee"] = bool(p["knee"])
+        if p.get("n_changes") is not None:
+            p["n_changes"] = int(p["n_changes"])
+    return {"kind": "pareto", "instance": inst.name, "n": inst.n, "formulation": formulation, "solver": solver,
+            "baseline_revenue": float(inst.revenue(np.zeros(inst.n)).sum()), "points": points}
 
 
 def plot_pareto(frame: pd.DataFrame, n: int, path: str | Path, title: str = "") -> Path:

@@ -75,8 +75,13 @@ class Planned:
     prepared: Prepared = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON of ``mmo solve --json``: the result, the instance's name and the stages' records."""
-        return {**self.result.to_dict(), "instance": self.instance.name, **self.prepared.extras()}
+        """The JSON of ``mmo solve --json``: the result, the instance's name, the stages' records and the plan's
+        details (:func:`~mmo_pyomo.mix.plan_details.plan_details`, from which ``mmo page`` draws the page)."""
+        from mmo_pyomo.mix.plan_details import plan_details
+        out = {"kind": "mix", **self.result.to_dict(), "instance": self.instance.name, **self.prepared.extras()}
+        if self.result.delta is not None:
+            out["details"] = plan_details(self.instance, self.instance.baseline + self.result.delta)
+        return out
 
 
 def prepare(inst: Instance, formulation: str | Formulation = "misocp", solver: str = DEFAULT_SOLVER,

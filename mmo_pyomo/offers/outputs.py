@@ -76,23 +76,37 @@ def report_dict(prob: OfferProblem, result: OfferResult) -> dict[str, Any]:
     """report.json."""
     check = result.check
     return {
-        "method": result.method, "customers": prob.n_customers, "profit": check.profit, "cost": check.cost,
+        "kind": "offers", "method": result.method, "customers": prob.n_customers, "profit": check.profit, "cost": check.cost,
         "roi": check.roi, "bound": result.bound, "bound_gap": result.bound_gap, "time_s": result.time_s,
         "peak_memory_mb": peak_memory_mb(), "offers_made": int((result.choice >= 0).sum()),
         "evaluations": result.info.get("evaluations"), "oracle_pass_s": result.info.get("oracle_pass_s"),
-        "constraints": constraint_report(prob, result),
+        "constraints": constraint_report(prob, result), "contacts": contacts(prob, result),
         "info": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in result.info.items()},
     }
 
 
-def _charts(prob: OfferProblem, result: OfferResult, out: Path) -> None:
-    plt = pyplot()
-
+def _by_offer_and_channel(prob: OfferProblem, result: OfferResult) -> tuple[np.ndarray, np.ndarray]:
+    """Offers made and their expected profit, as offer × channel matrices."""
     J, K = len(prob.offers), len(prob.channels)
     idx, p, c = result.values(prob)
     flat = result.choice[idx]
     counts = np.bincount(flat, minlength=J * K).reshape(J, K)
     profit = np.bincount(flat, weights=p, minlength=J * K).reshape(J, K)
+    return counts, profit
+
+
+def contacts(prob: OfferProblem, result: OfferResult) -> dict[str, Any]:
+    """The report's ``contacts``: offers made and expected profit by offer × channel."""
+    counts, profit = _by_offer_and_channel(prob, result)
+    return {"offers": list(prob.offers), "channels": list(prob.channels), "counts": counts.astype(int).tolist(),
+            "profit": profit.tolist()}
+
+
+def _charts(prob: OfferProblem, result: OfferResult, out: Path) -> None:
+    plt = pyplot()
+
+    J = len(prob.offers)
+    counts, profit = _by_offer_and_channel(prob, result)
     for name, data, ylabel in (("offer_frequency_by_channel.png", counts, "offers made"),
                                ("profit_by_channel.png", profit, "expected profit ($)")):
         fig, ax = plt.subplots(figsize=(8, 4))

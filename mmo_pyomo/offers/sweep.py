@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,16 @@ def sweep(prob: OfferProblem, what: str, values: np.ndarray, channel: str | None
         rows.append({key: float(v), "profit": r.check.profit, "bound": r.bound, "bound_gap": r.bound_gap, "roi": r.check.roi,
                      "marginal_value": (r.marginal_values or {}).get(key), "time_s": r.time_s})
     return pd.DataFrame(rows)
+
+
+def sweep_record(campaign: str | Path, frames: list[pd.DataFrame]) -> dict[str, Any]:
+    """The JSON of ``mmo offers sweep --json`` (kind ``offers_sweep``): each sweep's rows, NaN as null."""
+    sweeps = []
+    for frame in frames:
+        rows = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
+                for row in frame.astype(object).where(frame.notna(), None).to_dict("records")]
+        sweeps.append({"parameter": str(frame.columns[0]), "rows": rows})
+    return {"kind": "offers_sweep", "campaign": str(campaign), "sweeps": sweeps}
 
 
 def sweep_files(budget: str | None, capacity: str | None) -> list[str]:

@@ -333,6 +333,14 @@ def run(model: pyo.Block, interface: str, options: dict[str, Any], log_file: str
         for v, val in zip(prob.variables, values):
             v.set_value(round(val) if v.is_integer() or v.is_binary() else val, skip_validation=True)
     status = _status(return_status, has_solution)
+    message = return_status
+    if interface == "bonmin" and status == Status.INFEASIBLE:
+        # Bonmin prunes a node when Ipopt reports its NLP infeasible, and Ipopt's infeasibility is local: on a
+        # rotated cone with a variable at zero it reported "infeasible" at a violation of 2e-16 for a feasible
+        # 3-activity MISOCP. So Bonmin's "infeasible" is not a proof.
+        status = Status.ERROR
+        message = (f"{return_status}: Bonmin found no plan, and its infeasibility rests on Ipopt's local test, so "
+                   "this does not prove there is none; solve with scip to decide")
     objective = pyo.value(next(model.component_data_objects(pyo.Objective, active=True))) if has_solution else None
     minimized = None if objective is None else prob.sign * (objective - prob.objective_constant)
     bound = nodes = None
@@ -345,4 +353,4 @@ def run(model: pyo.Block, interface: str, options: dict[str, Any], log_file: str
     elif convex and status == Status.OPTIMAL and objective is not None:
         bound = objective       # the optimum of a convex model, to Ipopt's tolerances
     return SolveStats(status=status, objective=objective, bound=bound, nodes=nodes, time_s=wall,
-                      version="CasADi " + str(getattr(ca, "__version__", "?")), message=return_status, has_solution=has_solution)
+                      version="CasADi " + str(getattr(ca, "__version__", "?")), message=message, has_solution=has_solution)

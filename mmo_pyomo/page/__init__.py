@@ -1,0 +1,42 @@
+"""The plan page: one self-contained HTML file (figures as inline SVG, styles inline, no script, no network)
+drawn from a result record alone, so that ``mmo page RESULT.json`` draws it again from a saved result.
+
+Record kinds (the ``kind`` key): ``mix`` (``mmo solve --json``), ``pareto`` (``mmo pareto --json``),
+``offers`` (``report.json`` of ``mmo offers solve``) and ``offers_sweep`` (``mmo offers sweep --json``).
+This package reads dictionaries only: it imports nothing that solves.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mmo_pyomo.errors import MMOError
+from mmo_pyomo.io_utils import atomic_write_text
+
+
+def _renderers() -> dict[str, Callable[[dict[str, Any], str], str]]:
+    from mmo_pyomo.page.mix_page import mix_page, pareto_page
+    from mmo_pyomo.page.offers_page import offers_page, sweep_page
+    return {"mix": mix_page, "pareto": pareto_page, "offers": offers_page, "offers_sweep": sweep_page}
+
+
+def render_page(record: dict[str, Any], source: str = "") -> str:
+    """The page of ``record`` as one HTML document."""
+    kind = record.get("kind") if isinstance(record, dict) else None
+    renderers = _renderers()
+    if kind not in renderers:
+        raise MMOError(f"the result has kind {kind!r}, which no page draws",
+                       f"give a result written with --json by mmo solve, mmo pareto or mmo offers sweep, or an "
+                       f"offers report.json (kinds: {', '.join(renderers)})")
+    try:
+        return renderers[kind](record, source)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MMOError(f"the {kind} result lacks what the page shows ({type(exc).__name__}: {exc})",
+                       "write the result again with this version's --json (older results lack the plan's details)") \
+            from None
+
+
+def write_page(record: dict[str, Any], path: str | Path, source: str = "") -> Path:
+    """Render ``record`` and write it to ``path`` whole (through the current output set, if any)."""
+    return atomic_write_text(path, render_page(record, source))
