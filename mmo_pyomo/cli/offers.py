@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
             atomic_write_text(args.json, json.dumps(record, indent=2, allow_nan=False) + "\n")
         if args.page:
             from mmo_pyomo.page import write_page
-            write_page(record, args.page, source=str(args.data))
+            write_page(record, args.page, source=Path(args.data).name)
     for frame, _ in frames:
         print(frame.to_string(index=False))
     return 0
@@ -150,7 +150,7 @@ def _write(args: argparse.Namespace, prob, result, timings: dict) -> dict:
         report = write_outputs(prob, result, args.out, timings)
         if args.page:
             from mmo_pyomo.page import write_page
-            write_page(report, args.page, source=str(args.data))
+            write_page(report, args.page, source=Path(args.data).name)
     return report
 
 

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             atomic_write_text(args.json, json.dumps(record, indent=2, allow_nan=False) + "\n")
         if args.page:
             from mmo_pyomo.page import write_page
-            write_page(record, args.page, source=str(args.data))
+            write_page(record, args.page, source=Path(args.data).name)
     knee = frame[frame["knee"]].iloc[0]
     print(frame.to_string(index=False, na_rep="-"))
     print(f"knee: K = {int(knee['max_changes'])} ({100 * knee['max_changes'] / inst.n:.1f}% of n) gives "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -165,6 +166,6 @@ def run(args: argparse.Namespace) -> int:
             write_plan_csv(inst, result.delta, args.plan)
         if args.page:
             from mmo_pyomo.page import write_page
-            write_page(record, args.page, source=str(args.data))
+            write_page(record, args.page, source=Path(args.data).name)
     result.raise_for_status()
     return 0
