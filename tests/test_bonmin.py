@@ -71,7 +71,7 @@ def test_bonmin_on_the_minlp_is_a_heuristic_and_says_so():
     r = solve(N20, "minlp", "bonmin")
     assert r.status == "feasible" and r.bound is None and r.gap is None
     assert "local method" in r.message and "nonconvex_quadratic" in r.message
-    assert r.objective <= optimum(N20) * (1 + 1e-9)
+    assert r.objective <= optimum(N20) * (1 + 1e-6)      # within the rows' tolerance (1e-8)
     assert check_plan(N20, r.plan).feasible
 
 
@@ -91,7 +91,7 @@ def test_algorithms_that_prove_nothing_here_report_feasible(solver, formulation)
     r = solve(N20, formulation, solver, mip_gap=0.0, time_limit=60)
     assert r.status in ("feasible", "unreliable"), r.message
     assert r.bound is None and "local method" in r.message
-    assert r.objective <= optimum(N20) * (1 + 1e-9)
+    assert r.objective <= optimum(N20) * (1 + 1e-6)      # within the rows' tolerance (1e-8)
     assert check_plan(N20, r.plan).feasible
 
 
