@@ -106,6 +106,11 @@ def _assert_agrees(inst: Instance, reference: float, lam: float, mu: float, form
     where = f"{formulation} on {engine} at spend ×{lam:.3g}, revenue ×{mu:.3g}: {r.message}"
     # the certificate's own tolerance, and what a plan can gain within the checker's feasibility tolerance
     slack = BOUND_TOLERANCE * max(abs(reference), float(revenue_swing(inst).max())) + revenue_allowance(inst)
+    if ENGINES[engine].interface.family == "casadi" and r.status == "error":
+        # Bonmin's "infeasible" rests on Ipopt's local test, and is reported as no plan, not as a proof: seen on
+        # 1 of 285 feasible draws on the hull (tests/test_bonmin.py, the closing note of the Bonmin issue)
+        assert "does not prove there is none" in r.message and r.bound is None, where
+        return
     if _heuristic(engine, formulation):                 # a local method: a plan or none, never a certificate
         assert r.bound is None, where
         if r.status == "error":
