@@ -158,7 +158,9 @@ def _print_report(args: argparse.Namespace, report: dict) -> int:
     """The solve's summary and constraint report on the terminal."""
     gap = "n/a" if report["bound_gap"] is None else f"{100 * report['bound_gap']:.4f}%"
     roi = "n/a: no contact" if report["roi"] is None else f"{report['roi']:.1%}"
-    print(f"{args.method}: profit ${report['profit']:,.2f} on ${report['cost']:,.2f} (ROI {roi}), "
+    algorithm = report.get("algorithm")
+    how = f"{args.method} ({algorithm})" if algorithm and algorithm != args.method else args.method
+    print(f"{how}: profit ${report['profit']:,.2f} on ${report['cost']:,.2f} (ROI {roi}), "
           f"bound {'n/a' if report['bound'] is None else format(report['bound'], ',.2f')}, "
           f"gap (bound − profit)/bound {gap}, "
           f"{report['time_s']:.1f} s, peak memory {report['peak_memory_mb']:,.0f} MB")

@@ -18,6 +18,7 @@ import numpy as np
 from mmo_pyomo import ranges
 from mmo_pyomo.errors import DataError, MMOError, PlanCheckError
 from mmo_pyomo.offers.coupling import Rows, coupling_rows, partition_oracle
+from mmo_pyomo.offers.direct import DIRECT_UP_TO, FALLBACK_UP_TO, score_rows, solve_customer_mip
 from mmo_pyomo.offers.dual import solve_dual
 from mmo_pyomo.offers.executor import EXECUTORS, DaskPartitions, LocalPartitions, Partitions, PlanAt
 from mmo_pyomo.offers.offer_plan import OfferResult
@@ -49,6 +50,9 @@ def solve_exact(data: OfferProblem | str | Path, *, executor: str = "local", sch
         raise MMOError(f"warm_start = {warm_start!r} is not 'none' or 'sample'", "use warm_start='none' or 'sample'")
     sample_fraction = ranges.fraction(sample_fraction, "sample_fraction")
     parts = _executor(data, executor, scheduler, partition_size, warm_start)
+    if executor == "local" and score_rows(parts.problem) <= DIRECT_UP_TO:
+        parts.close()                       # a small bank: one MIP, proved (offers.direct)
+        return solve_customer_mip(parts.problem, time_limit=time_limit)
     passes: list[float] = []
     warm_s = 0.0
     try:
@@ -76,12 +80,33 @@ def solve_exact(data: OfferProblem | str | Path, *, executor: str = "local", sch
     if not plan.check.feasible:
         raise PlanCheckError("the exact plan failed the checker: " + "; ".join(plan.check.violations[:3]),
                              "report the campaign; the plan was not written")
-    info = dict(iterations=dual.iterations, evaluations=len(passes), oracle_pass_s=float(np.median(passes)),
+    info = dict(algorithm="Lagrangian", iterations=dual.iterations, evaluations=len(passes),
+                oracle_pass_s=float(np.median(passes)),
                 converged=dual.converged, stop_reason=dual.stop_reason, gap_target=gap, warm_start=warm_start,
                 warm_start_s=warm_s, executor=executor, partitions=n_parts, lam=dual.lam)
-    return OfferResult("exact", plan.choice, plan.check, dual.bound, time.perf_counter() - t0,
-                       dict(zip(rows.names, dual.lam.tolist())), info,
-                       plan.chosen if executor == "workers" else None, problem)
+    result = OfferResult("exact", plan.choice, plan.check, dual.bound, time.perf_counter() - t0,
+                         dict(zip(rows.names, dual.lam.tolist())), info,
+                         plan.chosen if executor == "workers" else None, problem)
+    return _closed_by_mip(result, executor, gap, time_limit, t0)
+
+
+def _closed_by_mip(result: OfferResult, executor: str, gap: float | None, time_limit: float | None,
+                   t0: float) -> OfferResult:
+    """The customer-level MIP's result where the Lagrangian method missed ``gap`` on a campaign small enough
+    (:data:`~mmo_pyomo.offers.direct.FALLBACK_UP_TO`) and time remains; ``result`` otherwise."""
+    missed = gap is not None and (result.bound_gap is None or result.bound_gap > gap)
+    prob = result.problem
+    if not missed or executor != "local" or prob is None or score_rows(prob) > FALLBACK_UP_TO:
+        return result
+    left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+    if left is not None and left <= 0:
+        return result
+    closed = solve_customer_mip(prob, time_limit=left)
+    if closed.bound_gap is None or (result.bound_gap is not None and closed.bound_gap >= result.bound_gap):
+        return result
+    closed.info["lagrangian_gap"] = result.bound_gap
+    closed.time_s = time.perf_counter() - t0
+    return closed
 
 
 def _executor(data: OfferProblem | str | Path, executor: str, scheduler: str | None, partition_size: int,

@@ -76,7 +76,8 @@ def report_dict(prob: OfferProblem, result: OfferResult) -> dict[str, Any]:
     """report.json."""
     check = result.check
     return {
-        "kind": "offers", "method": result.method, "customers": prob.n_customers, "profit": check.profit, "cost": check.cost,
+        "kind": "offers", "method": result.method, "algorithm": result.info.get("algorithm", result.method),
+        "customers": prob.n_customers, "profit": check.profit, "cost": check.cost,
         "roi": check.roi, "bound": result.bound, "bound_gap": result.bound_gap, "time_s": result.time_s,
         "peak_memory_mb": peak_memory_mb(), "offers_made": int((result.choice >= 0).sum()),
         "evaluations": result.info.get("evaluations"), "oracle_pass_s": result.info.get("oracle_pass_s"),

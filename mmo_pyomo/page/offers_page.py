@@ -65,7 +65,9 @@ def offers_page(record: dict[str, Any], source: str = "") -> str:
         [False, True, True, True, True, False], "constraint-table",
         "Marginal values are the multipliers of the certified bound: extra expected profit per unit of the bound."),
         "constraints"))
-    return html.document("Offer plan", f"{record['customers']:,} customers · {record.get('method')} method",
+    algorithm = record.get("algorithm")
+    method = record.get("method") if algorithm in (None, record.get("method")) else f"{record.get('method')} ({algorithm})"
+    return html.document("Offer plan", f"{record['customers']:,} customers · {method} method",
                          sections, source)
 
 
