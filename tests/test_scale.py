@@ -109,7 +109,9 @@ def _assert_agrees(inst: Instance, reference: float, lam: float, mu: float, form
     if ENGINES[engine].interface.family == "casadi" and r.status == "error":
         # Bonmin's "infeasible" rests on Ipopt's local test, and is reported as no plan, not as a proof: seen on
         # 1 of 285 feasible draws on the hull (tests/test_bonmin.py, the closing note of the Bonmin issue)
-        assert "does not prove there is none" in r.message and r.bound is None, where
+        # or a plan the checker refused (a change below min_change, from Bonmin's integrality tolerance)
+        assert ("does not prove there is none" in r.message or r.message.startswith("plan check failed")) \
+            and r.bound is None, where
         return
     if _heuristic(engine, formulation):                 # a local method: a plan or none, never a certificate
         assert r.bound is None, where

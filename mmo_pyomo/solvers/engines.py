@@ -178,7 +178,7 @@ BONMIN_HEURISTIC_FOR: dict[str, frozenset[Capability]] = {
 #: cutoff decrement stays at its default (1e-5, absolute, on objectives of order 1 to 10⁴ in the model's
 #: units): at 1e-9 the feasibility pump never stopped on a 10-activity MIQP. The bound a completed search
 #: proves allows for it (casadi_nlp.proved_bound).
-_BONMIN_TOLERANCES = {"bonmin.tol": 1e-10, "bonmin.constr_viol_tol": 1e-8}
+_BONMIN_TOLERANCES = {"bonmin.tol": 1e-10, "bonmin.constr_viol_tol": 1e-8, "bonmin.integer_tolerance": 1e-9}
 _BONMIN_NAMES: dict[str, str | None] = {"time_limit": "bonmin.time_limit", "mip_gap": "bonmin.allowable_fraction_gap",
                                         "threads": None, "seed": "bonmin.random_generator_seed"}
 
