@@ -71,6 +71,11 @@ def _progress(start_solver: str):
             print(f"chord start     revenue {value.revenue:,.2f} ({value.n_changes} changes; chord MILP plan "
                   f"{value.chord_revenue:,.2f} in {value.milp_time_s:.1f} s on {start_solver}, "
                   f"polish {value.polish_time_s:.1f} s)")
+        elif stage == "fixing":
+            rec = value[-1]
+            print(f"fixing          {rec['fixed']:,} of {rec['regions']:,} regions fixed away against the "
+                  f"{rec['after']}'s {rec['plan_revenue']:,.2f} (Lagrangian bound {rec['lagrangian_bound']:,.2f}; "
+                  f"{rec['activities_decided']:,} activities decided; {rec['time_s']:.1f} s)")
         elif stage == "improvement":
             print(f"improvement     revenue {value.revenue:,.2f} from {value.start_revenue:,.2f} in {value.time_s:.1f} s "
                   f"({len(value.slices)} neighbourhoods)")
@@ -111,6 +116,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="time for the improvement heuristic in all (default 300 s)")
     p.add_argument("--improve-slice", type=args_.positive_seconds, default=60.0, metavar="S",
                    help="time limit of each neighbourhood's sub-MIP (default 60 s)")
+    p.add_argument("--fix", action="store_true",
+                   help="Lagrangian region fixing: drop every (activity, region) whose bound lies below the start's "
+                        "revenue before the improvement and the solve (mmo_pyomo.mix.lagrangian; needs a start)")
     p.add_argument("--nonconcave", choices=("pwl", "error"), default="pwl",
                    help="response curves that are not concave over the allowed spend: a piecewise-linear "
                         "surrogate with a stated error (pwl), or an error naming them (hull_oa)")
@@ -145,7 +153,11 @@ def run(args: argparse.Namespace) -> int:
     improve = ImproveSettings(args.improve_time_limit, args.improve_slice, "hull" if args.formulation == "all" else None,
                               "scip" if args.solver == "all" else None) if args.improve else None
     stages = dict(approximate=args.approximate, start=start, start_solver=args.start_solver,
-                  start_time_limit=args.start_time_limit, improve=improve, progress=_progress(args.start_solver))
+                  start_time_limit=args.start_time_limit, improve=improve, fix=args.fix,
+                  progress=_progress(args.start_solver))
+    if compare and args.fix:
+        raise MMOError("--fix applies to one solve, and --formulation all / --solver all compare many",
+                       "choose one formulation and one solver, or drop --fix")
     if compare:
         from mmo_pyomo.mix.compare import compare_table
         prepared = prepare(inst, "hull" if args.formulation == "all" else args.formulation, "scip" if args.solver

@@ -101,11 +101,12 @@ def _regions_of(delta: np.ndarray) -> np.ndarray:
 
 def improve(inst: Instance, delta: np.ndarray, *, formulation: str | Formulation = "hull", solver: str = "scip",
             time_limit: float = 300.0, slice_s: float = 30.0, k: int = 10, free_rules: int = 20,
-            threads: int | None = None, seed: int = 0) -> Improvement:
+            threads: int | None = None, seed: int = 0, fixed_away: np.ndarray | None = None) -> Improvement:
     """Search neighbourhoods of the feasible plan ``delta`` for ``time_limit`` seconds in all.
 
     The neighbourhoods fix and count the formulation's region indicators; a formulation without them
-    (the MINLP) is refused, naming those that have them."""
+    (the MINLP) is refused, naming those that have them. ``fixed_away`` (n × 3) are regions a bound ruled
+    out (:mod:`mmo_pyomo.mix.lagrangian`): fixed to 0 in every neighbourhood."""
     began = time.perf_counter()
     time_limit = ranges.seconds(time_limit, "time_limit")
     slice_s = ranges.seconds(slice_s, "slice_s")
@@ -128,6 +129,8 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str | Formulation
     best_revenue = first.revenue
     run = ModelRun(inst, form, get_engine(solver))
     indicators = run.region_indicators()
+    if fixed_away is not None:                 # regions a bound ruled out stay out of every neighbourhood
+        run.fix_away(fixed_away)
     acts = list(inst.activities)
     rules_of = [np.flatnonzero(inst.rule_index == r) for r in range(len(inst.rules))]
     slices: list[dict[str, Any]] = []

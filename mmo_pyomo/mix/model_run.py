@@ -54,6 +54,7 @@ class ModelRun:
             pyo.TransformationFactory("core.relax_integer_vars").apply_to(self.model)
         self.relaxed = relaxed
         self.size = model_size(self.model)
+        self._fixed_away: set[int] = set()         # ids of indicators fixed to 0 by a bound (fix_away)
 
     # ------------------------------------------------------------------ starts and fixings
     def start(self, delta: np.ndarray) -> None:
@@ -82,10 +83,31 @@ class ModelRun:
                 fixed.append(var[a])
         return fixed
 
-    @staticmethod
-    def unfix(variables: list[Any]) -> None:
+    def fix_away(self, mask: np.ndarray) -> int:
+        """Fix to 0 the indicator of every (activity, region) where ``mask`` (n × 3: decrease, keep, increase)
+        is True, for good: :meth:`unfix` leaves them fixed (a bound proved no better plan takes them;
+        :mod:`mmo_pyomo.mix.lagrangian`). Returns how many indicators it fixed."""
+        mask = np.asarray(mask, bool)
+        if mask.shape != (self.inst.n, 3):
+            raise MMOError(f"the regions to fix away have shape {mask.shape}, not ({self.inst.n}, 3)",
+                           "give one row per activity: decrease, keep, increase")
+        count = 0
+        for j, var in enumerate(self.region_indicators()):
+            for k in np.flatnonzero(mask[:, j]):
+                a = self.inst.activities[int(k)]
+                if a in var:
+                    var[a].fix(0)
+                    self._fixed_away.add(id(var[a]))
+                    count += 1
+        return count
+
+    def unfix(self, variables: list[Any]) -> None:
+        """Free ``variables`` again, except those fixed away by a bound."""
         for var in variables:
-            var.unfix()
+            if id(var) in self._fixed_away:
+                var.fix(0)
+            else:
+                var.unfix()
 
     # ------------------------------------------------------------------ solving and reading back
     def solve(self, options: SolveOptions = DEFAULTS, *, warm: bool = False, keep_interrupted: bool = False,

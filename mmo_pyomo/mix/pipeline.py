@@ -7,7 +7,10 @@ same by calling :func:`plan`. Each stage is optional:
    formulation takes them; the result is restated on the curves (:func:`~mmo_pyomo.mix.runner.on_curves`);
 2. **start**: ``"chord"`` (the chord heuristic, :func:`~mmo_pyomo.mix.chord.chord_start`) or a plan
    (a spend change per activity, checked: an infeasible one is an error naming what it breaks);
-3. **improve**: neighbourhood search from the start (:func:`~mmo_pyomo.mix.improve.improve`);
+3. **fix** (``fix=True``): Lagrangian region fixing against the start's revenue, again after the
+   improvement (:mod:`mmo_pyomo.mix.lagrangian`); the fixed regions stay fixed in the improvement's
+   neighbourhoods and in the solve;
+   **improve**: neighbourhood search from the start (:func:`~mmo_pyomo.mix.improve.improve`);
 4. **solve**: the formulation on the engine, from the start, with its certificate checked.
 """
 from __future__ import annotations
@@ -26,7 +29,8 @@ from mmo_pyomo.model_library import Formulation, get_formulation
 from mmo_pyomo.solvers.options import DEFAULTS, SolveOptions
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
 
-#: A progress callback: (stage, what it produced) for "approximation", "start" and "improvement".
+#: A progress callback: (stage, what it produced) for "approximation", "start", "fixing" (the list of fixing
+#: records so far) and "improvement".
 Progress = Callable[[str, Any], None]
 
 
@@ -52,6 +56,9 @@ class Prepared:
     fit: Any = None                             # mmo_pyomo.curves.quadratic.QuadraticFit
     start_plan: Any = None                      # mmo_pyomo.mix.chord.StartPlan, for a chord start
     improvement: Any = None                     # mmo_pyomo.mix.improve.Improvement
+    bound: Any = None                           # mmo_pyomo.mix.lagrangian.LagrangianBound, with --fix
+    fixed_away: np.ndarray | None = None        # (n, 3) regions fixed away, with --fix
+    fixing: list[dict[str, Any]] = field(default_factory=list)
 
     def extras(self) -> dict[str, Any]:
         """The stages' records for a result file (``approximation``, ``improvement``)."""
@@ -59,6 +66,8 @@ class Prepared:
         if self.fit is not None and self.curves_instance is not None:
             out["approximation"] = {"kind": "quadratic", "error_sum_k_largest": self.fit.error_k,
                                     "errors": dict(zip(self.curves_instance.activities, self.fit.errors.tolist()))}
+        if self.fixing:
+            out["fixing"] = self.fixing
         if self.improvement is not None:
             imp = self.improvement
             out["improvement"] = {"start_revenue": imp.start_revenue, "revenue": imp.revenue, "time_s": imp.time_s,
@@ -87,7 +96,7 @@ class Planned:
 def prepare(inst: Instance, formulation: str | Formulation = "misocp", solver: str = DEFAULT_SOLVER,
             options: SolveOptions = DEFAULTS, *, approximate: str = "none", start: str | np.ndarray | None = None,
             start_solver: str = DEFAULT_SOLVER, start_time_limit: float | None = 60.0,
-            improve: ImproveSettings | None = None, progress: Progress | None = None) -> Prepared:
+            improve: ImproveSettings | None = None, fix: bool = False, progress: Progress | None = None) -> Prepared:
     """The stages before the solve (see the module docstring)."""
     say = progress or (lambda stage, value: None)
     if approximate not in ("none", "quadratic"):
@@ -113,16 +122,44 @@ def prepare(inst: Instance, formulation: str | Formulation = "misocp", solver: s
                            "activity")
     elif start is not None:
         prepared.start = checked_start(work, start)
+    if fix:
+        _fix(prepared, "start")
+        say("fixing", prepared.fixing)
     if improve is not None:
         if prepared.start is None:
             raise MMOError("--improve needs a start plan to improve", "add --start chord or --start-plan PATH")
         from mmo_pyomo.mix.improve import improve as run_improve
         prepared.improvement = run_improve(
             work, prepared.start, formulation=improve.formulation or formulation, solver=improve.solver or solver,
-            time_limit=improve.time_limit, slice_s=improve.slice_s, threads=options.threads)
+            time_limit=improve.time_limit, slice_s=improve.slice_s, threads=options.threads,
+            fixed_away=prepared.fixed_away)
         prepared.start = prepared.improvement.delta
         say("improvement", prepared.improvement)
+        if fix:
+            _fix(prepared, "improvement")         # the same bounds against the better plan: more regions go
+            say("fixing", prepared.fixing)
     return prepared
+
+
+def _fix(prepared: Prepared, after: str) -> None:
+    """Lagrangian region fixing against the current start (:mod:`mmo_pyomo.mix.lagrangian`), recorded."""
+    import time
+
+    from mmo_pyomo.mix.lagrangian import regions_of, solve_dual
+    if prepared.start is None:
+        raise MMOError("--fix fixes regions whose bound lies below a plan's revenue, and there is no plan yet",
+                       "add --start chord or --start-plan PATH")
+    work = prepared.instance
+    t0 = time.perf_counter()
+    if prepared.bound is None:
+        prepared.bound = solve_dual(work)
+    revenue = check_plan(work, work.baseline + prepared.start).revenue
+    prepared.fixed_away = prepared.bound.fixed_away(revenue, keep=regions_of(work, prepared.start))
+    present = np.isfinite(prepared.bound.region_bound)
+    prepared.fixing.append({"after": after, "lagrangian_bound": prepared.bound.value, "plan_revenue": revenue,
+                            "fixed": int(prepared.fixed_away.sum()), "regions": int(present.sum()),
+                            "activities_decided": int((present.sum(axis=1) - prepared.fixed_away.sum(axis=1) == 1).sum()),
+                            "time_s": time.perf_counter() - t0})
 
 
 def checked_start(inst: Instance, delta: np.ndarray) -> np.ndarray:
@@ -143,7 +180,7 @@ def plan(inst: Instance, formulation: str | Formulation = "misocp", solver: str 
          options: SolveOptions = DEFAULTS, *, approximate: str = "none", start: str | np.ndarray | None = None,
          start_solver: str = DEFAULT_SOLVER, start_time_limit: float | None = 60.0,
          improve: ImproveSettings | None = None, curve_options: Mapping[str, Any] | None = None,
-         progress: Progress | None = None) -> Planned:
+         fix: bool = False, progress: Progress | None = None) -> Planned:
     """Approximate, start, improve and solve (see the module docstring); the result is about ``inst``.
 
     ``curve_options`` are the formulation's options that concern response curves (hull_oa's
@@ -151,11 +188,12 @@ def plan(inst: Instance, formulation: str | Formulation = "misocp", solver: str 
     """
     form = get_formulation(formulation)
     prepared = prepare(inst, form, solver, options, approximate=approximate, start=start, start_solver=start_solver,
-                       start_time_limit=start_time_limit, improve=improve, progress=progress)
+                       start_time_limit=start_time_limit, improve=improve, fix=fix, progress=progress)
     work = prepared.instance
     build = {k: v for k, v in (curve_options or {}).items() if v is not None and k in form.curve_options} \
         if work.curves is not None else {}
-    result = solve(work, form, solver, options, start=prepared.start, formulation_options=build)
+    result = solve(work, form, solver, options, start=prepared.start, formulation_options=build,
+                   fixed_away=prepared.fixed_away)
     if prepared.curves_instance is not None:          # the certificate is about the user's curves, not the fit
         result = on_curves(result, prepared.curves_instance, prepared.fit.error_k, options.mip_gap)
         work = prepared.curves_instance

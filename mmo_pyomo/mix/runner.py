@@ -21,6 +21,7 @@ from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.units import revenue_swing
 from mmo_pyomo.mix.certificate import UNRELIABLE_FIX, certify
 from mmo_pyomo.mix.checker import PlanCheck, check_plan, revenue_allowance
+from mmo_pyomo.mix.lagrangian import regions_of
 from mmo_pyomo.mix.model_run import ModelRun
 from mmo_pyomo.model_library import Formulation, get_formulation
 from mmo_pyomo.solvers.engines import Engine
@@ -55,6 +56,8 @@ class Result:
     plan: dict[str, float] | None = None
     delta: np.ndarray | None = field(default=None, repr=False)
     model_size: dict[str, int] = field(default_factory=dict)
+    #: Region indicators fixed to 0 before the solve by a bound (``solve(fixed_away=...)``), or None.
+    fixed_regions: int | None = None
     #: For response curves modelled by a piecewise-linear surrogate, or known only by samples: how far the
     #: model's revenue can lie below the curves for any plan (added to the bound).
     interpolation_error: float | None = None
@@ -109,6 +112,24 @@ class Result:
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
+def _check_fixing(instance: Instance, fixed_away: np.ndarray, start: np.ndarray | None) -> None:
+    """Regions fixed away leave the engine's bound valid only if a plan at least as good as the one they were
+    fixed against stays feasible: the start, which must keep every region it takes."""
+    mask = np.asarray(fixed_away, bool)
+    if mask.shape != (instance.n, 3):
+        raise MMOError(f"fixed_away has shape {mask.shape}, not ({instance.n}, 3)",
+                       "give one row per activity: decrease, keep, increase")
+    if start is None:
+        raise MMOError("fixed_away needs the plan its bound was compared with, as the start",
+                       "pass start= the checked plan whose revenue the regions' bounds fell below")
+    region = regions_of(instance, start)
+    clash = np.flatnonzero(mask[np.arange(instance.n), region])
+    if len(clash):
+        raise MMOError(f"fixed_away removes the start's own region of activity '{instance.activities[clash[0]]}' "
+                       f"({len(clash)} activities in all)", "fix away only regions whose bound lies below the start's "
+                       "revenue (mmo_pyomo.mix.lagrangian)")
+
+
 def solve(
     instance: Instance,
     formulation: str | Formulation = "misocp",
@@ -119,6 +140,7 @@ def solve(
     validate_instance: bool = True,
     formulation_options: Mapping[str, Any] | None = None,
     cross_check: bool = True,
+    fixed_away: np.ndarray | None = None,
     **option_values: Any,
 ) -> Result:
     """Solve ``instance`` with ``formulation`` on ``solver`` and check the plan.
@@ -134,6 +156,9 @@ def solve(
     data checks (for an instance you have checked yourself; a wrong one then gives wrong models).
     Outcomes of the solve itself (infeasible, time limit, …) are returned in
     ``Result.status``; call :meth:`Result.raise_for_status` to turn them into errors.
+    ``fixed_away`` (n × 3 booleans: decrease, keep, increase) fixes those region indicators to 0: regions a
+    bound proved no better plan takes (:func:`~mmo_pyomo.mix.lagrangian.LagrangianBound.fixed_away`); the
+    count is ``Result.fixed_regions``; ``start`` must be the plan they were fixed against.
     ``formulation_options`` go to the formulation's builder (its record's ``options``: for hull_oa
     ``tangents``, ``nonconcave`` = "pwl" | "error", ``breakpoints``).
 
@@ -162,7 +187,10 @@ def solve(
                        f"its options are {', '.join(form.options) or 'none'}")
     if form.check is not None:
         form.check(instance, **build)
+    if fixed_away is not None:
+        _check_fixing(instance, fixed_away, start)
     run = ModelRun(instance, form, engine, build_options=build, validate=validate_instance)
+    fixed = run.fix_away(fixed_away) if fixed_away is not None else None
     if start is not None:
         run.start(start)
     if form.refine is not None:
@@ -173,7 +201,8 @@ def solve(
         stats, delta = _keep_start(instance, start, stats, delta)
     result = Result(formulation=form.name, solver=engine.name, status=stats.status, bound=stats.bound,
                     nodes=stats.nodes, time_s=stats.time_s, solver_version=stats.version,
-                    baseline_revenue=float(instance.const.sum()), message=stats.message, model_size=run.size)
+                    baseline_revenue=float(instance.const.sum()), message=stats.message, model_size=run.size,
+                    fixed_regions=fixed)
     if delta is None:
         return result
     check = check_plan(instance, instance.baseline + delta)
