@@ -88,12 +88,12 @@ def test_missing_engine_says_how_to_install():
 
 def test_bonmin_missing_or_solving():
     if ENGINES["bonmin"].installed():
-        r = solve(SMALL[0], "misocp", "bonmin")
+        r = solve(SMALL[0], "perspective", "bonmin")
         assert r.status == "optimal" and r.objective == pytest.approx(reference(SMALL[0]), rel=1e-6)
         assert r.bound is not None and r.nodes is not None
     else:
         with pytest.raises(SolverUnavailableError, match="bonmin"):
-            solve(SMALL[0], "misocp", "bonmin")
+            solve(SMALL[0], "perspective", "bonmin")
 
 
 LARGE = random_instance(150, 3)   # 1,200 columns in the MISOCP: over every pip edition's limit

@@ -155,17 +155,20 @@ _XPRESS_BARRIER = {"barprimalstop": 1e-10, "bardualstop": 1e-10, "bargapstop": 1
 
 _CASADI = _QP_CONE | {C.NONCONVEX_QUADRATIC, C.DIVISION}
 
-#: Bonmin's algorithms and what each cannot prove. B-BB solves every node's NLP to a local optimum (Ipopt),
-#: which is the node's optimum where the feasible set is convex, the cones included: it is a heuristic only
-#: on the MINLP's δ² ≥ m²z. Outer approximation (B-OA, B-QG, B-Hyb) linearizes each nonlinear row as written,
-#: and a tangent of g is valid only where the function g is convex: δ² − t·y ≤ 0 describes a convex set (a
-#: rotated cone) with a function that is not convex, so on MISOCP and hull these algorithms are heuristics
-#: too. B-QG and B-Hyb are treated as heuristics on every model because their certificates were seen to be
-#: wrong on convex models: B-Hyb "completed" at 1,016.97 on a 10-activity MIQP whose optimum is 1,018.41, and
-#: B-QG at 2,214.55 on a 20-activity perspective model whose optimum is 2,215.49 (both caught by the chord
-#: plan, tests/test_bonmin.py). The iterated feasibility pump (B-iFP) is a heuristic on every model.
+#: Bonmin's algorithms and what each cannot prove. B-BB solves every node's NLP to a local optimum (Ipopt), which
+#: is the node's optimum where the model is convex and Ipopt converges. On the rotated cones (MISOCP, hull) it does
+#: not always: Ipopt called feasible nodes infeasible (the hull, 2 of about 600 draws of the property test), and
+#: once B-BB "proved" 7.9400 on a 2-to-4-activity MISOCP whose optimum is 7.9422 (a false certificate the cross-
+#: checks did not catch). So B-BB proves the MIQP, the perspective and hull_oa only, and is a heuristic on the
+#: cones and on the MINLP's δ² ≥ m²z. Outer approximation (B-OA, B-QG, B-Hyb) linearizes each nonlinear row as
+#: written, and a tangent of g is valid only where the function g is convex: δ² − t·y ≤ 0 describes a convex set (a
+#: rotated cone) with a function that is not convex, so on MISOCP and hull these algorithms are heuristics too.
+#: B-QG and B-Hyb are treated as heuristics on every model because their certificates were seen to be wrong on
+#: convex models: B-Hyb "completed" at 1,016.97 on a 10-activity MIQP whose optimum is 1,018.41, and B-QG at
+#: 2,214.55 on a 20-activity perspective model whose optimum is 2,215.49 (both caught by the chord plan,
+#: tests/test_bonmin.py). The iterated feasibility pump (B-iFP) is a heuristic on every model.
 BONMIN_HEURISTIC_FOR: dict[str, frozenset[Capability]] = {
-    "B-BB": frozenset({C.NONCONVEX_QUADRATIC}),
+    "B-BB": frozenset({C.NONCONVEX_QUADRATIC, C.ROTATED_CONE}),
     "B-OA": frozenset({C.NONCONVEX_QUADRATIC, C.ROTATED_CONE}),
     "B-QG": frozenset(Capability),
     "B-Hyb": frozenset(Capability),
