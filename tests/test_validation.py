@@ -145,7 +145,7 @@ def test_checker_rejects_nan_and_unknown_keys():
     (["--gap", "2"], "relative gap must lie in [0, 1)"),
     (["--time-limit", "-1"], "must be ≥ 0 seconds"),
     (["--threads", "0"], "whole number ≥ 1"),
-    (["--formulation", "all", "--json", "x.json"], "--json and --plan write one solve's result"),
+    (["--formulation", "all", "--json", "x.json"], "--json, --plan and --page write one solve's result"),
 ])
 def test_cli_range_checks_before_any_work(args, words):
     proc = _cli(*args)

@@ -32,7 +32,8 @@ DEFAULT_GAP = 1e-4
 def solve_exact(data: OfferProblem | str | Path, *, executor: str = "local", scheduler: str | None = None,
                 partition_size: int = 250_000, tol: float = 1e-7, max_iter: int = 400,
                 lam0: np.ndarray | None = None, gap: float | None = DEFAULT_GAP, time_limit: float | None = None,
-                warm_start: str = "none", sample_fraction: float = SAMPLE_FRACTION) -> OfferResult:
+                warm_start: str = "none", sample_fraction: float = SAMPLE_FRACTION,
+                algorithm: str = "auto") -> OfferResult:
     """The exact method on ``data`` (a campaign, or a campaign folder) with the executor ``executor``
     (``local``, ``dask`` or ``workers``; the last two need ``scheduler``, a Dask scheduler's address).
 
@@ -43,14 +44,21 @@ def solve_exact(data: OfferProblem | str | Path, *, executor: str = "local", sch
     ``sample_fraction`` of the customers (:mod:`mmo_pyomo.offers.warm`) unless ``lam0`` is given; it needs
     the scores in this process, so the ``workers`` executor refuses it. ``result.problem`` is the campaign
     (without its scores on ``workers``).
+
+    ``algorithm``: ``"auto"`` solves a small campaign in this process as one MIP (up to
+    :data:`~mmo_pyomo.offers.direct.DIRECT_UP_TO` score rows, and where the Lagrangian method misses ``gap`` up to
+    :data:`~mmo_pyomo.offers.direct.FALLBACK_UP_TO`); ``"lagrangian"`` always runs the Lagrangian method.
+    ``result.info["algorithm"]`` says which ran.
     """
+    if algorithm not in ("auto", "lagrangian"):
+        raise MMOError(f"algorithm = {algorithm!r} is not 'auto' or 'lagrangian'", "use 'auto' or 'lagrangian'")
     t0 = time.perf_counter()
     partition_size, gap, time_limit = _checked_options(partition_size, gap, time_limit, max_iter)
     if warm_start not in ("none", "sample"):
         raise MMOError(f"warm_start = {warm_start!r} is not 'none' or 'sample'", "use warm_start='none' or 'sample'")
     sample_fraction = ranges.fraction(sample_fraction, "sample_fraction")
     parts = _executor(data, executor, scheduler, partition_size, warm_start)
-    if executor == "local" and score_rows(parts.problem) <= DIRECT_UP_TO:
+    if algorithm == "auto" and executor == "local" and score_rows(parts.problem) <= DIRECT_UP_TO:
         parts.close()                       # a small bank: one MIP, proved (offers.direct)
         return solve_customer_mip(parts.problem, time_limit=time_limit)
     passes: list[float] = []
@@ -87,7 +95,7 @@ def solve_exact(data: OfferProblem | str | Path, *, executor: str = "local", sch
     result = OfferResult("exact", plan.choice, plan.check, dual.bound, time.perf_counter() - t0,
                          dict(zip(rows.names, dual.lam.tolist())), info,
                          plan.chosen if executor == "workers" else None, problem)
-    return _closed_by_mip(result, executor, gap, time_limit, t0)
+    return _closed_by_mip(result, executor, gap, time_limit, t0) if algorithm == "auto" else result
 
 
 def _closed_by_mip(result: OfferResult, executor: str, gap: float | None, time_limit: float | None,
