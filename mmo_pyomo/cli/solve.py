@@ -26,9 +26,12 @@ from mmo_pyomo.solvers.stats import Status
 HELP = "solve an instance (any formulation, any engine)"
 
 
-def summary(result: Result, baseline_feasible: bool = True) -> str:
+def summary(result: Result, baseline_feasible: bool = True, response: bool = False) -> str:
     """A readable multi-line summary of a result (``baseline_feasible``: whether the baseline
-    plan itself meets the budget and rules, which the lift line then says)."""
+    plan itself meets the budget and rules, which the lift line then says). ``response``: the instance's
+    revenues are response curves (an MMM's contribution, in the model's units), so the lines say
+    "response", not "revenue"."""
+    word = "response" if response else "revenue"
     gap = gap_percent(result.gap)
     lift = result.lift
     rel = signed_percent(lift, result.baseline_revenue)
@@ -37,14 +40,14 @@ def summary(result: Result, baseline_feasible: bool = True) -> str:
         f"formulation     {result.formulation}",
         f"solver          {result.solver} {result.solver_version or ''}".rstrip(),
         f"status          {result.status}",
-        f"total revenue   {amount(result.objective)}",
+        f"total {word:<9} {amount(result.objective)}",
         f"best bound      {amount(result.bound)}",
         f"gap             {gap}",
         f"nodes           {'unknown' if result.nodes is None else result.nodes}",
         f"time            {seconds(result.time_s)}",
         f"changes         {'-' if result.n_changes is None else result.n_changes}",
         f"total spend     {amount(result.total_spend)}",
-        f"revenue lift    {amount(lift)}{rel} over the baseline plan"
+        f"{word + ' lift':<15} {amount(lift)}{rel} over the baseline plan"
         + ("" if baseline_feasible else " (which breaks the budget or a rule here)"),
     ]
     if result.message.startswith("outer approximation") or result.status in (Status.UNRELIABLE, Status.FEASIBLE):
@@ -167,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     planned = plan(inst, args.formulation, args.solver, options,
                    curve_options={"nonconcave": args.nonconcave, "breakpoints": args.breakpoints}, **stages)
     result, inst = planned.result, planned.instance
-    print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible))
+    print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible, response=inst.has_curves))
     if result.status != Status.UNRELIABLE:     # an unreliable certificate still has a checked plan: write it, then fail
         result.raise_for_status()
     with output_set():                  # every file, or none: moved into place once all are written

@@ -9,7 +9,12 @@ from mmo_pyomo.page import html
 from mmo_pyomo.page.svg import GREY, OKABE_ITO, Chart, range_bars
 
 SPEND = "spend (units of the data)"
-REVENUE = "revenue (units of the data)"
+
+
+def _word(record: dict[str, Any]) -> str:
+    """"response" for response curves (an MMM's contribution, in the model's units), else "revenue"."""
+    details = record.get("details") or {}
+    return "response" if details.get("revenue_model") == "response curves" else "revenue"
 
 
 def certificate(record: dict[str, Any], what: str = "plan") -> str:
@@ -36,11 +41,11 @@ def certificate(record: dict[str, Any], what: str = "plan") -> str:
 
 
 def _headline(record: dict[str, Any], details: dict[str, Any]) -> str:
-    lift = record.get("lift")
+    lift, word = record.get("lift"), _word(record)
     budget, changes = details["budget"], details["changes"]
     return html.cards([
-        html.card("revenue lift over the baseline", amount(lift),
-                  f"{signed_percent(lift, record.get('baseline_revenue'))}; revenue {amount(record.get('objective'))} "
+        html.card(f"{word} lift over the baseline", amount(lift),
+                  f"{signed_percent(lift, record.get('baseline_revenue'))}; {word} {amount(record.get('objective'))} "
                   f"against {amount(record.get('baseline_revenue'))}", "lift"),
         html.card("total spend against the budget", amount(budget["total_spend"]),
                   f"budget {amount(budget['lower'])} to {amount(budget['upper'])}; baseline "
@@ -50,25 +55,26 @@ def _headline(record: dict[str, Any], details: dict[str, Any]) -> str:
     ])
 
 
-def change_table(details: dict[str, Any]) -> str:
+def change_table(details: dict[str, Any], word: str = "revenue") -> str:
     """One row per changed activity, largest moves first."""
     moved = sorted((a for a in details["activities"] if a["region"] != "keep"), key=lambda a: -abs(a["change"]))
     rows = [(a["activity"], amount(a["baseline"]), amount(a["new_spend"]), f"{a['change']:+,.2f}", a["region"],
              f"{a['revenue_gain']:+,.2f}") for a in moved]
     kept = len(details["activities"]) - len(moved)
-    return html.table(["activity", "baseline", "new spend", "change", "region", "revenue gained"], rows,
+    return html.table(["activity", "baseline", "new spend", "change", "region", f"{word} gained"], rows,
                       [False, True, True, True, False, True], "change-table",
                       f"{len(moved)} activities change; {kept} keep their baseline spend.")
 
 
-def curve_figure(curve: dict[str, Any]) -> str:
+def curve_figure(curve: dict[str, Any], word: str = "revenue") -> str:
     """The response curve of one activity: the allowed spend shaded, the baseline and the new spend marked,
     and the band the minimum change forbids."""
     xs, ys = curve["spend"], curve["revenue"]
     span = curve["upper"] - curve["lower"] or 1.0
     finite = [y for y in ys if math.isfinite(y)]
     chart = Chart((curve["lower"] - 0.05 * span, curve["upper"] + 0.05 * span), (min(finite), max(finite)),
-                  width=480, height=300, x_label=SPEND, y_label=REVENUE, title=curve["activity"])
+                  width=480, height=300, x_label=SPEND, y_label=f"{word} (units of the data)",
+                  title=curve["activity"])
     chart.x_band(curve["lower"], curve["upper"], OKABE_ITO["sky_blue"], "allowed spend", 0.18)
     if curve["min_change"] > 0:
         chart.x_band(max(curve["baseline"] - curve["min_change"], curve["lower"]),
@@ -108,13 +114,16 @@ def mix_page(record: dict[str, Any], source: str = "") -> str:
         sections.append(html.paragraph("This result has no plan to show.", "note"))
         return html.document(title, subtitle, sections, source)
     sections.insert(0, _headline(record, details))
-    sections.append(html.section("What changes", change_table(details), "changes"))
+    word = _word(record)
+    sections.append(html.section("What changes", change_table(details, word), "changes"))
     if details["curves"]:
-        figs = "".join(curve_figure(c) for c in details["curves"])
+        figs = "".join(curve_figure(c, word) for c in details["curves"])
         sections.append(html.section(f"Response curves of the {len(details['curves'])} largest moves",
                                      f'<div class="figures">{figs}</div>', "curves"))
     sections.append(html.section("Budget and rules", rules_figure(details), "rules"))
-    notes = [f"Revenue model: {details['revenue_model']}."]
+    notes = [f"Revenue model: {details['revenue_model']}."
+             + (" The response is the media contribution the model attributes to the activities, in the model's "
+                "units: intercept, trend and seasonality are not in it." if word == "response" else "")]
     if record.get("approximation"):
         notes.append(f"Solved on fitted quadratics; the sum of the K largest fit errors is "
                      f"{amount(record['approximation']['error_sum_k_largest'])}.")
@@ -133,7 +142,7 @@ def pareto_page(record: dict[str, Any], source: str = "") -> str:
     knee = next((p for p in ok if p["knee"]), None)
     ys = [p["revenue"] for p in ok] + [p["bound"] for p in ok if p.get("bound") is not None]
     chart = Chart((0, max(p["max_changes"] for p in points)), (min(ys), max(ys)), x_label="K, the maximum number of "
-                  "activities that change (count)", y_label=REVENUE, title="revenue against K")
+                  "activities that change (count)", y_label="revenue (units of the data)", title="revenue against K")
     bounds = [p for p in ok if p.get("bound") is not None]
     if bounds:
         chart.line([p["max_changes"] for p in bounds], [p["bound"] for p in bounds], OKABE_ITO["orange"], "bound",
