@@ -113,7 +113,11 @@ def read_scores_table(path: Path) -> pa.Table:
 def load_problem(folder: str | Path) -> OfferProblem:
     """Read and validate a campaign folder."""
     shell, path = load_campaign(folder)
-    ids, P, C, E = layout_scores(read_scores_table(path), shell.offers, shell.channels, str(path))
+    if path.suffix == ".parquet":
+        _check_score_columns(path)
+        ids, P, C, E = stream_scores(path, shell.offers, shell.channels)
+    else:
+        ids, P, C, E = layout_scores(read_scores_table(path), shell.offers, shell.channels, str(path))
     prob = OfferProblem(ids, shell.offers, shell.channels, P, C, E, shell.min_offers, shell.capacity, shell.budget,
                         shell.hurdle_rate, name=shell.name)
     check_feasible_campaign(prob)
@@ -333,27 +337,94 @@ def layout_scores(scores: pa.Table, offers: list[str], channels: list[str],
         if scores.column(col).null_count:
             raise DataError(f"{source}: {scores.column(col).null_count:,} row(s) have no {col}",
                             f"fill every {col} or remove those rows")
-    J, K = len(offers), len(channels)
     codes, ids, n = _customer_codes(scores.column("customer_id"))
+    return _scatter(scores.select(list(SCORE_COLUMNS)).to_batches(), codes, ids, n, offers, channels, source)
+
+
+#: Rows per batch when the scores are streamed from Parquet (:func:`stream_scores`).
+STREAM_BATCH = 1 << 20
+
+
+def stream_scores(path: Path, offers: list[str], channels: list[str],
+                  source: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`layout_scores` for a Parquet file, streamed: the customer ids are counted in a first pass over their
+    column alone, and the rows are then scattered batch by batch, so the whole table is never decoded at once
+    (the peak is the dense arrays and one batch)."""
+    source = source or str(path)
+    try:
+        pf = pq.ParquetFile(path, read_dictionary=["offer", "channel"])
+        check_score_types(pf.schema_arrow, source)
+        _check_no_nulls(pf, source)
+        codes, ids, n = _streamed_customer_codes(pf)
+        batches = pf.iter_batches(batch_size=STREAM_BATCH, columns=list(SCORE_COLUMNS))
+        return _scatter(batches, codes, ids, n, offers, channels, source, check_nulls=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"cannot read '{path}': {text}", "write the scores again (parquet or CSV, long form)") from None
+
+
+def _check_no_nulls(pf: pq.ParquetFile, source: str) -> None:
+    """Empty cells, counted from the row groups' statistics where every group has them (else per batch)."""
+    meta = pf.metadata
+    names = pf.schema_arrow.names
+    for col in SCORE_COLUMNS:
+        i = names.index(col)
+        counts = []
+        for g in range(meta.num_row_groups):
+            stats = meta.row_group(g).column(i).statistics
+            if stats is None or not stats.has_null_count:
+                return
+            counts.append(stats.null_count)
+        if sum(counts):
+            raise DataError(f"{source}: {sum(counts):,} row(s) have no {col}", f"fill every {col} or remove those rows")
+
+
+def _streamed_customer_codes(pf: pq.ParquetFile) -> tuple[np.ndarray | None, np.ndarray, int]:
+    """:func:`_customer_codes` over the customer_id column, read batch by batch while the ids are sorted integers."""
+    if pa.types.is_integer(pf.schema_arrow.field("customer_id").type):
+        last, started, runs, ok = np.int64(0), False, 0, True
+        for batch in pf.iter_batches(batch_size=STREAM_BATCH, columns=["customer_id"]):
+            a = batch.column(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+            r, ok, last = kernels.sorted_run_count(a, last, started)
+            started = started or len(a) > 0
+            runs += r
+            if not ok:
+                break
+        if ok:
+            return None, np.empty(runs, np.int64), runs
+    return _customer_codes(pf.read(columns=["customer_id"]).column(0))
+
+
+def _scatter(batches, codes: np.ndarray | None, ids: np.ndarray, n: int, offers: list[str], channels: list[str],
+             source: str, check_nulls: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Scatter record batches (columns by name, as :data:`SCORE_COLUMNS`) into the dense arrays."""
+    J, K = len(offers), len(channels)
     P = np.zeros(n * J * K, np.float32)
     C = np.zeros(n * J * K, np.float32)
     E = np.zeros(n * J * K, np.bool_)
     last, code, start = np.int64(0), np.int64(-1), 0
-    for batch in scores.select(list(SCORE_COLUMNS)).to_batches():
+    for batch in batches:
         rows = batch.num_rows
+        cols = [batch.column(batch.schema.get_field_index(c)) for c in SCORE_COLUMNS]
+        if check_nulls:
+            for col, values in zip(SCORE_COLUMNS, cols):
+                if values.null_count:
+                    raise DataError(f"{source}: {values.null_count:,} row(s) of rows {start:,}–{start + rows - 1:,} "
+                                    f"have no {col}", f"fill every {col} or remove those rows")
         if codes is None:
-            cid = batch.column(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+            cid = cols[0].to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
             bcodes, last, code = kernels.sorted_codes(cid, last, code, ids)
         else:
             bcodes = codes[start:start + rows]
-        off, ch = _as_dictionary(batch.column(1)), _as_dictionary(batch.column(2))
+        off, ch = _as_dictionary(cols[1]), _as_dictionary(cols[2])
         status, row = kernels.scatter_scores(
             bcodes, off.indices.to_numpy(zero_copy_only=False), ch.indices.to_numpy(zero_copy_only=False),
             _dictionary_map(off, offers), _dictionary_map(ch, channels),
-            batch.column(3).to_numpy(zero_copy_only=False), batch.column(4).to_numpy(zero_copy_only=False),
+            cols[3].to_numpy(zero_copy_only=False), cols[4].to_numpy(zero_copy_only=False),
             P, C, E, J, K)
         if status != kernels.OK:
-            _raise_row_error(status, batch.slice(row, 1).to_pylist()[0], start + row, source, offers, channels)
+            bad = pa.RecordBatch.from_arrays([c.slice(row, 1) for c in cols], names=list(SCORE_COLUMNS))
+            _raise_row_error(status, bad.to_pylist()[0], start + row, source, offers, channels)
         start += rows
     return np.asarray(ids), P.reshape(n, J, K), C.reshape(n, J, K), E.reshape(n, J, K)
 
