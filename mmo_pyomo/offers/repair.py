@@ -78,6 +78,21 @@ def piece_current_scores(piece: Piece) -> np.ndarray:
     return out
 
 
+def smallest_first(values: np.ndarray, limit: int) -> np.ndarray:
+    """``np.argsort(values, kind="stable")[:limit]`` without sorting them all: the ``limit`` smallest, ties
+    taken in position order, in that order. One partition pass, then a sort of the ``limit`` chosen."""
+    if limit >= len(values):
+        return np.argsort(values, kind="stable")
+    if limit <= 0:
+        return np.zeros(0, np.int64)
+    threshold = np.partition(values, limit - 1)[limit - 1]
+    below = np.flatnonzero(values < threshold)
+    tied = np.flatnonzero(values == threshold)[:limit - len(below)]
+    chosen = np.concatenate([below, tied])
+    chosen.sort()                                     # position order, so that the stable sort breaks ties alike
+    return chosen[np.argsort(values[chosen], kind="stable")]
+
+
 def piece_minimum_candidates(piece: Piece, j: int, room: np.ndarray, spare: np.ndarray,
                              limit: int) -> tuple[np.ndarray, ...]:
     """The customers that could take offer j (eligible, with room on a channel, not holding j, free
@@ -92,7 +107,7 @@ def piece_minimum_candidates(piece: Piece, j: int, room: np.ndarray, spare: np.n
     can_leave = (offer_now < 0) | (spare[np.maximum(offer_now, 0)] > 0)
     cand = np.flatnonzero(np.isfinite(gain) & (offer_now != j) & can_leave)
     loss = piece_current_scores(piece)[cand] - gain[cand]
-    order = np.argsort(loss, kind="stable")[:limit]
+    order = smallest_first(loss, limit)
     pos = cand[order]
     return pos, k_best[pos], piece.choice[pos], loss[order], np.array(len(cand))
 
@@ -113,7 +128,7 @@ def piece_fill_candidates(piece: Piece, limit: int) -> tuple[np.ndarray, ...]:
     prob = piece.prob
     n = prob.n_customers
     cand = np.flatnonzero((piece.choice < 0) & (piece.fill_option >= 0))
-    pos = cand[np.argsort(-piece.fill_key[cand], kind="stable")][:limit]
+    pos = cand[smallest_first(-piece.fill_key[cand], limit)]
     opt = piece.fill_option[pos]
     return (pos, opt, prob.profit.reshape(n, -1)[pos, opt].astype(np.float64),
             prob.cost.reshape(n, -1)[pos, opt].astype(np.float64), piece.fill_key[pos])
