@@ -356,11 +356,51 @@ def stream_scores(path: Path, offers: list[str], channels: list[str],
         check_score_types(pf.schema_arrow, source)
         _check_no_nulls(pf, source)
         codes, ids, n = _streamed_customer_codes(pf)
-        batches = pf.iter_batches(batch_size=STREAM_BATCH, columns=list(SCORE_COLUMNS))
+        batches = _prefetched(pf.iter_batches(batch_size=STREAM_BATCH, columns=list(SCORE_COLUMNS)))
         return _scatter(batches, codes, ids, n, offers, channels, source, check_nulls=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"cannot read '{path}': {text}", "write the scores again (parquet or CSV, long form)") from None
+
+
+def _prefetched(batches, depth: int = 2):
+    """``batches``, decoded one or two ahead in a thread: Parquet decoding and the scatter kernel both release the
+    GIL, so the two overlap. An error in the reader is raised where the batch would have been."""
+    import queue
+    import threading
+
+    done = object()
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        box.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(done)
+        except BaseException as exc:          # handed to the consumer, raised there
+            box.put(exc)
+
+    thread = threading.Thread(target=read, name="mmo-parquet-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = box.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def _check_no_nulls(pf: pq.ParquetFile, source: str) -> None:
