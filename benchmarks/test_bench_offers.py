@@ -42,3 +42,31 @@ def test_offers_exact_solve(benchmark, bank):
     assert result.bound_gap <= 1e-4 and check_offer_plan(prob, result.choice).feasible
     benchmark.extra_info.update(evaluations=result.info["evaluations"], oracle_pass_s=result.info["oracle_pass_s"],
                                 bound_gap=result.bound_gap)
+
+
+@pytest.fixture(scope="module")
+def loaded(bank):
+    return load_problem(bank)
+
+
+def test_offers_memory_pass_floor(benchmark, loaded):
+    """The memory floor of an evaluation: one plain numpy pass that reads the dense arrays (profit, cost,
+    eligible) once, single-threaded. Compare the oracle pass below with it."""
+    import numpy as np
+
+    def numpy_pass() -> float:
+        return float(loaded.profit.sum(dtype=np.float64) + loaded.cost.sum(dtype=np.float64)
+                     + np.count_nonzero(loaded.eligible))
+    benchmark.pedantic(numpy_pass, rounds=5, iterations=1, warmup_rounds=1)
+    benchmark.extra_info.update(bytes=int(loaded.profit.nbytes + loaded.cost.nbytes + loaded.eligible.nbytes))
+
+
+def test_offers_oracle_pass(benchmark, loaded):
+    """One Lagrangian evaluation over all customers in one thread (the solve runs the partitions on every core)."""
+    import numpy as np
+
+    from mmo_pyomo.offers.coupling import coupling_rows, partition_oracle
+    rows = coupling_rows(loaded)
+    lam = np.full(rows.m, 0.1)
+    benchmark.pedantic(partition_oracle, args=(loaded, rows, lam, slice(0, loaded.n_customers)), rounds=5,
+                       iterations=1, warmup_rounds=1)
