@@ -149,7 +149,7 @@ def test_table_and_cli_write_a_folder_that_solves(tmp_path):
 
 
 def test_fresh_pymc_marketing_fit_exports_and_imports(tmp_path):
-    """With the [mmm] extra: fit a tiny model, export it, and beat its optimizer (about 2 minutes)."""
+    """With the [pymc] extra: fit a tiny model, export it, and beat its optimizer (about 2 minutes)."""
     pytest.importorskip("pymc_marketing")
     import pandas as pd
     from pymc_marketing.mmm import MMM, GeometricAdstock, LogisticSaturation

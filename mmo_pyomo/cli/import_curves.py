@@ -15,7 +15,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``mmo import-curves``."""
     p.add_argument("--from", dest="source", required=True, choices=("pymc-marketing", "meridian", "robyn", "table"))
     p.add_argument("--input", required=True, metavar="PATH",
-                   help="pymc-marketing: a saved model (.nc, needs the [mmm] extra) or an export (.json); "
+                   help="pymc-marketing: a saved model (.nc, needs the [pymc] extra) or an export (.json); "
                         "meridian: an export (.json) of mmo_pyomo.curves.importers.export_meridian; "
                         "robyn: the output folder; table: a CSV activity,spend,response")
     p.add_argument("--solution", default=None, metavar="SOLID", help="robyn: the solution id")

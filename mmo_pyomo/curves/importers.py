@@ -275,7 +275,8 @@ def from_pymc_marketing(source: str | Path | Any, rules: PlanningRules) -> Insta
             from pymc_marketing.mmm import MMM
         except ImportError:
             raise DataError("reading a PyMC-Marketing model file needs pymc-marketing",
-                            'pip install -e ".[mmm]", or pass the JSON of export_pymc_marketing') from None
+                            'pip install "mmo-pyomo[pymc]" (pymc-marketing only; [mmm] adds Meridian), or pass '
+                            'the JSON of export_pymc_marketing') from None
         source = MMM.load(str(source))
     return curves_from_pymc_export(export_pymc_marketing(source), rules)
 
