@@ -88,3 +88,13 @@ def test_worked_michaelis_menten_activity_of_section_7_1():
     assert inst.revenue_slope(np.array([40.0]))[0] == pytest.approx(0.52083, abs=1e-5)
     r = solve(inst, "hull_oa", "highs")
     assert r.ok and r.bound >= r.objective
+
+
+def test_lagrangian_region_bounds_of_section_11():
+    """§11: L = 21, and the regions' bounds are B⁻ = 15, B⁰ = 20, B⁺ = 21; against the plan δ = 2 the keep and
+    decrease regions are fixed away."""
+    from mmo_pyomo.mix.lagrangian import solve_dual
+    bound = solve_dual(ONE)
+    assert bound.value == pytest.approx(21.0, abs=1e-9)
+    np.testing.assert_allclose(bound.region_bound[0], [15.0, 20.0, 21.0], atol=1e-9)
+    assert bound.fixed_away(21.0, keep=np.array([2])).tolist() == [[True, True, False]]
