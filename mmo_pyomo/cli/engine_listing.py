@@ -76,8 +76,8 @@ def _probe_bonmin_asl() -> tuple[str, str]:
 
 
 def _probe_casadi() -> tuple[str, str]:
-    import casadi
-    return "full (open source)", f"CasADi {getattr(casadi, '__version__', '?')}"
+    from mmo_pyomo.solvers.casadi_nlp import version
+    return "full (open source)", version()
 
 
 PROBES: dict[str, Callable[[], tuple[str, str]]] = {

@@ -272,18 +272,25 @@ def _customer_codes(cid: pa.ChunkedArray) -> tuple[np.ndarray | None, np.ndarray
     change of id, computed batch by batch. Other ids are factorized once (sorted).
     """
     if pa.types.is_integer(cid.type):
-        last, started, runs, ok = np.int64(0), False, 0, True
-        for chunk in cid.chunks:
-            a = chunk.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-            r, ok, last = kernels.sorted_run_count(a, last, started)
-            started = started or len(a) > 0
-            runs += r
-            if not ok:
-                break
-        if ok:
+        runs = _sorted_runs(cid.chunks)
+        if runs is not None:
             return None, np.empty(runs, np.int64), runs
     codes, uniques = pd.factorize(cid.to_numpy(), sort=True)
     return codes.astype(np.int64), np.asarray(uniques), len(uniques)
+
+
+def _sorted_runs(arrays) -> int | None:
+    """The number of distinct customer ids in Arrow integer arrays read in order, or None as soon as an id is
+    smaller than the one before (the ids are then not sorted)."""
+    last, started, runs = np.int64(0), False, 0
+    for arr in arrays:
+        a = arr.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        r, ok, last = kernels.sorted_run_count(a, last, started)
+        if not ok:
+            return None
+        started = started or len(a) > 0
+        runs += r
+    return runs
 
 
 def build_problem(scores: pa.Table | pd.DataFrame, offers_df: pd.DataFrame, channels_df: pd.DataFrame, budget: float,
@@ -422,15 +429,8 @@ def _check_no_nulls(pf: pq.ParquetFile, source: str) -> None:
 def _streamed_customer_codes(pf: pq.ParquetFile) -> tuple[np.ndarray | None, np.ndarray, int]:
     """:func:`_customer_codes` over the customer_id column, read batch by batch while the ids are sorted integers."""
     if pa.types.is_integer(pf.schema_arrow.field("customer_id").type):
-        last, started, runs, ok = np.int64(0), False, 0, True
-        for batch in pf.iter_batches(batch_size=STREAM_BATCH, columns=["customer_id"]):
-            a = batch.column(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-            r, ok, last = kernels.sorted_run_count(a, last, started)
-            started = started or len(a) > 0
-            runs += r
-            if not ok:
-                break
-        if ok:
+        runs = _sorted_runs(b.column(0) for b in pf.iter_batches(batch_size=STREAM_BATCH, columns=["customer_id"]))
+        if runs is not None:
             return None, np.empty(runs, np.int64), runs
     return _customer_codes(pf.read(columns=["customer_id"]).column(0))
 

@@ -34,10 +34,11 @@ from pyomo.repn.standard_repn import generate_standard_repn
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.solvers.stats import SolveStats, Status
 
-#: Bonmin's algorithms (``bonmin.algorithm``): B-BB is NLP-based branch and bound; B-OA, B-QG and
-#: B-Hyb are outer approximation (exact only where every nonlinear row is convex as written); B-iFP
-#: is the iterated feasibility pump, a heuristic.
-BONMIN_ALGORITHMS = ("B-BB", "B-OA", "B-QG", "B-Hyb", "B-iFP")
+
+def version() -> str:
+    """The CasADi version, as results and the engine listing report it."""
+    import casadi
+    return "CasADi " + str(getattr(casadi, "__version__", "?"))
 
 
 @dataclass
@@ -69,7 +70,7 @@ class _ToCasadi(ExpressionValueVisitor):
     def visit(self, node: Any, values: list[Any]) -> Any:
         name = node.getname() if hasattr(node, "getname") else ""
         if type(node).__name__ == "UnaryFunctionExpression":
-            fcn = getattr(self.casadi, {"ceil": "ceil", "floor": "floor"}.get(name, name), None)
+            fcn = getattr(self.casadi, name, None)
             if fcn is None:
                 raise MMOError(f"the function {name} has no CasADi counterpart",
                                "solve this model on another engine (scip)")
@@ -353,4 +354,4 @@ def run(model: pyo.Block, interface: str, options: dict[str, Any], log_file: str
     elif convex and status == Status.OPTIMAL and objective is not None:
         bound = objective       # the optimum of a convex model, to Ipopt's tolerances
     return SolveStats(status=status, objective=objective, bound=bound, nodes=nodes, time_s=wall,
-                      version="CasADi " + str(getattr(ca, "__version__", "?")), message=message, has_solution=has_solution)
+                      version=version(), message=message, has_solution=has_solution)
