@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextvars
+import math
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 #: Files written inside an :func:`output_set` block, waiting to be moved into place: (temp, final).
 _PENDING: contextvars.ContextVar[list[tuple[str, Path]] | None] = contextvars.ContextVar("pending", default=None)
@@ -96,3 +98,10 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
     return Path(path)
+
+
+def json_records(frame: Any) -> list[dict[str, Any]]:
+    """The rows of a pandas DataFrame as JSON-ready dictionaries: missing and non-finite numbers become None
+    (strict JSON has no NaN or Infinity)."""
+    return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+            for row in frame.astype(object).where(frame.notna(), None).to_dict("records")]

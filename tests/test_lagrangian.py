@@ -7,8 +7,9 @@ import pytest
 from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.load import load_instance
+from mmo_pyomo.mix.checker import regions_of
 from mmo_pyomo.mix.chord import chord_start
-from mmo_pyomo.mix.lagrangian import coupling_rows, evaluate, regions_of, solve_dual
+from mmo_pyomo.mix.lagrangian import coupling_rows, evaluate, solve_dual
 from mmo_pyomo.mix.model_run import ModelRun
 from mmo_pyomo.mix.pipeline import plan
 from mmo_pyomo.mix.relaxation import root_bound

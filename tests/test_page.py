@@ -137,6 +137,13 @@ def _renders_everywhere(page: Path, tmp_path: Path) -> str:
     return dom
 
 
+def _opened(page: Path, tmp_path: Path) -> tuple[str, _Tables]:
+    """The page checked self-contained and rendered at both widths: its DOM, and the DOM parsed."""
+    _self_contained(page.read_text())
+    dom = _renders_everywhere(page, tmp_path)
+    return dom, _parse(dom)
+
+
 def _print_to_pdf(page: Path, tmp_path: Path) -> None:
     pdf = tmp_path / f"{page.stem}.pdf"
     proc = _browser(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri())
@@ -159,9 +166,7 @@ def mix_page(tmp_path_factory):
 
 def test_mix_page_in_a_browser(mix_page, tmp_path):
     page, record = mix_page
-    _self_contained(page.read_text())
-    dom = _renders_everywhere(page, tmp_path)
-    parsed = _parse(dom)
+    dom, parsed = _opened(page, tmp_path)
     assert parsed.rows["change-table"] == record["n_changes"] == record["details"]["changes"]["count"] > 0
     cert = parsed.certificate
     assert float(cert["data-bound"]) == record["bound"] and float(cert["data-gap"]) == record["gap"]
@@ -224,9 +229,7 @@ def test_pareto_page(tmp_path):
     assert proc.returncode == 0, proc.stderr
     record = json.loads((tmp_path / "pareto.json").read_text())
     page = tmp_path / "pareto.html"
-    _self_contained(page.read_text())
-    dom = _renders_everywhere(page, tmp_path)
-    parsed = _parse(dom)
+    dom, parsed = _opened(page, tmp_path)
     assert parsed.rows["pareto-table"] == len(record["points"])
     knee = next(p for p in record["points"] if p["knee"])
     assert f"K = {knee['max_changes']}" in dom and ">knee<" in dom
@@ -240,9 +243,7 @@ def test_offers_page_in_a_browser(tmp_path):
     assert proc.returncode == 0, proc.stderr
     report = json.loads((out / "report.json").read_text())
     page = tmp_path / "offers.html"
-    _self_contained(page.read_text())
-    dom = _renders_everywhere(page, tmp_path)
-    parsed = _parse(dom)
+    dom, parsed = _opened(page, tmp_path)
     assert parsed.rows["constraint-table"] == len(report["constraints"])
     assert float(parsed.certificate["data-bound"]) == report["bound"]
     assert float(parsed.certificate["data-gap"]) == report["bound_gap"]

@@ -35,6 +35,20 @@ def revenue_allowance(inst: Instance, tol: float = TOLERANCE) -> float:
     return float(tol * np.sum(magnitude(inst) * slope))
 
 
+def regions_of(inst: Instance, delta: np.ndarray, tol: float = TOLERANCE) -> np.ndarray:
+    """The region (0 decrease, 1 keep, 2 increase) each activity's change takes, a change within ``tol`` of its
+    magnitude counting as none (as the checker counts changes)."""
+    changed = np.abs(delta) > tol * magnitude(inst)
+    return np.where(~changed, 1, np.where(delta > 0, 2, 0))
+
+
+def rule_scale(inst: Instance) -> np.ndarray:
+    """Σ_i |g_ri|·magnitude_i for every rule r: the row's own scale, which its tolerance is relative to."""
+    reach = np.zeros(len(inst.rules))
+    np.add.at(reach, inst.rule_index, np.abs(inst.rule_coef) * magnitude(inst)[inst.rule_activity])
+    return reach
+
+
 @dataclass
 class PlanCheck:
     """The checker's verdict on one plan."""
@@ -110,9 +124,7 @@ def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol:
         bad.append(f"total spend {total:,.6g} below the budget lower limit {lo:,.6g}")
     if len(inst.rules):
         level = inst.rule_activity_of(x)
-        reach = np.zeros(len(inst.rules))                      # Σ_i |g_ri|·magnitude_i: the row's own scale
-        np.add.at(reach, inst.rule_index, np.abs(inst.rule_coef) * scale[inst.rule_activity])
-        rtol = tol * np.maximum(reach, np.abs(level))
+        rtol = tol * np.maximum(rule_scale(inst), np.abs(level))
         for k in np.flatnonzero(level > inst.rule_upper + rtol):
             bad.append(f"rule '{inst.rules[k]}': {level[k]:.6g} above rule_upper {inst.rule_upper[k]:.6g}")
         for k in np.flatnonzero(level < inst.rule_lower - rtol):

@@ -27,7 +27,6 @@ import numpy as np
 
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.mix.checker import TOLERANCE, magnitude
 
 #: A region is fixed away only where its bound is below the plan's revenue by more than this share of it
 #: (and an absolute 1e-9 of the revenue's scale): floating point in L's sum cannot then decide a fixing.
@@ -90,13 +89,6 @@ def _region_values(inst: Instance, price: np.ndarray, nu: float) -> tuple[np.nda
     return values, where
 
 
-def regions_of(inst: Instance, delta: np.ndarray) -> np.ndarray:
-    """The region (0 decrease, 1 keep, 2 increase) each activity's change takes, a change within the checker's
-    tolerance counting as none."""
-    changed = np.abs(delta) > TOLERANCE * magnitude(inst)
-    return np.where(~changed, 1, np.where(delta > 0, 2, 0))
-
-
 @dataclass(frozen=True)
 class LagrangianBound:
     """L(λ) and, per activity and region (decrease, keep, increase), the bound of every plan taking it."""
@@ -109,7 +101,8 @@ class LagrangianBound:
 
     def fixed_away(self, revenue: float, keep: np.ndarray | None = None) -> np.ndarray:
         """(n, 3) mask of the regions no plan earning more than ``revenue`` can take (absent regions excluded);
-        ``keep``, the regions of the plan that earns it (:func:`regions_of`), are never in it."""
+        ``keep``, the regions of the plan that earns it (:func:`~mmo_pyomo.mix.checker.regions_of`), are never
+        in it."""
         margin = FIXING_MARGIN * max(abs(revenue), 1.0)
         mask = np.isfinite(self.region_bound) & (self.region_bound < revenue - margin)
         if keep is not None:

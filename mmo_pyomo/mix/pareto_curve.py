@@ -1,7 +1,6 @@
 """The Pareto curve of revenue against the maximum number of changes K (the paper's Figure 2)."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from mmo_pyomo import ranges
 from mmo_pyomo.errors import InfeasibleInstanceError, MMOError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.validate import validate
+from mmo_pyomo.io_utils import json_records
 from mmo_pyomo.mix.checker import check_plan
 from mmo_pyomo.mix.runner import solve
 from mmo_pyomo.plotting import pyplot, save_figure
@@ -113,9 +113,7 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
 
 def pareto_record(frame: pd.DataFrame, inst: Instance, formulation: str, solver: str) -> dict[str, Any]:
     """The JSON of ``mmo pareto --json`` (kind ``pareto``): one point per K, NaN as null."""
-    points: list[dict[str, Any]] = [
-        {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
-        for row in frame.astype(object).where(frame.notna(), None).to_dict("records")]
+    points = json_records(frame)
     for p in points:
         p["max_changes"] = int(p["max_changes"])
         p["knee"] = bool(p["knee"])

@@ -145,7 +145,8 @@ def _fix(prepared: Prepared, after: str) -> None:
     """Lagrangian region fixing against the current start (:mod:`mmo_pyomo.mix.lagrangian`), recorded."""
     import time
 
-    from mmo_pyomo.mix.lagrangian import regions_of, solve_dual
+    from mmo_pyomo.mix.checker import regions_of
+    from mmo_pyomo.mix.lagrangian import solve_dual
     if prepared.start is None:
         raise MMOError("--fix fixes regions whose bound lies below a plan's revenue, and there is no plan yet",
                        "add --start chord or --start-plan PATH")

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.mix.checker import TOLERANCE, magnitude
+from mmo_pyomo.mix.checker import TOLERANCE, magnitude, regions_of, rule_scale
 
 #: How many response curves a result file carries (the activities whose spend moved most).
 CURVES_SHOWN = 6
@@ -38,11 +38,11 @@ def plan_details(inst: Instance, new_spend: np.ndarray) -> dict[str, Any]:
     x = np.asarray(new_spend, dtype=float)
     delta = x - inst.baseline
     scale = magnitude(inst)
-    changed = np.abs(delta) > TOLERANCE * scale
-    delta = np.where(changed, delta, 0.0)
+    region_index = regions_of(inst, delta)
+    delta = np.where(region_index != 1, delta, 0.0)
     base_rev = inst.revenue(np.zeros(inst.n))
     new_rev = inst.revenue(delta)
-    region = np.where(~changed, "keep", np.where(delta > 0, "increase", "decrease"))
+    region = np.array(["decrease", "keep", "increase"])[region_index]
     activities = [
         {"activity": a, "baseline": float(inst.baseline[k]), "new_spend": float(x[k]), "change": float(delta[k]),
          "lower": float(inst.lower[k]), "upper": float(inst.upper[k]), "min_change": float(inst.min_change[k]),
@@ -54,13 +54,12 @@ def plan_details(inst: Instance, new_spend: np.ndarray) -> dict[str, Any]:
     rules = []
     if len(inst.rules):
         level = inst.rule_activity_of(x)
-        reach = np.zeros(len(inst.rules))
-        np.add.at(reach, inst.rule_index, np.abs(inst.rule_coef) * scale[inst.rule_activity])
+        reach = rule_scale(inst)
         for r, name in enumerate(inst.rules):
             rules.append({"rule": name, "level": float(level[r]), "lower": _finite(inst.rule_lower[r]),
                           "upper": _finite(inst.rule_upper[r]),
                           "binding": _binding(level[r], inst.rule_lower[r], inst.rule_upper[r], reach[r])})
-    n_changes = int(changed.sum())
+    n_changes = int((region_index != 1).sum())
     return {
         "activities": activities,
         "budget": {"total_spend": total, "baseline_spend": inst.total_baseline, "lower": lo, "upper": hi,

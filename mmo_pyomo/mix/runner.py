@@ -20,8 +20,7 @@ from mmo_pyomo.errors import (
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.units import revenue_swing
 from mmo_pyomo.mix.certificate import UNRELIABLE_FIX, certify
-from mmo_pyomo.mix.checker import PlanCheck, check_plan, revenue_allowance
-from mmo_pyomo.mix.lagrangian import regions_of
+from mmo_pyomo.mix.checker import PlanCheck, check_plan, regions_of, revenue_allowance
 from mmo_pyomo.mix.model_run import ModelRun
 from mmo_pyomo.model_library import Formulation, get_formulation
 from mmo_pyomo.solvers.engines import Engine

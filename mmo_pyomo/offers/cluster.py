@@ -9,7 +9,7 @@ import pyomo.environ as pyo
 from mmo_pyomo import ranges
 from mmo_pyomo.errors import NoSolutionError
 from mmo_pyomo.offers import kernels
-from mmo_pyomo.offers.coupling import coupling_rows
+from mmo_pyomo.offers.coupling import coupling_rows, lp_multipliers
 from mmo_pyomo.offers.offer_plan import OfferResult, finished
 from mmo_pyomo.offers.problem import OfferProblem
 from mmo_pyomo.offers.repair import repair_plan
@@ -84,11 +84,8 @@ def solve_cluster(prob: OfferProblem, clusters: int = 200, lp_solver: str = "hig
     if stats.status != Status.OPTIMAL or stats.duals is None:
         raise NoSolutionError(f"the cluster LP did not solve ({stats.status}: {stats.message})",
                               "check the campaign's constraints, or use more clusters")
-    duals = stats.duals
     rows = coupling_rows(prob)
-    lam = np.array([abs(duals[model.budget]), abs(duals[model.roi_hurdle])]
-                   + [abs(duals[model.capacity[k]]) for k in rows.cap_channels]
-                   + [abs(duals[model.minimum[j]]) for j in rows.min_offers])
+    lam = lp_multipliers(model, stats.duals, rows)
     choice = _assign_within_clusters(prob, labels, model)
     choice = repair_plan(prob, rows, lam, choice)
     return finished("cluster", prob, choice, None, t0, dict(zip(rows.names, lam.tolist())),

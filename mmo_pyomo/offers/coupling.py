@@ -13,6 +13,7 @@ L(λ) = Σ_i max(0, max_o (profit_o − λᵀa_o)) + λᵀb, an upper bound on t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +39,16 @@ class Rows:
         """(λ_budget, λ_hurdle, μ per capacity row, ν per minimum row)."""
         kc = len(self.cap_channels)
         return float(lam[0]), float(lam[1]), lam[2:2 + kc], lam[2 + kc:]
+
+
+def lp_multipliers(model: object, duals: dict, rows: Rows) -> np.ndarray:
+    """The LP duals of a model's coupling rows (its ``budget``, ``roi_hurdle``, ``capacity[k]`` and ``minimum[j]``
+    constraints, as the customer-level and the cluster LP name them), as multipliers in :class:`Rows` order."""
+    m: Any = model
+    values = [duals.get(m.budget, 0.0), duals.get(m.roi_hurdle, 0.0)]
+    values += [duals.get(m.capacity[k], 0.0) for k in rows.cap_channels]
+    values += [duals.get(m.minimum[j], 0.0) for j in rows.min_offers]
+    return np.abs(np.array(values, dtype=float))
 
 
 def coupling_rows(prob: OfferProblem) -> Rows:

@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from mmo_pyomo.errors import NoSolutionError
-from mmo_pyomo.offers.coupling import coupling_rows
+from mmo_pyomo.offers.coupling import coupling_rows, lp_multipliers
 from mmo_pyomo.offers.customer_model import customer_model
 from mmo_pyomo.offers.offer_plan import OfferResult, finished
 from mmo_pyomo.offers.problem import OfferProblem
@@ -61,11 +61,7 @@ def solve_customer_mip(prob: OfferProblem, solver: str = "highs", gap: float | N
     rows = coupling_rows(prob)
     marginal, lam = None, None
     if lp.status == Status.OPTIMAL and lp.duals is not None:
-        duals = lp.duals
-        values = [abs(duals.get(relaxed.budget, 0.0)), abs(duals.get(relaxed.roi_hurdle, 0.0))]
-        values += [abs(duals.get(relaxed.capacity[k], 0.0)) for k in rows.cap_channels]
-        values += [abs(duals.get(relaxed.minimum[j], 0.0)) for j in rows.min_offers]
-        lam = np.array(values, dtype=float)
+        lam = lp_multipliers(relaxed, lp.duals, rows)
         marginal = dict(zip(rows.names, lam.tolist()))
     return finished("exact", prob, choice, stats.bound, t0, marginal, algorithm="customer-level MIP",
                     solver=solver, nodes=stats.nodes, mip_status=str(stats.status), score_rows=score_rows(prob),

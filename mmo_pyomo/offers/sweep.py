@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.io_utils import atomic_path
+from mmo_pyomo.io_utils import atomic_path, json_records
 from mmo_pyomo.offers.exact import solve_exact
 from mmo_pyomo.offers.problem import OfferProblem, check_feasible_campaign
 from mmo_pyomo.plotting import pyplot, save_figure
@@ -75,9 +75,7 @@ def sweep_record(campaign: str | Path, frames: list[pd.DataFrame]) -> dict[str, 
     """The JSON of ``mmo offers sweep --json`` (kind ``offers_sweep``): each sweep's rows, NaN as null."""
     sweeps = []
     for frame in frames:
-        rows = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
-                for row in frame.astype(object).where(frame.notna(), None).to_dict("records")]
-        sweeps.append({"parameter": str(frame.columns[0]), "rows": rows})
+        sweeps.append({"parameter": str(frame.columns[0]), "rows": json_records(frame)})
     return {"kind": "offers_sweep", "campaign": str(campaign), "sweeps": sweeps}
 
 

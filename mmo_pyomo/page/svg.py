@@ -51,6 +51,15 @@ def tick_label(v: float) -> str:
     return f"{v:.3g}"
 
 
+def svg_element(width: int, height: int, title: str, parts: Sequence[str]) -> str:
+    """An inline ``<svg>`` of ``parts``: scaled to its box (width 100%, at most ``width`` pixels), an image with
+    ``title`` as its accessible name."""
+    label = escape(title)
+    return (f'<svg class="chart" role="img" aria-label="{label}" viewBox="0 0 {width} {height}" width="100%" '
+            f'style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">'
+            f'<title>{label}</title>' + "\n".join(parts) + "</svg>")
+
+
 @dataclass
 class Chart:
     """One chart: data coordinates mapped into a ``width`` × ``height`` box with margins for the axes."""
@@ -178,11 +187,8 @@ class Chart:
 
     def svg(self, description: str = "") -> str:
         """The chart as an inline ``<svg>`` element (``role="img"`` with the title and a description)."""
-        label = escape(self.title or description)
-        body = "\n".join([*self._axes(), *self.parts, *self._legend()])
-        return (f'<svg class="chart" role="img" aria-label="{label}" viewBox="0 0 {self.width} {self.height}" '
-                f'width="100%" style="max-width:{self.width}px" xmlns="http://www.w3.org/2000/svg" '
-                f'font-family="sans-serif"><title>{label}</title>{body}</svg>')
+        return svg_element(self.width, self.height, self.title or description,
+                           [*self._axes(), *self.parts, *self._legend()])
 
 
 def range_bars(rows: Sequence[dict], title: str, width: int = 640) -> str:
@@ -218,9 +224,7 @@ def range_bars(rows: Sequence[dict], title: str, width: int = 640) -> str:
         words = f"level {format(level, ',.2f')}, {bounds}" + (f" — binds ({binding})" if binding else "")
         parts.append(f'<text x="{left}" y="{y + 34}" font-size="11" fill="{colour if binding else "black"}">'
                      f'{escape(words)}</text>')
-    return (f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" width="100%" '
-            f'style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">'
-            f'<title>{escape(title)}</title>' + "\n".join(parts) + "</svg>")
+    return svg_element(width, height, title, parts)
 
 
 def heat_map(rows: Sequence[str], columns: Sequence[str], values: Sequence[Sequence[float]], title: str,
@@ -246,9 +250,7 @@ def heat_map(rows: Sequence[str], columns: Sequence[str], values: Sequence[Seque
             parts.append(f'<text x="{left + (j + 0.5) * cell_w:.1f}" y="{y + 17}" font-size="11" text-anchor="middle" '
                          f'fill="{ink}">{escape(format(v, ",.0f"))}</text>')
     parts.append(f'<text x="{left}" y="{height - 8}" font-size="11" class="axis-label">{escape(value_label)}</text>')
-    return (f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" width="100%" '
-            f'style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">'
-            f'<title>{escape(title)}</title>' + "\n".join(parts) + "</svg>")
+    return svg_element(width, height, title, parts)
 
 
 def _blend(a: str, b: str, t: float) -> str:
