@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from mmo_pyomo.offers import kernels
+from mmo_pyomo.offers.policies import active, package_args
 from mmo_pyomo.offers.problem import OfferProblem
 
 
@@ -87,9 +88,27 @@ def partition_oracle(prob: OfferProblem, rows: Rows, lam: np.ndarray, part: slic
     J, K = len(prob.offers), len(prob.channels)
     n = part.stop - part.start
     counts = np.zeros(J * K, np.int64)
-    value, p, c = kernels.oracle_pass(prob.profit[part].reshape(n, J * K), prob.cost[part].reshape(n, J * K),
-                                      prob.eligible[part].reshape(n, J * K), a, b, shift, counts)
+    arrays = (prob.profit[part].reshape(n, J * K), prob.cost[part].reshape(n, J * K),
+              prob.eligible[part].reshape(n, J * K))
+    if active(prob.policy):
+        assert prob.policy is not None and part == slice(0, prob.n_customers), "a policy's partition is a sub-problem"
+        value, p, c = package_oracle(prob, arrays, a, b, shift, counts)
+    else:
+        value, p, c = kernels.oracle_pass(*arrays, a, b, shift, counts)
     per = counts.reshape(J, K)
     activity = np.concatenate([[c, (1 + rows.hurdle) * c - p],
                                per.sum(axis=0)[rows.cap_channels], -per.sum(axis=1)[rows.min_offers]])
     return PartOracle(float(value), activity, float(p), float(c))
+
+
+def package_oracle(prob: OfferProblem, arrays: tuple[np.ndarray, ...], a: float, b: float, shift: np.ndarray,
+                   counts: np.ndarray, out: np.ndarray | None = None) -> tuple[float, float, float]:
+    """:func:`mmo_pyomo.offers.kernels.package_pass` over ``prob``'s customers under its policy (``out``: the
+    packages, (n, M))."""
+    assert prob.policy is not None
+    g = package_args(prob.policy)
+    J, K = len(prob.offers), len(prob.channels)
+    write = out is not None
+    sink = out if out is not None else np.empty((1, 1), np.int64)
+    return kernels.package_pass(*arrays, a, b, shift, J, K, g.D, g.cap, g.rule, g.valid, g.req, g.order, g.starts, g.H,
+                                counts, sink, write)

@@ -62,7 +62,8 @@ class Partitions(Protocol):
 def sub_problem(prob: OfferProblem, part: slice) -> OfferProblem:
     """The customers of ``part`` as a problem of their own (views, no copy)."""
     return OfferProblem(prob.customer_ids[part], prob.offers, prob.channels, prob.profit[part], prob.cost[part],
-                        prob.eligible[part], prob.min_offers, prob.capacity, prob.budget, prob.hurdle_rate, prob.name)
+                        prob.eligible[part], prob.min_offers, prob.capacity, prob.budget, prob.hurdle_rate, prob.name,
+                        policy=None if prob.policy is None else prob.policy.part(part))
 
 
 class _OnTheDriver:

@@ -1,7 +1,9 @@
 """Offer plans: the independent plan checker, and the result every method returns.
 
 A plan is an int array ``choice`` with one entry per customer: −1 for no offer, else the flat
-option index ``offer * n_channels + channel``. The checker reads the problem's raw arrays only.
+option index ``offer * n_channels + channel``. Under a contact policy that allows a customer more
+than one contact, it has one row per customer of ``max_offers_per_customer`` such entries (−1
+padded). The checker reads the problem's raw arrays only, the policy's included.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from mmo_pyomo.errors import PlanCheckError
+from mmo_pyomo.offers.policies import ContactPolicy, plan_width
 from mmo_pyomo.offers.problem import OfferProblem
 from mmo_pyomo.solvers.stats import bound_gap
 
@@ -36,29 +39,81 @@ class OfferCheck:
         return self.profit / self.cost - 1 if self.cost else float("nan")
 
 
+def contacts_of(choice: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(customer position, flat option) of every contact of a plan, in customer order."""
+    rows = choice.reshape(len(choice), -1)
+    idx, slot = np.nonzero(rows >= 0)
+    return idx, rows[idx, slot]
+
+
 def chosen_values(prob: OfferProblem, choice: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(customer positions with an offer, their profit, their cost)."""
-    idx = np.flatnonzero(choice >= 0)
-    flat = choice[idx]
+    """(customer position of each contact, its profit, its cost): one entry per customer with an offer, or with a
+    policy's packages, per contact."""
+    idx, flat = contacts_of(choice)
     n = prob.n_customers
     return idx, prob.profit.reshape(n, -1)[idx, flat].astype(np.float64), prob.cost.reshape(n, -1)[idx, flat].astype(np.float64)
 
 
 def check_offer_plan(prob: OfferProblem, choice: np.ndarray) -> OfferCheck:
-    """At most one offer per customer, only existing rows, budget, hurdle, capacities, minimums."""
+    """Only existing rows, at most one offer per customer (or the contact policy's rules), budget, hurdle,
+    capacities, minimums."""
     choice = np.asarray(choice)
     bad: list[str] = []
     J, K = len(prob.offers), len(prob.channels)
-    if choice.shape != (prob.n_customers,):
-        return OfferCheck(False, [f"plan has {choice.shape} entries for {prob.n_customers} customers"])
+    width = plan_width(prob.policy)
+    shape = (prob.n_customers,) if width == 1 else (prob.n_customers, width)
+    if choice.shape != shape:
+        return OfferCheck(False, [f"plan has {choice.shape} entries for {prob.n_customers} customers (expected {shape})"])
     if ((choice < -1) | (choice >= J * K)).any():
         return OfferCheck(False, ["plan names an option that does not exist"])
     idx, p, c = chosen_values(prob, choice)
-    flat = choice[idx]
+    flat = contacts_of(choice)[1]
     if not prob.eligible.reshape(prob.n_customers, -1)[idx, flat].all():
         k = int(idx[~prob.eligible.reshape(prob.n_customers, -1)[idx, flat]][0])
         bad.append(f"customer {prob.customer_ids[k]} gets an offer/channel with no score row (not allowed)")
+    if prob.policy is not None:
+        bad += policy_violations(prob.policy, prob.customer_ids, idx, flat, J, K, prob.offers)
     return check_totals(prob, flat, p, c, bad)
+
+
+def policy_violations(policy: ContactPolicy, customer_ids: np.ndarray, idx: np.ndarray, flat: np.ndarray, J: int,
+                      K: int, offers: list[str]) -> list[str]:
+    """Every contact-policy rule a plan breaks (contacts ``idx``/``flat`` in customer order), from the policy's
+    arrays as read: counts per customer and offer, the exclusive and requires pairs, households, history."""
+    r = policy.rules
+    n = len(customer_ids)
+    bad: list[str] = []
+    per = np.bincount(idx, minlength=n)
+    pair = idx * J + flat // K
+    copies = np.bincount(pair, minlength=n * J).reshape(n, J)
+    if len(np.unique(idx * (J * K) + flat)) < len(flat):
+        bad.append("a customer gets the same offer on the same channel twice")
+
+    def first(mask: np.ndarray, what: str) -> None:
+        if mask.any():
+            bad.append(f"{int(mask.sum()):,} customer(s) {what} (customer {customer_ids[int(np.argmax(mask))]})")
+    first(per > r.max_offers_per_customer, f"get more than max_offers_per_customer = {r.max_offers_per_customer}")
+    first((copies > r.max_per_offer_per_customer).any(axis=1),
+          f"get an offer more than max_per_offer_per_customer = {r.max_per_offer_per_customer} times")
+    held = copies > 0
+    for x, y in r.exclusive:
+        first(held[:, x] & held[:, y], f"get both '{offers[x]}' and '{offers[y]}', which are exclusive")
+    for b, a in r.requires:
+        first(held[:, b] & ~held[:, a], f"get '{offers[b]}' without '{offers[a]}', which it requires")
+    if r.cooling_off_days is not None:
+        first((per > 0) & (policy.days_since < r.cooling_off_days),
+              f"are contacted within cooling_off_days = {r.cooling_off_days:g} of their last contact")
+    if r.max_contacts_90_days is not None:
+        first(per + policy.contacts_90 > r.max_contacts_90_days,
+              f"exceed max_contacts_90_days = {r.max_contacts_90_days} with their contacts of the last 90 days")
+    if r.max_offers_per_household is not None and policy.household is not None:
+        houses, code = np.unique(policy.household, return_inverse=True)
+        load = np.bincount(code, weights=per, minlength=len(houses))
+        over = load > r.max_offers_per_household
+        if over.any():
+            bad.append(f"{int(over.sum()):,} household(s) get more than max_offers_per_household = "
+                       f"{r.max_offers_per_household} (household {houses[int(np.argmax(over))]})")
+    return bad
 
 
 def check_totals(prob: OfferProblem, flat: np.ndarray, p: np.ndarray, c: np.ndarray,
@@ -89,7 +144,7 @@ def plan_frame(prob: OfferProblem, choice: np.ndarray,
     ``values`` is :func:`chosen_values` when the caller has it (the scores may not be in memory)."""
     idx, p, c = chosen_values(prob, choice) if values is None else values
     K = len(prob.channels)
-    off, ch = np.divmod(choice[idx], K)
+    off, ch = np.divmod(contacts_of(choice)[1], K)
     return pd.DataFrame({"customer_id": prob.customer_ids[idx],
                          "offer": pd.Categorical.from_codes(off, prob.offers),
                          "channel": pd.Categorical.from_codes(ch, prob.channels),

@@ -10,7 +10,7 @@ import numpy as np
 
 from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
 from mmo_pyomo.offers.coupling import coupling_rows
-from mmo_pyomo.offers.offer_plan import OfferResult, plan_frame
+from mmo_pyomo.offers.offer_plan import OfferResult, contacts_of, plan_frame
 from mmo_pyomo.offers.problem import OfferProblem
 from mmo_pyomo.plotting import pyplot, save_figure
 
@@ -89,8 +89,8 @@ def report_dict(prob: OfferProblem, result: OfferResult) -> dict[str, Any]:
 def _by_offer_and_channel(prob: OfferProblem, result: OfferResult) -> tuple[np.ndarray, np.ndarray]:
     """Offers made and their expected profit, as offer × channel matrices."""
     J, K = len(prob.offers), len(prob.channels)
-    idx, p, c = result.values(prob)
-    flat = result.choice[idx]
+    _, p, _ = result.values(prob)
+    flat = contacts_of(result.choice)[1]
     counts = np.bincount(flat, minlength=J * K).reshape(J, K)
     profit = np.bincount(flat, weights=p, minlength=J * K).reshape(J, K)
     return counts, profit

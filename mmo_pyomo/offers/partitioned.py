@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.offers.executor import PlanAt
-from mmo_pyomo.offers.offer_plan import check_totals, chosen_values
+from mmo_pyomo.offers.offer_plan import check_totals, chosen_values, contacts_of
 from mmo_pyomo.offers.problem import (
     SCORE_COLUMNS,
     OfferProblem,
@@ -127,7 +127,7 @@ class WorkerPartitions:
         """The repaired plan at ``lam``, checked from the totals the workers send (the scores stay there)."""
         view, choice, (idx, p, c) = self.repair(rows, lam)
         self.problem = view                                   # the campaign with its customer ids
-        return PlanAt(choice, (idx, p, c), check_totals(view, choice[idx], p, c))
+        return PlanAt(choice, (idx, p, c), check_totals(view, contacts_of(choice)[1], p, c))
 
     def repair(self, rows: Any, lam: np.ndarray) -> tuple[OfferProblem, np.ndarray, tuple]:
         """The repaired plan at ``lam`` (:func:`mmo_pyomo.offers.repair.repair`), the same plan as one

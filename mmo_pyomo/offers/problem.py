@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from mmo_pyomo.errors import DataError, InfeasibleInstanceError
 from mmo_pyomo.offers import kernels
+from mmo_pyomo.offers.policies import ContactPolicy, load_policy
 from mmo_pyomo.reading import check_keys, check_names, header_of, read_table
 
 SCORE_COLUMNS = ("customer_id", "offer", "channel", "expected_profit", "cost")
@@ -47,6 +48,7 @@ class OfferProblem:
     hurdle_rate: float
     name: str = "campaign"
     extra: dict = field(default_factory=dict)
+    policy: ContactPolicy | None = None    # contact policies (policies.json), None: one offer per customer
 
     @property
     def n_customers(self) -> int:
@@ -119,7 +121,7 @@ def load_problem(folder: str | Path) -> OfferProblem:
     else:
         ids, P, C, E = layout_scores(read_scores_table(path), shell.offers, shell.channels, str(path))
     prob = OfferProblem(ids, shell.offers, shell.channels, P, C, E, shell.min_offers, shell.capacity, shell.budget,
-                        shell.hurdle_rate, name=shell.name)
+                        shell.hurdle_rate, name=shell.name, policy=load_policy(path.parent, shell.offers, ids))
     check_feasible_campaign(prob)
     return prob
 
