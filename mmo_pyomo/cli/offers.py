@@ -20,6 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=args_.seed, default=1)
     g.add_argument("--out", required=True)
     g.add_argument("--csv", action="store_true", help="write scores.csv instead of parquet (small cases)")
+    g.add_argument("--policies", action="store_true",
+                   help="also write contact policies: policies.json, customers.parquet (households), history.parquet")
     s = sub.add_parser("solve", help="solve a campaign")
     s.add_argument("--data", required=True)
     s.add_argument("--method", choices=["exact", "cluster", "greedy"], default="exact")
@@ -75,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)                                             # every offers command writes into --out
     if args.command == "generate":
         from mmo_pyomo.offers.bank import campaign_files
-        args_.check_outputs(out=[out / name for name in campaign_files(csv=args.csv)])
+        args_.check_outputs(out=[out / name for name in campaign_files(csv=args.csv, policies=args.policies)])
     elif args.command == "solve":
         from mmo_pyomo.offers.outputs import OUTPUT_FILES
         args_.check_outputs(out=[out / name for name in OUTPUT_FILES], page=args.page, inputs=[args.data])
@@ -84,8 +86,10 @@ def run(args: argparse.Namespace) -> int:
         args_.check_outputs(out=[out / name for name in sweep_files(args.budget, args.capacity)], json=args.json,
                             page=args.page, inputs=[args.data])
     if args.command == "generate":
-        from mmo_pyomo.offers.bank import generate_problem, write_problem
+        from mmo_pyomo.offers.bank import example_policy, generate_problem, write_problem
         prob = generate_problem(args.customers, args.seed)
+        if args.policies:
+            prob.policy = example_policy(prob, args.seed)
         write_problem(prob, args.out, csv=args.csv)
         print(f"wrote {args.out}: {prob.n_customers:,} customers, {int(prob.eligible.sum()):,} score rows")
         return 0
@@ -178,4 +182,7 @@ def _print_report(args: argparse.Namespace, report: dict) -> int:
         mv = "-" if row["marginal_value"] is None else f"{row['marginal_value']:.4f}"
         print(f"  {row['name']:<28} level {row['level']:>14,.2f}  bound {row['bound']:>14,.2f}  "
               f"slack {row['slack']:>14,.2f}  marginal {mv}")
+    for row in report.get("policies", []):
+        limit = "" if row["limit"] is None else f" = {row['limit']:g}"
+        print(f"  policy {row['name']}{limit}: bound {row['bound']:,} ({row['what']})")
     return 0

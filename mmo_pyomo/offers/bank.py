@@ -16,6 +16,11 @@ Distributions (all from ``numpy.random.default_rng(seed)``):
 * campaign: budget $1M, hurdle 20%, call centre ≤ 500,000, branch ≤ 250,000, direct mail
   unlimited, minimums 20,000 per offer except managed_portfolio 2,500 and mortgage 5,000.
   The capacities and minimums scale with the number of customers (the paper's are for 2.5M).
+
+With ``policies=True`` (:func:`example_policy`) the bank also has contact policies: households of 1–4
+customers with consecutive ids (sizes uniform), a contact history (30% of customers contacted in the last
+90 days, the days uniform on [0, 90); contacts in the last 90 days Poisson(0.8) for them), and the rules
+of :data:`EXAMPLE_RULES`.
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ import pandas as pd
 
 from mmo_pyomo import ranges
 from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
+from mmo_pyomo.offers.policies import ContactPolicy, ContactRules, read_rules
 from mmo_pyomo.offers.problem import OfferProblem
 
 OFFERS = (  # name, family, profit given response, base response rate, ownership rate
@@ -40,6 +46,10 @@ OFFERS = (  # name, family, profit given response, base response rate, ownership
 CHANNELS = (("direct_mail", 1.00), ("call_centre", 1.50), ("branch", 3.00))
 PAPER_CUSTOMERS = 2_500_000
 MINIMUMS = {"managed_portfolio": 2_500, "mortgage": 5_000}
+#: The contact policies of a generated bank with ``--policies`` (policies.json as written).
+EXAMPLE_RULES = {"max_offers_per_customer": 2, "max_per_offer_per_customer": 1,
+                 "exclusive": [["line_of_credit", "mortgage"]], "requires": {"brokerage": "mutual_fund"},
+                 "max_offers_per_household": 3, "cooling_off_days": 14, "max_contacts_90_days": 3}
 
 
 def generate_problem(customers: int, seed: int = 1, chunk: int = 500_000) -> OfferProblem:
@@ -80,6 +90,42 @@ def generate_problem(customers: int, seed: int = 1, chunk: int = 500_000) -> Off
                         budget=round(1_000_000 * scale, 2), hurdle_rate=0.20, name=f"bank_{customers}_s{seed}")
 
 
+def example_policy(prob: OfferProblem, seed: int = 1) -> ContactPolicy:
+    """Households, a contact history and :data:`EXAMPLE_RULES` for a generated bank (see the module docstring)."""
+    rng = np.random.default_rng([ranges.seed(seed), 27])
+    n = prob.n_customers
+    sizes = rng.integers(1, 5, n // 2 + 1)
+    household = np.repeat(np.arange(len(sizes)), sizes)[:n].astype(np.int64) + 1
+    contacted = rng.random(n) < 0.30
+    days = np.where(contacted, np.floor(rng.uniform(0, 90, n)), np.inf)
+    contacts = np.where(contacted, np.maximum(rng.poisson(0.8, n), 1), 0).astype(np.float64)
+    return ContactPolicy(rules_from(EXAMPLE_RULES, prob.offers), days, contacts, household)
+
+
+def rules_from(raw: dict, offers: list[str]) -> ContactRules:
+    """:class:`ContactRules` from a ``policies.json`` object (checked as when read from a file)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "policies.json"
+        path.write_text(json.dumps(raw))
+        return read_rules(path, offers)
+
+
+def policy_json(rules: ContactRules, offers: list[str]) -> dict:
+    """``policies.json`` of ``rules`` (offer names)."""
+    out: dict = {"max_offers_per_customer": rules.max_offers_per_customer,
+                 "max_per_offer_per_customer": rules.max_per_offer_per_customer,
+                 "exclusive": [[offers[x], offers[y]] for x, y in rules.exclusive]}
+    requires: dict[str, list[str]] = {}
+    for b, a in rules.requires:
+        requires.setdefault(offers[b], []).append(offers[a])
+    out["requires"] = {b: a[0] if len(a) == 1 else a for b, a in requires.items()}
+    for key in ("max_offers_per_household", "cooling_off_days", "max_contacts_90_days"):
+        if getattr(rules, key) is not None:
+            out[key] = getattr(rules, key)
+    return out
+
+
 def to_long(prob: OfferProblem) -> pd.DataFrame:
     """The scores in long form (only the rows that exist)."""
     idx = np.flatnonzero(prob.eligible.ravel())
@@ -94,9 +140,14 @@ def to_long(prob: OfferProblem) -> pd.DataFrame:
     })
 
 
-def campaign_files(csv: bool = False) -> tuple[str, ...]:
+def campaign_files(csv: bool = False, policies: bool = False) -> tuple[str, ...]:
     """The files of a campaign folder that :func:`write_problem` writes."""
-    return ("scores.csv" if csv else "scores.parquet", "offers.csv", "channels.csv", "campaign.json")
+    return ("scores.csv" if csv else "scores.parquet", "offers.csv", "channels.csv", "campaign.json") + \
+        (POLICY_FILES if policies else ())
+
+
+#: The files of a campaign's contact policy.
+POLICY_FILES = ("policies.json", "customers.parquet", "history.parquet")
 
 
 def write_problem(prob: OfferProblem, folder: str | Path, csv: bool = False) -> Path:
@@ -117,4 +168,22 @@ def _write_problem(prob: OfferProblem, folder: Path, csv: bool) -> Path:
         pd.DataFrame({"channel": prob.channels, "capacity": cap}).to_csv(tmp, index=False)
     atomic_write_text(folder / "campaign.json",
                       json.dumps({"budget": prob.budget, "hurdle_rate": prob.hurdle_rate}, indent=2) + "\n")
+    if prob.policy is not None:
+        _write_policy(prob, prob.policy, folder)
     return folder
+
+
+def _write_policy(prob: OfferProblem, policy: ContactPolicy, folder: Path) -> None:
+    """policies.json, customers.parquet (households) and history.parquet (customers contacted before)."""
+    atomic_write_text(folder / "policies.json", json.dumps(policy_json(policy.rules, prob.offers), indent=2) + "\n")
+    scored = prob.eligible.reshape(prob.n_customers, -1).any(axis=1)         # customers with a score row
+    if policy.household is not None:
+        with atomic_path(folder / "customers.parquet") as tmp:
+            pd.DataFrame({"customer_id": prob.customer_ids[scored],
+                          "household_id": policy.household[scored]}).to_parquet(tmp, index=False)
+    seen = np.flatnonzero(scored & (np.isfinite(policy.days_since) | (policy.contacts_90 > 0)))
+    with atomic_path(folder / "history.parquet") as tmp:
+        pd.DataFrame({"customer_id": prob.customer_ids[seen],
+                      "days_since_last_contact": np.where(np.isfinite(policy.days_since[seen]),
+                                                          policy.days_since[seen], np.nan),
+                      "contacts_last_90_days": policy.contacts_90[seen].astype(np.int64)}).to_parquet(tmp, index=False)

@@ -104,7 +104,7 @@ def policy_violations(policy: ContactPolicy, customer_ids: np.ndarray, idx: np.n
         first((per > 0) & (policy.days_since < r.cooling_off_days),
               f"are contacted within cooling_off_days = {r.cooling_off_days:g} of their last contact")
     if r.max_contacts_90_days is not None:
-        first(per + policy.contacts_90 > r.max_contacts_90_days,
+        first((per > 0) & (per + policy.contacts_90 > r.max_contacts_90_days),
               f"exceed max_contacts_90_days = {r.max_contacts_90_days} with their contacts of the last 90 days")
     if r.max_offers_per_household is not None and policy.household is not None:
         houses, code = np.unique(policy.household, return_inverse=True)

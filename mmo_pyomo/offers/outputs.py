@@ -59,6 +59,51 @@ def constraint_report(prob: OfferProblem, result: OfferResult) -> list[dict[str,
     return out
 
 
+def policy_report(prob: OfferProblem, choice: np.ndarray) -> list[dict[str, Any]]:
+    """Each contact-policy rule of the campaign, its limit, and how many customers (households) it bound in the
+    plan: those at the rule's limit, or barred by it from an offer or from any contact."""
+    policy = prob.policy
+    if policy is None:
+        return []
+    r, n = policy.rules, prob.n_customers
+    J, K = len(prob.offers), len(prob.channels)
+    idx, flat = contacts_of(choice)
+    per = np.bincount(idx, minlength=n)
+    copies = np.bincount(idx * J + flat // K, minlength=n * J).reshape(n, J)
+    held = copies > 0
+    eligible = prob.eligible.any(axis=2)
+    out: list[dict[str, Any]] = []
+
+    def row(name: str, limit: Any, bound: int, what: str) -> None:
+        out.append({"name": name, "limit": limit, "bound": int(bound), "what": what})
+    M, D = r.max_offers_per_customer, r.max_per_offer_per_customer
+    row("max_offers_per_customer", M, (per >= M).sum(), f"customers given {M} contact(s)")
+    channels = prob.eligible.sum(axis=2)
+    row("max_per_offer_per_customer", D, ((copies >= D) & (channels > copies)).any(axis=1).sum(),
+        f"customers given an offer {D} time(s) and allowed it on another channel")
+    for x, y in r.exclusive:
+        barred = (held[:, x] & eligible[:, y]) | (held[:, y] & eligible[:, x])
+        row(f"exclusive[{prob.offers[x]}, {prob.offers[y]}]", None, barred.sum(),
+            "customers given one of the two and allowed the other")
+    for b, a in r.requires:
+        row(f"requires[{prob.offers[b]} → {prob.offers[a]}]", None, (eligible[:, b] & ~held[:, a]).sum(),
+            f"customers allowed {prob.offers[b]} and not given {prob.offers[a]}, so barred from it")
+    reachable = eligible.any(axis=1)
+    if r.cooling_off_days is not None:
+        row("cooling_off_days", r.cooling_off_days, (reachable & (policy.days_since < r.cooling_off_days)).sum(),
+            "customers contacted too recently, so given nothing")
+    if r.max_contacts_90_days is not None:
+        left = np.maximum(r.max_contacts_90_days - policy.contacts_90, 0)
+        row("max_contacts_90_days", r.max_contacts_90_days, (reachable & (left < M) & (per >= left)).sum(),
+            "customers whose last 90 days left fewer contacts than max_offers_per_customer, all used")
+    if r.max_offers_per_household is not None and policy.household is not None:
+        _, code = np.unique(policy.household, return_inverse=True)
+        load = np.bincount(code, weights=per)
+        row("max_offers_per_household", r.max_offers_per_household, (load >= r.max_offers_per_household).sum(),
+            f"households given {r.max_offers_per_household} contacts")
+    return out
+
+
 def _json_safe(value: Any) -> Any:
     """Strict JSON: non-finite floats become null (no Infinity or NaN tokens)."""
     if isinstance(value, float) and not np.isfinite(value):
@@ -82,6 +127,7 @@ def report_dict(prob: OfferProblem, result: OfferResult) -> dict[str, Any]:
         "peak_memory_mb": peak_memory_mb(), "offers_made": int((result.choice >= 0).sum()),
         "evaluations": result.info.get("evaluations"), "oracle_pass_s": result.info.get("oracle_pass_s"),
         "constraints": constraint_report(prob, result), "contacts": contacts(prob, result),
+        "policies": policy_report(prob, result.choice) if prob.eligible.size or prob.policy is None else [],
         "info": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in result.info.items()},
     }
 
