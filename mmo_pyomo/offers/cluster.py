@@ -7,7 +7,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from mmo_pyomo import ranges
-from mmo_pyomo.errors import NoSolutionError
+from mmo_pyomo.errors import MMOError, NoSolutionError
 from mmo_pyomo.offers import kernels
 from mmo_pyomo.offers.coupling import coupling_rows, lp_multipliers
 from mmo_pyomo.offers.offer_plan import OfferResult, finished
@@ -73,6 +73,9 @@ def cluster_lp(prob: OfferProblem, labels: np.ndarray, clusters: int) -> pyo.Con
 def solve_cluster(prob: OfferProblem, clusters: int = 200, lp_solver: str = "highs", seed: int = 0) -> OfferResult:
     """Cluster, solve the cluster LP (any LP engine of the registry), assign within each cluster, repair."""
     t0 = time.perf_counter()
+    if prob.policy is not None and not prob.policy.rules.default:
+        raise MMOError(f"the cluster method does not model contact policies, and '{prob.name}' has policies.json",
+                       "use --method exact (certified, with the policies) or greedy")
     clusters = ranges.whole(clusters, "clusters", 1)
     engine = get_engine(lp_solver)
     handover(engine, LP_NEEDS, "the cluster LP")      # fail before clustering

@@ -17,6 +17,7 @@ from mmo_pyomo.offers.coupling import coupling_rows, lp_multipliers
 from mmo_pyomo.offers.customer_model import customer_model
 from mmo_pyomo.offers.offer_plan import OfferResult, finished
 from mmo_pyomo.offers.problem import OfferProblem
+from mmo_pyomo.offers.repair import empty_plan
 from mmo_pyomo.solvers.capabilities import Capability
 from mmo_pyomo.solvers.options import SolveOptions
 from mmo_pyomo.solvers.solve_model import solve_model
@@ -51,18 +52,18 @@ def solve_customer_mip(prob: OfferProblem, solver: str = "highs", gap: float | N
     if not stats.has_solution or stats.status not in (Status.OPTIMAL, Status.FEASIBLE):
         raise NoSolutionError(f"the customer-level MIP found no plan ({stats.status}: {stats.message})",
                               "check the campaign's minimums against its budget and capacities")
-    n = prob.n_customers
-    choice = np.full(n, -1, np.int64)
+    choice = empty_plan(prob)
+    rows = choice.reshape(prob.n_customers, -1)
     for (i, o), var in model.x.items():
         if var.value is not None and var.value > 0.5:
-            choice[i] = o
+            rows[i, int(np.argmax(rows[i] < 0))] = o
     relaxed = customer_model(prob, integer=False)
     lp = solve_model(relaxed, solver, LP_NEEDS, "the customer-level LP", duals=True)
-    rows = coupling_rows(prob)
+    coupling = coupling_rows(prob)
     marginal, lam = None, None
     if lp.status == Status.OPTIMAL and lp.duals is not None:
-        lam = lp_multipliers(relaxed, lp.duals, rows)
-        marginal = dict(zip(rows.names, lam.tolist()))
+        lam = lp_multipliers(relaxed, lp.duals, coupling)
+        marginal = dict(zip(coupling.names, lam.tolist()))
     return finished("exact", prob, choice, stats.bound, t0, marginal, algorithm="customer-level MIP",
                     solver=solver, nodes=stats.nodes, mip_status=str(stats.status), score_rows=score_rows(prob),
                     lp_bound=None if lp.objective is None else float(lp.objective), lam=lam)

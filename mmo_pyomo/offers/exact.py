@@ -83,6 +83,7 @@ def solve_exact(data: OfferProblem | str | Path, *, executor: str = "local", sch
             else parts.plan(rows, dual.lam)            # the plan certified at this centre, or the centre's own
         problem = parts.problem
         n_parts = len(getattr(parts, "parts", []))
+        policy_report = getattr(parts, "policy_report", None)      # counted on the workers
     finally:
         parts.close()
     if not plan.check.feasible:
@@ -92,6 +93,8 @@ def solve_exact(data: OfferProblem | str | Path, *, executor: str = "local", sch
                 oracle_pass_s=float(np.median(passes)),
                 converged=dual.converged, stop_reason=dual.stop_reason, gap_target=gap, warm_start=warm_start,
                 warm_start_s=warm_s, executor=executor, partitions=n_parts, lam=dual.lam)
+    if policy_report is not None:
+        info["policy_report"] = policy_report
     result = OfferResult("exact", plan.choice, plan.check, dual.bound, time.perf_counter() - t0,
                          dict(zip(rows.names, dual.lam.tolist())), info,
                          plan.chosen if executor == "workers" else None, problem)

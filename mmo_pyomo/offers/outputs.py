@@ -127,8 +127,9 @@ def report_dict(prob: OfferProblem, result: OfferResult) -> dict[str, Any]:
         "peak_memory_mb": peak_memory_mb(), "offers_made": int((result.choice >= 0).sum()),
         "evaluations": result.info.get("evaluations"), "oracle_pass_s": result.info.get("oracle_pass_s"),
         "constraints": constraint_report(prob, result), "contacts": contacts(prob, result),
-        "policies": policy_report(prob, result.choice) if prob.eligible.size or prob.policy is None else [],
-        "info": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in result.info.items()},
+        "policies": result.info.get("policy_report") or policy_report(prob, result.choice),
+        "info": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in result.info.items()
+                 if k != "policy_report"},
     }
 
 

@@ -8,6 +8,7 @@ dual's evaluations. Only multipliers go out and row activities come back.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ import pyarrow.parquet as pq
 
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.offers.executor import PlanAt
-from mmo_pyomo.offers.offer_plan import check_totals, chosen_values, contacts_of
+from mmo_pyomo.offers.offer_plan import check_totals, chosen_values, contacts_of, policy_violations
+from mmo_pyomo.offers.policies import household_id_cuts, load_policy, read_rules
 from mmo_pyomo.offers.problem import (
     SCORE_COLUMNS,
     OfferProblem,
@@ -28,6 +30,8 @@ from mmo_pyomo.offers.problem import (
     summarize_scores,
 )
 from mmo_pyomo.offers.repair import exact_piece, repair
+
+log = logging.getLogger(__name__)
 
 
 def customer_ranges(path: Path, partition_size: int) -> list[tuple[int, int]]:
@@ -58,6 +62,7 @@ def customer_ranges(path: Path, partition_size: int) -> list[tuple[int, int]]:
             acc = 0
         acc += rows[g]
     cuts.append(max(highs) + 1 if highs else 0)
+    cuts = household_id_cuts(path.parent, cuts)
     return list(zip(cuts[:-1], cuts[1:]))
 
 
@@ -67,7 +72,8 @@ def load_partition(path: str, lo: int, hi: int, offers: list[str], channels: lis
     table = pq.read_table(path, columns=list(SCORE_COLUMNS), read_dictionary=["offer", "channel"],
                           filters=[("customer_id", ">=", lo), ("customer_id", "<", hi)])
     ids, P, C, E = layout_scores(table, offers, channels, f"{path} [customer_id {lo}–{hi})")
-    return OfferProblem(ids, offers, channels, P, C, E, min_offers, capacity, budget, hurdle_rate, name)
+    policy = load_policy(Path(path).parent, offers, ids, id_range=(lo, hi))
+    return OfferProblem(ids, offers, channels, P, C, E, min_offers, capacity, budget, hurdle_rate, name, policy=policy)
 
 
 def feasibility_stats(part: OfferProblem) -> tuple[ScoreSummary, float, float]:
@@ -110,6 +116,10 @@ class WorkerPartitions:
         for fut in self.parts:                   # a bad row raises its DataError here, on the driver
             if fut.status == "error":
                 fut.result()
+        self.policy_rules = None if not (path.parent / "policies.json").is_file() else \
+            read_rules(path.parent / "policies.json", shell.offers)
+        if self.policy_rules is not None:
+            _warn_unknown_history(path.parent, self.ranges, sum(self.map(_unknown_history)))
 
     def map(self, func: Callable[..., Any], *args: Any) -> list[Any]:
         futures = [self.client.submit(func, part, *args, pure=False) for part in self.parts]
@@ -125,22 +135,24 @@ class WorkerPartitions:
 
     def plan(self, rows: Any, lam: np.ndarray) -> PlanAt:
         """The repaired plan at ``lam``, checked from the totals the workers send (the scores stay there)."""
-        view, choice, (idx, p, c) = self.repair(rows, lam)
+        view, choice, (idx, p, c), bad = self.repair(rows, lam)
         self.problem = view                                   # the campaign with its customer ids
-        return PlanAt(choice, (idx, p, c), check_totals(view, contacts_of(choice)[1], p, c))
+        return PlanAt(choice, (idx, p, c), check_totals(view, contacts_of(choice)[1], p, c, bad))
 
-    def repair(self, rows: Any, lam: np.ndarray) -> tuple[OfferProblem, np.ndarray, tuple]:
+    def repair(self, rows: Any, lam: np.ndarray) -> tuple[OfferProblem, np.ndarray, tuple, list[str]]:
         """The repaired plan at ``lam`` (:func:`mmo_pyomo.offers.repair.repair`), the same plan as one
         process would make: the pieces stay on the workers, which send only their sorted candidates.
 
         Returns (the campaign with its customer ids but without scores, choice, (positions, profit,
-        cost) of the chosen options).
+        cost) of the chosen options, the contact-policy rules the plan breaks, checked on the workers).
         """
         shell = self.shell
         pieces = WorkerPieces(self.client, [self.client.submit(exact_piece, part, rows, lam, pure=False)
                                             for part in self.parts])
         repair(pieces, shell)
         plans = pieces.map(_plan_of)
+        bad = [v for part in pieces.map(_policy_check) for v in part]
+        self.policy_report = _summed_reports(pieces.map(_policy_report)) if self.policy_rules is not None else None
         ids = np.concatenate(self.map(_ids))
         choice = np.concatenate([pl[0] for pl in plans])
         offsets = np.cumsum([0] + [len(pl[0]) for pl in plans[:-1]])
@@ -150,7 +162,7 @@ class WorkerPartitions:
         view = OfferProblem(ids, shell.offers, shell.channels, np.zeros((0, J, K), np.float32),
                             np.zeros((0, J, K), np.float32), np.zeros((0, J, K), np.bool_), shell.min_offers,
                             shell.capacity, shell.budget, shell.hurdle_rate, shell.name)
-        return view, choice, values
+        return view, choice, values, bad
 
     def close(self) -> None:
         self.client.close()
@@ -177,3 +189,45 @@ class WorkerPieces:
 def _plan_of(piece: Any) -> tuple[np.ndarray, ...]:
     """A piece's plan: (choice, positions with an offer, their profit, their cost)."""
     return (piece.choice, *chosen_values(piece.prob, piece.choice))
+
+
+def _unknown_history(part: OfferProblem) -> int:
+    return 0 if part.policy is None else int(part.policy.cache.get("unknown_history", 0))
+
+
+def _warn_unknown_history(folder: Path, ranges: list[tuple[int, int]], inside: int) -> None:
+    """The warning a local load gives for history of customers who are not in the scores, counted by the workers
+    (within their ranges) and here (outside every range)."""
+    path = next((folder / n for n in ("history.parquet", "history.csv") if (folder / n).is_file()), None)
+    if path is None or not ranges:
+        return
+    ids = pq.read_table(path, columns=["customer_id"]).column(0).to_numpy() if path.suffix == ".parquet" else \
+        np.zeros(0, np.int64)
+    outside = int(((ids < ranges[0][0]) | (ids >= ranges[-1][1])).sum())
+    if inside + outside:
+        log.warning("%s: %s row(s) are for customers who are not in the scores; they were left out", path,
+                    f"{inside + outside:,}")
+
+
+def _policy_check(piece: Any) -> list[str]:
+    """The contact-policy rules a piece's plan breaks (its households are all its own)."""
+    prob = piece.prob
+    if prob.policy is None:
+        return []
+    idx, flat = contacts_of(piece.choice)
+    return policy_violations(prob.policy, prob.customer_ids, idx, flat, len(prob.offers), len(prob.channels),
+                             prob.offers)
+
+
+def _policy_report(piece: Any) -> list[dict]:
+    from mmo_pyomo.offers.outputs import policy_report
+    return policy_report(piece.prob, piece.choice)
+
+
+def _summed_reports(parts: list[list[dict]]) -> list[dict]:
+    """The pieces' policy reports as one: the counts added (households never straddle two pieces)."""
+    out = [dict(row) for row in parts[0]]
+    for part in parts[1:]:
+        for row, other in zip(out, part):
+            row["bound"] += other["bound"]
+    return out

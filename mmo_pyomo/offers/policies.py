@@ -267,10 +267,20 @@ def _numeric(table: pa.Table, col: str, path: Path) -> np.ndarray:
     return arr.to_numpy(zero_copy_only=False).astype(np.float64)
 
 
-def read_history(path: Path, customer_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(days since the last contact, contacts in the last 90 days) per customer, from ``history.parquet``.
-    History for customers who are not in the scores is left out, with a warning that counts it (banks churn)."""
-    table = _read_columns(path, HISTORY_COLUMNS)
+def _in_range(table: pa.Table, id_range: tuple[int, int] | None) -> pa.Table:
+    if id_range is None:
+        return table
+    import pyarrow.compute as pc
+    ids = table.column("customer_id")
+    return table.filter(pc.and_(pc.greater_equal(ids, id_range[0]), pc.less(ids, id_range[1])))
+
+
+def read_history(path: Path, customer_ids: np.ndarray, id_range: tuple[int, int] | None = None,
+                 warn: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
+    """(days since the last contact, contacts in the last 90 days) per customer, from ``history.parquet``, and how
+    many rows are for customers who are not in the scores: those are left out, with a warning that counts them
+    (banks churn). ``id_range`` [lo, hi): only the rows of those ids (a worker's customers)."""
+    table = _in_range(_read_columns(path, HISTORY_COLUMNS), id_range)
     ids = table.column("customer_id").to_numpy(zero_copy_only=False)
     days, contacts = _numeric(table, "days_since_last_contact", path), _numeric(table, "contacts_last_90_days", path)
     for name, values in (("days_since_last_contact", days), ("contacts_last_90_days", contacts)):
@@ -280,7 +290,7 @@ def read_history(path: Path, customer_ids: np.ndarray) -> tuple[np.ndarray, np.n
                             "not a number ≥ 0", f"give {name} as a number ≥ 0 (an empty days cell: never contacted)")
     pos = _positions(ids, np.asarray(customer_ids))
     unknown = int((pos < 0).sum())
-    if unknown:
+    if unknown and warn:
         log.warning("%s: %s row(s) are for customers who are not in the scores; they were left out", path,
                     f"{unknown:,}")
     known = pos >= 0
@@ -290,12 +300,12 @@ def read_history(path: Path, customer_ids: np.ndarray) -> tuple[np.ndarray, np.n
     c = np.zeros(len(customer_ids))
     d[pos[known]] = np.where(np.isnan(days[known]), np.inf, days[known])
     c[pos[known]] = contacts[known]
-    return d, c
+    return d, c, unknown
 
 
-def read_households(path: Path, customer_ids: np.ndarray) -> np.ndarray:
+def read_households(path: Path, customer_ids: np.ndarray, id_range: tuple[int, int] | None = None) -> np.ndarray:
     """``household_id`` per customer from ``customers.parquet``: every customer of the scores needs one."""
-    table = _read_columns(path, CUSTOMER_COLUMNS)
+    table = _in_range(_read_columns(path, CUSTOMER_COLUMNS), id_range)
     hh = table.column("household_id")
     ids = table.column("customer_id").to_numpy(zero_copy_only=False)
     if hh.null_count:
@@ -327,33 +337,55 @@ def household_codes(column: pa.ChunkedArray | pa.Array, path: Path | str) -> np.
                     "integers or text")
 
 
-def load_policy(folder: Path, offers: list[str], customer_ids: np.ndarray,
-                household: np.ndarray | None = None) -> ContactPolicy | None:
+def load_policy(folder: Path, offers: list[str], customer_ids: np.ndarray, household: np.ndarray | None = None,
+                id_range: tuple[int, int] | None = None) -> ContactPolicy | None:
     """The folder's contact policy (None without ``policies.json``), with the households (``household``: from the
-    scores' household_id column, if it had one) and the history its rules read."""
+    scores' household_id column, if it had one) and the history its rules read. ``id_range``: the customers are
+    a worker's, with the ids [lo, hi); history for unknown customers is then counted in ``cache["unknown_history"]``
+    instead of a warning."""
     path = folder / "policies.json"
     if not path.is_file():
         return None
     rules = read_rules(path, offers)
     customers = folder / "customers.parquet"
     if household is None and customers.is_file():
-        household = read_households(customers, customer_ids)
+        household = read_households(customers, customer_ids, id_range)
     if rules.max_offers_per_household is not None and household is None:
         raise DataError(f"'{path}' sets max_offers_per_household, and no household_id was given",
                         "add customers.parquet (customer_id, household_id) or a household_id column to the scores")
     history = next((folder / n for n in ("history.parquet", "history.csv") if (folder / n).is_file()), None)
     needs_history = [k for k in ("cooling_off_days", "max_contacts_90_days") if getattr(rules, k) is not None]
     days = contacts = None
+    unknown = 0
     if history is not None:
-        days, contacts = read_history(history, customer_ids)
+        days, contacts, unknown = read_history(history, customer_ids, id_range, warn=id_range is None)
     elif needs_history:
         raise DataError(f"'{path}' sets {needs_history[0]}, and '{folder / 'history.parquet'}' is missing",
                         "add history.parquet (customer_id, days_since_last_contact, contacts_last_90_days), or remove "
                         "the rule")
     n = len(customer_ids)
-    return ContactPolicy(rules, days if days is not None else np.full(n, np.inf),
-                         contacts if contacts is not None else np.zeros(n),
-                         household if rules.max_offers_per_household is not None else None)
+    policy = ContactPolicy(rules, days if days is not None else np.full(n, np.inf),
+                           contacts if contacts is not None else np.zeros(n),
+                           household if rules.max_offers_per_household is not None else None)
+    policy.cache["unknown_history"] = unknown
+    return policy
+
+
+def household_id_cuts(folder: Path, cuts: list[int]) -> list[int]:
+    """Customer-id cuts (ranges [cut_t, cut_t+1)) moved up so that no household of ``customers.parquet`` straddles
+    two ranges, when ``policies.json`` has a household rule; the cuts as given otherwise."""
+    path = folder / "policies.json"
+    if not path.is_file() or json.loads(path.read_text()).get("max_offers_per_household") is None \
+            or not (folder / "customers.parquet").is_file():
+        return cuts
+    table = _read_columns(folder / "customers.parquet", CUSTOMER_COLUMNS)
+    ids = table.column("customer_id").to_numpy(zero_copy_only=False).astype(np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    house = household_codes(table.column("household_id"), folder / "customers.parquet")[order]
+    from mmo_pyomo.offers.problem import household_cuts
+    inner = household_cuts(house, [int(p) for p in np.searchsorted(ids, cuts[1:-1])])
+    return [cuts[0], *sorted({int(ids[p]) for p in inner}), cuts[-1]]
 
 
 @dataclass(frozen=True)

@@ -59,9 +59,34 @@ class OfferProblem:
         return self.profit.shape
 
     def partitions(self, size: int) -> list[slice]:
-        """Customer slices of at most ``size`` customers: the unit of the map-reduce."""
+        """Customer slices of about ``size`` customers: the unit of the map-reduce. With a household rule, a slice
+        ends only where no household goes on (it may then be longer)."""
         n = self.n_customers
-        return [slice(s, min(s + size, n)) for s in range(0, n, max(1, size))]
+        cuts = list(range(0, n, max(1, size)))[1:]
+        if self.policy is not None and self.policy.rules.max_offers_per_household is not None \
+                and self.policy.household is not None:
+            cuts = household_cuts(self.policy.household, cuts)
+        bounds = [0, *cuts, n]
+        return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+def household_cuts(household: np.ndarray, cuts: list[int]) -> list[int]:
+    """Each cut position moved up to the first one that no household straddles (a household's customers all
+    before it or all from it on); cuts that coincide are kept once."""
+    n = len(household)
+    if not n:
+        return []
+    _, code = np.unique(household, return_inverse=True)
+    first = np.full(code.max() + 1, n, np.int64)
+    last = np.zeros(code.max() + 1, np.int64)
+    np.minimum.at(first, code, np.arange(n))
+    np.maximum.at(last, code, np.arange(n))
+    spans = np.zeros(n + 1, np.int64)          # spans[p] > 0: a household has customers before p and from p on
+    np.add.at(spans, first + 1, 1)
+    np.add.at(spans, last + 1, -1)
+    free = np.flatnonzero(np.cumsum(spans)[:n] == 0)          # free cut positions (0 always is)
+    moved = free[np.minimum(np.searchsorted(free, cuts), len(free) - 1)]
+    return sorted({int(p) for p in moved if 0 < p < n})
 
 
 def _scores_path(folder: Path) -> Path:

@@ -135,11 +135,15 @@ def _may_add(piece: Piece, j: int) -> np.ndarray:
 
 
 def piece_minimum_candidates(piece: Piece, j: int, room: np.ndarray, spare: np.ndarray,
-                             limit: int) -> tuple[np.ndarray, ...]:
+                             limit: int, then: int = -1) -> tuple[np.ndarray, ...]:
     """The customers that could take offer j (eligible, with room on a channel, and either free to add it or holding
     one other offer that they are free to leave), cheapest move first: (positions, best channel, option replaced
     (−1: added), loss, household (−1: none or no place taken), places left in it), at most ``limit`` of them, and
-    how many there are in all."""
+    how many there are in all.
+
+    With ``then`` ≥ 0 (an offer that requires j), only customers who may add j and then ``then`` are candidates,
+    and the loss counts both.
+    """
     prob, K = piece.prob, len(piece.prob.channels)
     rows = piece.rows
     sj = piece.score.offer(prob, j)                               # (n, K) score of offer j per channel
@@ -161,6 +165,11 @@ def piece_minimum_candidates(piece: Piece, j: int, room: np.ndarray, spare: np.n
     may_add &= house_room > 0
     current = piece_current_scores(piece)
     add_loss, replace_loss = -gain, current - gain
+    if then >= 0:
+        may_replace = np.zeros_like(may_add)
+        follow = _may_follow(piece, j, then, room)
+        may_add &= np.isfinite(follow) & (house_room > 1)
+        add_loss = add_loss - np.where(np.isfinite(follow), follow, 0.0)
     adds = may_add & (~may_replace | (add_loss <= replace_loss))
     cand = np.flatnonzero(np.isfinite(gain) & (adds | may_replace))
     loss = np.where(adds, add_loss, replace_loss)[cand]
@@ -169,6 +178,26 @@ def piece_minimum_candidates(piece: Piece, j: int, room: np.ndarray, spare: np.n
     leaving = np.where(adds[pos], -1, single[pos])
     return (pos, k_best[pos], leaving, loss[order], np.where(adds[pos], house[pos], -1), house_room[pos],
             np.array(len(cand)))
+
+
+def _may_follow(piece: Piece, j: int, then: int, room: np.ndarray) -> np.ndarray:
+    """Per customer, the best score of offer ``then`` once j is added (−inf where the policy would not allow it):
+    a place left after j, and ``then``'s other rules kept."""
+    assert piece.prob.policy is not None
+    rules, K = piece.prob.policy.rules, len(piece.prob.channels)
+    rows = piece.rows
+    s_then = piece.score.offer(piece.prob, then)
+    best = np.where(room[None, :] > 0, s_then, NEG).max(axis=1)
+    offers_held = np.where(rows >= 0, rows // K, -1)
+    ok = ((rows >= 0).sum(axis=1) + 2 <= piece.prob.policy.customer_cap()) & ~(offers_held == then).any(axis=1)
+    for x, y in rules.exclusive:
+        if then in (x, y):
+            other = y if then == x else x
+            ok &= ~(offers_held == other).any(axis=1) & (other != j)
+    for b, a in rules.requires:
+        if b == then and a != j:
+            ok &= (offers_held == a).any(axis=1)
+    return np.where(ok, best, -np.inf)
 
 
 def piece_chosen(piece: Piece) -> tuple[np.ndarray, ...]:
@@ -295,36 +324,51 @@ def _house_places(house: np.ndarray, room: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def meet_minimums(pieces: Pieces, shell: OfferProblem) -> None:
-    """Give each offer under its minimum to the customers it costs least (in score) to switch or to add it to."""
-    K, n_pieces = len(shell.channels), len(pieces)
+    """Give each offer under its minimum to the customers it costs least (in score) to switch or to add it to. An
+    offer that requires another and stays short is given, with that other offer first, to customers with room for
+    both."""
+    needs = {} if shell.policy is None else {b: a for b, a in shell.policy.rules.requires}
     for _ in range(3):
         offer_counts, _ = _counts(shell, np.sum(pieces.map(piece_option_counts), axis=0))
         short = np.flatnonzero(offer_counts < shell.min_offers)
         if not len(short):
             return
         for j in short:
-            offer_counts, channel_counts = _counts(shell, np.sum(pieces.map(piece_option_counts), axis=0))
-            need = int(shell.min_offers[j] - offer_counts[j])
-            room, spare = shell.capacity - channel_counts, offer_counts - shell.min_offers
-            limit = need + 64
-            while True:
-                found = pieces.map(piece_minimum_candidates, int(j), room, spare, limit)
-                piece, pos, k_best, leaving, _, house, house_room = _merge([f[:6] for f in found], key=3)
-                # the merged order is the global one only up to the last candidate of a truncated piece
-                ends = [np.flatnonzero(piece == i).max(initial=-1) for i, f in enumerate(found) if int(f[6]) > limit]
-                valid = min(ends) + 1 if ends else len(pos)
-                choice = leaving[:valid].copy()
-                offer_now = np.where(choice >= 0, choice // K, -1)
-                code, places = _house_places(house[:valid], house_room[:valid])
-                taken = kernels.assign_in_order(np.arange(valid), k_best[:valid], offer_now, choice,
-                                                room.astype(np.float64), spare.astype(np.float64), int(j), K, need,
-                                                code, places)
-                if taken >= need or not ends:
-                    break
-                limit *= 4
-            moved = choice != leaving[:valid]
-            pieces.update(piece_put, _scatter_back(n_pieces, piece[:valid][moved], pos[:valid][moved], choice[moved],
-                                                   leaving[:valid][moved]))
+            left = _give(pieces, shell, int(j))
+            if left > 0 and int(j) in needs:
+                _give(pieces, shell, needs[int(j)], left, then=int(j))
+                _give(pieces, shell, int(j))
+
+
+def _give(pieces: Pieces, shell: OfferProblem, j: int, need: int | None = None, then: int = -1) -> int:
+    """Give offer j to ``need`` more customers (default: up to its minimum), cheapest move first; returns how many
+    it could not reach."""
+    K, n_pieces = len(shell.channels), len(pieces)
+    offer_counts, channel_counts = _counts(shell, np.sum(pieces.map(piece_option_counts), axis=0))
+    if need is None:
+        need = int(shell.min_offers[j] - offer_counts[j])
+    if need <= 0:
+        return 0
+    room, spare = shell.capacity - channel_counts, offer_counts - shell.min_offers
+    limit = need + 64
+    while True:
+        found = pieces.map(piece_minimum_candidates, j, room, spare, limit, then)
+        piece, pos, k_best, leaving, _, house, house_room = _merge([f[:6] for f in found], key=3)
+        # the merged order is the global one only up to the last candidate of a truncated piece
+        ends = [np.flatnonzero(piece == i).max(initial=-1) for i, f in enumerate(found) if int(f[6]) > limit]
+        valid = min(ends) + 1 if ends else len(pos)
+        choice = leaving[:valid].copy()
+        offer_now = np.where(choice >= 0, choice // K, -1)
+        code, places = _house_places(house[:valid], house_room[:valid] - (1 if then >= 0 else 0))
+        taken = kernels.assign_in_order(np.arange(valid), k_best[:valid], offer_now, choice,
+                                        room.astype(np.float64), spare.astype(np.float64), j, K, need, code, places)
+        if taken >= need or not ends:
+            break
+        limit *= 4
+    moved = choice != leaving[:valid]
+    pieces.update(piece_put, _scatter_back(n_pieces, piece[:valid][moved], pos[:valid][moved], choice[moved],
+                                           leaving[:valid][moved]))
+    return need - int(taken)
 
 
 def _removable(shell: OfferProblem, option: np.ndarray, order: np.ndarray) -> np.ndarray:
