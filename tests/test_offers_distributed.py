@@ -77,3 +77,36 @@ def test_one_exact_method_gives_one_plan_on_every_executor(tmp_path):
     assert read.problem is not None and read.problem.n_customers == load_problem(folder).n_customers
     with pytest.raises(MMOError, match="needs a Dask scheduler"):
         solve_exact(prob, executor="dask")
+
+
+def test_workers_keep_households_whole_and_give_the_local_plan_with_policies(tmp_path):
+    """With contact policies and households, the workers (each reading its own customer range, cut so that no
+    household straddles two) give the in-process plan: the same multipliers, the same plan, the same policy report."""
+    distributed = pytest.importorskip("dask.distributed")
+    import numpy as np
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from mmo_pyomo.offers.bank import example_policy
+    from mmo_pyomo.offers.exact import solve_exact
+    from mmo_pyomo.offers.outputs import policy_report
+    from mmo_pyomo.offers.problem import load_problem
+    prob = generate_problem(20_000, seed=4)
+    prob.policy = example_policy(prob, 4)
+    folder = write_problem(prob, tmp_path / "bank")
+    table = pq.read_table(folder / "scores.parquet")
+    pq.write_table(table, folder / "scores.parquet", row_group_size=30_001)    # row groups that cut households
+    ranges = customer_ranges(folder / "scores.parquet", 3_000)
+    assert len(ranges) >= 4
+    loaded = load_problem(folder)
+    assert loaded.policy is not None and loaded.policy.household is not None
+    where = np.searchsorted([hi for _, hi in ranges], loaded.customer_ids, side="right")    # each customer's range
+    per_house = pd.DataFrame({"house": loaded.policy.household, "range": where}).groupby("house")["range"].nunique()
+    assert per_house.max() == 1                               # no household straddles two ranges
+    local = solve_exact(loaded, partition_size=3_000, algorithm="lagrangian")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        read = solve_exact(folder, executor="workers", scheduler=cluster.scheduler_address, partition_size=3_000)
+    assert read.info["partitions"] >= 4
+    assert read.bound == pytest.approx(local.bound, rel=1e-9)
+    assert np.array_equal(read.choice, local.choice) and read.check.feasible
+    assert read.info["policy_report"] == policy_report(loaded, local.choice)

@@ -110,5 +110,6 @@ def package_oracle(prob: OfferProblem, arrays: tuple[np.ndarray, ...], a: float,
     J, K = len(prob.offers), len(prob.channels)
     write = out is not None
     sink = out if out is not None else np.empty((1, 1), np.int64)
-    return kernels.package_pass(*arrays, a, b, shift, J, K, g.D, g.cap, g.rule, g.valid, g.req, g.order, g.starts, g.H,
+    P, C, E = arrays
+    return kernels.package_pass(P, C, E, a, b, shift, J, K, g.D, g.cap, g.rule, g.valid, g.req, g.order, g.starts, g.H,
                                 counts, sink, write)

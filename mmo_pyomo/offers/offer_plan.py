@@ -89,7 +89,7 @@ def policy_violations(policy: ContactPolicy, customer_ids: np.ndarray, idx: np.n
     if len(np.unique(idx * (J * K) + flat)) < len(flat):
         bad.append("a customer gets the same offer on the same channel twice")
 
-    def first(mask: np.ndarray, what: str) -> None:
+    def first(mask: Any, what: str) -> None:
         if mask.any():
             bad.append(f"{int(mask.sum()):,} customer(s) {what} (customer {customer_ids[int(np.argmax(mask))]})")
     first(per > r.max_offers_per_customer, f"get more than max_offers_per_customer = {r.max_offers_per_customer}")

@@ -71,7 +71,7 @@ def policy_report(prob: OfferProblem, choice: np.ndarray) -> list[dict[str, Any]
     per = np.bincount(idx, minlength=n)
     copies = np.bincount(idx * J + flat // K, minlength=n * J).reshape(n, J)
     held = copies > 0
-    eligible = prob.eligible.any(axis=2)
+    eligible: np.ndarray = np.asarray(prob.eligible.any(axis=2))
     out: list[dict[str, Any]] = []
 
     def row(name: str, limit: Any, bound: int, what: str) -> None:

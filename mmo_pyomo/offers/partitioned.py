@@ -38,6 +38,10 @@ def customer_ranges(path: Path, partition_size: int) -> list[tuple[int, int]]:
     """Half-open customer-id ranges [lo, hi) of about ``partition_size`` customers, cut at row-group
     boundaries. Needs integer ids sorted across row groups."""
     meta = pq.ParquetFile(path).metadata
+    if "household_id" in meta.schema.to_arrow_schema().names and (path.parent / "policies.json").is_file():
+        raise DataError(f"'{path}' holds the households (household_id), and workers read them from customers.parquet, "
+                        "so that the customer ranges can keep each household whole",
+                        "write customer_id, household_id to customers.parquet, or solve without --scheduler")
     col = meta.schema.to_arrow_schema().get_field_index("customer_id")
     lows, highs, rows = [], [], []
     for g in range(meta.num_row_groups):

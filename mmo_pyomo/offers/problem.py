@@ -102,14 +102,16 @@ def _scores_path(folder: Path) -> Path:
     raise DataError(f"no scores.parquet or scores.csv in '{folder}'", "write the scores in long form there")
 
 
-def _check_score_columns(path: Path) -> None:
-    """The scores file's columns are exactly :data:`SCORE_COLUMNS` (a misspelled one is not left unread)."""
+def _check_score_columns(path: Path) -> list[str]:
+    """The scores file's columns are exactly :data:`SCORE_COLUMNS`, and perhaps ``household_id`` (a misspelled one
+    is not left unread); returns them."""
     try:
         names = pq.read_schema(path).names if path.suffix == ".parquet" else header_of(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise DataError(f"cannot read '{path}': {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
                         "write the scores again (parquet or CSV, long form)") from None
-    check_names(names, SCORE_COLUMNS, f"'{path}'", "column", required=SCORE_COLUMNS)
+    check_names(names, SCORE_COLUMNS + ("household_id",), f"'{path}'", "column", required=SCORE_COLUMNS)
+    return list(names)
 
 
 def read_scores_table(path: Path) -> pa.Table:
@@ -145,10 +147,43 @@ def load_problem(folder: str | Path) -> OfferProblem:
         ids, P, C, E = stream_scores(path, shell.offers, shell.channels)
     else:
         ids, P, C, E = layout_scores(read_scores_table(path), shell.offers, shell.channels, str(path))
+    household = scores_households(path, ids) if "household_id" in _check_score_columns(path) else None
     prob = OfferProblem(ids, shell.offers, shell.channels, P, C, E, shell.min_offers, shell.capacity, shell.budget,
-                        shell.hurdle_rate, name=shell.name, policy=load_policy(path.parent, shell.offers, ids))
+                        shell.hurdle_rate, name=shell.name,
+                        policy=load_policy(path.parent, shell.offers, ids, household=household))
     check_feasible_campaign(prob)
     return prob
+
+
+def scores_households(path: Path, ids: np.ndarray) -> np.ndarray:
+    """The household of each customer from the scores' ``household_id`` column: on every row, and the same on every
+    row of a customer."""
+    try:
+        if path.suffix == ".parquet":
+            table = pq.read_table(path, columns=["customer_id", "household_id"])
+        else:
+            from pyarrow import csv as pacsv
+            table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+                include_columns=["customer_id", "household_id"]))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DataError(f"cannot read '{path}': {str(exc).splitlines()[0]}", "write the scores again") from None
+    column = table.column("household_id")
+    if column.null_count:
+        raise DataError(f"'{path}' gives a household_id on some rows but not on {column.null_count:,} others",
+                        "give every row a household_id (a household of one is its own id), or drop the column")
+    from mmo_pyomo.offers.policies import household_codes
+    house = household_codes(column, path)
+    cid = table.column("customer_id").to_numpy(zero_copy_only=False)
+    order = np.argsort(ids, kind="stable")
+    pos = order[np.searchsorted(ids, cid, sorter=order)]
+    out = np.empty(len(ids), np.int64)
+    out[pos] = house
+    differ = np.flatnonzero(out[pos] != house)
+    if len(differ):
+        r = int(differ[0])
+        raise DataError(f"'{path}' row {r + 1:,} gives customer {cid[r]} household {house[r]}, and another row of "
+                        f"that customer household {out[pos[r]]}", "give each customer one household_id")
+    return out
 
 
 def load_campaign(folder: str | Path) -> tuple[OfferProblem, Path]:

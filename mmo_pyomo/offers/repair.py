@@ -123,7 +123,9 @@ def _may_add(piece: Piece, j: int) -> np.ndarray:
         return count == 0
     r = policy.rules
     offers_held = np.where(rows >= 0, rows // K, -1)
-    held = lambda x: (offers_held == x).any(axis=1)          # noqa: E731
+
+    def held(x: int) -> np.ndarray:
+        return (offers_held == x).any(axis=1)
     ok = (count < policy.customer_cap()) & ((offers_held == j).sum(axis=1) < r.max_per_offer_per_customer)
     for x, y in r.exclusive:
         if j in (x, y):
