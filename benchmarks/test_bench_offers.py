@@ -70,3 +70,37 @@ def test_offers_oracle_pass(benchmark, loaded):
     lam = np.full(rows.m, 0.1)
     benchmark.pedantic(partition_oracle, args=(loaded, rows, lam, slice(0, loaded.n_customers)), rounds=5,
                        iterations=1, warmup_rounds=1)
+
+
+@pytest.fixture(scope="module")
+def with_policies(bank):
+    """The same customers under the generated bank's contact policies (bank.EXAMPLE_RULES: two contacts per
+    customer, an exclusive pair, a requirement, households of 1–4, cooling-off and a 90-day maximum)."""
+    from mmo_pyomo.offers.bank import example_policy
+    prob = load_problem(bank)
+    prob.policy = example_policy(prob, 1)
+    return prob
+
+
+@pytest.mark.parametrize("policies", ["none", "example"])
+def test_offers_oracle_pass_with_and_without_policies(benchmark, loaded, with_policies, policies):
+    """One Lagrangian evaluation in one thread, with the plain one-offer pass and with the policy's package pass
+    (per customer, the best allowed package; per household, a knapsack): the ratio of the two is the price of
+    the policies."""
+    import numpy as np
+
+    from mmo_pyomo.offers.coupling import coupling_rows, partition_oracle
+    prob = loaded if policies == "none" else with_policies
+    rows = coupling_rows(prob)
+    lam = np.full(rows.m, 0.1)
+    benchmark.pedantic(partition_oracle, args=(prob, rows, lam, slice(0, prob.n_customers)), rounds=5,
+                       iterations=1, warmup_rounds=1)
+    benchmark.extra_info.update(customers=prob.n_customers)
+
+
+def test_offers_exact_solve_with_policies(benchmark, with_policies):
+    """The exact method under the contact policies to a certified gap of 1e-4."""
+    result = benchmark.pedantic(solve_exact, args=(with_policies,), rounds=3, iterations=1, warmup_rounds=1)
+    assert result.bound_gap <= 1e-4 and check_offer_plan(with_policies, result.choice).feasible
+    benchmark.extra_info.update(evaluations=result.info["evaluations"], oracle_pass_s=result.info["oracle_pass_s"],
+                                bound_gap=result.bound_gap)
