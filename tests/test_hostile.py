@@ -271,20 +271,24 @@ def test_a_stalled_bundle_master_ends_honestly(monkeypatch):
     monkeypatch.undo()
     full = solve_exact(prob, gap=None)
     assert full.info["evaluations"] > stalled.info["evaluations"]      # (on a loaded machine it may stop short)
-    assert stalled.bound >= full.bound - 1e-6 * abs(full.bound) >= full.check.profit - 1e-6 * abs(full.bound)
+    assert stalled.bound >= full.bound - 1e-6 * abs(full.bound)
+    # the converged dual meets the plan: the bound may sit below it by rounding only (4e-12 on 2,146 seen)
+    assert full.bound >= full.check.profit - 1e-9 * abs(full.bound)
 
 
 def test_a_tiny_bank_converges_when_highs_cycles_on_its_master(monkeypatch):
-    """On 10 customers HiGHS's QP solver cycled on a 5-variable master until its 30 s time limit; the
-    master now goes to SLSQP when HiGHS stops short, and the dual converges."""
+    """On 10 customers HiGHS's QP solver cycled on a 5-variable master until its 30 s time limit (before the master
+    was scaled); the master goes to SLSQP when HiGHS stops short, and the dual converges: here HiGHS is made to
+    stop short on every master."""
     from mmo_pyomo.offers import dual
     from mmo_pyomo.offers.exact import solve_exact
 
     fallbacks = []
     slsqp = dual._master_slsqp
+    monkeypatch.setattr(dual, "_master_highs", lambda *args: "Time limit reached")
     monkeypatch.setattr(dual, "_master_slsqp", lambda *args: fallbacks.append(1) or slsqp(*args))
     result = solve_exact(generate_problem(10, seed=1), gap=None, algorithm="lagrangian")
-    assert result.info["stop_reason"] == "converged" and fallbacks        # HiGHS did stop short, SLSQP solved it
+    assert result.info["stop_reason"] == "converged" and fallbacks        # SLSQP solved every master
     assert result.check.feasible and result.bound >= result.check.profit
 
 

@@ -86,12 +86,18 @@ def run(args: argparse.Namespace) -> int:
         args_.check_outputs(out=[out / name for name in sweep_files(args.budget, args.capacity)], json=args.json,
                             page=args.page, inputs=[args.data])
     if args.command == "generate":
-        from mmo_pyomo.offers.bank import example_policy, generate_problem, write_problem
-        prob = generate_problem(args.customers, args.seed)
-        if args.policies:
-            prob.policy = example_policy(prob, args.seed)
-        write_problem(prob, args.out, csv=args.csv)
-        print(f"wrote {args.out}: {prob.n_customers:,} customers, {int(prob.eligible.sum()):,} score rows")
+        from mmo_pyomo.offers.bank import example_policy, generate_problem, write_generated, write_problem
+        if args.csv:
+            prob = generate_problem(args.customers, args.seed)
+            if args.policies:
+                prob.policy = example_policy(prob, args.seed)
+            write_problem(prob, args.out, csv=True)
+        else:                                       # chunk by chunk: a bank larger than memory can be written
+            write_generated(args.customers, args.out, args.seed, policies=args.policies)
+        import pyarrow.parquet as pq
+        rows = pq.ParquetFile(out / "scores.parquet").metadata.num_rows if not args.csv else \
+            sum(1 for _ in open(out / "scores.csv")) - 1
+        print(f"wrote {args.out}: {args.customers:,} customers, {rows:,} score rows")
         return 0
     import time
     timings: dict[str, float | None] = {}

@@ -25,6 +25,8 @@ of :data:`EXAMPLE_RULES`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -52,20 +54,16 @@ EXAMPLE_RULES = {"max_offers_per_customer": 2, "max_per_offer_per_customer": 1,
                  "max_offers_per_household": 3, "cooling_off_days": 14, "max_contacts_90_days": 3}
 
 
-def generate_problem(customers: int, seed: int = 1, chunk: int = 500_000) -> OfferProblem:
-    """Generate the bank's campaign directly in dense form."""
-    customers = ranges.whole(customers, "customers", 1)
+def _chunks(customers: int, seed: int, chunk: int) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    """The bank's customers ``chunk`` at a time: (first customer, profit, cost, eligible) in dense form, drawn in
+    one fixed order, so that every way of consuming them gives the same bank."""
     rng = np.random.default_rng(ranges.seed(seed))
-    chunk = ranges.whole(chunk, "chunk", 1)
     J, K = len(OFFERS), len(CHANNELS)
     families = sorted({o[1] for o in OFFERS})
     fam_idx = np.array([families.index(o[1]) for o in OFFERS])
     profit_given = np.array([o[2] for o in OFFERS], np.float32)
     base = np.array([o[3] for o in OFFERS], np.float32)
     owned_rate = np.array([o[4] for o in OFFERS])
-    P = np.empty((customers, J, K), np.float32)
-    C = np.empty((customers, J, K), np.float32)
-    E = np.empty((customers, J, K), bool)
     ch_cost = np.array([c[1] for c in CHANNELS], np.float32)
     for s in range(0, customers, chunk):
         m = min(chunk, customers - s)
@@ -76,30 +74,85 @@ def generate_problem(customers: int, seed: int = 1, chunk: int = 500_000) -> Off
         lift[:, 0] = 1.0
         lift[:, 1] = rng.uniform(1.4, 2.2, m)
         lift[:, 2] = rng.uniform(2.0, 3.4, m) * rng.uniform(0.5, 1.3, m)
-        P[s:s + m] = np.minimum(p[:, :, None] * lift[:, None, :], 1.0) * profit_given[None, :, None]
-        C[s:s + m] = ch_cost[None, None, :]
+        P = np.minimum(p[:, :, None] * lift[:, None, :], 1.0) * profit_given[None, :, None]
+        C = np.broadcast_to(ch_cost[None, None, :], (m, J, K))
         owned = rng.random((m, J)) < owned_rate
         excluded = rng.random(m) < 0.05
-        E[s:s + m] = (~owned & ~excluded[:, None])[:, :, None]
-    P = np.round(np.where(E, P, 0), 4).astype(np.float32)
-    C = np.where(E, C, 0).astype(np.float32)
+        E = np.ascontiguousarray(np.broadcast_to((~owned & ~excluded[:, None])[:, :, None], (m, J, K)))
+        yield s, np.round(np.where(E, P, 0), 4).astype(np.float32), np.where(E, C, 0).astype(np.float32), E
+
+
+def _campaign(customers: int, seed: int) -> OfferProblem:
+    """The bank's campaign without customers: offers, channels, minimums, capacities, budget and hurdle."""
+    J, K = len(OFFERS), len(CHANNELS)
     scale = customers / PAPER_CUSTOMERS
     mins = np.array([round(MINIMUMS.get(o[0], 20_000) * scale) for o in OFFERS], float)
     cap = np.array([np.inf, round(500_000 * scale), round(250_000 * scale)], float)
-    return OfferProblem(np.arange(customers), [o[0] for o in OFFERS], [c[0] for c in CHANNELS], P, C, E, mins, cap,
-                        budget=round(1_000_000 * scale, 2), hurdle_rate=0.20, name=f"bank_{customers}_s{seed}")
+    empty = np.zeros((0, J, K), np.float32)
+    return OfferProblem(np.zeros(0, np.int64), [o[0] for o in OFFERS], [c[0] for c in CHANNELS], empty, empty,
+                        np.zeros((0, J, K), bool), mins, cap, budget=round(1_000_000 * scale, 2), hurdle_rate=0.20,
+                        name=f"bank_{customers}_s{seed}")
+
+
+def generate_problem(customers: int, seed: int = 1, chunk: int = 500_000) -> OfferProblem:
+    """Generate the bank's campaign directly in dense form."""
+    customers = ranges.whole(customers, "customers", 1)
+    chunk = ranges.whole(chunk, "chunk", 1)
+    J, K = len(OFFERS), len(CHANNELS)
+    P = np.empty((customers, J, K), np.float32)
+    C = np.empty((customers, J, K), np.float32)
+    E = np.empty((customers, J, K), bool)
+    for s, p, c, e in _chunks(customers, seed, chunk):
+        P[s:s + len(p)], C[s:s + len(p)], E[s:s + len(p)] = p, c, e
+    return replace(_campaign(customers, seed), customer_ids=np.arange(customers), profit=P, cost=C, eligible=E)
+
+
+def write_generated(customers: int, folder: str | Path, seed: int = 1, policies: bool = False,
+                    chunk: int = 500_000) -> OfferProblem:
+    """Write the bank of :func:`generate_problem` (and with ``policies``, :func:`example_policy`) as a campaign folder,
+    ``chunk`` customers at a time: the dense arrays of the whole bank are never held, so a bank larger than memory
+    can be written. Returns the campaign without its scores. All the files or none."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    customers = ranges.whole(customers, "customers", 1)
+    chunk = ranges.whole(chunk, "chunk", 1)
+    shell = _campaign(customers, seed)
+    folder = Path(folder)
+    scored = np.zeros(customers, bool)
+    with output_set():
+        with atomic_path(folder / "scores.parquet") as tmp:
+            writer = None
+            try:
+                for s, p, c, e in _chunks(customers, seed, chunk):
+                    part = replace(shell, customer_ids=np.arange(s, s + len(p)), profit=p, cost=c, eligible=e)
+                    scored[s:s + len(p)] = e.reshape(len(e), -1).any(axis=1)
+                    table = pa.Table.from_pandas(to_long(part), preserve_index=False)
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, table.schema)
+                    writer.write_table(table, row_group_size=1 << 20)
+            finally:
+                if writer is not None:
+                    writer.close()
+        _write_tables(shell, folder)
+        if policies:
+            _write_policy(shell.offers, _example_policy(customers, shell.offers, seed), np.arange(customers), scored,
+                          folder)
+    return shell
 
 
 def example_policy(prob: OfferProblem, seed: int = 1) -> ContactPolicy:
     """Households, a contact history and :data:`EXAMPLE_RULES` for a generated bank (see the module docstring)."""
+    return _example_policy(prob.n_customers, prob.offers, seed)
+
+
+def _example_policy(n: int, offers: list[str], seed: int) -> ContactPolicy:
     rng = np.random.default_rng([ranges.seed(seed), 27])
-    n = prob.n_customers
     sizes = rng.integers(1, 5, n // 2 + 1)
     household = np.repeat(np.arange(len(sizes)), sizes)[:n].astype(np.int64) + 1
     contacted = rng.random(n) < 0.30
     days = np.where(contacted, np.floor(rng.uniform(0, 90, n)), np.inf)
     contacts = np.where(contacted, np.maximum(rng.poisson(0.8, n), 1), 0).astype(np.float64)
-    return ContactPolicy(rules_from(EXAMPLE_RULES, prob.offers), days, contacts, household)
+    return ContactPolicy(rules_from(EXAMPLE_RULES, offers), days, contacts, household)
 
 
 def rules_from(raw: dict, offers: list[str]) -> ContactRules:
@@ -161,6 +214,15 @@ def _write_problem(prob: OfferProblem, folder: Path, csv: bool) -> Path:
     name = "scores.csv" if csv else "scores.parquet"
     with atomic_path(folder / name) as tmp:
         scores.to_csv(tmp, index=False) if csv else scores.to_parquet(tmp, index=False)
+    _write_tables(prob, folder)
+    if prob.policy is not None:
+        scored = prob.eligible.reshape(prob.n_customers, -1).any(axis=1)         # customers with a score row
+        _write_policy(prob.offers, prob.policy, prob.customer_ids, scored, folder)
+    return folder
+
+
+def _write_tables(prob: OfferProblem, folder: Path) -> None:
+    """offers.csv, channels.csv and campaign.json."""
     with atomic_path(folder / "offers.csv") as tmp:
         pd.DataFrame({"offer": prob.offers, "min_offers": prob.min_offers.astype(int)}).to_csv(tmp, index=False)
     with atomic_path(folder / "channels.csv") as tmp:
@@ -168,22 +230,20 @@ def _write_problem(prob: OfferProblem, folder: Path, csv: bool) -> Path:
         pd.DataFrame({"channel": prob.channels, "capacity": cap}).to_csv(tmp, index=False)
     atomic_write_text(folder / "campaign.json",
                       json.dumps({"budget": prob.budget, "hurdle_rate": prob.hurdle_rate}, indent=2) + "\n")
-    if prob.policy is not None:
-        _write_policy(prob, prob.policy, folder)
-    return folder
 
 
-def _write_policy(prob: OfferProblem, policy: ContactPolicy, folder: Path) -> None:
-    """policies.json, customers.parquet (households) and history.parquet (customers contacted before)."""
-    atomic_write_text(folder / "policies.json", json.dumps(policy_json(policy.rules, prob.offers), indent=2) + "\n")
-    scored = prob.eligible.reshape(prob.n_customers, -1).any(axis=1)         # customers with a score row
+def _write_policy(offers: list[str], policy: ContactPolicy, customer_ids: np.ndarray, scored: np.ndarray,
+                  folder: Path) -> None:
+    """policies.json, customers.parquet (households) and history.parquet (customers contacted before), for the
+    customers with a score row (``scored``)."""
+    atomic_write_text(folder / "policies.json", json.dumps(policy_json(policy.rules, offers), indent=2) + "\n")
     if policy.household is not None:
         with atomic_path(folder / "customers.parquet") as tmp:
-            pd.DataFrame({"customer_id": prob.customer_ids[scored],
+            pd.DataFrame({"customer_id": customer_ids[scored],
                           "household_id": policy.household[scored]}).to_parquet(tmp, index=False)
     seen = np.flatnonzero(scored & (np.isfinite(policy.days_since) | (policy.contacts_90 > 0)))
     with atomic_path(folder / "history.parquet") as tmp:
-        pd.DataFrame({"customer_id": prob.customer_ids[seen],
+        pd.DataFrame({"customer_id": customer_ids[seen],
                       "days_since_last_contact": np.where(np.isfinite(policy.days_since[seen]),
                                                           policy.days_since[seen], np.nan),
                       "contacts_last_90_days": policy.contacts_90[seen].astype(np.int64)}).to_parquet(tmp, index=False)
