@@ -216,7 +216,7 @@ def _write_problem(prob: OfferProblem, folder: Path, csv: bool) -> Path:
         scores.to_csv(tmp, index=False) if csv else scores.to_parquet(tmp, index=False)
     _write_tables(prob, folder)
     if prob.policy is not None:
-        scored = prob.eligible.reshape(prob.n_customers, -1).any(axis=1)         # customers with a score row
+        scored = np.asarray(prob.eligible.reshape(prob.n_customers, -1).any(axis=1))   # customers with a score row
         _write_policy(prob.offers, prob.policy, prob.customer_ids, scored, folder)
     return folder
 

@@ -73,13 +73,15 @@ def _master_slsqp(cuts_g: list[np.ndarray], cuts_r: list[float], center: np.ndar
     Gy = G / root
     lo, hi = -center * root, (upper - center) * root
     x0 = np.r_[np.zeros(m), float(shift.max())]
-    cons = {"type": "ineq", "fun": lambda x: x[m] - shift - Gy @ x[:m], "jac": lambda x: np.c_[-Gy, np.ones(len(R))]}
+    def room(x: np.ndarray) -> np.ndarray:
+        return x[m] - shift - Gy @ x[:m]
+    cons = {"type": "ineq", "fun": room, "jac": lambda x: np.c_[-Gy, np.ones(len(R))]}
     res = minimize(lambda x: x[m] + 0.5 * x[:m] @ x[:m], x0, jac=lambda x: np.r_[x[:m], 1.0],
                    bounds=[*zip(lo, hi), (None, None)], constraints=[cons], method="SLSQP",
                    options={"ftol": 1e-12, "maxiter": 1000})
     # "Positive directional derivative for linesearch" (status 8): no descent left at a feasible point, which is
     # the optimum up to rounding; the master need not be exact (every L(λ) evaluated is a bound all the same)
-    stalled = res.status == 8 and bool(np.all(cons["fun"](res.x) >= -1e-9))
+    stalled = res.status == 8 and bool(np.all(room(res.x) >= -1e-9))
     if not res.success and not stalled:
         return f"SLSQP: {res.message}"
     y = res.x[:m]
