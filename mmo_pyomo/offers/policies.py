@@ -371,6 +371,25 @@ def load_policy(folder: Path, offers: list[str], customer_ids: np.ndarray, house
     return policy
 
 
+def household_cuts(household: np.ndarray, cuts: list[int]) -> list[int]:
+    """Each cut position moved up to the first one that no household straddles (a household's customers all
+    before it or all from it on); cuts that coincide are kept once."""
+    n = len(household)
+    if not n:
+        return []
+    _, code = np.unique(household, return_inverse=True)
+    first = np.full(code.max() + 1, n, np.int64)
+    last = np.zeros(code.max() + 1, np.int64)
+    np.minimum.at(first, code, np.arange(n))
+    np.maximum.at(last, code, np.arange(n))
+    spans = np.zeros(n + 1, np.int64)          # spans[p] > 0: a household has customers before p and from p on
+    np.add.at(spans, first + 1, 1)
+    np.add.at(spans, last + 1, -1)
+    free = np.flatnonzero(np.cumsum(spans)[:n] == 0)          # free cut positions (0 always is)
+    moved = free[np.minimum(np.searchsorted(free, cuts), len(free) - 1)]
+    return sorted({int(p) for p in moved if 0 < p < n})
+
+
 def household_id_cuts(folder: Path, cuts: list[int]) -> list[int]:
     """Customer-id cuts (ranges [cut_t, cut_t+1)) moved up so that no household of ``customers.parquet`` straddles
     two ranges, when ``policies.json`` has a household rule; the cuts as given otherwise."""
@@ -383,7 +402,6 @@ def household_id_cuts(folder: Path, cuts: list[int]) -> list[int]:
     order = np.argsort(ids, kind="stable")
     ids = ids[order]
     house = household_codes(table.column("household_id"), folder / "customers.parquet")[order]
-    from mmo_pyomo.offers.problem import household_cuts
     inner = household_cuts(house, [int(p) for p in np.searchsorted(ids, cuts[1:-1])])
     return [cuts[0], *sorted({int(ids[p]) for p in inner}), cuts[-1]]
 

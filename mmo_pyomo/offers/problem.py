@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from mmo_pyomo.errors import DataError, InfeasibleInstanceError
 from mmo_pyomo.offers import kernels
-from mmo_pyomo.offers.policies import ContactPolicy, load_policy
+from mmo_pyomo.offers.policies import ContactPolicy, household_cuts, load_policy
 from mmo_pyomo.reading import check_keys, check_names, header_of, read_table
 
 SCORE_COLUMNS = ("customer_id", "offer", "channel", "expected_profit", "cost")
@@ -68,25 +68,6 @@ class OfferProblem:
             cuts = household_cuts(self.policy.household, cuts)
         bounds = [0, *cuts, n]
         return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-
-
-def household_cuts(household: np.ndarray, cuts: list[int]) -> list[int]:
-    """Each cut position moved up to the first one that no household straddles (a household's customers all
-    before it or all from it on); cuts that coincide are kept once."""
-    n = len(household)
-    if not n:
-        return []
-    _, code = np.unique(household, return_inverse=True)
-    first = np.full(code.max() + 1, n, np.int64)
-    last = np.zeros(code.max() + 1, np.int64)
-    np.minimum.at(first, code, np.arange(n))
-    np.maximum.at(last, code, np.arange(n))
-    spans = np.zeros(n + 1, np.int64)          # spans[p] > 0: a household has customers before p and from p on
-    np.add.at(spans, first + 1, 1)
-    np.add.at(spans, last + 1, -1)
-    free = np.flatnonzero(np.cumsum(spans)[:n] == 0)          # free cut positions (0 always is)
-    moved = free[np.minimum(np.searchsorted(free, cuts), len(free) - 1)]
-    return sorted({int(p) for p in moved if 0 < p < n})
 
 
 def _scores_path(folder: Path) -> Path:
