@@ -186,10 +186,11 @@ def cluster_sums(labels: np.ndarray, P: np.ndarray, C: np.ndarray, E: np.ndarray
 @njit(cache=True, nogil=True)
 def fill_in_order(option: np.ndarray, p: np.ndarray, c: np.ndarray, K: int, taken: np.ndarray, cost: float,
                   profit: float, budget: float, h: float, room: np.ndarray, cheapest: float, house: np.ndarray,
-                  house_room: np.ndarray) -> int:
+                  house_room: np.ndarray) -> tuple[int, int]:
     """Give each candidate in turn its ``option`` (profit ``p``, cost ``c``) while the budget, the
     ROI hurdle (profit ≥ h·cost), the channel room and its household's room allow (``house[t]`` < 0: none),
-    marking it ``taken``; stop once no contact fits the budget. Returns how many were added."""
+    marking it ``taken``; stop once no contact fits the budget. Returns (how many were added, where the walk stopped:
+    the candidate after which no contact fits, or the number of candidates)."""
     added = 0
     for t in range(option.shape[0]):
         ci = c[t]
@@ -207,8 +208,8 @@ def fill_in_order(option: np.ndarray, p: np.ndarray, c: np.ndarray, K: int, take
         room[k] -= 1
         added += 1
         if budget - cost < cheapest:
-            break
-    return added
+            return added, t
+    return added, option.shape[0]
 
 
 @njit(cache=True, nogil=True)

@@ -219,7 +219,8 @@ def piece_chosen(piece: Piece) -> tuple[np.ndarray, ...]:
 
 def piece_fill_candidates(piece: Piece, limit: int) -> tuple[np.ndarray, ...]:
     """The customers without an offer that have a fill option (and a place in their household), highest key first
-    (at most ``limit``): (positions, option, profit, cost, key, household, places left in it)."""
+    (at most ``limit``): (positions, option, profit, cost, key, household, places left in it), and how many there
+    are in all."""
     prob = piece.prob
     n = prob.n_customers
     house, house_room = _house_room(piece)
@@ -227,7 +228,8 @@ def piece_fill_candidates(piece: Piece, limit: int) -> tuple[np.ndarray, ...]:
     pos = cand[smallest_first(-piece.fill_key[cand], limit)]
     opt = piece.fill_option[pos]
     return (pos, opt, prob.profit.reshape(n, -1)[pos, opt].astype(np.float64),
-            prob.cost.reshape(n, -1)[pos, opt].astype(np.float64), piece.fill_key[pos], house[pos], house_room[pos])
+            prob.cost.reshape(n, -1)[pos, opt].astype(np.float64), piece.fill_key[pos], house[pos], house_room[pos],
+            np.array(len(cand)))
 
 
 def piece_cheapest_cost(piece: Piece) -> float:
@@ -415,17 +417,29 @@ def enforce_budget_and_hurdle(shell: OfferProblem, option: np.ndarray, p: np.nda
 def fill(pieces: Pieces, shell: OfferProblem, held: np.ndarray, cost: float, profit: float,
          limit: int = 200_000) -> None:
     """Add customers without an offer, highest fill key first, while budget, hurdle, capacity and households
-    allow. ``held`` are the options held, with their total ``cost`` and ``profit``."""
+    allow, among the first ``limit`` candidates. ``held`` are the options held, with their total ``cost`` and
+    ``profit``. Each piece sends its best candidates, a few thousand first and four times more while the walk
+    gets past the last one a piece sent before the budget runs out: the walk is the one over all candidates, and
+    the driver never holds every piece's ``limit`` candidates (92 pieces × 200,000 took 5 GB at 25 M customers)."""
     K = len(shell.channels)
     _, channel_counts = _counts(shell, np.bincount(held, minlength=len(shell.offers) * K))
-    piece, pos, opt, p_add, c_add, _, house, house_room = (
-        a[:limit] for a in _merge(pieces.map(piece_fill_candidates, limit), key=4, descending=True))
     cheapest = min(pieces.map(piece_cheapest_cost))
-    taken = np.zeros(len(pos), np.bool_)
-    code, places = _house_places(house, house_room)
-    kernels.fill_in_order(opt, p_add, c_add, K, taken, cost, profit, shell.budget, 1 + shell.hurdle_rate,
-                          (shell.capacity - channel_counts).astype(np.float64), cheapest if np.isfinite(cheapest) else 0.0,
-                          code, places)
+    room = (shell.capacity - channel_counts).astype(np.float64)
+    per = min(limit, 4096)
+    while True:
+        found = pieces.map(piece_fill_candidates, per)
+        piece, pos, opt, p_add, c_add, _, house, house_room = _merge([f[:7] for f in found], key=4, descending=True)
+        ends = [np.flatnonzero(piece == i).max(initial=-1) for i, f in enumerate(found) if int(f[7]) > per]
+        valid = min(min(ends) + 1 if ends else len(pos), limit)
+        taken = np.zeros(valid, np.bool_)
+        code, places = _house_places(house[:valid], house_room[:valid])
+        _, stop = kernels.fill_in_order(opt[:valid], p_add[:valid], c_add[:valid], K, taken, cost, profit,
+                                        shell.budget, 1 + shell.hurdle_rate, room.copy(),
+                                        cheapest if np.isfinite(cheapest) else 0.0, code, places)
+        if stop < valid or valid >= limit or not ends:
+            break
+        per = min(per * 4, limit)
+    piece, pos, opt = piece[:valid], pos[:valid], opt[:valid]
     pieces.update(piece_put, _scatter_back(len(pieces), piece[taken], pos[taken], opt[taken],
                                            np.full(int(taken.sum()), -1, np.int64)))
 
