@@ -85,14 +85,12 @@ def with_policies(bank):
 @pytest.mark.parametrize("policies", ["none", "example"])
 def test_offers_oracle_pass_with_and_without_policies(benchmark, loaded, with_policies, policies):
     """One Lagrangian evaluation in one thread, with the plain one-offer pass and with the policy's package pass
-    (per customer, the best allowed package; per household, a knapsack): the ratio of the two is the price of
-    the policies."""
-    import numpy as np
-
+    (per customer, the best allowed package; per household, a knapsack), both at the multipliers where the
+    solve under the policies stops: the ratio of the two is the price of the policies."""
     from mmo_pyomo.offers.coupling import coupling_rows, partition_oracle
     prob = loaded if policies == "none" else with_policies
     rows = coupling_rows(prob)
-    lam = np.full(rows.m, 0.1)
+    lam = solve_exact(with_policies).info["lam"]
     benchmark.pedantic(partition_oracle, args=(prob, rows, lam, slice(0, prob.n_customers)), rounds=5,
                        iterations=1, warmup_rounds=1)
     benchmark.extra_info.update(customers=prob.n_customers)

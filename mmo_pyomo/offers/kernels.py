@@ -355,7 +355,7 @@ def _pool(vals: np.ndarray, chans: np.ndarray, nv: np.ndarray, J: int, rule_pos:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _customer_best(vals: np.ndarray, nv: np.ndarray, chans: np.ndarray, J: int, capi: int, rule: np.ndarray,
+def _customer_best(vals: np.ndarray, nv: np.ndarray, chans: np.ndarray, J: int, D: int, capi: int, rule: np.ndarray,
                    rule_pos: np.ndarray, valid: np.ndarray, req: np.ndarray, pv: np.ndarray, po: np.ndarray,
                    pc: np.ndarray, best: np.ndarray, bestT: np.ndarray, beste: np.ndarray) -> None:
     """best[c] (c = 0..capi): the customer's best package value with at most c contacts, from the rule offers
@@ -364,7 +364,11 @@ def _customer_best(vals: np.ndarray, nv: np.ndarray, chans: np.ndarray, J: int, 
         best[c] = 0.0
         bestT[c] = 0
         beste[c] = 0
+    if capi == 0:
+        return
     r = rule.shape[0]
+    # with one copy per offer, the rule offers of T have no further channels: every T shares the free pool
+    top_free = _pool(vals, chans, nv, J, rule_pos, 0, capi, pv, po, pc) if D == 1 else 0
     useful = 0
     avail = 0
     for t in range(r):
@@ -389,7 +393,8 @@ def _customer_best(vals: np.ndarray, nv: np.ndarray, chans: np.ndarray, J: int, 
                     size += 1
                     base += vals[rule[t], 0]
             if size <= capi:
-                top = _pool(vals, chans, nv, J, rule_pos, T, capi - size, pv, po, pc)
+                top = min(top_free, capi - size) if D == 1 else \
+                    _pool(vals, chans, nv, J, rule_pos, T, capi - size, pv, po, pc)
                 acc = base
                 for e in range(top + 1):
                     if e > 0:
@@ -471,35 +476,37 @@ def package_pass(P: np.ndarray, C: np.ndarray, E: np.ndarray, a: float, b: float
     cost = 0.0
     households = starts.shape[0] > 0
     groups = starts.shape[0] - 1 if households else n
-    best = np.empty((1, M + 1))
-    bestT = np.empty((1, M + 1), np.int64)
-    beste = np.empty((1, M + 1), np.int64)
+    G = 1
+    for g in range(groups if households else 0):
+        G = max(G, starts[g + 1] - starts[g])
+    best = np.empty((G, M + 1))                 # scratch, allocated once: per member, per count
+    bestT = np.empty((G, M + 1), np.int64)
+    beste = np.empty((G, M + 1), np.int64)
+    take = np.empty(G, np.int64)
+    f = np.empty(H + 1)
+    f2 = np.empty(H + 1)
+    dec = np.empty((G, H + 1), np.int64)
     for g in range(groups):
         s0 = starts[g] if households else g
-        s1 = starts[g + 1] if households else g + 1
-        m = s1 - s0
-        if best.shape[0] < m:
-            best = np.empty((m, M + 1))
-            bestT = np.empty((m, M + 1), np.int64)
-            beste = np.empty((m, M + 1), np.int64)
+        m = starts[g + 1] - s0 if households else 1
         room = 0
         for s in range(m):
-            i = order[s0 + s] if households else s0 + s
-            _offer_tops(P, C, E, i, a, b, shift, J, K, D, vals, chans, nv)
-            _customer_best(vals, nv, chans, J, cap[i], rule, rule_pos, valid, req, pv, po, pc, best[s], bestT[s],
-                           beste[s])
+            i = order[s0 + s] if households else s0
+            if cap[i] > 0 and _top_option(P, C, E, i, a, b, shift, 0.0)[1] >= 0:
+                _offer_tops(P, C, E, i, a, b, shift, J, K, D, vals, chans, nv)
+                _customer_best(vals, nv, chans, J, D, cap[i], rule, rule_pos, valid, req, pv, po, pc, best[s],
+                               bestT[s], beste[s])
+            else:                               # no contact, or none worth anything: the empty package
+                for c in range(cap[i] + 1):
+                    best[s, c] = 0.0
+                    bestT[s, c] = 0
+                    beste[s, c] = 0
             room += cap[i]
-        take = np.empty(m, np.int64)
-        if not households or room <= H:
-            for s in range(m):
-                i = order[s0 + s] if households else s0 + s
-                take[s] = cap[i]
-        else:                                   # the household's contacts: a knapsack over its members
-            f = np.zeros(H + 1)
-            dec = np.zeros((m, H + 1), np.int64)
+            take[s] = cap[i]
+        if households and room > H:             # the household's contacts: a knapsack over its members
+            f[:] = 0.0
             for s in range(m):
                 i = order[s0 + s]
-                f2 = np.empty(H + 1)
                 for h in range(H + 1):
                     top = -np.inf
                     arg = 0
@@ -510,24 +517,24 @@ def package_pass(P: np.ndarray, C: np.ndarray, E: np.ndarray, a: float, b: float
                             arg = c
                     f2[h] = top
                     dec[s, h] = arg
-                f = f2
+                f[:] = f2
             h = H
             for s in range(m - 1, -1, -1):
                 take[s] = dec[s, h]
                 h -= take[s]
         for s in range(m):
-            i = order[s0 + s] if households else s0 + s
+            i = order[s0 + s] if households else s0
             c = take[s]
             value += best[s, c]
-            if write or bestT[s, c] != 0 or beste[s, c] != 0:
-                if bestT[s, c] == 0 and beste[s, c] == 0:
+            if bestT[s, c] == 0 and beste[s, c] == 0:
+                if write:
                     for u in range(out.shape[1]):
                         out[i, u] = -1
-                    continue
-                if households:                  # the tables were the last member's
-                    _offer_tops(P, C, E, i, a, b, shift, J, K, D, vals, chans, nv)
-                p, q = _take_package(i, bestT[s, c], beste[s, c], vals, chans, nv, J, K, rule, rule_pos, pv, po, pc,
-                                     P, C, counts, out, write)
-                profit += p
-                cost += q
+                continue
+            if households and m > 1:            # the tables were the last member's
+                _offer_tops(P, C, E, i, a, b, shift, J, K, D, vals, chans, nv)
+            p, q = _take_package(i, bestT[s, c], beste[s, c], vals, chans, nv, J, K, rule, rule_pos, pv, po, pc,
+                                 P, C, counts, out, write)
+            profit += p
+            cost += q
     return value, profit, cost
