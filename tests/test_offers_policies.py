@@ -182,7 +182,8 @@ def _raw_check(folder: Path, plan: pd.DataFrame) -> None:
 
 
 def test_the_cli_certifies_a_plan_that_keeps_every_policy(policy_bank, tmp_path, capsys):
-    assert main(["offers", "solve", "--data", str(policy_bank), "--out", str(tmp_path / "out")]) == 0
+    assert main(["offers", "solve", "--data", str(policy_bank), "--out", str(tmp_path / "out"),
+                 "--page", str(tmp_path / "plan.html")]) == 0
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["bound_gap"] <= 1e-4 and report["algorithm"] == "Lagrangian"
     assert report["profit"] <= report["bound"]
@@ -196,6 +197,8 @@ def test_the_cli_certifies_a_plan_that_keeps_every_policy(policy_bank, tmp_path,
     assert all(row["bound"] > 0 for row in report["policies"])
     out = capsys.readouterr().out
     assert "policy max_offers_per_household = 3: bound" in out
+    page = (tmp_path / "plan.html").read_text()
+    assert "Contact policies" in page and "requires[brokerage → mutual_fund]" in page
 
 
 def test_policies_change_the_plan_and_the_bound_stays_above_it(policy_bank):

@@ -65,6 +65,14 @@ def offers_page(record: dict[str, Any], source: str = "") -> str:
         [False, True, True, True, True, False], "constraint-table",
         "Marginal values are the multipliers of the certified bound: extra expected profit per unit of the bound."),
         "constraints"))
+    policies = record.get("policies") or []
+    if policies:
+        sections.append(html.section("Contact policies", html.table(
+            ["rule", "limit", "bound", "what it counts"],
+            [(p["name"], "-" if p["limit"] is None else f"{p['limit']:g}", f"{p['bound']:,}", p["what"])
+             for p in policies], [False, True, True, False], "policy-table",
+            "Every rule holds in the plan (the checker verified each one); bound counts the customers (households) "
+            "at the rule's limit or barred by it."), "policies"))
     algorithm = record.get("algorithm")
     method = record.get("method") if algorithm in (None, record.get("method")) else f"{record.get('method')} ({algorithm})"
     return html.document("Offer plan", f"{record['customers']:,} customers · {method} method",
