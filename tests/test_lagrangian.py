@@ -106,3 +106,19 @@ def test_a_fixing_that_removes_the_start_is_refused():
         solve(inst, "hull", "scip", start=start.delta, fixed_away=mask)
     with pytest.raises(MMOError, match="needs the plan"):
         solve(inst, "hull", "scip", fixed_away=np.zeros((inst.n, 3), bool))
+
+
+@pytest.mark.parametrize("formulation", ["minlp", "miqp", "perspective", "misocp", "hull_oa"])
+def test_every_formulation_takes_the_fixing_and_keeps_the_optimum(formulation):
+    """The fixing is a property of the instance and a plan: the region formulations fix the indicators to 0, the
+    MINLP (no region indicators) gets the spend change's bounds and its change indicator instead."""
+    inst = random_instance(20, 1)
+    optimum = solve(inst, "hull", "scip", mip_gap=0.0)
+    start = chord_start(inst)
+    mask = solve_dual(inst).fixed_away(start.revenue, keep=regions_of(inst, start.delta))
+    assert mask.sum() > 0
+    fixed = solve(inst, formulation, "scip", mip_gap=0.0, start=start.delta, fixed_away=mask)
+    assert fixed.fixed_regions == int(mask.sum())
+    assert fixed.objective == pytest.approx(optimum.objective, rel=1e-7)
+    if formulation != "minlp":                     # SCIP proves the convex ones; the MINLP's bound is SCIP's too
+        assert fixed.status == "optimal"

@@ -91,6 +91,8 @@ class ModelRun:
         if mask.shape != (self.inst.n, 3):
             raise MMOError(f"the regions to fix away have shape {mask.shape}, not ({self.inst.n}, 3)",
                            "give one row per activity: decrease, keep, increase")
+        if self.formulation.regions is None:
+            return self._fix_away_by_bounds(mask)
         count = 0
         for j, var in enumerate(self.region_indicators()):
             for k in np.flatnonzero(mask[:, j]):
@@ -99,6 +101,25 @@ class ModelRun:
                     var[a].fix(0)
                     self._fixed_away.add(id(var[a]))
                     count += 1
+        return count
+
+    def _fix_away_by_bounds(self, mask: np.ndarray) -> int:
+        """:meth:`fix_away` for a formulation without region indicators (the MINLP): a decrease ruled out is the spend
+        change's lower bound at 0, an increase ruled out its upper bound at 0, and no change ruled out the change
+        indicator fixed to 1. Returns how many regions it ruled out."""
+        m = self.model
+        count = 0
+        for k, a in enumerate(self.inst.activities):
+            dec, keep, inc = (bool(v) for v in mask[k])
+            d = m.d[a]
+            if dec:
+                d.setlb(0.0 if d.lb is None else max(d.lb, 0.0))
+            if inc:
+                d.setub(0.0 if d.ub is None else min(d.ub, 0.0))
+            if keep:
+                m.z[a].fix(1)
+                self._fixed_away.add(id(m.z[a]))
+            count += dec + keep + inc
         return count
 
     def unfix(self, variables: list[Any]) -> None:
