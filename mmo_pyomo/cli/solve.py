@@ -15,7 +15,7 @@ from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.io_utils import atomic_write_text, output_set
 from mmo_pyomo.mix.checker import check_plan
-from mmo_pyomo.mix.pipeline import ImproveSettings, checked_start, plan, prepare
+from mmo_pyomo.mix.pipeline import ImproveSettings, Planned, checked_start, plan, prepare
 from mmo_pyomo.mix.plan_table import read_plan_csv, write_plan_csv
 from mmo_pyomo.mix.runner import Result
 from mmo_pyomo.model_library import CURVE_FORMULATIONS, FORMULATIONS
@@ -85,6 +85,27 @@ def _progress(start_solver: str):
     return show
 
 
+def _concurrent(args: argparse.Namespace, inst: Instance, options: SolveOptions, stages: dict) -> Planned:
+    """The start, then :func:`mmo_pyomo.mix.concurrent.solve_concurrent` within what is left of --time-limit."""
+    import time
+
+    from mmo_pyomo.mix.concurrent import ConcurrentSettings, solve_concurrent
+    t0 = time.time()
+    prepared = prepare(inst, args.formulation, args.solver, options, **stages)
+    assert prepared.start is not None
+    left = (args.time_limit if args.time_limit is not None else 600.0) - (time.time() - t0)
+    if left < 5.0:
+        raise MMOError(f"the start took {time.time() - t0:.1f} s of --time-limit, and the concurrent solve needs time "
+                       "left", "raise --time-limit or lower --start-time-limit")
+    run = solve_concurrent(prepared.instance, prepared.start, gap=args.gap if args.gap is not None else 1e-4,
+                           time_limit=left, threads=args.threads if args.threads is not None else 2,
+                           settings=ConcurrentSettings(bound_formulation=args.formulation, bound_solver=args.solver,
+                                                       slice_s=args.improve_slice))
+    prepared.concurrent = run.events
+    run.result.time_s = time.time() - t0
+    return Planned(run.result, prepared.instance, prepared)
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``mmo solve``."""
     p.add_argument("--formulation", default="misocp",
@@ -122,6 +143,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fix", action="store_true",
                    help="Lagrangian region fixing: drop every (activity, region) whose bound lies below the start's "
                         "revenue before the improvement and the solve (mmo_pyomo.mix.lagrangian; needs a start)")
+    p.add_argument("--concurrent", action="store_true",
+                   help="both cores at once (mmo_pyomo.mix.concurrent): --formulation on --solver as the bound side "
+                        "(e.g. hull_oa on highs) and the improvement (hull on scip) as the plan side, exchanging plans "
+                        "and region fixings; stops at --gap (default 1e-4) or at --time-limit for the whole command; "
+                        "needs a start and --threads 2")
     p.add_argument("--nonconcave", choices=("pwl", "error"), default="pwl",
                    help="response curves that are not concave over the allowed spend: a piecewise-linear "
                         "surrogate with a stated error (pwl), or an error naming them (hull_oa)")
@@ -158,6 +184,11 @@ def run(args: argparse.Namespace) -> int:
     stages = dict(approximate=args.approximate, start=start, start_solver=args.start_solver,
                   start_time_limit=args.start_time_limit, improve=improve, fix=args.fix,
                   progress=_progress(args.start_solver))
+    if args.concurrent and (compare or args.improve or args.fix or args.approximate != "none"):
+        raise MMOError("--concurrent runs the improvement and the fixing itself, beside one bound solve",
+                       "drop --improve, --fix and --approximate, and choose one formulation and one solver")
+    if args.concurrent and start == "none":
+        raise MMOError("--concurrent starts both sides from a plan", "add --start chord or --start-plan PATH")
     if compare and args.fix:
         raise MMOError("--fix applies to one solve, and --formulation all / --solver all compare many",
                        "choose one formulation and one solver, or drop --fix")
@@ -167,8 +198,11 @@ def run(args: argparse.Namespace) -> int:
                            == "all" else args.solver, options, **stages)
         print(compare_table(prepared.instance, args.formulation, args.solver, options, start=prepared.start))
         return 0
-    planned = plan(inst, args.formulation, args.solver, options,
-                   curve_options={"nonconcave": args.nonconcave, "breakpoints": args.breakpoints}, **stages)
+    if args.concurrent:
+        planned = _concurrent(args, inst, options, stages)
+    else:
+        planned = plan(inst, args.formulation, args.solver, options,
+                       curve_options={"nonconcave": args.nonconcave, "breakpoints": args.breakpoints}, **stages)
     result, inst = planned.result, planned.instance
     print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible, response=inst.has_curves))
     if result.status != Status.UNRELIABLE:     # an unreliable certificate still has a checked plan: write it, then fail

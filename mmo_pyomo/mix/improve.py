@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,6 +95,13 @@ class Turns:
             self.resting[kind] = min(2 ** self.strikes[kind] - 1, MAX_REST)
 
 
+def _held(delta: np.ndarray) -> np.ndarray:
+    """(n × 3) the region each activity of ``delta`` is in (a plan's own regions are never fixed away)."""
+    out = np.zeros((len(delta), 3), bool)
+    out[np.arange(len(delta)), _regions_of(delta)] = True
+    return out
+
+
 def _regions_of(delta: np.ndarray) -> np.ndarray:
     """0 = R⁻, 1 = no change, 2 = R⁺ (the index into the formulation's region indicators)."""
     return np.where(delta < 0, 0, np.where(delta > 0, 2, 1))
@@ -101,12 +109,20 @@ def _regions_of(delta: np.ndarray) -> np.ndarray:
 
 def improve(inst: Instance, delta: np.ndarray, *, formulation: str | Formulation = "hull", solver: str = "scip",
             time_limit: float = 300.0, slice_s: float = 30.0, k: int = 10, free_rules: int = 20,
-            threads: int | None = None, seed: int = 0, fixed_away: np.ndarray | None = None) -> Improvement:
+            threads: int | None = None, seed: int = 0, fixed_away: np.ndarray | None = None,
+            on_plan: Callable[[np.ndarray, float], None] | None = None,
+            exchange: Callable[[], tuple[np.ndarray, float, np.ndarray] | None] | None = None,
+            stop: Callable[[], bool] | None = None) -> Improvement:
     """Search neighbourhoods of the feasible plan ``delta`` for ``time_limit`` seconds in all.
 
     The neighbourhoods fix and count the formulation's region indicators; a formulation without them
     (the MINLP) is refused, naming those that have them. ``fixed_away`` (n × 3) are regions a bound ruled
-    out (:mod:`mmo_pyomo.mix.lagrangian`): fixed to 0 in every neighbourhood."""
+    out (:mod:`mmo_pyomo.mix.lagrangian`): fixed to 0 in every neighbourhood.
+
+    Run beside a bound (:mod:`mmo_pyomo.mix.concurrent`): ``on_plan(delta, revenue)`` is called with every better
+    checked plan; before each neighbourhood ``exchange()`` may return (a plan, its revenue, regions to fix away):
+    the plan is taken if it earns at least as much, and the regions (those of the plan kept) stay fixed from then
+    on; and ``stop()`` returning True ends the search."""
     began = time.perf_counter()
     time_limit = ranges.seconds(time_limit, "time_limit")
     slice_s = ranges.seconds(slice_s, "slice_s")
@@ -137,8 +153,14 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str | Formulation
     turns = Turns()
     while True:
         left = time_limit - (time.perf_counter() - began)
-        if left < 1.0:
+        if left < 1.0 or (stop is not None and stop()):
             break
+        got = exchange() if exchange is not None else None
+        if got is not None:
+            plan_in, revenue_in, more = got
+            if revenue_in >= best_revenue:
+                best, best_revenue = np.asarray(plan_in, float).copy(), float(revenue_in)
+            run.fix_away(np.asarray(more, bool) & ~_held(best))
         region = _regions_of(best)
         run.start(best)
         kind = turns.next()
@@ -172,6 +194,8 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str | Formulation
             if check.feasible and check.revenue > best_revenue * (1 + 1e-12):
                 best, best_revenue, gained = plan, check.revenue, True
                 log.info("%s improved the plan to %.4f", kind, best_revenue)
+                if on_plan is not None:
+                    on_plan(best, best_revenue)
         record["gained"] = gained
         turns.record(kind, fruitless=not gained and stats.status != "optimal")
         log.debug("%s slice: %s in %.1f s (k=%s, rules=%s, freed=%s), revenue %s", kind, record["status"],

@@ -59,6 +59,7 @@ class Prepared:
     bound: Any = None                           # mmo_pyomo.mix.lagrangian.LagrangianBound, with --fix
     fixed_away: np.ndarray | None = None        # (n, 3) regions fixed away, with --fix
     fixing: list[dict[str, Any]] = field(default_factory=list)
+    concurrent: list[dict[str, Any]] | None = None   # the plans, bounds and fixings of a concurrent solve
 
     def extras(self) -> dict[str, Any]:
         """The stages' records for a result file (``approximation``, ``improvement``)."""
@@ -68,6 +69,8 @@ class Prepared:
                                     "errors": dict(zip(self.curves_instance.activities, self.fit.errors.tolist()))}
         if self.fixing:
             out["fixing"] = self.fixing
+        if self.concurrent is not None:
+            out["concurrent"] = self.concurrent
         if self.improvement is not None:
             imp = self.improvement
             out["improvement"] = {"start_revenue": imp.start_revenue, "revenue": imp.revenue, "time_s": imp.time_s,

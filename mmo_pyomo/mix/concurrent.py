@@ -1,0 +1,202 @@
+"""Both cores at once: the bound side and the plan side of one solve, in two processes that exchange what they find.
+
+* **The plan side** runs the improvement heuristic (:func:`mmo_pyomo.mix.improve.improve`) from the start, and sends
+  every better checked plan.
+* **The bound side** solves the formulation (by default hull_oa on HiGHS, one thread) in rounds of growing length.
+  Each round starts from the best plan so far, which every engine that takes a MIP start uses as its incumbent
+  (a cutoff), with the regions that the Lagrangian bound rules out against that plan fixed away. It sends its
+  engine's bound and its plan.
+* **This process** checks every plan independently. On a better one it fixes more regions (the same Lagrangian
+  multipliers against the better revenue, :mod:`mmo_pyomo.mix.lagrangian`) and hands the plan and the fixings to
+  both sides: the plan side fixes them from its next neighbourhood on, the bound side uses both in its next
+  round.
+
+The certified gap is (best valid bound − best checked revenue)/|revenue|. A round's bound holds for the plans it
+did not fix away; those it fixed away earn at most the revenue the fixing was computed against, so the round
+bounds every plan by the larger of the two. The Lagrangian bound itself is valid from the start. The command stops
+as soon as the gap is within its target, or at its time limit for the whole command (both sides are stopped then,
+an engine in mid-solve included), never later.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import queue
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mmo_pyomo.errors import MMOError
+from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.mix.checker import check_plan, regions_of
+from mmo_pyomo.mix.lagrangian import LagrangianBound, solve_dual
+from mmo_pyomo.mix.runner import Result
+from mmo_pyomo.solvers.stats import Status, objective_gap
+
+log = logging.getLogger(__name__)
+
+#: The first bound round's length (s); each next one is twice as long, within what is left.
+FIRST_ROUND_S = 60.0
+#: Seconds kept in hand at the end for stopping the two sides and writing the result.
+MARGIN_S = 2.0
+
+
+@dataclass(frozen=True)
+class ConcurrentSettings:
+    """The two sides: the bound side's formulation and engine, the plan side's, and its neighbourhood length."""
+
+    bound_formulation: str = "hull_oa"
+    bound_solver: str = "highs"
+    plan_formulation: str = "hull"
+    plan_solver: str = "scip"
+    slice_s: float = 60.0
+    first_round_s: float = FIRST_ROUND_S
+
+
+@dataclass
+class ConcurrentRun:
+    """The result, and what happened: every plan, bound and fixing, with its time."""
+
+    result: Result
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"events": self.events}
+
+
+def _newest(inbox: Any) -> Any:
+    """The last item waiting in ``inbox`` (None if none)."""
+    item = None
+    while True:
+        try:
+            item = inbox.get_nowait()
+        except queue.Empty:
+            return item
+
+
+def _plan_side(inst: Instance, start: np.ndarray, fixed: np.ndarray, settings: ConcurrentSettings, time_limit: float,
+               out: Any, inbox: Any, stop: Any) -> None:
+    """The improvement, sending each better plan, and taking before each neighbourhood the newest best plan and
+    fixings sent to it."""
+    from mmo_pyomo.mix.improve import improve
+    try:
+        improve(inst, start, formulation=settings.plan_formulation, solver=settings.plan_solver, time_limit=time_limit,
+                slice_s=settings.slice_s, threads=1, fixed_away=fixed,
+                on_plan=lambda delta, revenue: out.put(("plan", "improvement", delta, revenue)),
+                exchange=lambda: _newest(inbox), stop=stop.is_set)
+        out.put(("done", "improvement", None, None))
+    except Exception as exc:                     # reported by the driver, which goes on with the other side
+        out.put(("error", "improvement", f"{type(exc).__name__}: {exc}", None))
+
+
+def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadline: float, out: Any, inbox: Any,
+                stop: Any) -> None:
+    """Rounds of the bound formulation, each from the newest (plan, fixings, revenue they were fixed against)."""
+    from mmo_pyomo.mix.runner import solve
+    plan, mask, fixed_at = inbox.get()
+    length = settings.first_round_s
+    while not stop.is_set():
+        plan, mask, fixed_at = _newest(inbox) or (plan, mask, fixed_at)      # the newest incumbent and fixings
+        left = deadline - time.time()
+        if left < 1.0:
+            break
+        r = solve(inst, settings.bound_formulation, settings.bound_solver, mip_gap=gap, time_limit=min(length, left),
+                  threads=1, start=plan, fixed_away=mask)
+        out.put(("bound", "bound", (r.bound, fixed_at, str(r.status), r.nodes), r.delta))
+        if r.status == Status.OPTIMAL:           # proved within the gap on its model: nothing more to learn
+            break
+        length *= 2
+    out.put(("done", "bound", None, None))
+
+
+def solve_concurrent(inst: Instance, start: np.ndarray, *, gap: float = 1e-4, time_limit: float = 600.0,
+                     threads: int = 2, settings: ConcurrentSettings | None = None,
+                     bound: LagrangianBound | None = None) -> ConcurrentRun:
+    """The bound side and the plan side at once from the checked plan ``start`` (see the module docstring); stops
+    once the certified gap is within ``gap`` or at ``time_limit`` seconds for the whole call. ``threads`` counts all
+    of its threads: it needs 2, one per side."""
+    settings = settings or ConcurrentSettings()
+    t0 = time.time()
+    if threads is not None and threads < 2:
+        raise MMOError(f"the concurrent solve runs two sides on a thread each, and --threads is {threads}",
+                       "give --threads 2 (or more), or solve without --concurrent")
+    start = np.asarray(start, float)
+    first = check_plan(inst, inst.baseline + start)
+    if not first.feasible:
+        raise MMOError("the concurrent solve needs a feasible start: " + first.summary(), "add --start chord")
+    deadline = t0 + time_limit - MARGIN_S
+    events: list[dict[str, Any]] = []
+
+    def note(side: str, what: str, **values: Any) -> None:
+        events.append({"t_s": round(time.time() - t0, 3), "side": side, "what": what, **values})
+    lag = bound or solve_dual(inst)
+    best, best_revenue = start.copy(), first.revenue
+    best_bound = lag.value
+    mask = lag.fixed_away(best_revenue, keep=regions_of(inst, best))
+    note("lagrangian", "bound", bound=lag.value, fixed=int(mask.sum()))
+    ctx = mp.get_context("spawn")
+    out, to_plan, to_bound, stop = ctx.Queue(), ctx.Queue(), ctx.Queue(), ctx.Event()
+    to_bound.put((best, mask, best_revenue))
+    sides = [ctx.Process(target=_plan_side, args=(inst, best, mask, settings, max(deadline - time.time(), 1.0), out,
+                                                  to_plan, stop), daemon=True, name="mmo-plan-side"),
+             ctx.Process(target=_bound_side, args=(inst, settings, gap, deadline, out, to_bound, stop), daemon=True,
+                         name="mmo-bound-side")]
+    for p in sides:
+        p.start()
+    running = {"improvement", "bound"}
+    errors: list[str] = []
+    try:
+        while running and time.time() < deadline:
+            now_gap = objective_gap(best_revenue, best_bound)
+            if now_gap is not None and now_gap <= gap:
+                break
+            try:
+                kind, side, payload, extra = out.get(timeout=min(0.5, max(deadline - time.time(), 0.01)))
+            except queue.Empty:
+                continue
+            if kind in ("done", "error"):
+                running.discard(side)
+                if kind == "error":
+                    errors.append(f"{side}: {payload}")
+                    note(side, "error", message=payload)
+                continue
+            if kind == "bound":
+                engine_bound, fixed_at, status, nodes = payload
+                if engine_bound is not None:
+                    best_bound = min(best_bound, max(float(engine_bound), fixed_at))
+                note(side, "bound", bound=engine_bound, valid_bound=best_bound, status=status, nodes=nodes)
+                plan = extra
+            else:
+                plan = payload
+            if plan is None:
+                continue
+            check = check_plan(inst, inst.baseline + plan)          # every plan, checked here independently
+            if check.feasible and check.revenue > best_revenue * (1 + 1e-12):
+                best, best_revenue = np.asarray(plan, float).copy(), check.revenue
+                mask = mask | lag.fixed_away(best_revenue, keep=regions_of(inst, best))
+                to_plan.put((best, best_revenue, mask))
+                to_bound.put((best, mask, best_revenue))
+                note(side, "plan", revenue=best_revenue, fixed=int(mask.sum()))
+    finally:
+        stop.set()
+        for p in sides:
+            p.join(timeout=1.0)
+            if p.is_alive():
+                p.terminate()
+                p.join(timeout=2.0)
+    elapsed = time.time() - t0
+    g = objective_gap(best_revenue, best_bound)
+    proved = g is not None and g <= gap
+    note("driver", "stop", revenue=best_revenue, bound=best_bound, gap=g, reason="gap" if proved else
+         "time limit" if time.time() >= deadline else "both sides done")
+    final = check_plan(inst, inst.baseline + best)
+    result = Result(f"{settings.bound_formulation} bound + {settings.plan_formulation} plan",
+                    f"{settings.bound_solver} + {settings.plan_solver}", Status.OPTIMAL if proved else Status.FEASIBLE,
+                    objective=final.revenue, bound=best_bound, gap=g, time_s=elapsed,
+                    n_changes=int((np.abs(best) > 0).sum()), total_spend=float((inst.baseline + best).sum()),
+                    baseline_revenue=float(inst.revenue(np.zeros(inst.n)).sum()),
+                    message="; ".join(errors), plan=dict(zip(inst.activities, (inst.baseline + best).tolist())),
+                    delta=best, fixed_regions=int(mask.sum()))
+    return ConcurrentRun(result, events)

@@ -1,0 +1,77 @@
+"""Both cores at once: the bound side and the plan side exchange plans and fixings; the certificate holds."""
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from mmo_pyomo.cli.main import main
+from mmo_pyomo.errors import MMOError
+from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.chord import chord_start
+from mmo_pyomo.mix.concurrent import ConcurrentSettings, solve_concurrent
+from mmo_pyomo.mix.instances import paper_instance
+from mmo_pyomo.mix.runner import solve
+
+from helpers import random_instance
+
+FAST = ConcurrentSettings(first_round_s=5.0, slice_s=5.0)
+
+
+@pytest.mark.parametrize("inst", [random_instance(40, 2), paper_instance(300, "strong", 0.05, 0.25, seed=3)],
+                         ids=["random40", "strong300"])
+def test_the_concurrent_certificate_brackets_the_optimum(inst):
+    optimum = solve(inst, "hull", "scip", mip_gap=0.0)
+    assert optimum.status == "optimal"
+    run = solve_concurrent(inst, chord_start(inst).delta, gap=1e-7, time_limit=60, settings=FAST)
+    r = run.result
+    check = check_plan(inst, inst.baseline + r.delta)
+    assert check.feasible and r.objective == pytest.approx(check.revenue, rel=1e-12)
+    assert r.objective <= optimum.objective * (1 + 1e-9)
+    assert r.bound >= optimum.objective * (1 - 1e-9)                       # a valid bound
+    assert r.gap == pytest.approx((r.bound - r.objective) / abs(r.objective), rel=1e-9)
+    assert (r.status == "optimal") == (r.gap <= 1e-7)
+    sides = {e["side"] for e in run.events}
+    assert "lagrangian" in sides and run.events[-1]["what"] == "stop"
+    fixed = [e["fixed"] for e in run.events if "fixed" in e]
+    assert fixed == sorted(fixed)                                         # fixings only grow with better plans
+
+
+def test_the_concurrent_solve_stops_at_its_time_limit():
+    """A gap it cannot reach: both sides are stopped at the limit, an engine in mid-solve included."""
+    inst = paper_instance(1000, "strong", 0.05, 0.25, seed=7)
+    start = chord_start(inst).delta
+    t = time.time()
+    run = solve_concurrent(inst, start, gap=1e-12, time_limit=20,
+                           settings=ConcurrentSettings(first_round_s=60.0, slice_s=60.0))
+    assert time.time() - t < 20 + 15                      # generous: stopping two processes on a loaded machine
+    assert run.result.status == "feasible" and run.events[-1]["reason"] == "time limit"
+    assert check_plan(inst, inst.baseline + run.result.delta).feasible
+
+
+def test_the_concurrent_command(tmp_path, capsys):
+    out = tmp_path / "run.json"
+    assert main(["solve", "--concurrent", "--start", "chord", "--formulation", "hull_oa", "--solver", "highs",
+                 "--time-limit", "60", "--gap", "1e-6", "--json", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert record["formulation"] == "hull_oa bound + hull plan" and record["concurrent"][-1]["what"] == "stop"
+    assert record["gap"] <= 1e-6 and record["status"] == "optimal"
+    assert "hull_oa bound + hull plan" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("extra, message", [
+    ([], "--concurrent starts both sides from a plan"),
+    (["--start", "chord", "--improve"], "drop --improve, --fix and --approximate"),
+    (["--start", "chord", "--threads", "1"], "runs two sides on a thread each"),
+])
+def test_concurrent_options_that_do_not_fit_are_errors(capsys, extra, message):
+    assert main(["solve", "--concurrent", *extra]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_start_that_breaks_a_rule_is_refused():
+    inst = random_instance(10, 1)
+    with pytest.raises(MMOError, match="needs a feasible start"):
+        solve_concurrent(inst, np.full(inst.n, 1e9))
