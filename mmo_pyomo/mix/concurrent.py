@@ -170,9 +170,13 @@ def solve_concurrent(inst: Instance, start: np.ndarray, *, gap: float = 1e-4, ti
                 continue
             if kind == "bound":
                 engine_bound, fixed_at, status, nodes = payload
-                if engine_bound is not None:
+                # a bound below a checked plan is not a certificate (the runner calls it unreliable): never used
+                trusted = engine_bound is not None and status != str(Status.UNRELIABLE) \
+                    and float(engine_bound) >= best_revenue * (1 - 1e-9)
+                if trusted:
                     best_bound = min(best_bound, max(float(engine_bound), fixed_at))
-                note(side, "bound", bound=engine_bound, valid_bound=best_bound, status=status, nodes=nodes)
+                note(side, "bound", bound=engine_bound, valid_bound=best_bound, status=status, nodes=nodes,
+                     used=trusted)
                 plan = extra
             else:
                 plan = payload
