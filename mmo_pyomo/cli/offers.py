@@ -92,11 +92,11 @@ def run(args: argparse.Namespace) -> int:
             if args.policies:
                 prob.policy = example_policy(prob, args.seed)
             write_problem(prob, args.out, csv=True)
+            rows = int(prob.eligible.sum())
         else:                                       # chunk by chunk: a bank larger than memory can be written
             write_generated(args.customers, args.out, args.seed, policies=args.policies)
-        import pyarrow.parquet as pq
-        rows = pq.ParquetFile(out / "scores.parquet").metadata.num_rows if not args.csv else \
-            sum(1 for _ in open(out / "scores.csv")) - 1
+            import pyarrow.parquet as pq
+            rows = pq.ParquetFile(out / "scores.parquet").metadata.num_rows
         print(f"wrote {args.out}: {args.customers:,} customers, {rows:,} score rows")
         return 0
     import time

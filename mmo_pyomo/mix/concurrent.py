@@ -64,9 +64,6 @@ class ConcurrentRun:
     result: Result
     events: list[dict[str, Any]] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"events": self.events}
-
 
 def _newest(inbox: Any) -> Any:
     """The last item waiting in ``inbox`` (None if none)."""

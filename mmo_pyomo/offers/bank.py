@@ -34,7 +34,7 @@ import pandas as pd
 
 from mmo_pyomo import ranges
 from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
-from mmo_pyomo.offers.policies import ContactPolicy, ContactRules, read_rules
+from mmo_pyomo.offers.policies import ContactPolicy, ContactRules, parse_rules
 from mmo_pyomo.offers.problem import OfferProblem
 
 OFFERS = (  # name, family, profit given response, base response rate, ownership rate
@@ -157,11 +157,7 @@ def _example_policy(n: int, offers: list[str], seed: int) -> ContactPolicy:
 
 def rules_from(raw: dict, offers: list[str]) -> ContactRules:
     """:class:`ContactRules` from a ``policies.json`` object (checked as when read from a file)."""
-    import tempfile
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "policies.json"
-        path.write_text(json.dumps(raw))
-        return read_rules(path, offers)
+    return parse_rules(raw, offers)
 
 
 def policy_json(rules: ContactRules, offers: list[str]) -> dict:

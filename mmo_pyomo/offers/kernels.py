@@ -414,6 +414,16 @@ def _customer_best(vals: np.ndarray, nv: np.ndarray, chans: np.ndarray, J: int, 
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _take(i: int, o: int, s: int, P: np.ndarray, C: np.ndarray, counts: np.ndarray, out: np.ndarray,
+          write: bool) -> tuple[float, float]:
+    """Count option o of customer i (and with ``write`` store it in out[i, s]); returns its (profit, cost)."""
+    counts[o] += 1
+    if write:
+        out[i, s] = o
+    return P[i, o], C[i, o]
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _take_package(i: int, T: int, e: int, vals: np.ndarray, chans: np.ndarray, nv: np.ndarray, J: int, K: int,
                   rule: np.ndarray, rule_pos: np.ndarray, pv: np.ndarray, po: np.ndarray, pc: np.ndarray,
                   P: np.ndarray, C: np.ndarray, counts: np.ndarray, out: np.ndarray, write: bool) -> tuple[float, float]:
@@ -423,22 +433,16 @@ def _take_package(i: int, T: int, e: int, vals: np.ndarray, chans: np.ndarray, n
     s = 0
     for t in range(rule.shape[0]):
         if (T >> t) & 1:
-            o = rule[t] * K + chans[rule[t], 0]
-            profit += P[i, o]
-            cost += C[i, o]
-            counts[o] += 1
-            if write:
-                out[i, s] = o
+            p, c = _take(i, rule[t] * K + chans[rule[t], 0], s, P, C, counts, out, write)
+            profit += p
+            cost += c
             s += 1
     if e > 0:
         _pool(vals, chans, nv, J, rule_pos, T, e, pv, po, pc)
         for u in range(e):
-            o = po[u] * K + pc[u]
-            profit += P[i, o]
-            cost += C[i, o]
-            counts[o] += 1
-            if write:
-                out[i, s] = o
+            p, c = _take(i, po[u] * K + pc[u], s, P, C, counts, out, write)
+            profit += p
+            cost += c
             s += 1
     if write:
         for u in range(s, out.shape[1]):

@@ -76,6 +76,11 @@ def check_offer_plan(prob: OfferProblem, choice: np.ndarray) -> OfferCheck:
     return check_totals(prob, flat, p, c, bad)
 
 
+def contact_counts(n: int, J: int, K: int, idx: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(contacts per customer, (n, J) copies of each offer per customer) of the contacts ``idx``/``flat``."""
+    return np.bincount(idx, minlength=n), np.bincount(idx * J + flat // K, minlength=n * J).reshape(n, J)
+
+
 def policy_violations(policy: ContactPolicy, customer_ids: np.ndarray, idx: np.ndarray, flat: np.ndarray, J: int,
                       K: int, offers: list[str]) -> list[str]:
     """Every contact-policy rule a plan breaks (contacts ``idx``/``flat`` in customer order), from the policy's
@@ -83,9 +88,7 @@ def policy_violations(policy: ContactPolicy, customer_ids: np.ndarray, idx: np.n
     r = policy.rules
     n = len(customer_ids)
     bad: list[str] = []
-    per = np.bincount(idx, minlength=n)
-    pair = idx * J + flat // K
-    copies = np.bincount(pair, minlength=n * J).reshape(n, J)
+    per, copies = contact_counts(n, J, K, idx, flat)
     if len(np.unique(idx * (J * K) + flat)) < len(flat):
         bad.append("a customer gets the same offer on the same channel twice")
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from mmo_pyomo.io_utils import atomic_path, atomic_write_text, output_set
 from mmo_pyomo.offers.coupling import coupling_rows
-from mmo_pyomo.offers.offer_plan import OfferResult, contacts_of, plan_frame
+from mmo_pyomo.offers.offer_plan import OfferResult, contact_counts, contacts_of, plan_frame
 from mmo_pyomo.offers.problem import OfferProblem
 from mmo_pyomo.plotting import pyplot, save_figure
 
@@ -67,9 +67,7 @@ def policy_report(prob: OfferProblem, choice: np.ndarray) -> list[dict[str, Any]
         return []
     r, n = policy.rules, prob.n_customers
     J, K = len(prob.offers), len(prob.channels)
-    idx, flat = contacts_of(choice)
-    per = np.bincount(idx, minlength=n)
-    copies = np.bincount(idx * J + flat // K, minlength=n * J).reshape(n, J)
+    per, copies = contact_counts(n, J, K, *contacts_of(choice))
     held = copies > 0
     eligible: np.ndarray = np.asarray(prob.eligible.any(axis=2))
     out: list[dict[str, Any]] = []
@@ -97,8 +95,8 @@ def policy_report(prob: OfferProblem, choice: np.ndarray) -> list[dict[str, Any]
         row("max_contacts_90_days", r.max_contacts_90_days, (reachable & (left < M) & (per >= left)).sum(),
             "customers whose last 90 days left fewer contacts than max_offers_per_customer, all used")
     if r.max_offers_per_household is not None and policy.household is not None:
-        _, code = np.unique(policy.household, return_inverse=True)
-        load = np.bincount(code, weights=per)
+        houses, code = policy.house_codes()
+        load = np.bincount(code, weights=per, minlength=len(houses))
         row("max_offers_per_household", r.max_offers_per_household, (load >= r.max_offers_per_household).sum(),
             f"households given {r.max_offers_per_household} contacts")
     return out

@@ -112,6 +112,8 @@ class WorkerPartitions:
         self.client = connect(scheduler)
         self.shell = shell
         self.problem = shell
+        self.policy_rules = None if not (path.parent / "policies.json").is_file() else \
+            read_rules(path.parent / "policies.json", shell.offers)          # a bad policies.json: its error, first
         self.ranges = customer_ranges(path, partition_size)
         self.parts = [self.client.submit(load_partition, str(path), lo, hi, shell.offers, shell.channels,
                                          shell.min_offers, shell.capacity, shell.budget, shell.hurdle_rate, shell.name,
@@ -120,8 +122,6 @@ class WorkerPartitions:
         for fut in self.parts:                   # a bad row raises its DataError here, on the driver
             if fut.status == "error":
                 fut.result()
-        self.policy_rules = None if not (path.parent / "policies.json").is_file() else \
-            read_rules(path.parent / "policies.json", shell.offers)
         if self.policy_rules is not None:
             _warn_unknown_history(path.parent, self.ranges, sum(self.map(_unknown_history)))
 

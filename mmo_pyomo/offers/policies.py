@@ -119,6 +119,14 @@ class ContactPolicy:
         self.cache["cap"] = cap
         return cap
 
+    def house_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the household ids, each customer's position among them): the households as 0, 1, … (cached)."""
+        if "house_codes" not in self.cache:
+            assert self.household is not None
+            houses, code = np.unique(self.household, return_inverse=True)
+            self.cache["house_codes"] = (houses, code.astype(np.int64))
+        return self.cache["house_codes"]
+
     def groups(self) -> tuple[np.ndarray, np.ndarray]:
         """The customers in household order and where each household starts (singletons without households)."""
         if "groups" in self.cache:
@@ -132,7 +140,7 @@ class ContactPolicy:
 
 
 def active(policy: ContactPolicy | None) -> bool:
-    """Whether ``policy`` asks more than one offer per customer and nothing else (the plain oracle's case)."""
+    """Whether ``policy`` asks anything beyond one offer per customer (else the plain one-offer oracle applies)."""
     return policy is not None and not policy.rules.default
 
 
@@ -143,17 +151,17 @@ def plan_width(policy: ContactPolicy | None) -> int:
 
 
 # --------------------------------------------------------------------------- reading
-def _whole(value: object, key: str, path: Path, minimum: int = 0) -> int:
+def _whole(value: object, key: str, where: str, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value != round(value):
-        raise DataError(f"'{path}' {key} is {value!r}, not a whole number", f"give {key} as a whole number")
+        raise DataError(f"{where} {key} is {value!r}, not a whole number", f"give {key} as a whole number")
     if value < minimum:
-        raise DataError(f"'{path}' {key} is {value!r}, below {minimum}", f"give {key} as a whole number ≥ {minimum}")
+        raise DataError(f"{where} {key} is {value!r}, below {minimum}", f"give {key} as a whole number ≥ {minimum}")
     return int(value)
 
 
-def _offer(name: object, key: str, path: Path, offers: list[str]) -> int:
+def _offer(name: object, key: str, where: str, offers: list[str]) -> int:
     if not isinstance(name, str) or name not in offers:
-        raise DataError(f"'{path}' {key} names unknown offer {name!r}{closest(str(name), offers)}",
+        raise DataError(f"{where} {key} names unknown offer {name!r}{closest(str(name), offers)}",
                         f"use an offer of offers.csv ({', '.join(offers)})")
     return offers.index(name)
 
@@ -165,57 +173,63 @@ def read_rules(path: Path, offers: list[str]) -> ContactRules:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"'{path}' is not valid JSON ({exc})", 'write an object such as {"max_offers_per_customer": 2}') \
             from None
+    return parse_rules(raw, offers, f"'{path}'")
+
+
+def parse_rules(raw: object, offers: list[str], where: str = "policies.json") -> ContactRules:
+    """A ``policies.json`` object as :class:`ContactRules`, every key and name checked (``where`` names it in the
+    errors)."""
     if not isinstance(raw, dict):
-        raise DataError(f"'{path}' holds a {type(raw).__name__}, not an object",
+        raise DataError(f"{where} holds a {type(raw).__name__}, not an object",
                         'write an object such as {"max_offers_per_customer": 2}')
-    check_names(list(raw), POLICY_KEYS, f"'{path}'", "key")
+    check_names(list(raw), POLICY_KEYS, f"{where}", "key")
     kw: dict[str, Any] = {}
     for key in ("max_offers_per_customer", "max_per_offer_per_customer"):
         if key in raw:
-            kw[key] = _whole(raw[key], key, path, 1)
+            kw[key] = _whole(raw[key], key, where, 1)
     for key in ("max_offers_per_household", "max_contacts_90_days"):
         if raw.get(key) is not None:
-            kw[key] = _whole(raw[key], key, path, 0)
+            kw[key] = _whole(raw[key], key, where, 0)
     if raw.get("cooling_off_days") is not None:
         v = raw["cooling_off_days"]
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
-            raise DataError(f"'{path}' cooling_off_days is {v!r}, not a number ≥ 0", "give the days as a number ≥ 0")
+            raise DataError(f"{where} cooling_off_days is {v!r}, not a number ≥ 0", "give the days as a number ≥ 0")
         kw["cooling_off_days"] = float(v)
     pairs = raw.get("exclusive", [])
     if not isinstance(pairs, list) or any(not isinstance(p, list) or len(p) != 2 for p in pairs):
-        raise DataError(f"'{path}' exclusive is {pairs!r}, not a list of offer pairs",
+        raise DataError(f"{where} exclusive is {pairs!r}, not a list of offer pairs",
                         'write "exclusive": [["offer_a", "offer_b"], ...]')
     exclusive = []
     for x, y in pairs:
-        a, b = _offer(x, "exclusive", path, offers), _offer(y, "exclusive", path, offers)
+        a, b = _offer(x, "exclusive", where, offers), _offer(y, "exclusive", where, offers)
         if a == b:
-            raise DataError(f"'{path}' exclusive pairs offer '{x}' with itself", "pair two different offers")
+            raise DataError(f"{where} exclusive pairs offer '{x}' with itself", "pair two different offers")
         exclusive.append((min(a, b), max(a, b)))
     kw["exclusive"] = tuple(sorted(set(exclusive)))
-    kw["requires"] = _requires(raw.get("requires", {}), path, offers)
+    kw["requires"] = _requires(raw.get("requires", {}), where, offers)
     rules = ContactRules(**kw)
     if len(rules.rule_offers()) > MAX_RULE_OFFERS:
-        raise DataError(f"'{path}' names {len(rules.rule_offers())} offers in its exclusive and requires rules, more "
+        raise DataError(f"{where} names {len(rules.rule_offers())} offers in its exclusive and requires rules, more "
                         f"than the {MAX_RULE_OFFERS} the compiled pass enumerates", "keep the rules to fewer offers")
     both = set(rules.requires) & {(b, a) for a, b in rules.exclusive} | set(rules.requires) & set(rules.exclusive)
     if both:
         b, a = sorted(both)[0]
-        raise DataError(f"'{path}' says '{offers[b]}' requires '{offers[a]}' and that the two are exclusive",
+        raise DataError(f"{where} says '{offers[b]}' requires '{offers[a]}' and that the two are exclusive",
                         "remove one of the two rules")
     return rules
 
 
-def _requires(raw: object, path: Path, offers: list[str]) -> tuple[tuple[int, int], ...]:
+def _requires(raw: object, where: str, offers: list[str]) -> tuple[tuple[int, int], ...]:
     """``requires`` as (B, A) pairs, refusing a cycle (B needs A needs … B: none could ever be given)."""
     if not isinstance(raw, dict):
-        raise DataError(f"'{path}' requires is {raw!r}, not an object", 'write "requires": {"offer_b": "offer_a"}')
+        raise DataError(f"{where} requires is {raw!r}, not an object", 'write "requires": {"offer_b": "offer_a"}')
     pairs = []
     for b_name, needs in raw.items():
-        b = _offer(b_name, "requires", path, offers)
+        b = _offer(b_name, "requires", where, offers)
         for a_name in needs if isinstance(needs, list) else [needs]:
-            a = _offer(a_name, f"requires of '{b_name}'", path, offers)
+            a = _offer(a_name, f"requires of '{b_name}'", where, offers)
             if a == b:
-                raise DataError(f"'{path}' says '{b_name}' requires itself", "remove that rule")
+                raise DataError(f"{where} says '{b_name}' requires itself", "remove that rule")
             pairs.append((b, a))
     needs_of: dict[int, set[int]] = {}
     for b, a in pairs:
@@ -227,7 +241,7 @@ def _requires(raw: object, path: Path, offers: list[str]) -> tuple[tuple[int, in
             for a in needs_of.get(j, ()):
                 if a == start:
                     cycle = " → ".join(offers[k] for k in path_of[j] + [start])
-                    raise DataError(f"'{path}' requires rules form a cycle ({cycle}), so none of these offers could "
+                    raise DataError(f"{where} requires rules form a cycle ({cycle}), so none of these offers could "
                                     "ever be given", "remove one requirement of the cycle")
                 if a not in seen:
                     seen.add(a)
@@ -251,13 +265,13 @@ def _read_columns(path: Path, columns: tuple[str, ...]) -> pa.Table:
         raise DataError(f"cannot read '{path}': {str(exc).splitlines()[0]}", "write it again as Parquet") from None
 
 
-def _positions(ids: np.ndarray, customer_ids: np.ndarray) -> np.ndarray:
+def positions(ids: np.ndarray, customer_ids: np.ndarray) -> np.ndarray:
     """Each id's position among the campaign's (sorted or not) ``customer_ids``; −1 where unknown."""
+    if not len(customer_ids):
+        return np.full(len(ids), -1, np.int64)
     order = np.argsort(customer_ids, kind="stable")
-    where = np.searchsorted(customer_ids, ids, sorter=order)
-    where = np.minimum(where, len(order) - 1) if len(order) else where
-    pos = order[where] if len(order) else np.full(len(ids), -1)
-    return np.where((len(order) > 0) & (customer_ids[pos] == ids), pos, -1) if len(order) else pos
+    pos = order[np.minimum(np.searchsorted(customer_ids, ids, sorter=order), len(order) - 1)]
+    return np.where(customer_ids[pos] == ids, pos, -1)
 
 
 def _numeric(table: pa.Table, col: str, path: Path) -> np.ndarray:
@@ -288,7 +302,7 @@ def read_history(path: Path, customer_ids: np.ndarray, id_range: tuple[int, int]
         if len(bad):
             raise DataError(f"'{path}' row {bad[0] + 1:,} (customer_id {ids[bad[0]]}) has {name} {values[bad[0]]}, "
                             "not a number ≥ 0", f"give {name} as a number ≥ 0 (an empty days cell: never contacted)")
-    pos = _positions(ids, np.asarray(customer_ids))
+    pos = positions(ids, np.asarray(customer_ids))
     unknown = int((pos < 0).sum())
     if unknown and warn:
         log.warning("%s: %s row(s) are for customers who are not in the scores; they were left out", path,
@@ -311,7 +325,7 @@ def read_households(path: Path, customer_ids: np.ndarray, id_range: tuple[int, i
     if hh.null_count:
         raise DataError(f"'{path}' gives a household_id on some rows but not on {hh.null_count:,} others",
                         "give every customer a household_id (a household of one is its own id)")
-    pos = _positions(ids, np.asarray(customer_ids))
+    pos = positions(ids, np.asarray(customer_ids))
     known = pos >= 0
     out = np.full(len(customer_ids), -1, np.int64)
     codes = household_codes(hh, path)
@@ -394,8 +408,13 @@ def household_id_cuts(folder: Path, cuts: list[int]) -> list[int]:
     """Customer-id cuts (ranges [cut_t, cut_t+1)) moved up so that no household of ``customers.parquet`` straddles
     two ranges, when ``policies.json`` has a household rule; the cuts as given otherwise."""
     path = folder / "policies.json"
-    if not path.is_file() or json.loads(path.read_text()).get("max_offers_per_household") is None \
-            or not (folder / "customers.parquet").is_file():
+    if not path.is_file() or not (folder / "customers.parquet").is_file():
+        return cuts
+    try:
+        raw = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return cuts                              # read_rules, which reads the file for the solve, names the error
+    if not isinstance(raw, dict) or raw.get("max_offers_per_household") is None:
         return cuts
     table = _read_columns(folder / "customers.parquet", CUSTOMER_COLUMNS)
     ids = table.column("customer_id").to_numpy(zero_copy_only=False).astype(np.int64)

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from mmo_pyomo.errors import DataError, InfeasibleInstanceError
 from mmo_pyomo.offers import kernels
-from mmo_pyomo.offers.policies import ContactPolicy, household_cuts, load_policy
+from mmo_pyomo.offers.policies import ContactPolicy, household_codes, household_cuts, load_policy, positions
 from mmo_pyomo.reading import check_keys, check_names, header_of, read_table
 
 SCORE_COLUMNS = ("customer_id", "offer", "channel", "expected_profit", "cost")
@@ -123,12 +123,12 @@ def read_scores_table(path: Path) -> pa.Table:
 def load_problem(folder: str | Path) -> OfferProblem:
     """Read and validate a campaign folder."""
     shell, path = load_campaign(folder)
+    columns = _check_score_columns(path)
     if path.suffix == ".parquet":
-        _check_score_columns(path)
         ids, P, C, E = stream_scores(path, shell.offers, shell.channels)
     else:
         ids, P, C, E = layout_scores(read_scores_table(path), shell.offers, shell.channels, str(path))
-    household = scores_households(path, ids) if "household_id" in _check_score_columns(path) else None
+    household = scores_households(path, ids) if "household_id" in columns else None
     prob = OfferProblem(ids, shell.offers, shell.channels, P, C, E, shell.min_offers, shell.capacity, shell.budget,
                         shell.hurdle_rate, name=shell.name,
                         policy=load_policy(path.parent, shell.offers, ids, household=household))
@@ -152,11 +152,9 @@ def scores_households(path: Path, ids: np.ndarray) -> np.ndarray:
     if column.null_count:
         raise DataError(f"'{path}' gives a household_id on some rows but not on {column.null_count:,} others",
                         "give every row a household_id (a household of one is its own id), or drop the column")
-    from mmo_pyomo.offers.policies import household_codes
     house = household_codes(column, path)
     cid = table.column("customer_id").to_numpy(zero_copy_only=False)
-    order = np.argsort(ids, kind="stable")
-    pos = order[np.searchsorted(ids, cid, sorter=order)]
+    pos = positions(cid, ids)                      # every row's customer is one of ``ids``: they came from these rows
     out = np.empty(len(ids), np.int64)
     out[pos] = house
     differ = np.flatnonzero(out[pos] != house)

@@ -107,26 +107,24 @@ def _house_room(piece: Piece) -> tuple[np.ndarray, np.ndarray]:
     n = piece.prob.n_customers
     if policy is None or policy.household is None or policy.rules.max_offers_per_household is None:
         return np.full(n, -1, np.int64), np.full(n, np.iinfo(np.int64).max // 4, np.int64)
-    if "house_code" not in policy.cache:
-        policy.cache["house_code"] = np.unique(policy.household, return_inverse=True)[1].astype(np.int64)
-    code = policy.cache["house_code"]
-    load = np.bincount(code, weights=(piece.rows >= 0).sum(axis=1), minlength=int(code.max(initial=-1)) + 1)
+    houses, code = policy.house_codes()
+    load = np.bincount(code, weights=(piece.rows >= 0).sum(axis=1), minlength=len(houses))
     return policy.household, policy.rules.max_offers_per_household - load[code].astype(np.int64)
 
 
-def _may_add(piece: Piece, j: int) -> np.ndarray:
-    """Per customer, whether the policy lets offer j join the customer's current package (a customer without a
-    policy may take an offer only when it has none)."""
+def _may_add(piece: Piece, j: int, after: int = -1) -> np.ndarray:
+    """Per customer, whether the policy lets offer j join the customer's current package, once offer ``after`` has
+    joined it too (≥ 0; −1: nothing else). A customer without a policy may take an offer only when it has none."""
     rows, policy, K = piece.rows, piece.prob.policy, len(piece.prob.channels)
-    count = (rows >= 0).sum(axis=1)
+    count = (rows >= 0).sum(axis=1) + (after >= 0)
     if policy is None:
         return count == 0
     r = policy.rules
     offers_held = np.where(rows >= 0, rows // K, -1)
 
     def held(x: int) -> np.ndarray:
-        return (offers_held == x).any(axis=1)
-    ok = (count < policy.customer_cap()) & ((offers_held == j).sum(axis=1) < r.max_per_offer_per_customer)
+        return (offers_held == x).any(axis=1) | (x == after)
+    ok = (count < policy.customer_cap()) & ((offers_held == j).sum(axis=1) + (after == j) < r.max_per_offer_per_customer)
     for x, y in r.exclusive:
         if j in (x, y):
             ok &= ~held(y if j == x else x)
@@ -183,23 +181,9 @@ def piece_minimum_candidates(piece: Piece, j: int, room: np.ndarray, spare: np.n
 
 
 def _may_follow(piece: Piece, j: int, then: int, room: np.ndarray) -> np.ndarray:
-    """Per customer, the best score of offer ``then`` once j is added (−inf where the policy would not allow it):
-    a place left after j, and ``then``'s other rules kept."""
-    assert piece.prob.policy is not None
-    rules, K = piece.prob.policy.rules, len(piece.prob.channels)
-    rows = piece.rows
-    s_then = piece.score.offer(piece.prob, then)
-    best = np.where(room[None, :] > 0, s_then, NEG).max(axis=1)
-    offers_held = np.where(rows >= 0, rows // K, -1)
-    ok = ((rows >= 0).sum(axis=1) + 2 <= piece.prob.policy.customer_cap()) & ~(offers_held == then).any(axis=1)
-    for x, y in rules.exclusive:
-        if then in (x, y):
-            other = y if then == x else x
-            ok &= ~(offers_held == other).any(axis=1) & (other != j)
-    for b, a in rules.requires:
-        if b == then and a != j:
-            ok &= (offers_held == a).any(axis=1)
-    return np.where(ok, best, -np.inf)
+    """Per customer, the best score of offer ``then`` once j is added (−inf where the policy would not allow it)."""
+    best = np.where(room[None, :] > 0, piece.score.offer(piece.prob, then), NEG).max(axis=1)
+    return np.where(_may_add(piece, then, after=j), best, -np.inf)
 
 
 def piece_chosen(piece: Piece) -> tuple[np.ndarray, ...]:
