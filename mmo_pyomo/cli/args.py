@@ -42,6 +42,15 @@ breakpoint_count = _argument(ranges.whole, 2)
 _finite = _argument(ranges.finite)
 
 
+def target(text: str) -> Any:
+    """A target ``kind:value`` (:func:`mmo_pyomo.instance.targets.parse_target`)."""
+    from mmo_pyomo.instance.targets import parse_target
+    try:
+        return parse_target(text)
+    except MMOError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.cause}; {exc.fix}") from None
+
+
 def positive_seconds(text: str) -> float:
     """A time limit > 0 seconds."""
     value = seconds(text)

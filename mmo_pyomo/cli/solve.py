@@ -13,6 +13,7 @@ from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formatting import amount, gap_percent, seconds, signed_percent
 from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.instance.targets import describe_target
 from mmo_pyomo.io_utils import atomic_write_text, output_set
 from mmo_pyomo.mix.checker import check_plan
 from mmo_pyomo.mix.pipeline import ImproveSettings, Planned, checked_start, plan, prepare
@@ -36,20 +37,26 @@ def summary(result: Result, baseline_feasible: bool = True, response: bool = Fal
     lift = result.lift
     rel = signed_percent(lift, result.baseline_revenue)
     rel = f" ({rel})" if rel else ""
+    kind = result.target.partition(":")[0] if result.target else None
+    objective = {None: f"total {word}", "roi": f"total {word}", "mroi": f"net {word}", "response": "least spend"}[kind]
     lines = [
         f"formulation     {result.formulation}",
         f"solver          {result.solver} {result.solver_version or ''}".rstrip(),
         f"status          {result.status}",
-        f"total {word:<9} {amount(result.objective)}",
+        *([f"target          {describe_target(result.target)}"] if result.target else []),
+        f"{objective:<15} {amount(result.objective)}",
         f"best bound      {amount(result.bound)}",
         f"gap             {gap}",
         f"nodes           {'unknown' if result.nodes is None else result.nodes}",
         f"time            {seconds(result.time_s)}",
         f"changes         {'-' if result.n_changes is None else result.n_changes}",
         f"total spend     {amount(result.total_spend)}",
-        f"{word + ' lift':<15} {amount(lift)}{rel} over the baseline plan"
-        + ("" if baseline_feasible else " (which breaks the budget or a rule here)"),
     ]
+    if result.target:
+        lines.append(f"total {word:<9} {amount(result.response)}, ROI {'-' if result.roi is None else f'{result.roi:.6g}'}")
+    if lift is not None:
+        lines.append(f"{word + ' lift':<15} {amount(lift)}{rel} over the baseline plan"
+                     + ("" if baseline_feasible else " (which breaks the budget, a rule or the target here)"))
     if result.message.startswith("outer approximation") or result.status in (Status.UNRELIABLE, Status.FEASIBLE):
         if result.message:
             lines.append(f"note            {result.message}")
@@ -156,6 +163,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--approximate", choices=("none", "quadratic"), default="none",
                    help="'quadratic': replace response curves by fitted concave quadratics, so that every "
                         "formulation takes them; the fit's error is reported")
+    p.add_argument("--target", type=args_.target, default=None, metavar="KIND:VALUE",
+                   help="solve for a target instead of the revenue: response:V (the least spend whose response is at "
+                        "least V), roi:R (the most response with response ≥ R × spend) or mroi:M (the most "
+                        "response − M × spend)")
     p.add_argument("--list-solvers", action="store_true", help="print the engine table and exit")
 
 
@@ -189,6 +200,9 @@ def run(args: argparse.Namespace) -> int:
                        "drop --improve, --fix and --approximate, and choose one formulation and one solver")
     if args.concurrent and start == "none":
         raise MMOError("--concurrent starts both sides from a plan", "add --start chord or --start-plan PATH")
+    if args.target is not None and (compare or args.concurrent):
+        raise MMOError("--target solves one formulation on one engine", "drop --concurrent and --formulation all / "
+                       "--solver all")
     if compare and args.fix:
         raise MMOError("--fix applies to one solve, and --formulation all / --solver all compare many",
                        "choose one formulation and one solver, or drop --fix")
@@ -201,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
     if args.concurrent:
         planned = _concurrent(args, inst, options, stages)
     else:
-        planned = plan(inst, args.formulation, args.solver, options,
+        planned = plan(inst, args.formulation, args.solver, options, target=args.target,
                        curve_options={"nonconcave": args.nonconcave, "breakpoints": args.breakpoints}, **stages)
     result, inst = planned.result, planned.instance
     print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible, response=inst.has_curves))

@@ -19,6 +19,7 @@ from mmo_pyomo.errors import DataError
 
 if TYPE_CHECKING:
     from mmo_pyomo.curves.families import ResponseCurves
+    from mmo_pyomo.instance.targets import Target
 
 
 def _number(value: object, what: str) -> float:
@@ -63,6 +64,12 @@ class Instance:
     #: Response curves r_i(x_i) of the new spend (:mod:`mmo_pyomo.curves`) instead of the
     #: quadratic; then quad = lin = 0 and const = r_i(x̄_i), the revenue at the baseline.
     curves: ResponseCurves | None = None
+    #: A target instead of the revenue objective (:mod:`mmo_pyomo.instance.targets`; attach one with
+    #: :func:`~mmo_pyomo.instance.targets.with_target`), or None.
+    target: Target | None = None
+    #: For response curves under a marginal-ROI target ``mroi:M``: M, subtracted per unit of new spend from
+    #: the curve's response (quadratics fold it into ``lin`` and ``const`` instead).
+    spend_price: float = 0.0
 
     def __post_init__(self) -> None:
         """Check the shape of what was given (values are checked by :func:`validate`): names are
@@ -213,15 +220,16 @@ class Instance:
 
     def revenue(self, delta: np.ndarray) -> np.ndarray:
         """Per-activity revenue r_i(δ_i) = a_i δ_i² + b_i δ_i + c_i, or the response curve's
-        r_i(x̄_i + δ_i)."""
+        r_i(x̄_i + δ_i) (less ``spend_price`` per unit of new spend)."""
         if self.curves is not None:
-            return self.curves.response(self.baseline + delta)
+            x = self.baseline + delta
+            return self.curves.response(x) - self.spend_price * x if self.spend_price else self.curves.response(x)
         return self.quad * delta**2 + self.lin * delta + self.const
 
     def revenue_slope(self, delta: np.ndarray) -> np.ndarray:
         """d r_i / d δ_i at δ_i (for a table curve: the slope of the segment to the right)."""
         if self.curves is not None:
-            return self.curves.slope(self.baseline + delta)
+            return self.curves.slope(self.baseline + delta) - self.spend_price
         return 2 * self.quad * delta + self.lin
 
     @property

@@ -13,6 +13,7 @@ import numpy as np
 from mmo_pyomo import ranges
 from mmo_pyomo.errors import DataError, MMOError
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.instance.units import revenue_swing
 
 #: Feasibility tolerance, relative to the magnitude of each quantity (:func:`magnitude`).
 TOLERANCE = 1e-6
@@ -59,6 +60,8 @@ class PlanCheck:
     baseline_revenue: float = float("nan")
     n_changes: int = 0
     total_spend: float = float("nan")
+    #: What the solve maximizes: the revenue, or, under a ``response:V`` target, minus the total spend.
+    objective: float = float("nan")
 
     def summary(self, limit: int = 5) -> str:
         """A one-paragraph description of the violations (empty when feasible)."""
@@ -132,8 +135,43 @@ def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol:
     if not np.isfinite(x).all():
         return PlanCheck(feasible=False, violations=bad, revenue=float("nan"), baseline_revenue=float(inst.const.sum()),
                          n_changes=n_changes, total_spend=total)
+    revenue = float(inst.revenue(np.where(changed, delta, 0.0)).sum())
+    bad.extend(target_violations(inst, revenue, total, tol))
     return PlanCheck(
-        feasible=not bad, violations=bad,
-        revenue=float(inst.revenue(np.where(changed, delta, 0.0)).sum()),
+        feasible=not bad, violations=bad, revenue=revenue,
         baseline_revenue=float(inst.const.sum()), n_changes=n_changes, total_spend=total,
+        objective=-total if inst.target is not None and inst.target.minimizes else revenue,
     )
+
+
+def target_violations(inst: Instance, revenue: float, total: float, tol: float = TOLERANCE) -> list[str]:
+    """What a plan of total response ``revenue`` and total spend ``total`` breaks of the instance's target row
+    (``roi:R``: revenue ≥ R·total; ``response:V``: revenue ≥ V), within ``tol`` of the row's own scale."""
+    t = inst.target
+    if t is None or not t.adds_row:
+        return []
+    need = t.value * total if t.kind == "roi" else t.value
+    if revenue >= need - tol * max(abs(need), abs(revenue), 1.0):
+        return []
+    if t.kind == "roi":
+        return [f"total response {revenue:,.6g} is below {t.value:g} × total spend {total:,.6g} = {need:,.6g} "
+                f"(ROI {revenue / total if total else float('inf'):.6g}, target {t})"]
+    return [f"total response {revenue:,.6g} is below the target {need:,.6g} ({t})"]
+
+
+def target_shortfall(inst: Instance, check: PlanCheck) -> float:
+    """How far a checked plan's response falls short of its target row (≤ 0 when it meets it; 0 without a row)."""
+    t = inst.target
+    if t is None or not t.adds_row:
+        return 0.0
+    return (t.value * check.total_spend if t.kind == "roi" else t.value) - check.revenue
+
+
+def objective_scale(inst: Instance) -> tuple[float, float]:
+    """(unit, allowance) of the solve's objective, for the certificate (:func:`mmo_pyomo.mix.certificate.certify`):
+    the revenue swing and :func:`revenue_allowance`, or, when the objective is the total spend, the largest
+    activity's spend magnitude and the spend the feasibility tolerance allows."""
+    if inst.target is not None and inst.target.minimizes:
+        mag = magnitude(inst)
+        return float(mag.max(initial=1.0)), float(TOLERANCE * mag.sum())
+    return float(revenue_swing(inst).max(initial=0.0)), revenue_allowance(inst)

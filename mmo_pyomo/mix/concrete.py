@@ -14,7 +14,7 @@ from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.validate import validate
 from mmo_pyomo.mix.checker import TOLERANCE, check_plan, magnitude
 from mmo_pyomo.model_library import Formulation, get_formulation
-from mmo_pyomo.model_library.components import built_from, spend_changes
+from mmo_pyomo.model_library.components import add_target, built_from, spend_changes
 
 
 def create_model(inst: Instance, formulation: str | Formulation, *, validate_instance: bool = True,
@@ -27,8 +27,10 @@ def create_model(inst: Instance, formulation: str | Formulation, *, validate_ins
     if validate_instance:
         validate(inst)
     with built_from(inst):
-        return get_formulation(formulation).build(**build_options).create_instance(
-            data=to_pyomo_data(inst), name=inst.name)
+        model = get_formulation(formulation).build(**build_options).create_instance(data=to_pyomo_data(inst),
+                                                                                    name=inst.name)
+    add_target(model)
+    return model
 
 
 def polish_delta(inst: Instance, delta: np.ndarray, tol: float = TOLERANCE) -> np.ndarray:

@@ -48,7 +48,8 @@ class ModelRun:
         ensure_installed(engine)
         self.model = create_model(inst, formulation, validate_instance=validate, **dict(build_options or {}))
         if objective is not None:
-            self.model.revenue.deactivate()
+            for active in self.model.component_objects(pyo.Objective, active=True):   # the revenue, or a target's
+                active.deactivate()
             self.model.replacement_objective = pyo.Objective(sense=pyo.maximize, expr=objective(self.model, inst))
         if relaxed:
             pyo.TransformationFactory("core.relax_integer_vars").apply_to(self.model)

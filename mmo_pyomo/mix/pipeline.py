@@ -23,6 +23,7 @@ import numpy as np
 
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.instance.targets import Target, with_target
 from mmo_pyomo.mix.checker import check_plan
 from mmo_pyomo.mix.runner import Result, on_curves, solve
 from mmo_pyomo.model_library import Formulation, get_formulation
@@ -117,7 +118,9 @@ def prepare(inst: Instance, formulation: str | Formulation = "misocp", solver: s
     if isinstance(start, str):
         if start == "chord":
             from mmo_pyomo.mix.chord import chord_start
-            prepared.start_plan = chord_start(work, milp_solver=start_solver, time_limit=start_time_limit)
+            rows = work.target is not None and work.target.adds_row   # the chord maximizes the revenue: its plan, of
+            plain = work.with_changes(target=None) if rows else work   # the instance without the row, is a start
+            prepared.start_plan = chord_start(plain, milp_solver=start_solver, time_limit=start_time_limit)
             prepared.start = prepared.start_plan.delta
             say("start", prepared.start_plan)
         elif start != "none":
@@ -184,13 +187,20 @@ def plan(inst: Instance, formulation: str | Formulation = "misocp", solver: str 
          options: SolveOptions = DEFAULTS, *, approximate: str = "none", start: str | np.ndarray | None = None,
          start_solver: str = DEFAULT_SOLVER, start_time_limit: float | None = 60.0,
          improve: ImproveSettings | None = None, curve_options: Mapping[str, Any] | None = None,
-         fix: bool = False, progress: Progress | None = None) -> Planned:
+         fix: bool = False, target: Target | str | None = None, progress: Progress | None = None) -> Planned:
     """Approximate, start, improve and solve (see the module docstring); the result is about ``inst``.
 
     ``curve_options`` are the formulation's options that concern response curves (hull_oa's
-    ``nonconcave`` and ``breakpoints``); they apply when the instance solved has curves.
+    ``nonconcave`` and ``breakpoints``); they apply when the instance solved has curves. ``target``
+    (``"response:V"``, ``"roi:R"``, ``"mroi:M"``; :mod:`mmo_pyomo.instance.targets`) solves for it instead of
+    the revenue; ``mroi`` prices the instance and takes every stage, the others a start but no improvement,
+    fixing or approximation (those maximize the revenue).
     """
     form = get_formulation(formulation)
+    inst = with_target(inst, target)
+    if inst.target is not None and inst.target.adds_row and (improve is not None or fix or approximate != "none"):
+        raise MMOError(f"the target {inst.target} is a row on the response, and --improve, --fix and --approximate "
+                       "maximize the response itself", "drop them, or use --target mroi:M, which takes every stage")
     prepared = prepare(inst, form, solver, options, approximate=approximate, start=start, start_solver=start_solver,
                        start_time_limit=start_time_limit, improve=improve, fix=fix, progress=progress)
     work = prepared.instance

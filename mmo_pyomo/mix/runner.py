@@ -20,7 +20,15 @@ from mmo_pyomo.errors import (
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.units import revenue_swing
 from mmo_pyomo.mix.certificate import UNRELIABLE_FIX, certify
-from mmo_pyomo.mix.checker import PlanCheck, check_plan, regions_of, revenue_allowance
+from mmo_pyomo.instance.targets import Target, gross_response, with_target
+from mmo_pyomo.mix.checker import (
+    PlanCheck,
+    check_plan,
+    objective_scale,
+    regions_of,
+    revenue_allowance,
+    target_shortfall,
+)
 from mmo_pyomo.mix.model_run import ModelRun
 from mmo_pyomo.model_library import Formulation, get_formulation
 from mmo_pyomo.solvers.engines import Engine
@@ -60,6 +68,15 @@ class Result:
     #: For response curves modelled by a piecewise-linear surrogate, or known only by samples: how far the
     #: model's revenue can lie below the curves for any plan (added to the bound).
     interpolation_error: float | None = None
+    #: The target solved for (``"roi:2.5"``; :mod:`mmo_pyomo.instance.targets`), or None for the revenue.
+    target: str | None = None
+    #: "maximize", or "minimize" when the objective is the total spend (``response:V``): then ``objective`` is the
+    #: plan's total spend and ``bound`` a lower bound on every plan's.
+    sense: str = "maximize"
+    #: Under a target: the plan's total response Σ r_i(x_i) (for ``mroi:M`` the objective is net of M × spend).
+    response: float | None = None
+    #: Under a target: the plan's total response / total spend.
+    roi: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -68,8 +85,8 @@ class Result:
 
     @property
     def lift(self) -> float | None:
-        """Revenue gain over keeping every baseline spend."""
-        if self.objective is None or self.baseline_revenue is None:
+        """Revenue gain over keeping every baseline spend (None when the objective is a spend)."""
+        if self.objective is None or self.baseline_revenue is None or self.sense == "minimize":
             return None
         return self.objective - self.baseline_revenue
 
@@ -78,6 +95,9 @@ class Result:
         if self.ok:
             return self
         where = f"{self.formulation} on {self.solver}"
+        if self.status == "infeasible" and self.target is not None:
+            raise InfeasibleInstanceError(f"{self.message or f'no plan reaches the target {self.target}'} ({where})",
+                                          "lower the target, or relax the bounds, the budget, the rules or max_changes")
         if self.status == "infeasible":
             raise InfeasibleInstanceError(
                 f"the instance is infeasible ({where}): no plan meets the budget, the business rules and "
@@ -140,6 +160,7 @@ def solve(
     formulation_options: Mapping[str, Any] | None = None,
     cross_check: bool = True,
     fixed_away: np.ndarray | None = None,
+    target: Target | str | None = None,
     **option_values: Any,
 ) -> Result:
     """Solve ``instance`` with ``formulation`` on ``solver`` and check the plan.
@@ -170,11 +191,17 @@ def solve(
     them (hull_oa). Where the formulation's model approximates the curves (a piecewise-linear
     surrogate, curves known by samples), the reported bound adds its largest possible error
     (``Result.interpolation_error``), so that it stays a bound on the true revenue.
+
+    ``target`` (``"response:V"``, ``"roi:R"``, ``"mroi:M"`` or a :class:`~mmo_pyomo.instance.targets.Target`)
+    solves for a target instead of the revenue (:mod:`mmo_pyomo.instance.targets`): the certificate is then about
+    its own objective, and a target no plan reaches is status ``infeasible`` with a message naming the most the
+    rules allow (:meth:`Result.raise_for_status` raises it, exit code 3).
     """
     if not isinstance(instance, Instance):
         raise MMOError(f"solve() takes an Instance, not {type(instance).__name__}",
                        "load one first: solve(load_instance(path), ...)")
     options = solve_options(options, option_values)
+    instance = with_target(instance, target)
     form = get_formulation(formulation)
     form.check_revenue_model(instance)
     engine = solver if isinstance(solver, Engine) else get_engine(solver)
@@ -186,6 +213,10 @@ def solve(
                        f"its options are {', '.join(form.options) or 'none'}")
     if form.check is not None:
         form.check(instance, **build)
+    if instance.target is not None and instance.target.adds_row and form.error(instance, build):
+        raise MMOError(f"the target {instance.target} is a row on the response, and some curves here are modelled "
+                       "by a surrogate with an error (not concave over the allowed spend, or known by samples)",
+                       "raise those activities' lower spend above the inflection, or use --target mroi:M")
     if fixed_away is not None:
         _check_fixing(instance, fixed_away, start)
     run = ModelRun(instance, form, engine, build_options=build, validate=validate_instance)
@@ -201,8 +232,11 @@ def solve(
     result = Result(formulation=form.name, solver=engine.name, status=stats.status, bound=stats.bound,
                     nodes=stats.nodes, time_s=stats.time_s, solver_version=stats.version,
                     baseline_revenue=float(instance.const.sum()), message=stats.message, model_size=run.size,
-                    fixed_regions=fixed)
+                    fixed_regions=fixed, target=None if instance.target is None else str(instance.target))
     if delta is None:
+        if instance.target is not None and result.status == Status.INFEASIBLE:
+            from mmo_pyomo.mix.targets import unreachable
+            result.message = unreachable(instance, form, engine, options, build)
         return result
     check = check_plan(instance, instance.baseline + delta)
     if not check.feasible:
@@ -210,20 +244,21 @@ def solve(
         result.message = "plan check failed: " + check.summary()
         return result
     known = _known_plans(instance, start)
-    if cross_check and instance.curves is None and result.status != Status.INTERRUPTED:
+    rows = instance.target is not None and instance.target.adds_row   # the polish and the chord maximize the revenue
+    if cross_check and instance.curves is None and result.status != Status.INTERRUPTED and not rows:
         delta, check, notes = _cross_check(instance, delta, check, known, chord=start is None)
         for note in notes:
             result.message = f"{result.message}; {note}" if result.message else note
-    result.objective = check.revenue
+    result.objective = check.objective
     error = form.error(instance, build)
     if error:
         result.interpolation_error = error
         result.bound = None if stats.bound is None else stats.bound + error
         result.message += (f"; curves that are not concave, or known only by samples, were interpolated (error ≤ "
                            f"{error:,.6g} over any plan, added to the bound)")
-    cert = certify(result.status, check.revenue, result.bound, target=form.gap_target(options.mip_gap),
-                   unit=float(revenue_swing(instance).max(initial=0.0)), known=known,
-                   allowance=revenue_allowance(instance))
+    unit, allowance = objective_scale(instance)
+    cert = certify(result.status, check.objective, result.bound, target=form.gap_target(options.mip_gap),
+                   unit=unit, known=known, allowance=allowance)
     if error and result.status == Status.OPTIMAL and cert.status == Status.FEASIBLE:
         cert = replace(cert, note="the plan is optimal for the piecewise-linear interpolation of the curves")
     result.status, result.gap = cert.status, cert.gap
@@ -233,7 +268,21 @@ def solve(
     result.total_spend = check.total_spend
     result.delta = delta
     result.plan = dict(zip(instance.activities, (instance.baseline + delta).tolist()))
+    if instance.target is not None:
+        _restate_target(result, instance, check)
     return result
+
+
+def _restate_target(result: Result, inst: Instance, check: PlanCheck) -> None:
+    """A target's result in its own terms: the response and ROI of the plan, and, where the objective is the
+    total spend (solved as the maximum of −spend), the spend and its lower bound."""
+    x = inst.baseline + (result.delta if result.delta is not None else 0.0)
+    result.response = gross_response(inst, x, check.revenue)
+    result.roi = result.response / check.total_spend if check.total_spend else None
+    if inst.target is not None and inst.target.minimizes:
+        result.sense = "minimize"
+        result.objective = None if result.objective is None else -result.objective
+        result.bound = None if result.bound is None else -result.bound
 
 
 def solve_options(options: SolveOptions | None, values: Mapping[str, Any]) -> SolveOptions:
@@ -283,6 +332,10 @@ def on_curves(result: Result, curves_instance: Instance, error: float, mip_gap: 
 #: Refinement rounds of an outer approximation at most.
 MAX_OUTER_ROUNDS = 50
 
+#: Under a target row (roi, response), how far, relative to the response, the cuts may over-state a plan's
+#: response: the row holds on the cuts, so what they over-state the plan lacks in truth.
+ROW_CUT_TOLERANCE = 1e-7
+
 
 def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | None) -> tuple[SolveStats, np.ndarray | None]:
     """Solve an outer approximation, refine it at the plan, re-solve from that plan; repeat until
@@ -301,12 +354,16 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
     target = form.gap_target(options.mip_gap)
     assert target is not None
     began = time.perf_counter()
+    rows = inst.target is not None and inst.target.adds_row
     best: np.ndarray | None = None
-    best_revenue, bound, nodes = -math.inf, math.inf, 0
+    best_revenue, bound, nodes = -math.inf, math.inf, 0       # best_revenue: the best checked plan's objective
+    scale = 0.0                                                # the size of the revenue, which the cuts approximate
+    best_exact = False                                         # whether the best plan meets a target row exactly
     if start is not None:                 # a checked start is a plan too: the model's value over-states others
         checked = check_plan(inst, inst.baseline + start)
         if checked.feasible:
-            best, best_revenue = np.asarray(start, float), checked.revenue
+            best, best_revenue = np.asarray(start, float), checked.objective
+            best_exact = target_shortfall(inst, checked) <= 0
     last: SolveStats | None = None
     rounds = cuts = 0
     warm = start is not None
@@ -324,17 +381,21 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
         if not last.has_solution:
             break
         delta, check = run.checked_plan()
-        if check.feasible and check.revenue > best_revenue:
-            best, best_revenue = delta, check.revenue
+        scale = max(scale, abs(check.revenue))
+        exact = not rows or target_shortfall(inst, check) <= ROW_CUT_TOLERANCE * max(scale, 1e-10)
+        if check.feasible and (exact, check.objective) > (best_exact, best_revenue):   # a plan that meets the target
+            best, best_revenue, best_exact = delta, check.objective, exact               # row exactly comes first
         if last.status != Status.OPTIMAL:                       # out of time: no round can follow
             break
-        if _within(objective_gap(best_revenue, bound), target):
-            break
+        if _within(objective_gap(best_revenue, bound), target) and not (
+                rows and target_shortfall(inst, check) > ROW_CUT_TOLERANCE * max(scale, 1e-10)):
+            break                       # (a target row short in truth by what the cuts over-state: refine on)
         if previous is not None and np.array_equal(previous, delta):   # the cuts at this plan hold within the
             stalled = True                                             # engine's tolerance: more cannot help
             break
         previous = delta
-        tol = target / 2 * max(abs(best_revenue), 1e-10) / max(1, int(np.count_nonzero(delta)))
+        share = ROW_CUT_TOLERANCE if rows else target / 2
+        tol = share * max(scale, 1e-10) / max(1, int(np.count_nonzero(delta)))
         added = form.refine(run.model, inst, delta, tol)
         cuts += added
         if not added:                                            # nothing left to refine at this plan
@@ -413,7 +474,7 @@ def _known_plans(inst: Instance, start: np.ndarray | None) -> list[tuple[str, fl
         if delta is not None:
             checked = check_plan(inst, inst.baseline + delta)
             if checked.feasible:
-                known.append((label, checked.revenue))
+                known.append((label, checked.objective))
     return known
 
 
@@ -428,7 +489,7 @@ def _keep_start(inst: Instance, start: np.ndarray | None, stats: SolveStats,
         return stats, delta
     if delta is not None:
         found = check_plan(inst, inst.baseline + delta)
-        if found.feasible and found.revenue >= began.revenue:
+        if found.feasible and found.objective >= began.objective:
             return stats, delta
     status = stats.status if stats.status in (Status.OPTIMAL, Status.FEASIBLE, Status.INTERRUPTED) else Status.FEASIBLE
     note = "the engine returned no plan better than the start, so the plan is the checked start"

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
+from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.pyomo_schema import declare_data, instance_from_model
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.validate import validate
@@ -296,6 +297,38 @@ def add_revenue_objective(m: pyo.Block, curvature: CurvatureRule) -> None:
             return (curve * curvature(m, i) if curve else 0) + (slope * m.d[i] if slope else 0) + c / unit
         return sum(term(i) for i in m.ACTIVITIES)
     m.revenue = pyo.Objective(rule=rule, sense=pyo.maximize, doc="revenue / R")
+
+
+def add_target(m: pyo.Block) -> None:
+    """The row of a ``roi:R`` or ``response:V`` target (:mod:`mmo_pyomo.instance.targets`, docs/mathematics.md §12),
+    on the formulation's own revenue expression (in units of R, constants included):
+
+    * ``roi:R``:      revenue ≥ R·Σ_i (x̄_i + δ_i)            (T-ROI)
+    * ``response:V``: revenue ≥ V, and the objective becomes   (T-RESP)
+      maximize −Σ_i (x̄_i + δ_i), the least total spend.
+
+    The expression over-states no plan's revenue in the cone formulations (their t ≥ δ² is tight at the
+    optimum and loose only downwards) and over-states it in hull_oa's cuts, which keeps the row a relaxation
+    there; the checker verifies the row on every plan. A ``mroi:M`` target is a price on the instance, not a
+    row. Only formulations whose revenue is linear in their variables take the row (it stays a linear one)."""
+    inst: Instance = m._mmo_instance
+    target = inst.target
+    if target is None or not target.adds_row:
+        return
+    revenue = m.revenue.expr
+    if revenue.polynomial_degree() != 1:
+        raise MMOError(f"the target {target} is a row on the revenue, and this formulation's revenue is not linear "
+                       "in its variables", "use hull, misocp or hull_oa (their revenue is linear, in cones or cuts), "
+                       "or --target mroi:M, which every formulation takes")
+    unit = float(pyo.value(m.objective_unit))
+    total = float(inst.total_baseline) / unit + sum(negligible_as_zero(float(pyo.value(m.spend_unit[i])) / unit) * m.d[i]
+                                                   for i in m.ACTIVITIES)
+    if target.kind == "roi":
+        m.target_row = pyo.Constraint(expr=revenue - target.value * total >= 0, doc="(T-ROI) revenue ≥ R × spend")
+        return
+    m.target_row = pyo.Constraint(expr=revenue >= target.value / unit, doc="(T-RESP) revenue ≥ V")
+    m.revenue.deactivate()
+    m.least_spend = pyo.Objective(expr=-total, sense=pyo.maximize, doc="(T-RESP) −total spend / R")
 
 
 def new_base_model(name: str) -> pyo.AbstractModel:

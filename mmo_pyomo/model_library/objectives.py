@@ -28,8 +28,11 @@ def chord_objective(chords: Callable[[Instance], Chords]) -> Callable[[pyo.Block
 
 
 def curve_objective(model: pyo.Block, inst: Instance) -> pyo.Expression:
-    """Σ_i r_i(x̄_i + δ_i) in units of R, as the model's own objective (curves in closed form)."""
+    """Σ_i r_i(x̄_i + δ_i) in units of R, as the model's own objective (curves in closed form, less the
+    instance's ``spend_price`` per unit of spend)."""
+    price = inst.spend_price                       # an mroi:M target on curves: r_i(x) − M·x
     return sum(response_expression(inst, k, inst.baseline[k] + model.delta[a])
+               - (price * (inst.baseline[k] + model.delta[a]) if price else 0.0)
                for k, a in enumerate(inst.activities)) / inst.units.revenue
 
 
