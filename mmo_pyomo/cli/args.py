@@ -42,6 +42,15 @@ breakpoint_count = _argument(ranges.whole, 2)
 _finite = _argument(ranges.finite)
 
 
+def risk(text: str) -> Any:
+    """A risk measure ``mean`` or ``cvar:ALPHA`` (:func:`mmo_pyomo.instance.risk.parse_risk`)."""
+    from mmo_pyomo.instance.risk import parse_risk
+    try:
+        return parse_risk(text)
+    except MMOError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.cause}; {exc.fix}") from None
+
+
 def target(text: str) -> Any:
     """A target ``kind:value`` (:func:`mmo_pyomo.instance.targets.parse_target`)."""
     from mmo_pyomo.instance.targets import parse_target

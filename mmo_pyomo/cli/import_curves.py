@@ -31,6 +31,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="at most K activities change (default: all may)")
     p.add_argument("--budget", type=args_.non_negative_float, default=1.0, metavar="F",
                    help="total spend at most F × the baseline total (default 1)")
+    p.add_argument("--draws", type=args_.positive_int, default=None, metavar="N",
+                   help="pymc-marketing: keep N of the posterior draws, evenly spaced (default: all), in "
+                        "curve_draws.csv, for --risk cvar:ALPHA")
     p.add_argument("--out", required=True, metavar="DIR")
 
 
@@ -56,6 +59,12 @@ def run(args: argparse.Namespace) -> int:
         if not args.baseline:
             raise MMOError("--from table needs --baseline CSV (activity,baseline)", "give each activity's spend per period")
         inst = importers.from_table(args.input, importers.read_baselines(args.baseline), rules)
+    if args.draws is not None:
+        if inst.curves is None or not inst.curves.draws:
+            raise MMOError(f"--draws keeps posterior draws, and the {args.source} import has none (its export holds "
+                           "mean response curves)", "drop --draws, or import a PyMC-Marketing model")
+        from mmo_pyomo.curves.curve_files import with_curves
+        inst = with_curves(inst, inst.curves.with_draws(args.draws))
     write_csv_dir(inst, args.out)
     families = sorted(set(inst.curves.family)) if inst.curves is not None else []
     print(json.dumps({"out": str(args.out), "activities": inst.n, "families": families,

@@ -39,11 +39,15 @@ def summary(result: Result, baseline_feasible: bool = True, response: bool = Fal
     rel = f" ({rel})" if rel else ""
     kind = result.target.partition(":")[0] if result.target else None
     objective = {None: f"total {word}", "roi": f"total {word}", "mroi": f"net {word}", "response": "least spend"}[kind]
+    if result.risk:
+        objective = f"CVaR {word}"
     lines = [
         f"formulation     {result.formulation}",
         f"solver          {result.solver} {result.solver_version or ''}".rstrip(),
         f"status          {result.status}",
         *([f"target          {describe_target(result.target)}"] if result.target else []),
+        *([f"risk            {result.risk} (the mean {word} of the worst {result.risk.partition(':')[2]} share of "
+           "the posterior draws)"] if result.risk else []),
         f"{objective:<15} {amount(result.objective)}",
         f"best bound      {amount(result.bound)}",
         f"gap             {gap}",
@@ -54,6 +58,8 @@ def summary(result: Result, baseline_feasible: bool = True, response: bool = Fal
     ]
     if result.target:
         lines.append(f"total {word:<9} {amount(result.response)}, ROI {'-' if result.roi is None else f'{result.roi:.6g}'}")
+    if result.draws:
+        lines.extend(_draw_lines(result, word))
     if lift is not None:
         lines.append(f"{word + ' lift':<15} {amount(lift)}{rel} over the baseline plan"
                      + ("" if baseline_feasible else " (which breaks the budget, a rule or the target here)"))
@@ -61,6 +67,17 @@ def summary(result: Result, baseline_feasible: bool = True, response: bool = Fal
         if result.message:
             lines.append(f"note            {result.message}")
     return "\n".join(lines)
+
+
+def _draw_lines(result: Result, word: str) -> list[str]:
+    """The plan's and the baseline's spread over the posterior draws."""
+    assert result.draws is not None
+    out = []
+    for label, d in (("plan", result.draws["plan"]), ("baseline", result.draws["baseline"])):
+        out.append(f"{'draws ' + label:<15} mean {amount(d['mean'])}, CVaR {d['alpha']:g} {amount(d['cvar'])}, "
+                   f"p5/p50/p95 {amount(d['p5'])} / {amount(d['p50'])} / {amount(d['p95'])} "
+                   f"({d['draws']} draws of the {word})")
+    return out
 
 
 def _start_from_file(inst: Instance, path: str) -> np.ndarray:
@@ -167,6 +184,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="solve for a target instead of the revenue: response:V (the least spend whose response is at "
                         "least V), roi:R (the most response with response ≥ R × spend) or mroi:M (the most "
                         "response − M × spend)")
+    p.add_argument("--risk", type=args_.risk, default=None, metavar="MEASURE",
+                   help="over the curves' posterior draws (curve_draws.csv): mean (the default) or cvar:ALPHA, the "
+                        "mean response of the worst ALPHA share of the draws (hull_oa)")
     p.add_argument("--list-solvers", action="store_true", help="print the engine table and exit")
 
 
@@ -200,8 +220,8 @@ def run(args: argparse.Namespace) -> int:
                        "drop --improve, --fix and --approximate, and choose one formulation and one solver")
     if args.concurrent and start == "none":
         raise MMOError("--concurrent starts both sides from a plan", "add --start chord or --start-plan PATH")
-    if args.target is not None and (compare or args.concurrent):
-        raise MMOError("--target solves one formulation on one engine", "drop --concurrent and --formulation all / "
+    if (args.target is not None or args.risk is not None) and (compare or args.concurrent):
+        raise MMOError("--target and --risk solve one formulation on one engine", "drop --concurrent and --formulation all / "
                        "--solver all")
     if compare and args.fix:
         raise MMOError("--fix applies to one solve, and --formulation all / --solver all compare many",
@@ -215,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
     if args.concurrent:
         planned = _concurrent(args, inst, options, stages)
     else:
-        planned = plan(inst, args.formulation, args.solver, options, target=args.target,
+        planned = plan(inst, args.formulation, args.solver, options, target=args.target, risk=args.risk,
                        curve_options={"nonconcave": args.nonconcave, "breakpoints": args.breakpoints}, **stages)
     result, inst = planned.result, planned.instance
     print(summary(result, baseline_feasible=check_plan(inst, inst.baseline).feasible, response=inst.has_curves))

@@ -46,9 +46,32 @@ def read_curves(folder: Path, activities: tuple[str, ...]) -> ResponseCurves:
     draws_path = folder / "curve_draws.csv"
     if draws_path.is_file():
         frame = read_table(draws_path, DRAW_COLUMNS, required=("activity", "draw"), key=("activity", "draw"))
-        for row in frame.to_dict("records"):
-            draws.setdefault(str(row.pop("activity")), []).append({c: _cell(v) for c, v in row.items()})
+        draws = _aligned_draws(frame, draws_path)
     return ResponseCurves.from_rows(activities, rows, points, str(path), draws)
+
+
+def _aligned_draws(frame: pd.DataFrame, path: Path) -> dict[str, list[dict[str, object]]]:
+    """Each activity's draws in draw-number order; every activity with draws has the same draw numbers (draw s of
+    every curve is one joint posterior sample)."""
+    numbers = pd.to_numeric(frame["draw"], errors="coerce")
+    bad = numbers.isna() | (numbers != numbers.round())
+    if bad.any():
+        k = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"'{path}', row {k + 2}: draw {frame['draw'].iloc[k]!r} is not a whole number",
+                        "number the draws 1, 2, … (the same numbers for every activity)")
+    frame = frame.assign(draw=numbers.astype(int)).sort_values(["activity", "draw"], kind="stable")
+    ids = {str(a): set(g["draw"]) for a, g in frame.groupby("activity", sort=False)}
+    every = set().union(*ids.values())
+    for a, have in ids.items():
+        if have != every:
+            gone = min(every - have)
+            raise DataError(f"'{path}': draw {gone} has no row for activity '{a}'",
+                            "give every draw number a row for every activity with draws")
+    draws: dict[str, list[dict[str, object]]] = {}
+    for row in frame.to_dict("records"):
+        row.pop("draw")
+        draws.setdefault(str(row.pop("activity")), []).append({c: _cell(v) for c, v in row.items()})
+    return draws
 
 
 def _cell(v: object) -> object:

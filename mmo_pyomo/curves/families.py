@@ -99,6 +99,42 @@ class ResponseCurves:
             return values.mean(axis=1)
         return _closed_form(self.family[i], x, self.beta[i], self.k[i], self.s[i], self.lam[i], order)
 
+    @property
+    def n_draws(self) -> int:
+        """S, the number of joint posterior draws (0 without draws)."""
+        return len(next(iter(self.draws.values()))["beta"]) if self.draws else 0
+
+    def draw_response(self, x: np.ndarray, order: int = 0) -> np.ndarray:
+        """r_i^s(x_i) (order 0) or its slope (order 1) for every draw s and activity i, shape (S, n): draw s of
+        every activity with draws (the same draw number is one joint posterior sample), and the one curve of
+        each activity without."""
+        x = np.asarray(x, float)
+        out = np.repeat(self._eval(x, order)[None, :], max(self.n_draws, 1), axis=0)
+        for i, d in self.draws.items():
+            out[:, i] = _closed_form(self.family[i], np.array([x[i]]), d["beta"], d["k"], d["s"], d["lam"], order)
+        return out
+
+    def with_draws(self, count: int) -> ResponseCurves:
+        """These curves keeping ``count`` of their S draws, evenly spaced (the mean curve changes with them)."""
+        from dataclasses import replace
+        if count < 1 or count > self.n_draws:
+            raise DataError(f"{count} draws asked for, and the curves have {self.n_draws}",
+                            f"give --draws between 1 and {self.n_draws}" if self.n_draws else
+                            "import from a tool whose export has posterior draws (PyMC-Marketing)")
+        keep = np.unique(np.linspace(0, self.n_draws - 1, count).round().astype(int))
+        return replace(self, draws={i: {p: v[keep] for p, v in d.items()} for i, d in self.draws.items()})
+
+    def draws_concave_on(self, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """Whether every draw of each curve is concave over [l, u] (a Hill draw with s > 1 is convex below its
+        inflection)."""
+        ok = self.concave_on(lower, upper)
+        for i, d in self.draws.items():
+            if self.family[i] == "hill":
+                s_ = d["s"]
+                infl = np.where(s_ > 1, d["k"] * ((s_ - 1) / (s_ + 1)) ** (1 / np.maximum(s_, 1)), 0.0)
+                ok[i] = bool(np.all(infl <= lower[i]))
+        return ok
+
     # ------------------------------------------------------------------ shape
     def inflection(self) -> np.ndarray:
         """The spend below which each curve is convex (0 when it is concave on x ≥ 0; NaN for tables)."""
@@ -224,6 +260,12 @@ class ResponseCurves:
                                     "cannot be bounded", "give the points as a 'table' (the certificate then covers the "
                                     "table itself), or the curve in closed form")
                 tables[pos] = (px, py)
+        counts = {activities[i]: len(d["beta"]) for i, d in drawn.items()}
+        if len(set(counts.values())) > 1:
+            few = min(counts, key=counts.__getitem__)
+            raise DataError(f"{where}: activity '{few}' has {counts[few]} posterior draws and "
+                            f"'{max(counts, key=counts.__getitem__)}' has {max(counts.values())}",
+                            "give every activity with draws the same draws (one row per draw number)")
         return cls(tuple(fam), arr["beta"], arr["k"], arr["s"], arr["lam"], tables, drawn)
 
     def sample_error(self, lower: np.ndarray, upper: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -19,6 +19,7 @@ from mmo_pyomo.errors import DataError
 
 if TYPE_CHECKING:
     from mmo_pyomo.curves.families import ResponseCurves
+    from mmo_pyomo.instance.risk import Risk
     from mmo_pyomo.instance.targets import Target
 
 
@@ -70,6 +71,9 @@ class Instance:
     #: For response curves under a marginal-ROI target ``mroi:M``: M, subtracted per unit of new spend from
     #: the curve's response (quadratics fold it into ``lin`` and ``const`` instead).
     spend_price: float = 0.0
+    #: A risk measure over the curves' posterior draws instead of their mean (:mod:`mmo_pyomo.instance.risk`;
+    #: attach one with :func:`~mmo_pyomo.instance.risk.with_risk`), or None.
+    risk: Risk | None = None
 
     def __post_init__(self) -> None:
         """Check the shape of what was given (values are checked by :func:`validate`): names are
@@ -225,6 +229,21 @@ class Instance:
             x = self.baseline + delta
             return self.curves.response(x) - self.spend_price * x if self.spend_price else self.curves.response(x)
         return self.quad * delta**2 + self.lin * delta + self.const
+
+    def total_revenue(self, delta: np.ndarray) -> float:
+        """The objective's revenue of the plan x̄ + δ: Σ_i r_i(δ_i), or, under a risk measure, its CVaR over the
+        draws of Σ_i r_i^s (:mod:`mmo_pyomo.instance.risk`)."""
+        if self.risk is None:
+            return float(self.revenue(delta).sum())
+        from mmo_pyomo.instance.risk import cvar, draw_totals
+        return float(cvar(draw_totals(self, delta), self.risk.alpha))
+
+    def draw_revenue(self, delta: np.ndarray) -> np.ndarray:
+        """r_i^s(x̄_i + δ_i) for every posterior draw s and activity i, shape (S, n) (less ``spend_price`` per unit
+        of spend; one row, the curves themselves, without draws)."""
+        assert self.curves is not None, "draws belong to response curves"
+        x = self.baseline + np.asarray(delta, float)
+        return self.curves.draw_response(x) - self.spend_price * x
 
     def revenue_slope(self, delta: np.ndarray) -> np.ndarray:
         """d r_i / d δ_i at δ_i (for a table curve: the slope of the segment to the right)."""

@@ -133,15 +133,20 @@ def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol:
         for k in np.flatnonzero(level < inst.rule_lower - rtol):
             bad.append(f"rule '{inst.rules[k]}': {level[k]:.6g} below rule_lower {inst.rule_lower[k]:.6g}")
     if not np.isfinite(x).all():
-        return PlanCheck(feasible=False, violations=bad, revenue=float("nan"), baseline_revenue=float(inst.const.sum()),
+        return PlanCheck(feasible=False, violations=bad, revenue=float("nan"), baseline_revenue=baseline_revenue(inst),
                          n_changes=n_changes, total_spend=total)
-    revenue = float(inst.revenue(np.where(changed, delta, 0.0)).sum())
+    revenue = inst.total_revenue(np.where(changed, delta, 0.0))
     bad.extend(target_violations(inst, revenue, total, tol))
     return PlanCheck(
         feasible=not bad, violations=bad, revenue=revenue,
-        baseline_revenue=float(inst.const.sum()), n_changes=n_changes, total_spend=total,
+        baseline_revenue=baseline_revenue(inst), n_changes=n_changes, total_spend=total,
         objective=-total if inst.target is not None and inst.target.minimizes else revenue,
     )
+
+
+def baseline_revenue(inst: Instance) -> float:
+    """The revenue of keeping every baseline spend (its CVaR under a risk measure)."""
+    return float(inst.const.sum()) if inst.risk is None else inst.total_revenue(np.zeros(inst.n))
 
 
 def target_violations(inst: Instance, revenue: float, total: float, tol: float = TOLERANCE) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from mmo_pyomo.errors import MMOError
+from mmo_pyomo.instance.risk import Risk, with_risk
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.targets import Target, with_target
 from mmo_pyomo.mix.checker import check_plan
@@ -187,17 +188,23 @@ def plan(inst: Instance, formulation: str | Formulation = "misocp", solver: str 
          options: SolveOptions = DEFAULTS, *, approximate: str = "none", start: str | np.ndarray | None = None,
          start_solver: str = DEFAULT_SOLVER, start_time_limit: float | None = 60.0,
          improve: ImproveSettings | None = None, curve_options: Mapping[str, Any] | None = None,
-         fix: bool = False, target: Target | str | None = None, progress: Progress | None = None) -> Planned:
+         fix: bool = False, target: Target | str | None = None, risk: Risk | str | None = None,
+         progress: Progress | None = None) -> Planned:
     """Approximate, start, improve and solve (see the module docstring); the result is about ``inst``.
 
     ``curve_options`` are the formulation's options that concern response curves (hull_oa's
     ``nonconcave`` and ``breakpoints``); they apply when the instance solved has curves. ``target``
     (``"response:V"``, ``"roi:R"``, ``"mroi:M"``; :mod:`mmo_pyomo.instance.targets`) solves for it instead of
     the revenue; ``mroi`` prices the instance and takes every stage, the others a start but no improvement,
-    fixing or approximation (those maximize the revenue).
+    fixing or approximation (those maximize the revenue). ``risk`` (``"mean"`` or ``"cvar:ALPHA"``;
+    :mod:`mmo_pyomo.instance.risk`) is solved by hull_oa; its start, if any, comes from the mean curves.
     """
     form = get_formulation(formulation)
     inst = with_target(inst, target)
+    risky = with_risk(inst, risk)
+    if risky.risk is not None and (improve is not None or fix or approximate != "none"):
+        raise MMOError(f"the risk measure {risky.risk} is solved by hull_oa alone, and --improve, --fix and "
+                       "--approximate work on the mean curves", "drop them, or use --risk mean")
     if inst.target is not None and inst.target.adds_row and (improve is not None or fix or approximate != "none"):
         raise MMOError(f"the target {inst.target} is a row on the response, and --improve, --fix and --approximate "
                        "maximize the response itself", "drop them, or use --target mroi:M, which takes every stage")
@@ -207,7 +214,7 @@ def plan(inst: Instance, formulation: str | Formulation = "misocp", solver: str 
     build = {k: v for k, v in (curve_options or {}).items() if v is not None and k in form.curve_options} \
         if work.curves is not None else {}
     result = solve(work, form, solver, options, start=prepared.start, formulation_options=build,
-                   fixed_away=prepared.fixed_away)
+                   fixed_away=prepared.fixed_away, risk=risky.risk)
     if prepared.curves_instance is not None:          # the certificate is about the user's curves, not the fit
         result = on_curves(result, prepared.curves_instance, prepared.fit.error_k, options.mip_gap)
         work = prepared.curves_instance

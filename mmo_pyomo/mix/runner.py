@@ -17,12 +17,14 @@ from mmo_pyomo.errors import (
     PlanCheckError,
     SolveInterrupted,
 )
+from mmo_pyomo.instance.risk import Risk, risk_summary, with_risk
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.instance.targets import Target, gross_response, with_target
 from mmo_pyomo.instance.units import revenue_swing
 from mmo_pyomo.mix.certificate import UNRELIABLE_FIX, certify
-from mmo_pyomo.instance.targets import Target, gross_response, with_target
 from mmo_pyomo.mix.checker import (
     PlanCheck,
+    baseline_revenue,
     check_plan,
     objective_scale,
     regions_of,
@@ -77,6 +79,11 @@ class Result:
     response: float | None = None
     #: Under a target: the plan's total response / total spend.
     roi: float | None = None
+    #: The risk measure solved for (``"cvar:0.1"``), or None for the mean of the curves.
+    risk: str | None = None
+    #: With posterior draws: the plan's and the baseline's mean response, CVaR and 5th/50th/95th percentiles over
+    #: the draws (:func:`~mmo_pyomo.instance.risk.risk_summary`), as {"plan": {...}, "baseline": {...}}.
+    draws: dict[str, dict[str, float]] | None = None
 
     @property
     def ok(self) -> bool:
@@ -161,6 +168,7 @@ def solve(
     cross_check: bool = True,
     fixed_away: np.ndarray | None = None,
     target: Target | str | None = None,
+    risk: Risk | str | None = None,
     **option_values: Any,
 ) -> Result:
     """Solve ``instance`` with ``formulation`` on ``solver`` and check the plan.
@@ -195,14 +203,20 @@ def solve(
     ``target`` (``"response:V"``, ``"roi:R"``, ``"mroi:M"`` or a :class:`~mmo_pyomo.instance.targets.Target`)
     solves for a target instead of the revenue (:mod:`mmo_pyomo.instance.targets`): the certificate is then about
     its own objective, and a target no plan reaches is status ``infeasible`` with a message naming the most the
-    rules allow (:meth:`Result.raise_for_status` raises it, exit code 3).
+    rules allow (:meth:`Result.raise_for_status` raises it, exit code 3). ``risk`` (``"mean"``, the default, or
+    ``"cvar:ALPHA"``; :mod:`mmo_pyomo.instance.risk`) maximizes the mean of the worst ALPHA share of the curves'
+    posterior draws instead of their mean (hull_oa); with draws, ``Result.draws`` reports the plan's and the
+    baseline's spread over them.
     """
     if not isinstance(instance, Instance):
         raise MMOError(f"solve() takes an Instance, not {type(instance).__name__}",
                        "load one first: solve(load_instance(path), ...)")
     options = solve_options(options, option_values)
-    instance = with_target(instance, target)
+    instance = with_risk(with_target(instance, target), risk)
     form = get_formulation(formulation)
+    if instance.risk is not None and not form.takes_risk:
+        raise MMOError(f"the {form.name} formulation does not model the risk measure {instance.risk}",
+                       "use --formulation hull_oa, which cuts every posterior draw by its own tangents")
     form.check_revenue_model(instance)
     engine = solver if isinstance(solver, Engine) else get_engine(solver)
     start = _checked_start(instance, start)
@@ -231,7 +245,7 @@ def solve(
         stats, delta = _keep_start(instance, start, stats, delta)
     result = Result(formulation=form.name, solver=engine.name, status=stats.status, bound=stats.bound,
                     nodes=stats.nodes, time_s=stats.time_s, solver_version=stats.version,
-                    baseline_revenue=float(instance.const.sum()), message=stats.message, model_size=run.size,
+                    baseline_revenue=baseline_revenue(instance), message=stats.message, model_size=run.size,
                     fixed_regions=fixed, target=None if instance.target is None else str(instance.target))
     if delta is None:
         if instance.target is not None and result.status == Status.INFEASIBLE:
@@ -270,6 +284,9 @@ def solve(
     result.plan = dict(zip(instance.activities, (instance.baseline + delta).tolist()))
     if instance.target is not None:
         _restate_target(result, instance, check)
+    if instance.curves is not None and instance.curves.draws:
+        result.risk = None if instance.risk is None else str(instance.risk)
+        result.draws = {"plan": risk_summary(instance, delta), "baseline": risk_summary(instance, np.zeros(instance.n))}
     return result
 
 

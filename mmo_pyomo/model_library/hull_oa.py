@@ -56,6 +56,7 @@ def build_model(tangents: int = DEFAULT_TANGENTS, nonconcave: str = "pwl",
     add_region_revenue(m)
     add_region_revenue_tangents(m)
     add_region_revenue_pieces(m)
+    add_draw_revenue(m)
     add_region_revenue_objective(m)
     return m
 
@@ -79,7 +80,16 @@ def concave_activities(inst: Instance) -> np.ndarray:
 
 def check_concavity(inst: Instance, nonconcave: str = "pwl", concave: np.ndarray | None = None, **_: object) -> None:
     """With ``nonconcave="error"``, refuse curves that are not concave, naming them and their inflection
-    (``concave``: :func:`concave_activities`, when the caller has it)."""
+    (``concave``: :func:`concave_activities`, when the caller has it). Under a risk measure every draw must be
+    concave: each is cut by its own tangents."""
+    if inst.risk is not None and inst.curves is not None:
+        ok = inst.curves.draws_concave_on(inst.lower, inst.upper)
+        if not ok.all():
+            k = np.flatnonzero(~ok)
+            raise DataError(f"the risk measure {inst.risk} cuts every posterior draw by its tangents, and the draws of "
+                            f"{', '.join(repr(inst.activities[i]) for i in k[:5])} are not all concave over the "
+                            "allowed spend", "raise those activities' lower spend above their draws' inflection, or "
+                            "use --risk mean")
     if nonconcave != "error":
         return
     concave = concave_activities(inst) if concave is None else concave
@@ -207,10 +217,91 @@ def add_region_revenue_pieces(m: pyo.Block) -> None:
     m.piece_revenue = pyo.Constraint(m.PIECE_REGIONS, rule=interpolation, doc="w_R ≤ interpolation of g")
 
 
+def add_draw_revenue(m: pyo.Block) -> None:
+    """Under a risk measure ``cvar:α`` (:mod:`mmo_pyomo.instance.risk`): per posterior draw s, the regions' revenue
+    changes w⁻ˢ, w⁺ˢ of each activity with draws, cut by the tangents of its own curve gˢ (OA per draw), and the
+    Rockafellar–Uryasev variables η and u_s ≥ max(0, η − R_s) (CVAR). Without a risk measure the sets are empty."""
+    def drawn(m: pyo.Block) -> list[str]:
+        inst: Instance = m._mmo_instance
+        if inst.risk is None or inst.curves is None:
+            return []
+        return [inst.activities[k] for k in sorted(inst.curves.draws)]
+    m.DRAWN = pyo.Set(initialize=drawn, ordered=True, doc="activities whose curve has posterior draws")
+    m.DRAWS = pyo.Set(initialize=lambda m: range(m._mmo_instance.curves.n_draws) if len(m.DRAWN) else [],
+                      doc="joint posterior draws s")
+    m.prepare_draw_points = pyo.BuildAction(rule=_prepare_draw_points)
+
+    def bounds(part: str):
+        return lambda m, i, s: (None, None) if getattr(m, f"has_{part}")[i] else (0.0, 0.0)
+    m.wd_dec = pyo.Var(m.DRAWN, m.DRAWS, bounds=bounds("dec"), doc="revenue change in R⁻ in draw s")
+    m.wd_inc = pyo.Var(m.DRAWN, m.DRAWS, bounds=bounds("inc"), doc="revenue change in R⁺ in draw s")
+
+    def cut(part: str):
+        def rule(m: pyo.Block, i: str, s: int, p: int):
+            k = m._mmo_position[i]
+            if not getattr(m, f"has_{part}")[i]:
+                return pyo.Constraint.Skip
+            d, g, slope = m._oa_draw_points[part][p]
+            if not np.isfinite(slope[s, k]):
+                return pyo.Constraint.Skip
+            _, d_var, z = _vars(m, part, i)
+            return tangent_cut(getattr(m, f"wd_{part}")[i, s], d_var, z, float(g[s, k]), float(slope[s, k]),
+                               float(d[k]), _units(m, i))
+        return rule
+    m.tangent_draw_dec = pyo.Constraint(m.DRAWN, m.DRAWS, m.TANGENT_POINTS, rule=cut("dec"), doc="(OA) on R⁻ per draw")
+    m.tangent_draw_inc = pyo.Constraint(m.DRAWN, m.DRAWS, m.TANGENT_POINTS, rule=cut("inc"), doc="(OA) on R⁺ per draw")
+    m.cvar_level = pyo.Var(doc="η: the level below which the worst draws lie (units of R)")
+    m.cvar_shortfall = pyo.Var(m.DRAWS, domain=pyo.NonNegativeReals, doc="u_s ≥ max(0, η − R_s)")
+    m.cvar_rows = pyo.Constraint(m.DRAWS, rule=lambda m, s: m.cvar_shortfall[s] >= m.cvar_level - draw_total(m, s),
+                                 doc="(CVAR) u_s ≥ η − R_s")
+
+
+def _prepare_draw_points(m: pyo.Block) -> None:
+    """The tangent points of :func:`_prepare_points`, with each draw's gˢ and slope there: (d (n), g (S, n), g′ (S, n))."""
+    inst: Instance = m._mmo_instance
+    m._oa_draw_points = {}
+    if not len(m.DRAWN):
+        return
+    at_zero = inst.draw_revenue(np.zeros(inst.n))
+    for part in REGIONS:
+        m._oa_draw_points[part] = [(d, inst.draw_revenue(d) - at_zero, _draw_slope(inst, d))
+                                   for d, _, _ in m._oa_points[part]]
+
+
+def _draw_slope(inst: Instance, delta: np.ndarray) -> np.ndarray:
+    """d r_i^s / d δ_i at δ for every draw (less the spend price), shape (S, n)."""
+    assert inst.curves is not None
+    return inst.curves.draw_response(inst.baseline + delta, order=1) - inst.spend_price
+
+
+def draw_total(m: pyo.Block, s: int) -> pyo.Expression:
+    """R_s / R: draw s's revenue at the baseline plus every activity's change in it — its own draw's w⁻ˢ + w⁺ˢ for
+    an activity with draws, the one curve's w⁻ + w⁺ for the others."""
+    inst: Instance = m._mmo_instance
+    if not hasattr(m, "_draw_base"):
+        m._draw_base = inst.draw_revenue(np.zeros(inst.n)).sum(axis=1)
+    unit = float(pyo.value(m.objective_unit))
+    drawn = set(m.DRAWN)
+    change = c.region_sum("w")
+    terms = []
+    for i in m.ACTIVITIES:
+        weight = c.negligible_as_zero(float(pyo.value(m.change_unit[i])) / unit)
+        if i in drawn:
+            terms.append(weight * sum(getattr(m, f"wd_{p}")[i, s] for p in REGIONS if getattr(m, f"has_{p}")[i]))
+        else:
+            terms.append(weight * change(m, i))
+    return float(m._draw_base[s]) / unit + sum(terms)
+
+
 def add_region_revenue_objective(m: pyo.Block) -> None:
-    """maximize Σ_i r_i(0) + R_i·(w⁻_i + w⁺_i): the revenue at the baseline plus the regions' changes (in units of R)."""
+    """maximize Σ_i r_i(0) + R_i·(w⁻_i + w⁺_i): the revenue at the baseline plus the regions' changes (in units of R);
+    under a risk measure ``cvar:α``, maximize η − Σ_s u_s / (α·S) (CVAR)."""
     def rule(m: pyo.Block):
-        base = float(m._mmo_instance.revenue(np.zeros(len(m.ACTIVITIES))).sum())
+        inst: Instance = m._mmo_instance
+        if len(m.DRAWS):
+            assert inst.risk is not None
+            return m.cvar_level - sum(m.cvar_shortfall[s] for s in m.DRAWS) / (inst.risk.alpha * len(m.DRAWS))
+        base = float(inst.revenue(np.zeros(len(m.ACTIVITIES))).sum())
         unit = float(pyo.value(m.objective_unit))
         change = c.region_sum("w")
         return base / unit + sum(c.negligible_as_zero(float(pyo.value(m.change_unit[i])) / unit) * change(m, i)
@@ -222,16 +313,43 @@ def add_region_revenue_objective(m: pyo.Block) -> None:
 def refine(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: float) -> int:
     """Add a tangent at the plan's δ_R to each region of a concave activity whose cuts over-state
     its revenue change, w_R − g(δ_R), by more than ``tol``. Returns how many cuts were added."""
+    added = refine_draws(model, inst, delta, tol)
     g, slope = revenue_change(inst, delta), inst.revenue_slope(delta)
-    added = 0
+    by_draw = set(model.DRAWN)                       # their revenue is their draws' (refine_draws), not the mean's
     for k in np.flatnonzero((delta != 0) & model._oa_concave & np.isfinite(slope)):
         a = inst.activities[k]
+        if a in by_draw:
+            continue
         part = "dec" if delta[k] < 0 else "inc"
         w, d_var, z = _vars(model, part, a)
         units = _units(model, a)
         if (w.value or 0.0) * units[1] - g[k] > tol:
             model.tangent_refinements.add(tangent_cut(w, d_var, z, float(g[k]), float(slope[k]), float(delta[k]), units))
             added += 1
+    return added
+
+
+def refine_draws(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: float) -> int:
+    """:func:`refine` for the draws of a risk measure: a tangent of gˢ at the plan's δ_R wherever w_R^s over-states it
+    by more than ``tol``."""
+    if not len(model.DRAWS):
+        return 0
+    g = inst.draw_revenue(delta) - inst.draw_revenue(np.zeros(inst.n))
+    slope = _draw_slope(inst, delta)
+    added = 0
+    for a in model.DRAWN:
+        k = model._mmo_position[a]
+        if delta[k] == 0:
+            continue
+        part = "dec" if delta[k] < 0 else "inc"
+        _, d_var, z = _vars(model, part, a)
+        units = _units(model, a)
+        w = getattr(model, f"wd_{part}")
+        for s in model.DRAWS:
+            if np.isfinite(slope[s, k]) and (w[a, s].value or 0.0) * units[1] - g[s, k] > tol:
+                model.tangent_refinements.add(tangent_cut(w[a, s], d_var, z, float(g[s, k]), float(slope[s, k]),
+                                                          float(delta[k]), units))
+                added += 1
     return added
 
 
@@ -276,7 +394,7 @@ FORMULATION = Formulation(
     needs=frozenset({C.LINEAR, C.INTEGER}),
     start_pieces=(c.spend_change_start, c.regions_start, region_revenue_start),
     description="the hull's cones as tangent cuts, refined at each plan: a MILP",
-    refine=refine, takes_curves=True, check=check_concavity,
+    refine=refine, takes_curves=True, takes_risk=True, check=check_concavity,
     options={"tangents": DEFAULT_TANGENTS, "nonconcave": "pwl", "breakpoints": DEFAULT_BREAKPOINTS},
     curve_options=("nonconcave", "breakpoints"), error_bound=curve_error_bound,
 )
