@@ -202,7 +202,11 @@ def run(args: argparse.Namespace) -> int:
         raise MMOError("--json, --plan and --page write one solve's result; --formulation all / --solver all "
                        "compare many", "choose one formulation and one solver to write a result, or drop them")
     inst = load_instance(args.data)
-    print(f"instance        {inst.name} ({inst.n} activities, {len(inst.rules)} rules, K = {inst.max_changes})"
+    h = inst.horizon
+    size = f"{inst.n} activities" if h is None else \
+        f"{len(h.activities)} activities × {h.periods} periods = {inst.n} cells, adstock up to L = {h.lag}" \
+        + (", with carry-out" if h.carry_out else "")
+    print(f"instance        {inst.name} ({size}, {len(inst.rules)} rules, K = {inst.max_changes})"
           + ("" if inst.curves is None else ", response curves"))
     options = SolveOptions(time_limit=args.time_limit, mip_gap=args.gap, threads=args.threads, seed=args.seed,
                            log_file=args.log)

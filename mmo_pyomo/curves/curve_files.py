@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo.curves.families import CURVE_COLUMNS, DRAW_COLUMNS, POINT_COLUMNS, ResponseCurves
+from mmo_pyomo.curves.families import ADSTOCK_COLUMNS, CURVE_COLUMNS, DRAW_COLUMNS, POINT_COLUMNS, ResponseCurves
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.reading import read_table
@@ -30,7 +30,9 @@ def with_curves(inst: Instance, curves: ResponseCurves) -> Instance:
 def read_curves(folder: Path, activities: tuple[str, ...]) -> ResponseCurves:
     """The curves of ``activities`` from ``folder/curves.csv`` (and ``curve_points.csv``)."""
     path = folder / "curves.csv"
-    frame = read_table(path, CURVE_COLUMNS, required=("activity", "family"), key=("activity",))
+    frame = read_table(path, (*CURVE_COLUMNS, *ADSTOCK_COLUMNS), required=("activity", "family"), key=("activity",))
+    frame = frame.drop(  # the adstock is read with the periods of a time-phased plan
+columns=[c for c in ADSTOCK_COLUMNS if c in frame.columns])
     rows = {a: {c: _cell(v) for c, v in row.items()} for a, row in frame.set_index("activity").iterrows()}
     points: dict[str, list[tuple[float, float]]] = {}
     pts_path = folder / "curve_points.csv"

@@ -39,6 +39,10 @@ CURVE_COLUMNS = ("activity", "family", "beta", "k", "s", "lam")
 #: Columns of ``curve_points.csv`` (tables only).
 POINT_COLUMNS = ("activity", "spend", "response")
 
+#: Optional adstock columns of ``curves.csv``, read with the periods of a time-phased plan
+#: (:mod:`mmo_pyomo.curves.periods_files`).
+ADSTOCK_COLUMNS = ("adstock", "adstock_lmax", "adstock_normalize")
+
 #: Columns of ``curve_draws.csv`` (curves that are the mean of posterior draws).
 DRAW_COLUMNS = ("activity", "draw", "beta", "k", "s", "lam")
 

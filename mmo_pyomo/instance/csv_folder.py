@@ -107,10 +107,18 @@ def read_csv_dir(folder: str | Path) -> Instance:
         if not p.is_file():
             raise DataError(f"'{p}' does not exist", "a CSV instance folder holds activities.csv, settings.csv "
                             "and optionally rules.csv (see mmo_pyomo.instance.csv_folder)")
+    phased = (folder / "periods.csv").is_file()          # a time-phased plan (mmo_pyomo.curves.periods_files)
     settings_df = read_table(settings_path, ("name", "value"), required=("name", "value"))
-    check_keys(settings_df["name"].tolist(), SETTINGS, f"'{settings_path}'", required=("budget_upper", "max_changes"))
+    check_keys(settings_df["name"].tolist(), (*SETTINGS, "carry_out") if phased else SETTINGS, f"'{settings_path}'",
+               required=("budget_upper", "max_changes"))
+    settings_df = settings_df[settings_df["name"] != "carry_out"]
     values = dict(zip(settings_df["name"], _numbers(settings_df, "value", str(settings_path))))
-    rules = read_table(rules_path, RULE_COLUMNS, RULE_REQUIRED) if rules_path.is_file() else None
+    rules = read_table(rules_path, (*RULE_COLUMNS, "period") if phased else RULE_COLUMNS, RULE_REQUIRED) \
+        if rules_path.is_file() else None
+    rule_periods: list[tuple[str, str]] = []
+    if rules is not None and "period" in rules.columns:
+        rule_periods = list(zip(rules["rule"].astype(str), rules["period"]))
+        rules = rules.drop(columns="period")
     has_curves = (folder / "curves.csv").is_file()
     fields = ("activity", *ACTIVITY_FIELDS)
     if has_curves:
@@ -128,6 +136,18 @@ def read_csv_dir(folder: str | Path) -> Instance:
     if has_curves:
         from mmo_pyomo.curves.curve_files import read_curves, with_curves
         inst = with_curves(inst, read_curves(folder, inst.activities))
+    if phased:
+        from mmo_pyomo.curves.periods_files import read_time_phased
+        return read_time_phased(folder, inst, rule_periods)
+    for extra in ("history.csv", "baseline_plan.csv"):
+        if (folder / extra).is_file():
+            raise DataError(f"'{folder / extra}' belongs to a time-phased plan, and '{folder}' has no periods.csv",
+                            "add periods.csv (period, budget_lower, budget_upper), or remove the file")
+    if has_curves:
+        from mmo_pyomo.curves.periods_files import has_adstock_columns
+        if has_adstock_columns(folder):
+            raise DataError(f"'{folder / 'curves.csv'}' has adstock columns, and '{folder}' has no periods.csv",
+                            "add periods.csv (adstock carries spend from one period to the next), or drop the columns")
     return inst
 
 

@@ -80,6 +80,8 @@ def with_risk(inst: Instance, risk: Risk | str | None) -> Instance:
         raise MMOError(f"the risk measure {risk} is over posterior draws, and this instance has none",
                        "give the curves' draws in curve_draws.csv (mmo import-curves --draws N writes them), or "
                        "use --risk mean")
+    if inst.horizon is not None:
+        raise MMOError(f"the risk measure {risk} is not taken with a time-phased plan yet", "use --risk mean")
     if inst.target is not None and inst.target.adds_row:
         raise MMOError(f"the target {inst.target} and the risk measure {risk} are not taken together yet",
                        "use --target mroi:M with a risk measure, or drop one of them")

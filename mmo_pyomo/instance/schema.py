@@ -19,6 +19,7 @@ from mmo_pyomo.errors import DataError
 
 if TYPE_CHECKING:
     from mmo_pyomo.curves.families import ResponseCurves
+    from mmo_pyomo.instance.periods import Horizon
     from mmo_pyomo.instance.risk import Risk
     from mmo_pyomo.instance.targets import Target
 
@@ -74,6 +75,9 @@ class Instance:
     #: A risk measure over the curves' posterior draws instead of their mean (:mod:`mmo_pyomo.instance.risk`;
     #: attach one with :func:`~mmo_pyomo.instance.risk.with_risk`), or None.
     risk: Risk | None = None
+    #: For a time-phased plan: which activity and period each cell (activity here) is, with the adstock and the
+    #: history (:mod:`mmo_pyomo.instance.periods`); None for one steady period.
+    horizon: Horizon | None = None
 
     def __post_init__(self) -> None:
         """Check the shape of what was given (values are checked by :func:`validate`): names are
@@ -231,12 +235,24 @@ class Instance:
         return self.quad * delta**2 + self.lin * delta + self.const
 
     def total_revenue(self, delta: np.ndarray) -> float:
-        """The objective's revenue of the plan x̄ + δ: Σ_i r_i(δ_i), or, under a risk measure, its CVaR over the
-        draws of Σ_i r_i^s (:mod:`mmo_pyomo.instance.risk`)."""
+        """The objective's revenue of the plan x̄ + δ: Σ_i r_i(δ_i); under a risk measure, its CVaR over the
+        draws of Σ_i r_i^s (:mod:`mmo_pyomo.instance.risk`); for a time-phased plan with adstock, Σ_t Σ_i r_i(a[i,t])
+        (:mod:`mmo_pyomo.instance.periods`)."""
+        if self.horizon is not None and self.horizon.has_adstock:
+            return float(self.period_response(delta).sum() - self.spend_price * np.sum(self.baseline + delta))
         if self.risk is None:
             return float(self.revenue(delta).sum())
         from mmo_pyomo.instance.risk import cvar, draw_totals
         return float(cvar(draw_totals(self, delta), self.risk.alpha))
+
+    def period_response(self, delta: np.ndarray) -> np.ndarray:
+        """For a time-phased plan with adstock: r_i(a[i,t]) for every activity and response period (A, T + carry),
+        a[i,t] the effective spend of the plan x̄ + δ (:meth:`~mmo_pyomo.instance.periods.Horizon.effective`)."""
+        h = self.horizon
+        assert h is not None and self.curves is not None
+        a = h.effective(self.baseline + np.asarray(delta, float))
+        first = h.cell_index()[:, 0]                       # each activity's curve, on its first cell
+        return np.vstack([self.curves.curve_of(int(first[i]), a[i]) for i in range(len(h.activities))])
 
     def draw_revenue(self, delta: np.ndarray) -> np.ndarray:
         """r_i^s(x̄_i + δ_i) for every posterior draw s and activity i, shape (S, n) (less ``spend_price`` per unit

@@ -146,7 +146,8 @@ def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol:
 
 def baseline_revenue(inst: Instance) -> float:
     """The revenue of keeping every baseline spend (its CVaR under a risk measure)."""
-    return float(inst.const.sum()) if inst.risk is None else inst.total_revenue(np.zeros(inst.n))
+    plain = inst.risk is None and (inst.horizon is None or not inst.horizon.has_adstock)
+    return float(inst.const.sum()) if plain else inst.total_revenue(np.zeros(inst.n))
 
 
 def target_violations(inst: Instance, revenue: float, total: float, tol: float = TOLERANCE) -> list[str]:

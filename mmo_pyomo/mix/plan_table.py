@@ -13,7 +13,11 @@ from mmo_pyomo.mix.checker import spend_array
 
 
 def plan_frame(inst: Instance, delta: np.ndarray) -> pd.DataFrame:
-    """Columns activity, baseline, new_spend, change, region (decrease/none/increase), revenue."""
+    """Columns activity, baseline, new_spend, change, region (decrease/none/increase), revenue; for a time-phased
+    plan activity, period, baseline, new_spend, change (one row per cell)."""
+    if inst.horizon is not None:
+        from mmo_pyomo.curves.periods_files import plan_rows
+        return plan_rows(inst, delta)
     region = np.where(delta > 0, "increase", np.where(delta < 0, "decrease", "none"))
     return pd.DataFrame({
         "activity": list(inst.activities), "baseline": inst.baseline, "new_spend": inst.baseline + delta,

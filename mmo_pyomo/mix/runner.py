@@ -250,7 +250,8 @@ def solve(
     if delta is None:
         if instance.target is not None and result.status == Status.INFEASIBLE:
             from mmo_pyomo.mix.targets import unreachable
-            result.message = unreachable(instance, form, engine, options, build)
+            result.message = unreachable(instance, lambda inst, t: solve(
+                inst, form, engine, options, formulation_options=build, target=t).raise_for_status())
         return result
     check = check_plan(instance, instance.baseline + delta)
     if not check.feasible:

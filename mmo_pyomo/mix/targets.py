@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,9 +16,6 @@ import numpy as np
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.targets import Target
-from mmo_pyomo.model_library import Formulation
-from mmo_pyomo.solvers.engines import Engine
-from mmo_pyomo.solvers.options import SolveOptions
 
 #: Dinkelbach rounds at most (it converges superlinearly; 3–6 rounds are typical).
 MAX_ROUNDS = 20
@@ -27,29 +24,26 @@ MAX_ROUNDS = 20
 ROI_TOLERANCE = 1e-7
 
 
-def unreachable(inst: Instance, formulation: Formulation, engine: Engine, options: SolveOptions,
-                build: Mapping[str, Any]) -> str:
+#: Solves an instance for a target (None: its revenue) and returns the checked result or raises (the runner's
+#: ``solve`` with the failed solve's formulation, engine and options).
+Solver = Callable[[Instance, "Target | None"], Any]
+
+
+def unreachable(inst: Instance, solve: Solver) -> str:
     """The message of a target ``inst.target`` that no plan reaches, naming the most the rules allow."""
     target = inst.target
     assert target is not None
     plain = inst.with_changes(target=None)
     try:
         if target.kind == "roi":
-            return _highest_roi(plain, target, formulation, engine, options, build)
-        return _most_response(plain, target, formulation, engine, options, build)
+            return _highest_roi(plain, target, solve)
+        return _most_response(plain, target, solve)
     except MMOError as exc:                   # the instance itself has no plan: say that
         return f"no plan reaches the target {target}, and the most the rules allow could not be found ({exc.cause})"
 
 
-def _solve(inst: Instance, formulation: Formulation, engine: Engine, options: SolveOptions,
-           build: Mapping[str, Any], target: Target | None = None):
-    from mmo_pyomo.mix.runner import solve
-    return solve(inst, formulation, engine, options, formulation_options=build, target=target).raise_for_status()
-
-
-def _most_response(plain: Instance, target: Target, formulation: Formulation, engine: Engine,
-                   options: SolveOptions, build: Mapping[str, Any]) -> str:
-    best = _solve(plain, formulation, engine, options, build)
+def _most_response(plain: Instance, target: Target, solve: Solver) -> str:
+    best = solve(plain, None)
     return (f"no plan reaches the target {target}: the most response the bounds, budget and rules allow is at most "
             f"{best.bound:,.6g} (the best checked plan earns {best.objective:,.6g})")
 
@@ -59,12 +53,11 @@ def least_total_spend(inst: Instance) -> float:
     return max(float(inst.lower.sum()), inst.budget_interval[0])
 
 
-def _highest_roi(plain: Instance, target: Target, formulation: Formulation, engine: Engine,
-                 options: SolveOptions, build: Mapping[str, Any]) -> str:
+def _highest_roi(plain: Instance, target: Target, solve: Solver) -> str:
     rho, best_roi, bound = target.value, -np.inf, np.inf
     for round_ in range(MAX_ROUNDS):          # round 0 at ρ = R only finds a first plan, whose ROI is below R
         solved = rho
-        result = _solve(plain, formulation, engine, options, build, target=Target("mroi", max(rho, 0.0)))
+        result = solve(plain, Target("mroi", max(rho, 0.0)))
         assert result.response is not None and result.total_spend is not None
         bound = result.bound if result.bound is not None else np.inf
         roi = result.response / result.total_spend if result.total_spend > 0 else -np.inf

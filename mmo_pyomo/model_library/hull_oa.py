@@ -57,6 +57,7 @@ def build_model(tangents: int = DEFAULT_TANGENTS, nonconcave: str = "pwl",
     add_region_revenue_tangents(m)
     add_region_revenue_pieces(m)
     add_draw_revenue(m)
+    add_adstock_response(m)
     add_region_revenue_objective(m)
     return m
 
@@ -90,6 +91,9 @@ def check_concavity(inst: Instance, nonconcave: str = "pwl", concave: np.ndarray
                             f"{', '.join(repr(inst.activities[i]) for i in k[:5])} are not all concave over the "
                             "allowed spend", "raise those activities' lower spend above their draws' inflection, or "
                             "use --risk mean")
+    if _adstocked(inst):
+        _check_adstock_concavity(inst)
+        return
     if nonconcave != "error":
         return
     concave = concave_activities(inst) if concave is None else concave
@@ -119,7 +123,7 @@ def _prepare_points(m: pyo.Block, tangents: int, nonconcave: str, breakpoints: i
         d = lo[None, :] + (hi - lo)[None, :] * frac[:, None]                       # (tangents, n)
         d = np.vstack([d, np.zeros(inst.n)])                                        # and the tangent at 0
         m._oa_points[part] = [(d[p], revenue_change(inst, d[p]), inst.revenue_slope(d[p])) for p in range(len(d))]
-        use = has & ~concave
+        use = has & ~concave & (not _adstocked(inst))     # adstocked responses are cut in a (add_adstock_response)
         grid = lo[None, :] + (hi - lo)[None, :] * np.linspace(0.0, 1.0, breakpoints + 1)[:, None]
         g = np.array([revenue_change(inst, row) for row in grid]) if use.any() else np.zeros_like(grid)
         m._oa_pieces[part] = (grid, g, use)
@@ -160,7 +164,7 @@ def add_region_revenue_tangents(m: pyo.Block) -> None:
     def cut(part: str):
         def rule(m: pyo.Block, i: str, p: int):
             k = m._mmo_position[i]
-            if not m._oa_concave[k] or not getattr(m, f"has_{part}")[i]:
+            if not m._oa_concave[k] or not getattr(m, f"has_{part}")[i] or _adstocked(m._mmo_instance):
                 return pyo.Constraint.Skip
             d, g, s = (arr[k] for arr in m._oa_points[part][p])
             if not np.isfinite(s):                      # e.g. a Hill curve with s < 1 at zero spend
@@ -217,6 +221,108 @@ def add_region_revenue_pieces(m: pyo.Block) -> None:
     m.piece_revenue = pyo.Constraint(m.PIECE_REGIONS, rule=interpolation, doc="w_R ≤ interpolation of g")
 
 
+def _adstocked(inst: Instance) -> bool:
+    """Whether the instance is a time-phased plan whose spend carries over (its responses are cut in a[i,t])."""
+    return inst.horizon is not None and inst.horizon.has_adstock
+
+
+def _effective_bounds(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
+    """The least and most effective spend a[i,t] (A, T + carry)."""
+    assert inst.horizon is not None
+    return inst.horizon.effective_range(inst.lower, inst.upper)
+
+
+def _check_adstock_concavity(inst: Instance) -> None:
+    """Adstocked curves are cut by tangents in the effective spend: each must be concave over its range."""
+    h, curves = inst.horizon, inst.curves
+    assert h is not None and curves is not None
+    lo, hi = _effective_bounds(inst)
+    first = h.cell_index()[:, 0]
+    lower, upper = np.array(inst.lower, float), np.array(inst.upper, float)
+    lower[first], upper[first] = lo.min(axis=1), hi.max(axis=1)
+    ok = curves.concave_on(lower, upper)[first]
+    if not ok.all():
+        k = np.flatnonzero(~ok)
+        raise DataError(f"the adstocked curves of {', '.join(repr(h.activities[i]) for i in k[:5])} are not concave "
+                        "over their effective spend", "raise those activities' lower spend above the inflection, or "
+                        "use a concave family (logistic, Michaelis–Menten, Hill with s ≤ 1)")
+
+
+def add_adstock_response(m: pyo.Block) -> None:
+    """For a time-phased plan with adstock (:mod:`mmo_pyomo.instance.periods`): the response ρ[i,t] of activity i in
+    period t, cut by tangents of r_i in the effective spend a[i,t] = Σ_l w_il·x[i,t−l], affine in the plan (ADSTOCK):
+
+        ρ[i,t] ≤ r_i(â) + r_i′(â)·(a[i,t] − â)   at ``tangents`` points â over a's range and at the baseline's a.
+
+    Without adstock the set is empty and each cell's revenue is cut in its own regions, as in the steady model."""
+    def periods(m: pyo.Block) -> list[tuple[str, int]]:
+        inst: Instance = m._mmo_instance
+        if not _adstocked(inst):
+            return []
+        h = inst.horizon
+        return [(a, t) for a in h.activities for t in range(1, h.response_periods + 1)]
+    m.RESPONSE_PERIODS = pyo.Set(dimen=2, initialize=periods, ordered=True, doc="(activity, period) with a response")
+    m.prepare_adstock = pyo.BuildAction(rule=_prepare_adstock)
+    m.period_response = pyo.Var(m.RESPONSE_PERIODS, doc="ρ[i,t] = r_i(a[i,t]), in units of R")
+    m.ADSTOCK_POINTS = pyo.Set(initialize=lambda m: range(m._ad_count))
+
+    def cut(m: pyo.Block, a: str, t: int, p: int):
+        a_hat, r, slope = (float(v) for v in m._ad_points[a, t][p])
+        return adstock_cut(m, a, t, a_hat, r, slope)
+    m.adstock_cuts = pyo.Constraint(m.RESPONSE_PERIODS, m.ADSTOCK_POINTS, rule=cut, doc="(ADSTOCK)")
+
+
+def _prepare_adstock(m: pyo.Block) -> None:
+    """Per (activity, period): the cells and weights of a[i,t] with its constant, and the tangent points (â, r, r′)."""
+    inst: Instance = m._mmo_instance
+    m._ad_terms, m._ad_points, m._ad_count = {}, {}, 0
+    if not _adstocked(inst):
+        return
+    h, curves = inst.horizon, inst.curves
+    lo, hi = _effective_bounds(inst)
+    at_base = h.effective(inst.baseline)
+    first = h.cell_index()[:, 0]
+    tangents = max(len(m._oa_points["dec"]) - 1, 1)
+    frac = np.linspace(0.0, 1.0, tangents) if tangents > 1 else np.array([0.5])
+    m._ad_count = len(frac) + 1
+    for i, a in enumerate(h.activities):
+        for t in range(1, h.response_periods + 1):
+            m._ad_terms[a, t] = h.terms(i, t)
+            pts = np.r_[lo[i, t - 1] + (hi[i, t - 1] - lo[i, t - 1]) * frac, at_base[i, t - 1]]
+            m._ad_points[a, t] = list(zip(pts, curves.curve_of(int(first[i]), pts), curves.curve_of(int(first[i]), pts, 1)))
+
+
+def adstock_cut(m: pyo.Block, a: str, t: int, a_hat: float, r: float, slope: float) -> pyo.Expression:
+    """ρ[i,t] ≤ r(â) + r′(â)·(a[i,t] − â), in units of R, with a[i,t] = c + Σ w·(x̄_k + s_k·d_k)."""
+    inst: Instance = m._mmo_instance
+    unit = float(pyo.value(m.objective_unit))
+    pairs, const = m._ad_terms[a, t]
+    names = inst.activities
+    level = const + sum(w * float(inst.baseline[k]) for k, w in pairs)
+    body = sum(c.negligible_as_zero(slope * w * float(pyo.value(m.spend_unit[names[k]])) / unit) * m.d[names[k]]
+               for k, w in pairs)
+    return m.period_response[a, t] <= c.negligible_as_zero((r + slope * (level - a_hat)) / unit) + body
+
+
+def refine_adstock(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: float) -> int:
+    """:func:`refine` for adstocked responses: a tangent at the plan's a[i,t] wherever ρ[i,t] over-states r_i(a[i,t])."""
+    h = inst.horizon
+    assert h is not None and inst.curves is not None
+    a = h.effective(inst.baseline + delta)
+    first = h.cell_index()[:, 0]
+    unit = float(pyo.value(model.objective_unit))
+    added = 0
+    for i, name in enumerate(h.activities):
+        r = inst.curves.curve_of(int(first[i]), a[i])
+        slope = inst.curves.curve_of(int(first[i]), a[i], 1)
+        for t in range(1, h.response_periods + 1):
+            if (model.period_response[name, t].value or 0.0) * unit - r[t - 1] > tol and np.isfinite(slope[t - 1]):
+                model.tangent_refinements.add(adstock_cut(model, name, t, float(a[i, t - 1]), float(r[t - 1]),
+                                                          float(slope[t - 1])))
+                added += 1
+    return added
+
+
 def add_draw_revenue(m: pyo.Block) -> None:
     """Under a risk measure ``cvar:α`` (:mod:`mmo_pyomo.instance.risk`): per posterior draw s, the regions' revenue
     changes w⁻ˢ, w⁺ˢ of each activity with draws, cut by the tangents of its own curve gˢ (OA per draw), and the
@@ -250,7 +356,7 @@ def add_draw_revenue(m: pyo.Block) -> None:
         return rule
     m.tangent_draw_dec = pyo.Constraint(m.DRAWN, m.DRAWS, m.TANGENT_POINTS, rule=cut("dec"), doc="(OA) on R⁻ per draw")
     m.tangent_draw_inc = pyo.Constraint(m.DRAWN, m.DRAWS, m.TANGENT_POINTS, rule=cut("inc"), doc="(OA) on R⁺ per draw")
-    m.cvar_level = pyo.Var(doc="η: the level below which the worst draws lie (units of R)")
+    m.cvar_level = pyo.Var(initialize=0.0, doc="η: the level below which the worst draws lie (units of R)")
     m.cvar_shortfall = pyo.Var(m.DRAWS, domain=pyo.NonNegativeReals, doc="u_s ≥ max(0, η − R_s)")
     m.cvar_rows = pyo.Constraint(m.DRAWS, rule=lambda m, s: m.cvar_shortfall[s] >= m.cvar_level - draw_total(m, s),
                                  doc="(CVAR) u_s ≥ η − R_s")
@@ -298,6 +404,11 @@ def add_region_revenue_objective(m: pyo.Block) -> None:
     under a risk measure ``cvar:α``, maximize η − Σ_s u_s / (α·S) (CVAR)."""
     def rule(m: pyo.Block):
         inst: Instance = m._mmo_instance
+        if len(m.RESPONSE_PERIODS):            # (ADSTOCK): Σ_t Σ_i ρ[i,t], less a price on spend (mroi)
+            unit = float(pyo.value(m.objective_unit))
+            price = inst.spend_price
+            spend = sum(float(inst.baseline[k]) + pyo.value(m.spend_unit[a]) * m.d[a] for k, a in enumerate(inst.activities))
+            return sum(m.period_response[p] for p in m.RESPONSE_PERIODS) - (price / unit * spend if price else 0.0)
         if len(m.DRAWS):
             assert inst.risk is not None
             return m.cvar_level - sum(m.cvar_shortfall[s] for s in m.DRAWS) / (inst.risk.alpha * len(m.DRAWS))
@@ -313,6 +424,8 @@ def add_region_revenue_objective(m: pyo.Block) -> None:
 def refine(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: float) -> int:
     """Add a tangent at the plan's δ_R to each region of a concave activity whose cuts over-state
     its revenue change, w_R − g(δ_R), by more than ``tol``. Returns how many cuts were added."""
+    if _adstocked(inst):
+        return refine_adstock(model, inst, delta, tol)
     added = refine_draws(model, inst, delta, tol)
     g, slope = revenue_change(inst, delta), inst.revenue_slope(delta)
     by_draw = set(model.DRAWN)                       # their revenue is their draws' (refine_draws), not the mean's
@@ -381,7 +494,7 @@ def curve_error_bound(inst: Instance, breakpoints: int = DEFAULT_BREAKPOINTS, **
     surrogates of curves that are not concave, and curves known only by samples. Each activity that changes
     can be off by its largest error over its range, each that does not by its error at the baseline:
     Σ_i e_i(x̄) plus the K largest of the range errors bounds every plan."""
-    if inst.curves is None:
+    if inst.curves is None or _adstocked(inst):           # adstocked responses are cut exactly, never interpolated
         return 0.0
     per = pwl_error_bounds(inst, int(breakpoints))
     at_baseline, over_range = inst.curves.sample_error(inst.lower, inst.upper, inst.baseline)

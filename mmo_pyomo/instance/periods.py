@@ -1,0 +1,113 @@
+"""Time-phased plans (docs/mathematics.md §14): the spend x[i,t] of every activity in every period t = 1..T,
+with geometric adstock carrying spend over into later periods.
+
+The effective spend of activity i in period t is
+
+    a[i,t] = Σ_{l=0..L_i} w_il · x[i, t−l],    w_il = θ_i^l  (divided by Σ_l θ_i^l when normalized),
+
+with x[i,s] the history for s ≤ 0 and 0 after T. The objective is Σ_t Σ_i r_i(a[i,t]) over t = 1..T, and
+over T+1..T+L with ``carry_out``. a is affine in the plan, so each r_i(a[i,t]) stays concave in it, and a
+tangent of r_i at any â bounds it from above: hull_oa cuts each period's response that way (ADSTOCK).
+
+A time-phased instance is an :class:`~mmo_pyomo.instance.schema.Instance` whose activities are the cells
+(i, t), named ``"activity@t"``: baseline, bounds and minimum change are per cell, a cell changes when its spend
+leaves its baseline, K counts changed cells, and rules are rows over cells — so every discrete rule is the
+steady model's. The :class:`Horizon` on ``inst.horizon`` says which activity and period each cell is, and
+holds the adstock and the history. T = 1 with L = 0 is the steady model itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mmo_pyomo.errors import DataError
+
+#: How a cell is named: the activity, this separator, the period.
+CELL = "@"
+
+
+def cell_name(activity: str, period: int) -> str:
+    """The name of activity ``activity``'s cell in period ``period``."""
+    return f"{activity}{CELL}{period}"
+
+
+def adstock_weights(theta: float, lmax: int, normalize: bool) -> np.ndarray:
+    """w_l = θ^l for l = 0..L, divided by their sum when normalized (PyMC-Marketing's geometric adstock with
+    its ``l_max`` = L + 1)."""
+    if not 0.0 <= theta < 1.0:
+        raise DataError(f"adstock θ = {theta} is outside [0, 1)", "give a decay 0 ≤ θ < 1")
+    w = theta ** np.arange(lmax + 1, dtype=float)
+    return w / w.sum() if normalize else w
+
+
+@dataclass(frozen=True, eq=False)
+class Horizon:
+    """The time structure of a time-phased instance.
+
+    Cell k is activity ``cell_activity[k]`` (an index into ``activities``) in period ``cell_period[k]`` (1..T);
+    ``weights[i]`` is w_i0..w_iL; ``history[i, j]`` the spend of activity i in period −j (j = 0..max L − 1);
+    ``carry_out``: the objective counts periods T+1..T+L too.
+    """
+
+    activities: tuple[str, ...]
+    periods: int
+    cell_activity: np.ndarray
+    cell_period: np.ndarray
+    weights: tuple[np.ndarray, ...]
+    history: np.ndarray
+    carry_out: bool = False
+
+    @property
+    def lag(self) -> int:
+        """The longest L over the activities."""
+        return max((len(w) - 1 for w in self.weights), default=0)
+
+    @property
+    def has_adstock(self) -> bool:
+        """Whether any spend carries over (some L > 0): otherwise each cell's response is its own."""
+        return self.lag > 0
+
+    @property
+    def response_periods(self) -> int:
+        """The periods whose response counts: T, and L more with ``carry_out``."""
+        return self.periods + (self.lag if self.carry_out else 0)
+
+    def cell_index(self) -> np.ndarray:
+        """(A, T) array: the cell of activity i in period t (column t − 1)."""
+        out = np.full((len(self.activities), self.periods), -1, dtype=np.int64)
+        out[self.cell_activity, self.cell_period - 1] = np.arange(len(self.cell_activity))
+        return out
+
+    def terms(self, i: int, t: int) -> tuple[list[tuple[int, float]], float]:
+        """a[i,t] as (cell, weight) pairs and a constant (the history's share)."""
+        cells = self.cell_index()
+        pairs, const = [], 0.0
+        for lag, w in enumerate(self.weights[i]):
+            s = t - lag
+            if 1 <= s <= self.periods:
+                pairs.append((int(cells[i, s - 1]), float(w)))
+            elif s <= 0:
+                const += float(w) * float(self.history[i, -s]) if -s < self.history.shape[1] else 0.0
+        return pairs, const
+
+    def effective(self, x: np.ndarray) -> np.ndarray:
+        """a[i,t] for every activity and response period (A, T + carry), from the cell spends ``x``."""
+        a_count, p = len(self.activities), self.response_periods
+        grid = np.zeros((a_count, self.periods))
+        grid[self.cell_activity, self.cell_period - 1] = x
+        out = np.zeros((a_count, p))
+        for i, w in enumerate(self.weights):
+            for lag, wl in enumerate(w):
+                # periods t = 1..p take x[i, t − lag]: plan cells, history before, nothing after T
+                for t in range(1, p + 1):
+                    s = t - lag
+                    if 1 <= s <= self.periods:
+                        out[i, t - 1] += wl * grid[i, s - 1]
+                    elif s <= 0 and -s < self.history.shape[1]:
+                        out[i, t - 1] += wl * self.history[i, -s]
+        return out
+
+    def effective_range(self, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The least and most a[i,t] can be, from the cells' spend bounds (A, T + carry) each."""
+        return self.effective(lower), self.effective(upper)
