@@ -28,7 +28,7 @@ from mmo_pyomo.curves.families import ADSTOCK_COLUMNS, CURVE_COLUMNS, TABULAR, R
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.periods import Horizon, adstock_weights, cell_name
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.reading import header_of, read_table
+from mmo_pyomo.reading import read_table
 
 PERIOD_COLUMNS = ("period", "budget_lower", "budget_upper")
 CELL_COLUMNS = ("activity", "period", "spend")
@@ -128,12 +128,6 @@ def _adstock(folder: Path, activities: tuple[str, ...]) -> list[np.ndarray]:
             raise DataError(f"{where}: a {row['family']} curve with adstock", "give adstocked curves in closed form")
         out.append(adstock_weights(theta, lmax, bool(norm)))
     return out
-
-
-def has_adstock_columns(folder: Path) -> bool:
-    """Whether curves.csv carries adstock columns with a lag (which need periods.csv)."""
-    path = folder / "curves.csv"
-    return path.is_file() and bool(set(header_of(path)) & set(ADSTOCK_COLUMNS))
 
 
 def read_time_phased(folder: str | Path, steady: Instance, rule_periods: list[tuple[str, str]] = ()) -> Instance:

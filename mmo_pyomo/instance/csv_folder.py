@@ -109,6 +109,8 @@ def read_csv_dir(folder: str | Path) -> Instance:
                             "and optionally rules.csv (see mmo_pyomo.instance.csv_folder)")
     phased = (folder / "periods.csv").is_file()          # a time-phased plan (mmo_pyomo.curves.periods_files)
     settings_df = read_table(settings_path, ("name", "value"), required=("name", "value"))
+    if not phased:
+        _refuse_time_phased_parts(folder, settings_df)
     check_keys(settings_df["name"].tolist(), (*SETTINGS, "carry_out") if phased else SETTINGS, f"'{settings_path}'",
                required=("budget_upper", "max_changes"))
     settings_df = settings_df[settings_df["name"] != "carry_out"]
@@ -139,16 +141,23 @@ def read_csv_dir(folder: str | Path) -> Instance:
     if phased:
         from mmo_pyomo.curves.periods_files import read_time_phased
         return read_time_phased(folder, inst, rule_periods)
+    return inst
+
+
+def _refuse_time_phased_parts(folder: Path, settings: pd.DataFrame) -> None:
+    """A folder without periods.csv is one steady period: what belongs to a time-phased plan is an error naming it."""
     for extra in ("history.csv", "baseline_plan.csv"):
         if (folder / extra).is_file():
             raise DataError(f"'{folder / extra}' belongs to a time-phased plan, and '{folder}' has no periods.csv",
                             "add periods.csv (period, budget_lower, budget_upper), or remove the file")
-    if has_curves:
-        from mmo_pyomo.curves.periods_files import has_adstock_columns
-        if has_adstock_columns(folder):
-            raise DataError(f"'{folder / 'curves.csv'}' has adstock columns, and '{folder}' has no periods.csv",
-                            "add periods.csv (adstock carries spend from one period to the next), or drop the columns")
-    return inst
+    curves = folder / "curves.csv"
+    from mmo_pyomo.curves.families import ADSTOCK_COLUMNS
+    if curves.is_file() and set(header_of(curves)) & set(ADSTOCK_COLUMNS):
+        raise DataError(f"'{curves}' has adstock columns, and '{folder}' has no periods.csv",
+                        "add periods.csv (adstock carries spend from one period to the next), or drop the columns")
+    if "carry_out" in set(settings["name"]):
+        raise DataError(f"'{folder / 'settings.csv'}' sets carry_out, and '{folder}' has no periods.csv",
+                        "add periods.csv, or remove carry_out (it counts the periods after a time-phased plan)")
 
 
 #: The files an instance folder may hold (:func:`write_csv_dir` writes those the instance needs).
