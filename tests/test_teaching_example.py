@@ -98,3 +98,11 @@ def test_lagrangian_region_bounds_of_section_11():
     assert bound.value == pytest.approx(21.0, abs=1e-9)
     np.testing.assert_allclose(bound.region_bound[0], [15.0, 20.0, 21.0], atol=1e-9)
     assert bound.fixed_away(21.0, keep=np.array([2])).tolist() == [[True, True, False]]
+
+
+@pytest.mark.parametrize("formulation", ["miqp", "hull", "hull_oa"])
+def test_a_price_of_one_keeps_the_baseline_of_section_12(formulation):
+    """mroi:1 on §8's activity: keeping x̄ nets 20 − 10 = 10, the increase δ = 2 nets 21 − 12 = 9, δ = −2 nets 7."""
+    r = solve(ONE, formulation, "scip", target="mroi:1", mip_gap=1e-9).raise_for_status()
+    assert r.objective == pytest.approx(10.0, abs=1e-6) and r.plan["tv"] == pytest.approx(10.0)
+    assert solve(ONE, formulation, "scip").raise_for_status().plan["tv"] == pytest.approx(12.0)

@@ -217,6 +217,9 @@ def solve(
     if instance.risk is not None and not form.takes_risk:
         raise MMOError(f"the {form.name} formulation does not model the risk measure {instance.risk}",
                        "use --formulation hull_oa, which cuts every posterior draw by its own tangents")
+    if instance.horizon is not None and instance.horizon.has_adstock and not form.takes_adstock:
+        raise MMOError(f"the {form.name} formulation does not model adstock (spend carried over between periods)",
+                       "use --formulation hull_oa, which cuts each period's response in the effective spend")
     form.check_revenue_model(instance)
     engine = solver if isinstance(solver, Engine) else get_engine(solver)
     start = _checked_start(instance, start)
@@ -233,7 +236,8 @@ def solve(
                        "raise those activities' lower spend above the inflection, or use --target mroi:M")
     if fixed_away is not None:
         _check_fixing(instance, fixed_away, start)
-    run = ModelRun(instance, form, engine, build_options=build, validate=validate_instance)
+    run = ModelRun(instance, form, engine, build_options=build, validate=validate_instance,
+                   relaxed=_relaxation_is_exact(instance, form))
     fixed = run.fix_away(fixed_away) if fixed_away is not None else None
     if start is not None:
         run.start(start)
@@ -301,6 +305,14 @@ def _restate_target(result: Result, inst: Instance, check: PlanCheck) -> None:
         result.sense = "minimize"
         result.objective = None if result.objective is None else -result.objective
         result.bound = None if result.bound is None else -result.bound
+
+
+def _relaxation_is_exact(inst: Instance, form: Formulation) -> bool:
+    """Whether the continuous relaxation has the model's optimum: an adstocked time-phased plan (whose responses are
+    cut in the spend, not in the regions) with no discrete rule — no minimum change and K at least the cells — where
+    every spend in [l, u] has integral region indicators, so relaxing them changes nothing."""
+    return (form.takes_adstock and inst.horizon is not None and inst.horizon.has_adstock
+            and not np.any(inst.min_change > 0) and inst.max_changes >= inst.n)
 
 
 def solve_options(options: SolveOptions | None, values: Mapping[str, Any]) -> SolveOptions:

@@ -263,7 +263,12 @@ def add_adstock_response(m: pyo.Block) -> None:
         return [(a, t) for a in h.activities for t in range(1, h.response_periods + 1)]
     m.RESPONSE_PERIODS = pyo.Set(dimen=2, initialize=periods, ordered=True, doc="(activity, period) with a response")
     m.prepare_adstock = pyo.BuildAction(rule=_prepare_adstock)
-    m.period_response = pyo.Var(m.RESPONSE_PERIODS, doc="ρ[i,t] = r_i(a[i,t]), in units of R")
+    def response_bounds(m: pyo.Block, a: str, t: int) -> tuple[float, float]:
+        """r_i over a[i,t]'s range (the curves never fall with spend): bounds that keep an LP's duals in scale."""
+        unit = float(pyo.value(m.objective_unit))
+        low, high = m._ad_range[a, t]
+        return low / unit, high / unit
+    m.period_response = pyo.Var(m.RESPONSE_PERIODS, bounds=response_bounds, doc="ρ[i,t] = r_i(a[i,t]), in units of R")
     m.ADSTOCK_POINTS = pyo.Set(initialize=lambda m: range(m._ad_count))
 
     def cut(m: pyo.Block, a: str, t: int, p: int):
@@ -275,7 +280,7 @@ def add_adstock_response(m: pyo.Block) -> None:
 def _prepare_adstock(m: pyo.Block) -> None:
     """Per (activity, period): the cells and weights of a[i,t] with its constant, and the tangent points (â, r, r′)."""
     inst: Instance = m._mmo_instance
-    m._ad_terms, m._ad_points, m._ad_count = {}, {}, 0
+    m._ad_terms, m._ad_points, m._ad_range, m._ad_count = {}, {}, {}, 0
     if not _adstocked(inst):
         return
     h, curves = inst.horizon, inst.curves
@@ -290,6 +295,8 @@ def _prepare_adstock(m: pyo.Block) -> None:
             m._ad_terms[a, t] = h.terms(i, t)
             pts = np.r_[lo[i, t - 1] + (hi[i, t - 1] - lo[i, t - 1]) * frac, at_base[i, t - 1]]
             m._ad_points[a, t] = list(zip(pts, curves.curve_of(int(first[i]), pts), curves.curve_of(int(first[i]), pts, 1)))
+            ends = curves.curve_of(int(first[i]), np.array([lo[i, t - 1], hi[i, t - 1]]))
+            m._ad_range[a, t] = (float(ends.min()), float(ends.max()))
 
 
 def adstock_cut(m: pyo.Block, a: str, t: int, a_hat: float, r: float, slope: float) -> pyo.Expression:
@@ -404,12 +411,13 @@ def add_region_revenue_objective(m: pyo.Block) -> None:
     under a risk measure ``cvar:α``, maximize η − Σ_s u_s / (α·S) (CVAR)."""
     def rule(m: pyo.Block):
         inst: Instance = m._mmo_instance
-        if len(m.RESPONSE_PERIODS):            # (ADSTOCK): Σ_t Σ_i ρ[i,t], less a price on spend (mroi)
+        periods, draws = m.component("RESPONSE_PERIODS"), m.component("DRAWS")    # (mm_cone has neither)
+        if periods is not None and len(periods):            # (ADSTOCK): Σ_t Σ_i ρ[i,t], less a price on spend (mroi)
             unit = float(pyo.value(m.objective_unit))
             price = inst.spend_price
             spend = sum(float(inst.baseline[k]) + pyo.value(m.spend_unit[a]) * m.d[a] for k, a in enumerate(inst.activities))
             return sum(m.period_response[p] for p in m.RESPONSE_PERIODS) - (price / unit * spend if price else 0.0)
-        if len(m.DRAWS):
+        if draws is not None and len(draws):
             assert inst.risk is not None
             return m.cvar_level - sum(m.cvar_shortfall[s] for s in m.DRAWS) / (inst.risk.alpha * len(m.DRAWS))
         base = float(inst.revenue(np.zeros(len(m.ACTIVITIES))).sum())
@@ -507,7 +515,7 @@ FORMULATION = Formulation(
     needs=frozenset({C.LINEAR, C.INTEGER}),
     start_pieces=(c.spend_change_start, c.regions_start, region_revenue_start),
     description="the hull's cones as tangent cuts, refined at each plan: a MILP",
-    refine=refine, takes_curves=True, takes_risk=True, check=check_concavity,
+    refine=refine, takes_curves=True, takes_risk=True, takes_adstock=True, check=check_concavity,
     options={"tangents": DEFAULT_TANGENTS, "nonconcave": "pwl", "breakpoints": DEFAULT_BREAKPOINTS},
     curve_options=("nonconcave", "breakpoints"), error_bound=curve_error_bound,
 )

@@ -38,6 +38,7 @@ class Formulation:
     * ``options``: the builder's options and their defaults (hull_oa's ``tangents``, ``nonconcave``,
       ``breakpoints``); ``curve_options`` those that concern response curves;
     * ``takes_risk``: it models a risk measure over the curves' posterior draws (``cvar:α``);
+    * ``takes_adstock``: it models a time-phased plan whose spend carries over between periods;
     * ``error_bound(inst, **options)``: how far its model's revenue can lie below the instance's own
       curves for any plan (a piecewise-linear surrogate, curves known by samples), added to the bound;
       None when the model is exact.
@@ -58,6 +59,8 @@ class Formulation:
     error_bound: Callable[..., float] | None = None
     #: It models a risk measure over posterior draws (:mod:`mmo_pyomo.instance.risk`).
     takes_risk: bool = False
+    #: It models adstock, spend carried from one period to the next (:mod:`mmo_pyomo.instance.periods`).
+    takes_adstock: bool = False
 
     #: Every formulation by name, filled by :mod:`mmo_pyomo.model_library` (for messages that list them).
     registry: ClassVar[dict[str, Formulation]] = {}
