@@ -34,6 +34,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--draws", type=args_.positive_int, default=None, metavar="N",
                    help="pymc-marketing: keep N of the posterior draws, evenly spaced (default: all), in "
                         "curve_draws.csv, for --risk cvar:ALPHA")
+    p.add_argument("--periods", type=args_.positive_int, default=None, metavar="T",
+                   help="pymc-marketing: a plan over T periods with the model's geometric adstock (periods.csv; the "
+                        "budget then bounds the whole horizon, as a fraction of T periods' baseline)")
     p.add_argument("--out", required=True, metavar="DIR")
 
 
@@ -45,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
     if args.lower > 1 or args.upper < 1:
         raise MMOError(f"--lower {args.lower} and --upper {args.upper} must bracket the baseline (lower ≤ 1 ≤ upper)",
                        "pass multiples of the baseline, e.g. --lower 0.5 --upper 2")
-    rules = importers.PlanningRules(lower=args.lower, upper=args.upper, min_change=args.min_change,
-                                    max_changes=args.max_changes, budget_upper=args.budget)
+    rules = importers.PlanningRules(lower=args.lower, upper=args.upper, min_change=args.min_change,  # K counts cells
+                                    max_changes=None if args.periods else args.max_changes,          # with --periods
+                                    budget_upper=args.budget)
     if args.source == "pymc-marketing":
         inst = importers.from_pymc_marketing(args.input, rules)
     elif args.source == "meridian":
@@ -65,7 +69,13 @@ def run(args: argparse.Namespace) -> int:
                            "mean response curves)", "drop --draws, or import a PyMC-Marketing model")
         from mmo_pyomo.curves.curve_files import with_curves
         inst = with_curves(inst, inst.curves.with_draws(args.draws))
-    write_csv_dir(inst, args.out)
+    extra = None
+    if args.periods is not None:
+        if args.source != "pymc-marketing":
+            raise MMOError(f"--periods reads the adstock of a PyMC-Marketing model, and the {args.source} import has none",
+                           "drop --periods, or import a PyMC-Marketing model")
+        extra = importers.pymc_time_phased(importers.pymc_export_of(args.input), inst, args.periods, args.max_changes)
+    write_csv_dir(inst, args.out, extra)
     families = sorted(set(inst.curves.family)) if inst.curves is not None else []
     print(json.dumps({"out": str(args.out), "activities": inst.n, "families": families,
                       "baseline_revenue": float(inst.const.sum())}))

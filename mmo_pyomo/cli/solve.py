@@ -62,7 +62,8 @@ def summary(result: Result, baseline_feasible: bool = True, response: bool = Fal
         lines.extend(_draw_lines(result, word))
     if lift is not None:
         lines.append(f"{word + ' lift':<15} {amount(lift)}{rel} over the baseline plan"
-                     + ("" if baseline_feasible else " (which breaks the budget, a rule or the target here)"))
+                     + ("" if baseline_feasible else " (which breaks the budget, a rule or the target here)"
+                        if result.target else " (which breaks the budget or a rule here)"))
     if result.message.startswith("outer approximation") or result.status in (Status.UNRELIABLE, Status.FEASIBLE):
         if result.message:
             lines.append(f"note            {result.message}")

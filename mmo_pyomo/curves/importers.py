@@ -191,25 +191,74 @@ _PYMC_FAMILIES = {"LogisticSaturation": "logistic", "MichaelisMentenSaturation":
 
 
 def export_pymc_marketing(mmm: Any, data: pd.DataFrame | None = None) -> dict[str, Any]:
-    """What mmo-pyomo needs of a fitted ``pymc_marketing.mmm.MMM``, as plain JSON-ready data:
-    the saturation family, its posterior draws (original units come from the channel and target
-    scales) and each channel's mean spend per period (from ``data``, default the fitted X)."""
+    """What mmo-pyomo needs of a fitted PyMC-Marketing MMM, as plain JSON-ready data: the saturation family, its
+    posterior draws (original units come from the channel and target scales), each activity's mean spend per
+    period (from ``data``, default the fitted X), and the geometric adstock's draws where the model has one.
+
+    Takes the current ``pymc_marketing.mmm.multidimensional.MMM`` — with extra dims such as a geo, every
+    (channel, geo) is one activity, named ``channel|geo`` — and the deprecated ``pymc_marketing.mmm.MMM``."""
     kind = type(mmm.saturation).__name__
     if kind not in _PYMC_FAMILIES:
         raise DataError(f"PyMC-Marketing saturation {kind} is not supported",
                         f"fit with one of {', '.join(_PYMC_FAMILIES)}")
     post = mmm.idata.posterior
-    params = {}
+    channels = [str(c) for c in post["channel"].values]
+    dims = tuple(getattr(mmm, "dims", None) or ())
+    if hasattr(mmm, "scalers"):                                 # multidimensional.MMM
+        channel_scale, target_scale = mmm.scalers._channel, mmm.scalers._target
+    else:                                                       # the deprecated MMM: scalars or one per channel
+        import xarray as xr
+        channel_scale = xr.DataArray(np.broadcast_to(np.asarray(mmm.channel_scale, float), (len(channels),)),
+                                     dims=("channel",), coords={"channel": channels})
+        target_scale = xr.DataArray(float(np.asarray(mmm.target_scale, float)))
+    cells = _pymc_cells(post, channels, dims)
+    X = data if data is not None else mmm.X
+    params: dict[str, list[list[float]]] = {}
     for var in post.data_vars:
         if var.startswith("saturation_"):
-            arr = post[var].stack(sample=("chain", "draw")).transpose("channel", "sample").values
-            params[var.removeprefix("saturation_")] = arr.tolist()
-    channels = [str(c) for c in post["channel"].values]
-    X = data if data is not None else mmm.X
-    return {"tool": "pymc-marketing", "family": _PYMC_FAMILIES[kind], "channels": channels, "params": params,
-            "channel_scale": np.broadcast_to(np.asarray(mmm.channel_scale, float), (len(channels),)).tolist(),
-            "target_scale": float(np.asarray(mmm.target_scale, float)),
-            "mean_spend": [float(X[c].mean()) for c in channels]}
+            params[var.removeprefix("saturation_")] = _per_cell(post[var], cells)
+    export = {"tool": "pymc-marketing", "family": _PYMC_FAMILIES[kind], "channels": [c["name"] for c in cells],
+              "params": params,
+              "channel_scale": [float(channel_scale.sel(_where(channel_scale, c))) for c in cells],
+              "target_scale": [float(target_scale.sel(_where(target_scale, c))) for c in cells],
+              "mean_spend": [float(_rows(X, c)[c["channel"]].mean()) for c in cells]}
+    adstock = getattr(mmm, "adstock", None)
+    if type(adstock).__name__ == "GeometricAdstock" and "adstock_alpha" in post:
+        export["adstock"] = {"family": "geometric", "l_max": int(adstock.l_max),
+                             "normalize": bool(getattr(adstock, "normalize", True)),
+                             "alpha": _per_cell(post["adstock_alpha"], cells)}
+    return export
+
+
+def _pymc_cells(post: Any, channels: list[str], dims: tuple[str, ...]) -> list[dict[str, Any]]:
+    """One activity per channel, or per channel and value of the model's extra dims (``channel|geo``)."""
+    if not dims:
+        return [{"name": c, "channel": c, "coords": {}} for c in channels]
+    import itertools
+    values = [[str(v) for v in post[d].values] for d in dims]
+    return [{"name": "|".join([c, *combo]), "channel": c, "coords": dict(zip(dims, combo))}
+            for combo in itertools.product(*values) for c in channels]
+
+
+def _where(arr: Any, cell: dict[str, Any]) -> dict[str, str]:
+    """The coordinates of ``cell`` that the array ``arr`` has."""
+    out = {d: v for d, v in cell["coords"].items() if d in arr.dims}
+    if "channel" in arr.dims:
+        out["channel"] = cell["channel"]
+    return out
+
+
+def _per_cell(var: Any, cells: list[dict[str, Any]]) -> list[list[float]]:
+    """A posterior variable's draws (chain × draw stacked) for every activity, broadcast over the dims it lacks."""
+    flat = var.stack(sample=("chain", "draw"))
+    return [np.asarray(flat.sel(_where(flat, c)).transpose("sample").values, float).tolist() for c in cells]
+
+
+def _rows(X: pd.DataFrame, cell: dict[str, Any]) -> pd.DataFrame:
+    """The rows of the fitted data that belong to ``cell`` (all of them without extra dims)."""
+    for d, v in cell["coords"].items():
+        X = X[X[d].astype(str) == v]
+    return X
 
 
 def _scaled_response(family: str, x: np.ndarray, p: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -243,7 +292,7 @@ def curves_from_pymc_export(export: Mapping[str, Any], rules: PlanningRules) -> 
     where = "the PyMC-Marketing export"
     channels = check_export(export, {"family": "the saturation family", "channels": "channel names",
                                      "params": "posterior draws", "channel_scale": "", "target_scale": "",
-                                     "mean_spend": ""}, ("tool", "provenance", "budget_optimizer"), where)
+                                     "mean_spend": ""}, ("tool", "provenance", "budget_optimizer", "adstock"), where)
     family = export["family"]
     names = {"logistic": ("beta", "lam"), "michaelis_menten": ("alpha", "lam"), "hill": ("beta", "kappa", "slope")}
     if not isinstance(family, str) or family not in names:
@@ -257,28 +306,76 @@ def curves_from_pymc_export(export: Mapping[str, Any], rules: PlanningRules) -> 
     if len({v.shape[1] for v in params.values()}) > 1:
         raise DataError(f"{where}: the parameters have different numbers of draws", "write it again with the export function")
     x_scale = _matrix([export["channel_scale"]], 1, f"{where} channel_scale", positive=True, width=n)[0]
-    y_scale = float(_matrix([[export["target_scale"]]], 1, f"{where} target_scale", positive=True)[0, 0])
+    target = export["target_scale"]                   # one for the model, or one per activity (a scale per geo)
+    y_scales = _matrix([target if isinstance(target, list) else [target] * n], 1, f"{where} target_scale",
+                       positive=True, width=n)[0]
     mean_spend = _matrix([export["mean_spend"]], 1, f"{where} mean_spend", width=n)[0]
-    draws = {c: _draws_in_original_units(family, {k: v[i] for k, v in params.items()}, float(x_scale[i]), y_scale)
-             for i, c in enumerate(channels)}
+    draws = {c: _draws_in_original_units(family, {k: v[i] for k, v in params.items()}, float(x_scale[i]),
+                                         float(y_scales[i])) for i, c in enumerate(channels)}
     curves = ResponseCurves.from_rows(tuple(channels), {c: {"family": family} for c in channels}, {},
                                       "the PyMC-Marketing export", draws)
     return build_instance("pymc_marketing", dict(zip(channels, mean_spend.tolist())), curves, rules)
 
 
+def pymc_export_of(source: str | Path | Any) -> dict[str, Any]:
+    """The export of a fitted MMM, of its saved ``.nc`` (needs pymc-marketing), or of an export ``.json`` as read."""
+    if isinstance(source, (str, Path)) and str(source).endswith(".json"):
+        return read_export(source, "the PyMC-Marketing export")
+    if isinstance(source, (str, Path)):
+        source = _load_pymc_model(str(source))
+    return export_pymc_marketing(source)
+
+
 def from_pymc_marketing(source: str | Path | Any, rules: PlanningRules) -> Instance:
     """From a fitted MMM, its saved ``.nc`` (needs pymc-marketing) or an export ``.json``."""
-    if isinstance(source, (str, Path)) and str(source).endswith(".json"):
-        return curves_from_pymc_export(read_export(source, "the PyMC-Marketing export"), rules)
-    if isinstance(source, (str, Path)):
+    return curves_from_pymc_export(pymc_export_of(source), rules)
+
+
+def pymc_time_phased(export: Mapping[str, Any], inst: Instance, periods: int,
+                     max_changes: int | None = None) -> dict[str, pd.DataFrame]:
+    """The files that make an imported PyMC-Marketing instance a plan over ``periods`` periods
+    (:mod:`mmo_pyomo.curves.periods_files`): periods.csv (no per-period budget), curves.csv with the model's
+    geometric adstock at the posterior mean decay (θ = mean α, L = l_max − 1, normalized as the model), and
+    settings.csv with K counted in cells (``max_changes``, default every cell)."""
+    ad = export.get("adstock")
+    if not isinstance(ad, Mapping) or ad.get("family") != "geometric":
+        raise DataError("the PyMC-Marketing export has no geometric adstock",
+                        "export a model fitted with GeometricAdstock (export_pymc_marketing writes it), or drop --periods")
+    alpha = _matrix(ad.get("alpha"), inst.n, "the PyMC-Marketing export adstock.alpha")
+    if not np.all((alpha >= 0) & (alpha < 1)):
+        raise DataError("the PyMC-Marketing export has an adstock α outside [0, 1)", "export the model again")
+    lmax = int(ad.get("l_max", 1))
+    if lmax < 1:
+        raise DataError(f"the PyMC-Marketing export has adstock l_max = {lmax}", "export the model again")
+    assert inst.curves is not None
+    from mmo_pyomo.curves.curve_files import curve_frames
+    curves = curve_frames(inst)[0].assign(adstock=alpha.mean(axis=1).round(12), adstock_lmax=lmax - 1,
+                                          adstock_normalize=int(bool(ad.get("normalize", True))))
+    from mmo_pyomo.instance.csv_folder import to_frames
+    settings = to_frames(inst)[2]
+    settings["max_changes"] = inst.n * periods if max_changes is None else max_changes
+    return {"curves.csv": curves,
+            "periods.csv": pd.DataFrame({"period": range(1, periods + 1), "budget_lower": "", "budget_upper": ""}),
+            "settings.csv": pd.DataFrame({"name": list(settings), "value": list(settings.values())})}
+
+
+def _load_pymc_model(path: str) -> Any:
+    """A saved PyMC-Marketing model: the current ``multidimensional.MMM``, or the deprecated ``MMM``."""
+    try:
+        from pymc_marketing.mmm.multidimensional import MMM
+    except ImportError:
+        raise DataError("reading a PyMC-Marketing model file needs pymc-marketing",
+                        'pip install "mmo-pyomo[pymc]" (pymc-marketing only; [mmm] adds Meridian), or pass '
+                        'the JSON of export_pymc_marketing') from None
+    try:
+        return MMM.load(path)
+    except Exception:                                 # saved by the deprecated class (removed in 0.20.0)
         try:
-            from pymc_marketing.mmm import MMM
+            from pymc_marketing.mmm import MMM as Legacy
         except ImportError:
-            raise DataError("reading a PyMC-Marketing model file needs pymc-marketing",
-                            'pip install "mmo-pyomo[pymc]" (pymc-marketing only; [mmm] adds Meridian), or pass '
-                            'the JSON of export_pymc_marketing') from None
-        source = MMM.load(str(source))
-    return curves_from_pymc_export(export_pymc_marketing(source), rules)
+            raise DataError(f"'{path}' is not a multidimensional.MMM, and this pymc-marketing has no other MMM",
+                            "save the model with pymc_marketing.mmm.multidimensional.MMM") from None
+        return Legacy.load(path)
 
 
 # --------------------------------------------------------------------------- Meridian

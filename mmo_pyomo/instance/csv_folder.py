@@ -161,11 +161,13 @@ def _refuse_time_phased_parts(folder: Path, settings: pd.DataFrame) -> None:
 
 
 #: The files an instance folder may hold (:func:`write_csv_dir` writes those the instance needs).
-CSV_FILES = ("activities.csv", "rules.csv", "settings.csv", "curves.csv", "curve_points.csv", "curve_draws.csv")
+CSV_FILES = ("activities.csv", "rules.csv", "settings.csv", "curves.csv", "curve_points.csv", "curve_draws.csv",
+             "periods.csv")
 
 
-def write_csv_dir(inst: Instance, folder: str | Path) -> Path:
-    """Write the CSV files of an instance into ``folder``: all of them or none."""
+def write_csv_dir(inst: Instance, folder: str | Path, extra: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write the CSV files of an instance into ``folder``: all of them or none. ``extra`` adds files, or replaces
+    the instance's own (a time-phased import adds periods.csv and the adstock columns of curves.csv)."""
     folder = Path(folder)
     acts, rules, settings = to_frames(inst)
     files = [("activities.csv", acts), ("rules.csv", rules),
@@ -176,6 +178,8 @@ def write_csv_dir(inst: Instance, folder: str | Path) -> Path:
         files[0] = ("activities.csv", acts.drop(columns=list(QUADRATIC_COLUMNS)))
         files += [("curves.csv", curves)] + ([("curve_points.csv", points)] if len(points) else []) \
             + ([("curve_draws.csv", draws)] if len(draws) else [])
+    files = [(name, (extra or {}).get(name, frame)) for name, frame in files] \
+        + [(name, frame) for name, frame in (extra or {}).items() if name not in dict(files)]
     with output_set():
         for fname, frame in files:
             with atomic_path(folder / fname) as tmp:
