@@ -57,8 +57,9 @@ def write_time_phased(folder: str, channels: int = 20, periods: int = 52, lag: i
     """A time-phased curve folder (:mod:`mmo_pyomo.curves.periods_files`): ``channels`` logistic channels over
     ``periods`` periods, geometric adstock with L = ``lag`` and θ in [0.2, 0.7], bounds [0.3x̄, 2.5x̄] per period, a
     minimum change of ``min_change``·x̄, K = ``max_changes`` cells (default all) and the baseline total as budget."""
-    import pandas as pd
     from pathlib import Path
+
+    import pandas as pd
     rng = np.random.default_rng(seed)
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)

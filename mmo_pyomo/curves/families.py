@@ -108,6 +108,13 @@ class ResponseCurves:
         """S, the number of joint posterior draws (0 without draws)."""
         return len(next(iter(self.draws.values()))["beta"]) if self.draws else 0
 
+    def draws_of(self, i: int, x: np.ndarray, order: int = 0) -> np.ndarray:
+        """Curve i's draws (order 0) or their slopes (order 1) at the spends ``x``, shape (S, len(x))."""
+        d = self.draws[i]
+        x = np.asarray(x, float)
+        return _closed_form(self.family[i], x[None, :], d["beta"][:, None], d["k"][:, None], d["s"][:, None],
+                            d["lam"][:, None], order)
+
     def draw_response(self, x: np.ndarray, order: int = 0) -> np.ndarray:
         """r_i^s(x_i) (order 0) or its slope (order 1) for every draw s and activity i, shape (S, n): draw s of
         every activity with draws (the same draw number is one joint posterior sample), and the one curve of

@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mmo_pyomo import ranges
 from mmo_pyomo.curves.curve_files import with_curves
 from mmo_pyomo.curves.families import ADSTOCK_COLUMNS, CURVE_COLUMNS, TABULAR, ResponseCurves
-from mmo_pyomo.errors import DataError
+from mmo_pyomo.errors import DataError, MMOError
 from mmo_pyomo.instance.periods import Horizon, adstock_weights, cell_name
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.reading import read_table
@@ -41,12 +42,9 @@ def _number(value: str, where: str, what: str, default: float | None = None) -> 
             raise DataError(f"{where}: {what} is empty", f"give {what} a number")
         return default
     try:
-        x = float(text)
-    except ValueError:
-        raise DataError(f"{where}: {what} = {text!r} is not a number", f"give {what} a number") from None
-    if not np.isfinite(x):
-        raise DataError(f"{where}: {what} = {text!r} is not a finite number", f"give {what} a finite number")
-    return x
+        return ranges.finite(text, what)
+    except MMOError as exc:                    # the same check as every number, located in its file and row
+        raise DataError(f"{where}: {exc.cause}", exc.fix) from None
 
 
 def _whole(value: str, where: str, what: str) -> int:

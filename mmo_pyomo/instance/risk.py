@@ -80,8 +80,6 @@ def with_risk(inst: Instance, risk: Risk | str | None) -> Instance:
         raise MMOError(f"the risk measure {risk} is over posterior draws, and this instance has none",
                        "give the curves' draws in curve_draws.csv (mmo import-curves --draws N writes them), or "
                        "use --risk mean")
-    if inst.horizon is not None:
-        raise MMOError(f"the risk measure {risk} is not taken with a time-phased plan yet", "use --risk mean")
     if inst.target is not None and inst.target.adds_row:
         raise MMOError(f"the target {inst.target} and the risk measure {risk} are not taken together yet",
                        "use --target mroi:M with a risk measure, or drop one of them")
@@ -98,8 +96,20 @@ def cvar(values: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def draw_totals(inst: Instance, delta: np.ndarray) -> np.ndarray:
-    """R_s(x̄ + δ) for every draw s (activities without draws count their one curve in each)."""
-    return inst.draw_revenue(delta).sum(axis=1)
+    """R_s(x̄ + δ) for every draw s (activities without draws count their one curve in each); for a time-phased plan
+    with adstock, Σ_t Σ_i r_iˢ(a[i,t])."""
+    h = inst.horizon
+    if h is None or not h.has_adstock:
+        return inst.draw_revenue(delta).sum(axis=1)
+    assert inst.curves is not None
+    x = inst.baseline + np.asarray(delta, float)
+    a = h.effective(x)
+    first = h.cell_index()[:, 0]
+    total = np.zeros(max(inst.curves.n_draws, 1))
+    for i in range(len(h.activities)):
+        k = int(first[i])
+        total += (inst.curves.draws_of(k, a[i]) if k in inst.curves.draws else inst.curves.curve_of(k, a[i])[None, :]).sum(axis=1)
+    return total - inst.spend_price * float(x.sum())
 
 
 def risk_summary(inst: Instance, delta: np.ndarray) -> dict[str, Any]:

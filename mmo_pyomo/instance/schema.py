@@ -238,7 +238,7 @@ class Instance:
         """The objective's revenue of the plan x̄ + δ: Σ_i r_i(δ_i); under a risk measure, its CVaR over the
         draws of Σ_i r_i^s (:mod:`mmo_pyomo.instance.risk`); for a time-phased plan with adstock, Σ_t Σ_i r_i(a[i,t])
         (:mod:`mmo_pyomo.instance.periods`)."""
-        if self.horizon is not None and self.horizon.has_adstock:
+        if self.risk is None and self.horizon is not None and self.horizon.has_adstock:
             return float(self.period_response(delta).sum() - self.spend_price * np.sum(self.baseline + delta))
         if self.risk is None:
             return float(self.revenue(delta).sum())

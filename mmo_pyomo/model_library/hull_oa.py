@@ -58,6 +58,7 @@ def build_model(tangents: int = DEFAULT_TANGENTS, nonconcave: str = "pwl",
     add_region_revenue_pieces(m)
     add_draw_revenue(m)
     add_adstock_response(m)
+    add_cvar(m)
     add_region_revenue_objective(m)
     return m
 
@@ -83,7 +84,7 @@ def check_concavity(inst: Instance, nonconcave: str = "pwl", concave: np.ndarray
     """With ``nonconcave="error"``, refuse curves that are not concave, naming them and their inflection
     (``concave``: :func:`concave_activities`, when the caller has it). Under a risk measure every draw must be
     concave: each is cut by its own tangents."""
-    if inst.risk is not None and inst.curves is not None:
+    if inst.risk is not None and inst.curves is not None and not _adstocked(inst):
         ok = inst.curves.draws_concave_on(inst.lower, inst.upper)
         if not ok.all():
             k = np.flatnonzero(~ok)
@@ -240,7 +241,7 @@ def _check_adstock_concavity(inst: Instance) -> None:
     first = h.cell_index()[:, 0]
     lower, upper = np.array(inst.lower, float), np.array(inst.upper, float)
     lower[first], upper[first] = lo.min(axis=1), hi.max(axis=1)
-    ok = curves.concave_on(lower, upper)[first]
+    ok = (curves.draws_concave_on(lower, upper) if inst.risk is not None else curves.concave_on(lower, upper))[first]
     if not ok.all():
         k = np.flatnonzero(~ok)
         raise DataError(f"the adstocked curves of {', '.join(repr(h.activities[i]) for i in k[:5])} are not concave "
@@ -276,11 +277,28 @@ def add_adstock_response(m: pyo.Block) -> None:
         return adstock_cut(m, a, t, a_hat, r, slope)
     m.adstock_cuts = pyo.Constraint(m.RESPONSE_PERIODS, m.ADSTOCK_POINTS, rule=cut, doc="(ADSTOCK)")
 
+    def drawn_periods(m: pyo.Block) -> list[tuple[str, int]]:         # under a risk measure: per draw as well
+        return [p for p in m.RESPONSE_PERIODS if p in m._ad_draw_points] if len(m.DRAWS) else []
+    m.DRAWN_PERIODS = pyo.Set(dimen=2, initialize=drawn_periods, ordered=True, doc="(activity, period) with draws")
+
+    def draw_bounds(m: pyo.Block, a: str, t: int, s: int) -> tuple[float, float]:
+        unit = float(pyo.value(m.objective_unit))
+        low, high = m._ad_draw_range[a, t]
+        return float(low[s]) / unit, float(high[s]) / unit
+    m.period_response_draw = pyo.Var(m.DRAWN_PERIODS, m.DRAWS, bounds=draw_bounds, doc="ρ[i,t,s] = r_iˢ(a[i,t])")
+
+    def draw_cut(m: pyo.Block, a: str, t: int, s: int, p: int):
+        pts, r, slope = m._ad_draw_points[a, t]
+        return adstock_cut(m, a, t, float(pts[p]), float(r[s, p]), float(slope[s, p]), s)
+    m.adstock_draw_cuts = pyo.Constraint(m.DRAWN_PERIODS, m.DRAWS, m.ADSTOCK_POINTS, rule=draw_cut,
+                                         doc="(ADSTOCK) per draw")
+
 
 def _prepare_adstock(m: pyo.Block) -> None:
     """Per (activity, period): the cells and weights of a[i,t] with its constant, and the tangent points (â, r, r′)."""
     inst: Instance = m._mmo_instance
     m._ad_terms, m._ad_points, m._ad_range, m._ad_count = {}, {}, {}, 0
+    m._ad_draw_points, m._ad_draw_range = {}, {}
     if not _adstocked(inst):
         return
     h, curves = inst.horizon, inst.curves
@@ -297,10 +315,24 @@ def _prepare_adstock(m: pyo.Block) -> None:
             m._ad_points[a, t] = list(zip(pts, curves.curve_of(int(first[i]), pts), curves.curve_of(int(first[i]), pts, 1)))
             ends = curves.curve_of(int(first[i]), np.array([lo[i, t - 1], hi[i, t - 1]]))
             m._ad_range[a, t] = (float(ends.min()), float(ends.max()))
+            if inst.risk is not None and int(first[i]) in curves.draws:
+                m._ad_draw_points[a, t] = (pts, curves.draws_of(int(first[i]), pts), curves.draws_of(int(first[i]), pts, 1))
+                both = curves.draws_of(int(first[i]), np.array([lo[i, t - 1], hi[i, t - 1]]))
+                m._ad_draw_range[a, t] = (both.min(axis=1), both.max(axis=1))
 
 
-def adstock_cut(m: pyo.Block, a: str, t: int, a_hat: float, r: float, slope: float) -> pyo.Expression:
-    """ρ[i,t] ≤ r(â) + r′(â)·(a[i,t] − â), in units of R, with a[i,t] = c + Σ w·(x̄_k + s_k·d_k)."""
+def _priced_spend(m: pyo.Block, inst: Instance) -> pyo.Expression | float:
+    """M·Σ(x̄ + δ) / R under an ``mroi:M`` target on curves, else 0."""
+    price = inst.spend_price
+    if not price:
+        return 0.0
+    unit = float(pyo.value(m.objective_unit))
+    return price / unit * sum(float(inst.baseline[k]) + pyo.value(m.spend_unit[a]) * m.d[a]
+                              for k, a in enumerate(inst.activities))
+
+
+def adstock_cut(m: pyo.Block, a: str, t: int, a_hat: float, r: float, slope: float, s: int | None = None) -> pyo.Expression:
+    """ρ[i,t] ≤ r(â) + r′(â)·(a[i,t] − â), in units of R, with a[i,t] = c + Σ w·(x̄_k + s_k·d_k) (ρ[i,t,s] of draw s)."""
     inst: Instance = m._mmo_instance
     unit = float(pyo.value(m.objective_unit))
     pairs, const = m._ad_terms[a, t]
@@ -308,7 +340,8 @@ def adstock_cut(m: pyo.Block, a: str, t: int, a_hat: float, r: float, slope: flo
     level = const + sum(w * float(inst.baseline[k]) for k, w in pairs)
     body = sum(c.negligible_as_zero(slope * w * float(pyo.value(m.spend_unit[names[k]])) / unit) * m.d[names[k]]
                for k, w in pairs)
-    return m.period_response[a, t] <= c.negligible_as_zero((r + slope * (level - a_hat)) / unit) + body
+    rho = m.period_response[a, t] if s is None else m.period_response_draw[a, t, s]
+    return rho <= c.negligible_as_zero((r + slope * (level - a_hat)) / unit) + body
 
 
 def refine_adstock(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: float) -> int:
@@ -319,7 +352,17 @@ def refine_adstock(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: flo
     first = h.cell_index()[:, 0]
     unit = float(pyo.value(model.objective_unit))
     added = 0
+    drawn = {p for p in model.DRAWN_PERIODS}
     for i, name in enumerate(h.activities):
+        if (name, 1) in drawn:
+            r_s, slope_s = inst.curves.draws_of(int(first[i]), a[i]), inst.curves.draws_of(int(first[i]), a[i], 1)
+            for t in range(1, h.response_periods + 1):
+                for s in model.DRAWS:
+                    if (model.period_response_draw[name, t, s].value or 0.0) * unit - r_s[s, t - 1] > tol:
+                        model.tangent_refinements.add(adstock_cut(model, name, t, float(a[i, t - 1]),
+                                                                  float(r_s[s, t - 1]), float(slope_s[s, t - 1]), s))
+                        added += 1
+            continue
         r = inst.curves.curve_of(int(first[i]), a[i])
         slope = inst.curves.curve_of(int(first[i]), a[i], 1)
         for t in range(1, h.response_periods + 1):
@@ -336,12 +379,12 @@ def add_draw_revenue(m: pyo.Block) -> None:
     Rockafellar–Uryasev variables η and u_s ≥ max(0, η − R_s) (CVAR). Without a risk measure the sets are empty."""
     def drawn(m: pyo.Block) -> list[str]:
         inst: Instance = m._mmo_instance
-        if inst.risk is None or inst.curves is None:
+        if inst.risk is None or inst.curves is None or _adstocked(inst):     # adstocked: per period, below
             return []
         return [inst.activities[k] for k in sorted(inst.curves.draws)]
     m.DRAWN = pyo.Set(initialize=drawn, ordered=True, doc="activities whose curve has posterior draws")
-    m.DRAWS = pyo.Set(initialize=lambda m: range(m._mmo_instance.curves.n_draws) if len(m.DRAWN) else [],
-                      doc="joint posterior draws s")
+    m.DRAWS = pyo.Set(initialize=lambda m: range(m._mmo_instance.curves.n_draws) if m._mmo_instance.risk is not None
+                      else [], doc="joint posterior draws s")
     m.prepare_draw_points = pyo.BuildAction(rule=_prepare_draw_points)
 
     def bounds(part: str):
@@ -363,6 +406,10 @@ def add_draw_revenue(m: pyo.Block) -> None:
         return rule
     m.tangent_draw_dec = pyo.Constraint(m.DRAWN, m.DRAWS, m.TANGENT_POINTS, rule=cut("dec"), doc="(OA) on R⁻ per draw")
     m.tangent_draw_inc = pyo.Constraint(m.DRAWN, m.DRAWS, m.TANGENT_POINTS, rule=cut("inc"), doc="(OA) on R⁺ per draw")
+
+
+def add_cvar(m: pyo.Block) -> None:
+    """The Rockafellar–Uryasev variables of ``cvar:α``: η and u_s ≥ max(0, η − R_s) for every draw (CVAR)."""
     m.cvar_level = pyo.Var(initialize=0.0, doc="η: the level below which the worst draws lie (units of R)")
     m.cvar_shortfall = pyo.Var(m.DRAWS, domain=pyo.NonNegativeReals, doc="u_s ≥ max(0, η − R_s)")
     m.cvar_rows = pyo.Constraint(m.DRAWS, rule=lambda m, s: m.cvar_shortfall[s] >= m.cvar_level - draw_total(m, s),
@@ -391,9 +438,14 @@ def draw_total(m: pyo.Block, s: int) -> pyo.Expression:
     """R_s / R: draw s's revenue at the baseline plus every activity's change in it — its own draw's w⁻ˢ + w⁺ˢ for
     an activity with draws, the one curve's w⁻ + w⁺ for the others."""
     inst: Instance = m._mmo_instance
+    unit = float(pyo.value(m.objective_unit))
+    if _adstocked(inst):                      # Σ_(i,t) ρ[i,t,s] (ρ[i,t] for activities without draws), less a price
+        drawn = {a for a, _ in m.DRAWN_PERIODS}
+        total = sum(m.period_response_draw[a, t, s] if a in drawn else m.period_response[a, t]
+                    for a, t in m.RESPONSE_PERIODS)
+        return total - _priced_spend(m, inst)
     if not hasattr(m, "_draw_base"):
         m._draw_base = inst.draw_revenue(np.zeros(inst.n)).sum(axis=1)
-    unit = float(pyo.value(m.objective_unit))
     drawn = set(m.DRAWN)
     change = c.region_sum("w")
     terms = []
@@ -413,10 +465,10 @@ def add_region_revenue_objective(m: pyo.Block) -> None:
         inst: Instance = m._mmo_instance
         periods, draws = m.component("RESPONSE_PERIODS"), m.component("DRAWS")    # (mm_cone has neither)
         if periods is not None and len(periods):            # (ADSTOCK): Σ_t Σ_i ρ[i,t], less a price on spend (mroi)
-            unit = float(pyo.value(m.objective_unit))
-            price = inst.spend_price
-            spend = sum(float(inst.baseline[k]) + pyo.value(m.spend_unit[a]) * m.d[a] for k, a in enumerate(inst.activities))
-            return sum(m.period_response[p] for p in m.RESPONSE_PERIODS) - (price / unit * spend if price else 0.0)
+            if len(draws):
+                assert inst.risk is not None
+                return m.cvar_level - sum(m.cvar_shortfall[s] for s in m.DRAWS) / (inst.risk.alpha * len(m.DRAWS))
+            return sum(m.period_response[p] for p in m.RESPONSE_PERIODS) - _priced_spend(m, inst)
         if draws is not None and len(draws):
             assert inst.risk is not None
             return m.cvar_level - sum(m.cvar_shortfall[s] for s in m.DRAWS) / (inst.risk.alpha * len(m.DRAWS))
