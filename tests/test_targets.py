@@ -227,3 +227,29 @@ def test_cli_target_writes_the_result_and_refuses_bad_input(tmp_path):
                                "--json", str(bad)], capture_output=True, text=True, timeout=300, cwd=ROOT)
         assert proc.returncode == code and words in proc.stderr and "Traceback" not in proc.stderr
         assert not bad.exists()
+
+
+@pytest.mark.parametrize("target,key,expected", [("roi:2", "target_roi_2", 674.8519), ("mroi:1", "target_mroi_1", 360.3536)])
+def test_against_meridians_flexible_budget(target, key, expected):
+    """Meridian's target-ROI and target-mROI scenarios (BudgetOptimizer.optimize(fixed_budget=False, ...)) against
+    --target roi / mroi on its own curves, read as the table through its samples (a row needs an exact curve)."""
+    from dataclasses import replace
+
+    from mmo_pyomo.curves.curve_files import with_curves
+    from mmo_pyomo.curves.importers import PlanningRules, curves_from_meridian_export
+    export = json.loads((ROOT / "tests" / "fixtures" / "meridian_export.json").read_text())
+    theirs = json.loads((ROOT / "tests" / "fixtures" / "meridian_optimizer.json").read_text())[key]
+    inst = curves_from_meridian_export(export, PlanningRules(lower=0.49, upper=2.0, budget_upper=2.0))
+    table = with_curves(inst, replace(inst.curves, family=("table",) * inst.n))
+    x = np.array(theirs["spend"])
+    valued = check_plan(table, x)
+    assert valued.feasible and valued.revenue == pytest.approx(theirs["outcome"], rel=1e-3)   # its own valuation
+    their_value = valued.revenue if key.startswith("target_roi") else valued.revenue - x.sum()
+    if key.startswith("target_roi"):
+        assert valued.revenue >= 2.0 * x.sum()
+    ours = solve(table, "hull_oa", "highs", mip_gap=1e-6, target=target).raise_for_status()
+    assert ours.status == "optimal" and ours.objective == pytest.approx(expected, rel=1e-6)
+    assert ours.objective >= their_value
+    if key == "target_mroi_1":                 # on Meridian's own curve (any concave curve through its samples)
+        on_samples = solve(inst, "hull_oa", "highs", mip_gap=1e-6, target=target)
+        assert on_samples.objective == pytest.approx(expected, rel=1e-6) and on_samples.gap <= 0.008
