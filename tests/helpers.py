@@ -227,3 +227,27 @@ def concave_budget_optimum(inst: Instance, iterations: int = 200) -> float:
             p_lo, p_hi = (mid, p_hi) if spend_at(mid).sum() > budget else (p_lo, mid)
         x = spend_at(p_hi)
     return float(inst.curves.response(x).sum())
+
+
+def local_optima(inst: Instance, starts: int = 5, seed: int = 0) -> list[float]:
+    """A correctly scaled local solver, as a user would run it: SLSQP on the spend in units of the baseline, under the
+    spend bounds and the total budget (no discrete rules), from the baseline and then ``starts − 1`` random points.
+    Returns the checked revenue (``inst.total_revenue``) of each start's end point (NaN where it is infeasible)."""
+    from scipy.optimize import minimize
+
+    from mmo_pyomo.mix.checker import check_plan
+    scale = np.where(inst.baseline > 0, inst.baseline, 1.0)
+    budget = inst.budget_interval[1]
+    bounds = [(lo / s, hi / s) for lo, hi, s in zip(inst.lower, inst.upper, scale)]
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(starts):
+        z0 = np.ones(inst.n) if k == 0 else rng.uniform([b[0] for b in bounds], [b[1] for b in bounds])
+        z0 = z0 * min(1.0, budget / float((z0 * scale).sum()))
+        res = minimize(lambda z: -inst.total_revenue(z * scale - inst.baseline) / 100, z0, method="SLSQP",
+                       bounds=bounds, constraints=[{"type": "ineq", "fun": lambda z: (budget - (z * scale).sum()) / 100}],
+                       options={"maxiter": 1000, "ftol": 1e-13})
+        free = inst.with_changes(min_change=np.zeros(inst.n), max_changes=inst.n)
+        check = check_plan(free, res.x * scale)
+        out.append(check.revenue if check.feasible else float("nan"))
+    return out

@@ -15,6 +15,8 @@ from mmo_pyomo.instance import load_instance
 from mmo_pyomo.mix.checker import check_plan
 from mmo_pyomo.mix.runner import solve
 
+from helpers import local_optima
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 EXPORT = json.loads((FIXTURES / "pymc_marketing_export.json").read_text())
@@ -93,6 +95,7 @@ def test_beats_the_budget_optimizer_on_its_own_curves():
     their_value = float(inst.curves.response(theirs).sum())
     assert r.status == "optimal" and r.gap <= 1e-6 + 1e-12
     assert r.objective >= their_value
+    assert np.nanmax(local_optima(inst)) == pytest.approx(r.objective, rel=1e-6)   # a scaled SLSQP reaches it too
     rules = PlanningRules(lower=0.5, upper=2.0, budget_upper=1.0, min_change=0.10, max_changes=3)
     practical = solve(curves_from_pymc_export(EXPORT, rules), "hull_oa", "highs", mip_gap=1e-6)
     assert practical.status == "optimal" and practical.n_changes <= 3
@@ -116,6 +119,7 @@ def test_beats_meridians_optimizer_on_its_own_curves():
     assert r.status == "feasible" and 0 < r.interpolation_error and r.bound >= r.objective + r.interpolation_error
     assert r.gap <= 0.005                                      # the samples' error: 0.42% here
     assert r.objective >= float(inst.curves.response(theirs).sum())
+    assert np.nanmax(local_optima(inst)) == pytest.approx(r.objective, rel=1e-6)
 
 
 def test_robyn_solution_gives_hill_curves_and_its_bounds():
