@@ -68,8 +68,16 @@ def plan_details(inst: Instance, new_spend: np.ndarray) -> dict[str, Any]:
                     "binding": "upper" if n_changes >= inst.max_changes else None},
         "rules": rules,
         "curves": response_curves(inst, delta),
-        "revenue_model": "response curves" if inst.has_curves else "quadratic",
+        "revenue_model": _revenue_model(inst),
     }
+
+
+def _revenue_model(inst: Instance) -> str:
+    """What the per-activity revenues above are: a quadratic's, a curve's, or, with adstock, each cell's own curve at
+    its own spend (the objective also counts what each period's spend carries into the next)."""
+    if inst.horizon is not None and inst.horizon.has_adstock:
+        return "response curves with adstock (per cell: its curve at its own spend, without carry-over)"
+    return "response curves" if inst.has_curves else "quadratic"
 
 
 def response_curves(inst: Instance, delta: np.ndarray, count: int = CURVES_SHOWN,

@@ -14,7 +14,7 @@ SPEND = "spend (units of the data)"
 def _word(record: dict[str, Any]) -> str:
     """"response" for response curves (an MMM's contribution, in the model's units), else "revenue"."""
     details = record.get("details") or {}
-    return "response" if details.get("revenue_model") == "response curves" else "revenue"
+    return "response" if str(details.get("revenue_model", "")).startswith("response curves") else "revenue"
 
 
 def certificate(record: dict[str, Any], what: str = "plan") -> str:
