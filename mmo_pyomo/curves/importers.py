@@ -223,7 +223,7 @@ def export_pymc_marketing(mmm: Any, data: pd.DataFrame | None = None) -> dict[st
               "target_scale": [float(target_scale.sel(_where(target_scale, c))) for c in cells],
               "mean_spend": [float(_rows(X, c)[c["channel"]].mean()) for c in cells]}
     adstock = getattr(mmm, "adstock", None)
-    if type(adstock).__name__ == "GeometricAdstock" and "adstock_alpha" in post:
+    if adstock is not None and type(adstock).__name__ == "GeometricAdstock" and "adstock_alpha" in post:
         export["adstock"] = {"family": "geometric", "l_max": int(adstock.l_max),
                              "normalize": bool(getattr(adstock, "normalize", True)),
                              "alpha": _per_cell(post["adstock_alpha"], cells)}

@@ -18,6 +18,7 @@ the whole horizon, as fractions of the baseline total. The result is a cell inst
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -128,7 +129,7 @@ def _adstock(folder: Path, activities: tuple[str, ...]) -> list[np.ndarray]:
     return out
 
 
-def read_time_phased(folder: str | Path, steady: Instance, rule_periods: list[tuple[str, str]] = ()) -> Instance:
+def read_time_phased(folder: str | Path, steady: Instance, rule_periods: Sequence[tuple[str, str]] = ()) -> Instance:
     """The cell instance of a time-phased folder, from the folder's own ``steady`` reading of activities.csv,
     rules.csv (without their periods) and settings.csv (:func:`mmo_pyomo.instance.csv_folder.read_csv_dir`), and
     rules.csv's (rule, period) cells row by row."""
@@ -173,7 +174,7 @@ def _carry_out(folder: Path) -> bool:
 
 
 def _cell_rules(folder: Path, steady: Instance, periods: int, budgets: dict[int, tuple[float, float]],
-                rule_periods: list[tuple[str, str]]):
+                rule_periods: Sequence[tuple[str, str]]):
     """The rules over cells: each period's budget (from periods.csv), and each rule of rules.csv in its period, or
     in every period when it names none (then called ``rule@t``)."""
     names = steady.activities
@@ -190,7 +191,8 @@ def _cell_rules(folder: Path, steady: Instance, periods: int, budgets: dict[int,
     rule_period = _rule_periods(folder / "rules.csv", rule_periods, periods)
     terms = steady.rule_terms()
     for k, r in enumerate(steady.rules):
-        for t in ([rule_period[r]] if rule_period.get(r) is not None else range(1, periods + 1)):
+        one = rule_period.get(r)
+        for t in ([one] if one is not None else range(1, periods + 1)):
             name = cell_name(r, t)
             if name in lower:
                 raise DataError(f"'{folder / 'rules.csv'}': rule '{r}' in period {t} is named like the period's budget",
@@ -201,7 +203,7 @@ def _cell_rules(folder: Path, steady: Instance, periods: int, budgets: dict[int,
     return rules, coef, lower, upper
 
 
-def _rule_periods(path: Path, cells: list[tuple[str, str]], periods: int) -> dict[str, int | None]:
+def _rule_periods(path: Path, cells: Sequence[tuple[str, str]], periods: int) -> dict[str, int | None]:
     """rule → its period from rules.csv's ``period`` cells, row by row (None: every period)."""
     out: dict[str, int | None] = {}
     for k, (r, raw) in enumerate(cells):

@@ -258,9 +258,9 @@ def add_adstock_response(m: pyo.Block) -> None:
     Without adstock the set is empty and each cell's revenue is cut in its own regions, as in the steady model."""
     def periods(m: pyo.Block) -> list[tuple[str, int]]:
         inst: Instance = m._mmo_instance
-        if not _adstocked(inst):
-            return []
         h = inst.horizon
+        if h is None or not h.has_adstock:
+            return []
         return [(a, t) for a in h.activities for t in range(1, h.response_periods + 1)]
     m.RESPONSE_PERIODS = pyo.Set(dimen=2, initialize=periods, ordered=True, doc="(activity, period) with a response")
     m.prepare_adstock = pyo.BuildAction(rule=_prepare_adstock)
@@ -299,9 +299,9 @@ def _prepare_adstock(m: pyo.Block) -> None:
     inst: Instance = m._mmo_instance
     m._ad_terms, m._ad_points, m._ad_range, m._ad_count = {}, {}, {}, 0
     m._ad_draw_points, m._ad_draw_range = {}, {}
-    if not _adstocked(inst):
-        return
     h, curves = inst.horizon, inst.curves
+    if h is None or curves is None or not h.has_adstock:
+        return
     lo, hi = _effective_bounds(inst)
     at_base = h.effective(inst.baseline)
     first = h.cell_index()[:, 0]
