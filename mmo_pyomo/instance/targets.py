@@ -66,7 +66,7 @@ class Target:
                            "give the marginal return M ≥ 0 (each unit of spend must return at least M)")
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.value:g}"
+        return f"{self.kind}:{self.value:.12g}"
 
     @property
     def minimizes(self) -> bool:
@@ -78,10 +78,6 @@ class Target:
         """Whether the target is a row of the model (``roi``, ``response``) rather than a price (``mroi``)."""
         return self.kind in ("roi", "response")
 
-    @property
-    def objective_name(self) -> str:
-        """What the objective measures, for reports."""
-        return {"response": "total spend", "roi": "total response", "mroi": "response − M × spend"}[self.kind]
 
 def parse_target(text: object) -> Target | None:
     """``"roi:2.5"`` → Target("roi", 2.5); a :class:`Target` as it is; ``None`` or ``"none"`` → None."""

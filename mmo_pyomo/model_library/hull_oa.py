@@ -18,6 +18,10 @@ Response curves that are not concave over the allowed spend (an S-shaped Hill cu
 cut this way. With ``nonconcave="pwl"`` each of their regions is instead replaced by a
 piecewise-linear interpolation on ``breakpoints`` segments (a multiple-choice MILP: one segment
 binary per segment, summing to z_R), whose error is at most h²·max|g″|/8 per activity.
+
+Under a risk measure each posterior draw gets its own cuts (:mod:`mmo_pyomo.model_library.draws`); for a
+time-phased plan with adstock each period's response is cut in the effective spend instead
+(:mod:`mmo_pyomo.model_library.adstock`). The cut itself lives in :mod:`mmo_pyomo.model_library.tangents`.
 """
 from __future__ import annotations
 
@@ -27,7 +31,16 @@ import pyomo.environ as pyo
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.model_library import components as c
+from mmo_pyomo.model_library.adstock import (
+    add_adstock_response,
+    adstocked,
+    check_adstock_concavity,
+    priced_spend,
+    refine_adstock,
+)
+from mmo_pyomo.model_library.draws import add_cvar, add_draw_revenue, refine_draws
 from mmo_pyomo.model_library.record import Formulation
+from mmo_pyomo.model_library.tangents import REGIONS, region_units, region_vars, tangent_cut
 from mmo_pyomo.solvers.capabilities import Capability as C
 
 #: Tangent points per region in a new model (both ends of the region included).
@@ -36,7 +49,6 @@ DEFAULT_TANGENTS = 4
 #: Segments per region of a piecewise-linear surrogate of a curve that is not concave.
 DEFAULT_BREAKPOINTS = 16
 
-REGIONS = ("dec", "inc")
 
 
 def build_model(tangents: int = DEFAULT_TANGENTS, nonconcave: str = "pwl",
@@ -84,7 +96,7 @@ def check_concavity(inst: Instance, nonconcave: str = "pwl", concave: np.ndarray
     """With ``nonconcave="error"``, refuse curves that are not concave, naming them and their inflection
     (``concave``: :func:`concave_activities`, when the caller has it). Under a risk measure every draw must be
     concave: each is cut by its own tangents."""
-    if inst.risk is not None and inst.curves is not None and not _adstocked(inst):
+    if inst.risk is not None and inst.curves is not None and not adstocked(inst):
         ok = inst.curves.draws_concave_on(inst.lower, inst.upper)
         if not ok.all():
             k = np.flatnonzero(~ok)
@@ -92,8 +104,8 @@ def check_concavity(inst: Instance, nonconcave: str = "pwl", concave: np.ndarray
                             f"{', '.join(repr(inst.activities[i]) for i in k[:5])} are not all concave over the "
                             "allowed spend", "raise those activities' lower spend above their draws' inflection, or "
                             "use --risk mean")
-    if _adstocked(inst):
-        _check_adstock_concavity(inst)
+    if adstocked(inst):
+        check_adstock_concavity(inst)
         return
     if nonconcave != "error":
         return
@@ -124,29 +136,10 @@ def _prepare_points(m: pyo.Block, tangents: int, nonconcave: str, breakpoints: i
         d = lo[None, :] + (hi - lo)[None, :] * frac[:, None]                       # (tangents, n)
         d = np.vstack([d, np.zeros(inst.n)])                                        # and the tangent at 0
         m._oa_points[part] = [(d[p], revenue_change(inst, d[p]), inst.revenue_slope(d[p])) for p in range(len(d))]
-        use = has & ~concave & (not _adstocked(inst))     # adstocked responses are cut in a (add_adstock_response)
+        use = has & ~concave & (not adstocked(inst))     # adstocked responses are cut in a (add_adstock_response)
         grid = lo[None, :] + (hi - lo)[None, :] * np.linspace(0.0, 1.0, breakpoints + 1)[:, None]
         g = np.array([revenue_change(inst, row) for row in grid]) if use.any() else np.zeros_like(grid)
         m._oa_pieces[part] = (grid, g, use)
-
-
-def _vars(m: pyo.Block, part: str, i: str) -> tuple[pyo.Var, pyo.Var, pyo.Var]:
-    """(w_R, d_R, z_R) of activity i: the region's revenue change (in units of R), its spend change
-    (in units of s_i) and its indicator."""
-    return getattr(m, f"w_{part}")[i], getattr(m, f"d_{part}")[i], getattr(m, f"z_{part}")[i]
-
-
-def _units(m: pyo.Block, i: str) -> tuple[float, float]:
-    """(s_i, R_i): the units of activity i's spend change and of its revenue change (w_i)."""
-    return float(pyo.value(m.spend_unit[i])), float(pyo.value(m.change_unit[i]))
-
-
-def tangent_cut(w: pyo.Var, d: pyo.Var, z: pyo.Var, g: float, slope: float, d_hat: float,
-                units: tuple[float, float] = (1.0, 1.0)) -> pyo.Expression:
-    """w ≤ (g(d̂) − g′(d̂)·d̂)·z + g′(d̂)·δ: the tangent of the perspective z·g(δ/z) at (d̂, 1) (OA),
-    with δ = s·d and the revenue change R_i·w (``units`` = (s, R_i))."""
-    s, unit = units
-    return w <= c.negligible_as_zero((g - slope * d_hat) / unit) * z + c.negligible_as_zero(slope * s / unit) * d
 
 
 def add_region_revenue(m: pyo.Block) -> None:
@@ -165,12 +158,12 @@ def add_region_revenue_tangents(m: pyo.Block) -> None:
     def cut(part: str):
         def rule(m: pyo.Block, i: str, p: int):
             k = m._mmo_position[i]
-            if not m._oa_concave[k] or not getattr(m, f"has_{part}")[i] or _adstocked(m._mmo_instance):
+            if not m._oa_concave[k] or not getattr(m, f"has_{part}")[i] or adstocked(m._mmo_instance):
                 return pyo.Constraint.Skip
             d, g, s = (arr[k] for arr in m._oa_points[part][p])
             if not np.isfinite(s):                      # e.g. a Hill curve with s < 1 at zero spend
                 return pyo.Constraint.Skip
-            return tangent_cut(*_vars(m, part, i), float(g), float(s), float(d), _units(m, i))
+            return tangent_cut(*region_vars(m, part, i), float(g), float(s), float(d), region_units(m, i))
         return rule
     m.tangent_dec = pyo.Constraint(m.ACTIVITIES, m.TANGENT_POINTS, rule=cut("dec"), doc="(OA) on R⁻")
     m.tangent_inc = pyo.Constraint(m.ACTIVITIES, m.TANGENT_POINTS, rule=cut("inc"), doc="(OA) on R⁺")
@@ -194,7 +187,7 @@ def add_region_revenue_pieces(m: pyo.Block) -> None:
         """The segment's ends (in units of s_i) and g at them (in units of R)."""
         grid, g, _ = m._oa_pieces[part]
         k = m._mmo_position[i]
-        unit, r = _units(m, i)
+        unit, r = region_units(m, i)
         return float(grid[s, k]) / unit, float(grid[s + 1, k]) / unit, float(g[s, k]) / r, float(g[s + 1, k]) / r
 
     m.piece_lower = pyo.Constraint(m.PIECES, rule=lambda m, i, p, s: grid_at(m, i, p, s)[0] * m.piece_on[i, p, s]
@@ -222,242 +215,6 @@ def add_region_revenue_pieces(m: pyo.Block) -> None:
     m.piece_revenue = pyo.Constraint(m.PIECE_REGIONS, rule=interpolation, doc="w_R ≤ interpolation of g")
 
 
-def _adstocked(inst: Instance) -> bool:
-    """Whether the instance is a time-phased plan whose spend carries over (its responses are cut in a[i,t])."""
-    return inst.horizon is not None and inst.horizon.has_adstock
-
-
-def _effective_bounds(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
-    """The least and most effective spend a[i,t] (A, T + carry)."""
-    assert inst.horizon is not None
-    return inst.horizon.effective_range(inst.lower, inst.upper)
-
-
-def _check_adstock_concavity(inst: Instance) -> None:
-    """Adstocked curves are cut by tangents in the effective spend: each must be concave over its range."""
-    h, curves = inst.horizon, inst.curves
-    assert h is not None and curves is not None
-    lo, hi = _effective_bounds(inst)
-    first = h.cell_index()[:, 0]
-    lower, upper = np.array(inst.lower, float), np.array(inst.upper, float)
-    lower[first], upper[first] = lo.min(axis=1), hi.max(axis=1)
-    ok = (curves.draws_concave_on(lower, upper) if inst.risk is not None else curves.concave_on(lower, upper))[first]
-    if not ok.all():
-        k = np.flatnonzero(~ok)
-        raise DataError(f"the adstocked curves of {', '.join(repr(h.activities[i]) for i in k[:5])} are not concave "
-                        "over their effective spend", "raise those activities' lower spend above the inflection, or "
-                        "use a concave family (logistic, Michaelis–Menten, Hill with s ≤ 1)")
-
-
-def add_adstock_response(m: pyo.Block) -> None:
-    """For a time-phased plan with adstock (:mod:`mmo_pyomo.instance.periods`): the response ρ[i,t] of activity i in
-    period t, cut by tangents of r_i in the effective spend a[i,t] = Σ_l w_il·x[i,t−l], affine in the plan (ADSTOCK):
-
-        ρ[i,t] ≤ r_i(â) + r_i′(â)·(a[i,t] − â)   at ``tangents`` points â over a's range and at the baseline's a.
-
-    Without adstock the set is empty and each cell's revenue is cut in its own regions, as in the steady model."""
-    def periods(m: pyo.Block) -> list[tuple[str, int]]:
-        inst: Instance = m._mmo_instance
-        h = inst.horizon
-        if h is None or not h.has_adstock:
-            return []
-        return [(a, t) for a in h.activities for t in range(1, h.response_periods + 1)]
-    m.RESPONSE_PERIODS = pyo.Set(dimen=2, initialize=periods, ordered=True, doc="(activity, period) with a response")
-    m.prepare_adstock = pyo.BuildAction(rule=_prepare_adstock)
-    def response_bounds(m: pyo.Block, a: str, t: int) -> tuple[float, float]:
-        """r_i over a[i,t]'s range (the curves never fall with spend): bounds that keep an LP's duals in scale."""
-        unit = float(pyo.value(m.objective_unit))
-        low, high = m._ad_range[a, t]
-        return low / unit, high / unit
-    m.period_response = pyo.Var(m.RESPONSE_PERIODS, bounds=response_bounds, doc="ρ[i,t] = r_i(a[i,t]), in units of R")
-    m.ADSTOCK_POINTS = pyo.Set(initialize=lambda m: range(m._ad_count))
-
-    def cut(m: pyo.Block, a: str, t: int, p: int):
-        a_hat, r, slope = (float(v) for v in m._ad_points[a, t][p])
-        return adstock_cut(m, a, t, a_hat, r, slope)
-    m.adstock_cuts = pyo.Constraint(m.RESPONSE_PERIODS, m.ADSTOCK_POINTS, rule=cut, doc="(ADSTOCK)")
-
-    def drawn_periods(m: pyo.Block) -> list[tuple[str, int]]:         # under a risk measure: per draw as well
-        return [p for p in m.RESPONSE_PERIODS if p in m._ad_draw_points] if len(m.DRAWS) else []
-    m.DRAWN_PERIODS = pyo.Set(dimen=2, initialize=drawn_periods, ordered=True, doc="(activity, period) with draws")
-
-    def draw_bounds(m: pyo.Block, a: str, t: int, s: int) -> tuple[float, float]:
-        unit = float(pyo.value(m.objective_unit))
-        low, high = m._ad_draw_range[a, t]
-        return float(low[s]) / unit, float(high[s]) / unit
-    m.period_response_draw = pyo.Var(m.DRAWN_PERIODS, m.DRAWS, bounds=draw_bounds, doc="ρ[i,t,s] = r_iˢ(a[i,t])")
-
-    def draw_cut(m: pyo.Block, a: str, t: int, s: int, p: int):
-        pts, r, slope = m._ad_draw_points[a, t]
-        return adstock_cut(m, a, t, float(pts[p]), float(r[s, p]), float(slope[s, p]), s)
-    m.adstock_draw_cuts = pyo.Constraint(m.DRAWN_PERIODS, m.DRAWS, m.ADSTOCK_POINTS, rule=draw_cut,
-                                         doc="(ADSTOCK) per draw")
-
-
-def _prepare_adstock(m: pyo.Block) -> None:
-    """Per (activity, period): the cells and weights of a[i,t] with its constant, and the tangent points (â, r, r′)."""
-    inst: Instance = m._mmo_instance
-    m._ad_terms, m._ad_points, m._ad_range, m._ad_count = {}, {}, {}, 0
-    m._ad_draw_points, m._ad_draw_range = {}, {}
-    h, curves = inst.horizon, inst.curves
-    if h is None or curves is None or not h.has_adstock:
-        return
-    lo, hi = _effective_bounds(inst)
-    at_base = h.effective(inst.baseline)
-    first = h.cell_index()[:, 0]
-    tangents = max(len(m._oa_points["dec"]) - 1, 1)
-    frac = np.linspace(0.0, 1.0, tangents) if tangents > 1 else np.array([0.5])
-    m._ad_count = len(frac) + 1
-    for i, a in enumerate(h.activities):
-        for t in range(1, h.response_periods + 1):
-            m._ad_terms[a, t] = h.terms(i, t)
-            pts = np.r_[lo[i, t - 1] + (hi[i, t - 1] - lo[i, t - 1]) * frac, at_base[i, t - 1]]
-            m._ad_points[a, t] = list(zip(pts, curves.curve_of(int(first[i]), pts), curves.curve_of(int(first[i]), pts, 1)))
-            ends = curves.curve_of(int(first[i]), np.array([lo[i, t - 1], hi[i, t - 1]]))
-            m._ad_range[a, t] = (float(ends.min()), float(ends.max()))
-            if inst.risk is not None and int(first[i]) in curves.draws:
-                m._ad_draw_points[a, t] = (pts, curves.draws_of(int(first[i]), pts), curves.draws_of(int(first[i]), pts, 1))
-                both = curves.draws_of(int(first[i]), np.array([lo[i, t - 1], hi[i, t - 1]]))
-                m._ad_draw_range[a, t] = (both.min(axis=1), both.max(axis=1))
-
-
-def _priced_spend(m: pyo.Block, inst: Instance) -> pyo.Expression | float:
-    """M·Σ(x̄ + δ) / R under an ``mroi:M`` target on curves, else 0."""
-    price = inst.spend_price
-    if not price:
-        return 0.0
-    unit = float(pyo.value(m.objective_unit))
-    return price / unit * sum(float(inst.baseline[k]) + pyo.value(m.spend_unit[a]) * m.d[a]
-                              for k, a in enumerate(inst.activities))
-
-
-def adstock_cut(m: pyo.Block, a: str, t: int, a_hat: float, r: float, slope: float, s: int | None = None) -> pyo.Expression:
-    """ρ[i,t] ≤ r(â) + r′(â)·(a[i,t] − â), in units of R, with a[i,t] = c + Σ w·(x̄_k + s_k·d_k) (ρ[i,t,s] of draw s)."""
-    inst: Instance = m._mmo_instance
-    unit = float(pyo.value(m.objective_unit))
-    pairs, const = m._ad_terms[a, t]
-    names = inst.activities
-    level = const + sum(w * float(inst.baseline[k]) for k, w in pairs)
-    body = sum(c.negligible_as_zero(slope * w * float(pyo.value(m.spend_unit[names[k]])) / unit) * m.d[names[k]]
-               for k, w in pairs)
-    rho = m.period_response[a, t] if s is None else m.period_response_draw[a, t, s]
-    return rho <= c.negligible_as_zero((r + slope * (level - a_hat)) / unit) + body
-
-
-def refine_adstock(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: float) -> int:
-    """:func:`refine` for adstocked responses: a tangent at the plan's a[i,t] wherever ρ[i,t] over-states r_i(a[i,t])."""
-    h = inst.horizon
-    assert h is not None and inst.curves is not None
-    a = h.effective(inst.baseline + delta)
-    first = h.cell_index()[:, 0]
-    unit = float(pyo.value(model.objective_unit))
-    added = 0
-    drawn = {p for p in model.DRAWN_PERIODS}
-    for i, name in enumerate(h.activities):
-        if (name, 1) in drawn:
-            r_s, slope_s = inst.curves.draws_of(int(first[i]), a[i]), inst.curves.draws_of(int(first[i]), a[i], 1)
-            for t in range(1, h.response_periods + 1):
-                for s in model.DRAWS:
-                    if (model.period_response_draw[name, t, s].value or 0.0) * unit - r_s[s, t - 1] > tol:
-                        model.tangent_refinements.add(adstock_cut(model, name, t, float(a[i, t - 1]),
-                                                                  float(r_s[s, t - 1]), float(slope_s[s, t - 1]), s))
-                        added += 1
-            continue
-        r = inst.curves.curve_of(int(first[i]), a[i])
-        slope = inst.curves.curve_of(int(first[i]), a[i], 1)
-        for t in range(1, h.response_periods + 1):
-            if (model.period_response[name, t].value or 0.0) * unit - r[t - 1] > tol and np.isfinite(slope[t - 1]):
-                model.tangent_refinements.add(adstock_cut(model, name, t, float(a[i, t - 1]), float(r[t - 1]),
-                                                          float(slope[t - 1])))
-                added += 1
-    return added
-
-
-def add_draw_revenue(m: pyo.Block) -> None:
-    """Under a risk measure ``cvar:α`` (:mod:`mmo_pyomo.instance.risk`): per posterior draw s, the regions' revenue
-    changes w⁻ˢ, w⁺ˢ of each activity with draws, cut by the tangents of its own curve gˢ (OA per draw), and the
-    Rockafellar–Uryasev variables η and u_s ≥ max(0, η − R_s) (CVAR). Without a risk measure the sets are empty."""
-    def drawn(m: pyo.Block) -> list[str]:
-        inst: Instance = m._mmo_instance
-        if inst.risk is None or inst.curves is None or _adstocked(inst):     # adstocked: per period, below
-            return []
-        return [inst.activities[k] for k in sorted(inst.curves.draws)]
-    m.DRAWN = pyo.Set(initialize=drawn, ordered=True, doc="activities whose curve has posterior draws")
-    m.DRAWS = pyo.Set(initialize=lambda m: range(m._mmo_instance.curves.n_draws) if m._mmo_instance.risk is not None
-                      else [], doc="joint posterior draws s")
-    m.prepare_draw_points = pyo.BuildAction(rule=_prepare_draw_points)
-
-    def bounds(part: str):
-        return lambda m, i, s: (None, None) if getattr(m, f"has_{part}")[i] else (0.0, 0.0)
-    m.wd_dec = pyo.Var(m.DRAWN, m.DRAWS, bounds=bounds("dec"), doc="revenue change in R⁻ in draw s")
-    m.wd_inc = pyo.Var(m.DRAWN, m.DRAWS, bounds=bounds("inc"), doc="revenue change in R⁺ in draw s")
-
-    def cut(part: str):
-        def rule(m: pyo.Block, i: str, s: int, p: int):
-            k = m._mmo_position[i]
-            if not getattr(m, f"has_{part}")[i]:
-                return pyo.Constraint.Skip
-            d, g, slope = m._oa_draw_points[part][p]
-            if not np.isfinite(slope[s, k]):
-                return pyo.Constraint.Skip
-            _, d_var, z = _vars(m, part, i)
-            return tangent_cut(getattr(m, f"wd_{part}")[i, s], d_var, z, float(g[s, k]), float(slope[s, k]),
-                               float(d[k]), _units(m, i))
-        return rule
-    m.tangent_draw_dec = pyo.Constraint(m.DRAWN, m.DRAWS, m.TANGENT_POINTS, rule=cut("dec"), doc="(OA) on R⁻ per draw")
-    m.tangent_draw_inc = pyo.Constraint(m.DRAWN, m.DRAWS, m.TANGENT_POINTS, rule=cut("inc"), doc="(OA) on R⁺ per draw")
-
-
-def add_cvar(m: pyo.Block) -> None:
-    """The Rockafellar–Uryasev variables of ``cvar:α``: η and u_s ≥ max(0, η − R_s) for every draw (CVAR)."""
-    m.cvar_level = pyo.Var(initialize=0.0, doc="η: the level below which the worst draws lie (units of R)")
-    m.cvar_shortfall = pyo.Var(m.DRAWS, domain=pyo.NonNegativeReals, doc="u_s ≥ max(0, η − R_s)")
-    m.cvar_rows = pyo.Constraint(m.DRAWS, rule=lambda m, s: m.cvar_shortfall[s] >= m.cvar_level - draw_total(m, s),
-                                 doc="(CVAR) u_s ≥ η − R_s")
-
-
-def _prepare_draw_points(m: pyo.Block) -> None:
-    """The tangent points of :func:`_prepare_points`, with each draw's gˢ and slope there: (d (n), g (S, n), g′ (S, n))."""
-    inst: Instance = m._mmo_instance
-    m._oa_draw_points = {}
-    if not len(m.DRAWN):
-        return
-    at_zero = inst.draw_revenue(np.zeros(inst.n))
-    for part in REGIONS:
-        m._oa_draw_points[part] = [(d, inst.draw_revenue(d) - at_zero, _draw_slope(inst, d))
-                                   for d, _, _ in m._oa_points[part]]
-
-
-def _draw_slope(inst: Instance, delta: np.ndarray) -> np.ndarray:
-    """d r_i^s / d δ_i at δ for every draw (less the spend price), shape (S, n)."""
-    assert inst.curves is not None
-    return inst.curves.draw_response(inst.baseline + delta, order=1) - inst.spend_price
-
-
-def draw_total(m: pyo.Block, s: int) -> pyo.Expression:
-    """R_s / R: draw s's revenue at the baseline plus every activity's change in it — its own draw's w⁻ˢ + w⁺ˢ for
-    an activity with draws, the one curve's w⁻ + w⁺ for the others."""
-    inst: Instance = m._mmo_instance
-    unit = float(pyo.value(m.objective_unit))
-    if _adstocked(inst):                      # Σ_(i,t) ρ[i,t,s] (ρ[i,t] for activities without draws), less a price
-        drawn = {a for a, _ in m.DRAWN_PERIODS}
-        total = sum(m.period_response_draw[a, t, s] if a in drawn else m.period_response[a, t]
-                    for a, t in m.RESPONSE_PERIODS)
-        return total - _priced_spend(m, inst)
-    if not hasattr(m, "_draw_base"):
-        m._draw_base = inst.draw_revenue(np.zeros(inst.n)).sum(axis=1)
-    drawn = set(m.DRAWN)
-    change = c.region_sum("w")
-    terms = []
-    for i in m.ACTIVITIES:
-        weight = c.negligible_as_zero(float(pyo.value(m.change_unit[i])) / unit)
-        if i in drawn:
-            terms.append(weight * sum(getattr(m, f"wd_{p}")[i, s] for p in REGIONS if getattr(m, f"has_{p}")[i]))
-        else:
-            terms.append(weight * change(m, i))
-    return float(m._draw_base[s]) / unit + sum(terms)
-
-
 def add_region_revenue_objective(m: pyo.Block) -> None:
     """maximize Σ_i r_i(0) + R_i·(w⁻_i + w⁺_i): the revenue at the baseline plus the regions' changes (in units of R);
     under a risk measure ``cvar:α``, maximize η − Σ_s u_s / (α·S) (CVAR)."""
@@ -468,7 +225,7 @@ def add_region_revenue_objective(m: pyo.Block) -> None:
             if len(draws):
                 assert inst.risk is not None
                 return m.cvar_level - sum(m.cvar_shortfall[s] for s in m.DRAWS) / (inst.risk.alpha * len(m.DRAWS))
-            return sum(m.period_response[p] for p in m.RESPONSE_PERIODS) - _priced_spend(m, inst)
+            return sum(m.period_response[p] for p in m.RESPONSE_PERIODS) - priced_spend(m, inst)
         if draws is not None and len(draws):
             assert inst.risk is not None
             return m.cvar_level - sum(m.cvar_shortfall[s] for s in m.DRAWS) / (inst.risk.alpha * len(m.DRAWS))
@@ -484,7 +241,7 @@ def add_region_revenue_objective(m: pyo.Block) -> None:
 def refine(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: float) -> int:
     """Add a tangent at the plan's δ_R to each region of a concave activity whose cuts over-state
     its revenue change, w_R − g(δ_R), by more than ``tol``. Returns how many cuts were added."""
-    if _adstocked(inst):
+    if adstocked(inst):
         return refine_adstock(model, inst, delta, tol)
     added = refine_draws(model, inst, delta, tol)
     g, slope = revenue_change(inst, delta), inst.revenue_slope(delta)
@@ -494,35 +251,11 @@ def refine(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: float) -> i
         if a in by_draw:
             continue
         part = "dec" if delta[k] < 0 else "inc"
-        w, d_var, z = _vars(model, part, a)
-        units = _units(model, a)
+        w, d_var, z = region_vars(model, part, a)
+        units = region_units(model, a)
         if (w.value or 0.0) * units[1] - g[k] > tol:
             model.tangent_refinements.add(tangent_cut(w, d_var, z, float(g[k]), float(slope[k]), float(delta[k]), units))
             added += 1
-    return added
-
-
-def refine_draws(model: pyo.Block, inst: Instance, delta: np.ndarray, tol: float) -> int:
-    """:func:`refine` for the draws of a risk measure: a tangent of gˢ at the plan's δ_R wherever w_R^s over-states it
-    by more than ``tol``."""
-    if not len(model.DRAWS):
-        return 0
-    g = inst.draw_revenue(delta) - inst.draw_revenue(np.zeros(inst.n))
-    slope = _draw_slope(inst, delta)
-    added = 0
-    for a in model.DRAWN:
-        k = model._mmo_position[a]
-        if delta[k] == 0:
-            continue
-        part = "dec" if delta[k] < 0 else "inc"
-        _, d_var, z = _vars(model, part, a)
-        units = _units(model, a)
-        w = getattr(model, f"wd_{part}")
-        for s in model.DRAWS:
-            if np.isfinite(slope[s, k]) and (w[a, s].value or 0.0) * units[1] - g[s, k] > tol:
-                model.tangent_refinements.add(tangent_cut(w[a, s], d_var, z, float(g[s, k]), float(slope[s, k]),
-                                                          float(delta[k]), units))
-                added += 1
     return added
 
 
@@ -554,7 +287,7 @@ def curve_error_bound(inst: Instance, breakpoints: int = DEFAULT_BREAKPOINTS, **
     surrogates of curves that are not concave, and curves known only by samples. Each activity that changes
     can be off by its largest error over its range, each that does not by its error at the baseline:
     Σ_i e_i(x̄) plus the K largest of the range errors bounds every plan."""
-    if inst.curves is None or _adstocked(inst):           # adstocked responses are cut exactly, never interpolated
+    if inst.curves is None or adstocked(inst):           # adstocked responses are cut exactly, never interpolated
         return 0.0
     per = pwl_error_bounds(inst, int(breakpoints))
     at_baseline, over_range = inst.curves.sample_error(inst.lower, inst.upper, inst.baseline)
