@@ -375,7 +375,9 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
     is off by more than the other half spread over the changed activities.
 
     Returns the combined statistics (bound: the smallest of the rounds' bounds, all valid; nodes and
-    time: summed; objective: the true revenue of the best plan) and that plan. A feasible ``start``
+    time: summed; objective: the checked objective of the best plan) and that plan. Under a target row the
+    cuts must also hold at the plan within :data:`ROW_CUT_TOLERANCE`, and a plan that meets the row that
+    closely ranks before one that meets it only within the checker's tolerance. A feasible ``start``
     counts among the plans: the model over-states the revenue of the plans it finds, so a round may
     return a plan worse than its start.
     """
@@ -386,13 +388,14 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
     began = time.perf_counter()
     rows = inst.target is not None and inst.target.adds_row
     best: np.ndarray | None = None
-    best_revenue, bound, nodes = -math.inf, math.inf, 0       # best_revenue: the best checked plan's objective
+    best_objective, bound, nodes = -math.inf, math.inf, 0      # the best checked plan's objective (its revenue,
+    #                                                            or −spend under a response target)
     scale = 0.0                                                # the size of the revenue, which the cuts approximate
     best_exact = False                                         # whether the best plan meets a target row exactly
     if start is not None:                 # a checked start is a plan too: the model's value over-states others
         checked = check_plan(inst, inst.baseline + start)
         if checked.feasible:
-            best, best_revenue = np.asarray(start, float), checked.objective
+            best, best_objective = np.asarray(start, float), checked.objective
             best_exact = target_shortfall(inst, checked) <= 0
     last: SolveStats | None = None
     rounds = cuts = 0
@@ -413,11 +416,11 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
         delta, check = run.checked_plan()
         scale = max(scale, abs(check.revenue))
         exact = not rows or target_shortfall(inst, check) <= ROW_CUT_TOLERANCE * max(scale, 1e-10)
-        if check.feasible and (exact, check.objective) > (best_exact, best_revenue):   # a plan that meets the target
-            best, best_revenue, best_exact = delta, check.objective, exact               # row exactly comes first
+        if check.feasible and (exact, check.objective) > (best_exact, best_objective):   # a plan that meets the target
+            best, best_objective, best_exact = delta, check.objective, exact               # row exactly comes first
         if last.status != Status.OPTIMAL:                       # out of time: no round can follow
             break
-        if _within(objective_gap(best_revenue, bound), target) and not (
+        if _within(objective_gap(best_objective, bound), target) and not (
                 rows and target_shortfall(inst, check) > ROW_CUT_TOLERANCE * max(scale, 1e-10)):
             break                       # (a target row short in truth by what the cuts over-state: refine on)
         if previous is not None and np.array_equal(previous, delta):   # the cuts at this plan hold within the
@@ -434,7 +437,7 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
         warm = True
     if last is None:
         return SolveStats(Status.TIME_LIMIT, message="time limit reached before the first round"), None
-    gap = objective_gap(best_revenue, bound) if best is not None else None
+    gap = objective_gap(best_objective, bound) if best is not None else None
     proved = _within(gap, target) and last.status != Status.INTERRUPTED
     status = Status.INTERRUPTED if last.status == Status.INTERRUPTED else Status.OPTIMAL if proved else (
         last.status if best is None else Status.TIME_LIMIT if last.status == Status.TIME_LIMIT else Status.FEASIBLE)
@@ -443,7 +446,7 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
                + ("; the engine returned the same plan again (its cuts there hold within the engine's feasibility "
                   "tolerance)" if stalled and not proved else "")
                + (f"; {last.message}" if last.message else ""))
-    stats = replace(last, status=status, objective=best_revenue if best is not None else None,
+    stats = replace(last, status=status, objective=best_objective if best is not None else None,
                     bound=bound if math.isfinite(bound) else None, nodes=nodes,
                     time_s=time.perf_counter() - began, message=message, has_solution=best is not None)
     return stats, best
