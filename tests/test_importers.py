@@ -186,11 +186,13 @@ def test_fresh_meridian_fit_exports_and_imports():
                                                 n_media_channels=4, seed=1)
     mmm = model.Meridian(input_data=data, model_spec=spec.ModelSpec())
     mmm.sample_posterior(n_chains=1, n_adapt=30, n_burnin=30, n_keep=30, seed=1)
-    export = export_meridian(mmm)
+    export = export_meridian(mmm, draws=True)
+    draws = np.array(export.pop("response_draws"))                       # channel × spend × draw: their mean is the
+    np.testing.assert_allclose(draws.mean(axis=2), export["response"], rtol=1e-9, atol=1e-9)  # curve Meridian gives
     opt = optimizer.BudgetOptimizer(mmm).optimize(spend_constraint_lower=0.5, spend_constraint_upper=1.0)
     theirs = np.asarray(opt.optimized_data["spend"].values, float)
     budget = float(theirs.sum())
     inst = curves_from_meridian_export(export, PlanningRules(lower=0.45, upper=2.0,
                                                              budget_upper=budget / sum(export["baseline_spend"])))
     r = solve(inst, "hull_oa", "highs", mip_gap=1e-6)
-    assert r.status == "optimal" and r.objective >= float(inst.curves.response(theirs).sum()) - 1e-9
+    assert r.ok and r.gap <= 0.01 and r.objective >= float(inst.curves.response(theirs).sum()) - 1e-9   # samples: a gap

@@ -174,3 +174,58 @@ def test_cli_imports_draws_and_solves_a_cvar(tmp_path):
                                str(ROOT / "tests" / "fixtures" / "meridian_export.json"), "--draws", "10", "--out",
                                str(tmp_path / "m")], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert meridian.returncode == 2 and "has none" in meridian.stderr and not (tmp_path / "m").exists()
+
+
+MERIDIAN = ROOT / "tests" / "fixtures" / "meridian_draws_export.json"
+
+
+def test_meridian_draws_give_a_certified_cvar(tmp_path):
+    """Meridian's own posterior draws of its response curves (samples at 26 spends, 50 draws): the mean of the draws
+    is the mean curve, cvar:1 is the mean, two engines agree, the objective is the CVaR of the draws' own tables, and
+    the bound adds the largest draw's samples error."""
+    from mmo_pyomo.curves.importers import curves_from_meridian_export
+    export = json.loads(MERIDIAN.read_text())
+    inst = curves_from_meridian_export(export, PlanningRules(lower=0.49, upper=2.0, min_change=0.1, max_changes=2))
+    assert inst.curves.family == ("samples",) * 4 and inst.curves.n_draws == 50
+    np.testing.assert_allclose(inst.curves.response(np.array(export["baseline_spend"])),
+                               np.array(export["response"])[:, 10], rtol=1e-9)
+    mean = solve(inst, "hull_oa", "highs", mip_gap=GAP).raise_for_status()
+    whole = solve(inst, "hull_oa", "highs", mip_gap=GAP, risk="cvar:1").raise_for_status()
+    assert whole.objective == pytest.approx(mean.objective, rel=1e-6)
+    a = solve(inst, "hull_oa", "highs", mip_gap=GAP, risk="cvar:0.1").raise_for_status()
+    b = solve(inst, "hull_oa", "scip", mip_gap=GAP, risk="cvar:0.1").raise_for_status()
+    assert a.objective == pytest.approx(b.objective, rel=1e-6) and a.n_changes <= 2
+    spend, draws = np.array(export["spend"]), np.array(export["response_draws"])          # channel × point × draw
+    x = np.array([a.plan[c] for c in inst.activities])
+    totals = sum(np.array([np.interp(x[c], spend[c], draws[c][:, s]) for s in range(50)]) for c in range(4))
+    assert a.objective == pytest.approx(np.sort(totals)[:5].mean(), rel=1e-9)               # the worst 10% of 50
+    assert a.bound >= a.objective + a.interpolation_error * (1 - 1e-9) and a.interpolation_error > 0
+    assert a.objective > cvar(draw_totals(with_risk(inst, "cvar:0.1"), mean.delta), 0.1)    # the mean's plan, worse
+
+
+def test_meridian_draws_through_the_files_and_the_cli(tmp_path):
+    out = tmp_path / "m"
+    proc = subprocess.run([sys.executable, "-m", "mmo_pyomo", "import-curves", "--from", "meridian", "--input",
+                           str(MERIDIAN), "--lower", "0.49", "--draws", "20", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    points = pd.read_csv(out / "curve_draw_points.csv")
+    assert points.groupby("activity")["draw"].nunique().eq(20).all()
+    inst = load_instance(out)
+    assert inst.curves.n_draws == 20
+    again = write_csv_dir(inst, tmp_path / "again")                                         # the same files back
+    assert load_instance(again).curves.table_draws[0].tolist() == inst.curves.table_draws[0].tolist()
+    js = tmp_path / "r.json"
+    run = subprocess.run([sys.executable, "-m", "mmo_pyomo", "solve", "--data", str(out), "--formulation", "hull_oa",
+                          "--solver", "highs", "--risk", "cvar:0.2", "--json", str(js)],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(js.read_text())["draws"]["plan"]["draws"] == 20
+    bad = points[~((points["activity"] == points["activity"].iloc[0]) & (points["draw"] == 7))]
+    bad.to_csv(out / "curve_draw_points.csv", index=False)
+    with pytest.raises(DataError, match="draw 7 has no row for activity"):
+        load_instance(out)
+    shifted = points.assign(response=points["response"] + (points["draw"] == 1) * 5.0)
+    shifted.to_csv(out / "curve_draw_points.csv", index=False)
+    with pytest.raises(DataError, match="is not its curve_points.csv response"):
+        load_instance(out)

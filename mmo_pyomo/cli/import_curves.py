@@ -32,8 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=args_.non_negative_float, default=1.0, metavar="F",
                    help="total spend at most F × the baseline total (default 1)")
     p.add_argument("--draws", type=args_.positive_int, default=None, metavar="N",
-                   help="pymc-marketing: keep N of the posterior draws, evenly spaced (default: all), in "
-                        "curve_draws.csv, for --risk cvar:ALPHA")
+                   help="keep N of the posterior draws, evenly spaced (default: all), in curve_draws.csv "
+                        "(pymc-marketing) or curve_draw_points.csv (meridian, from export_meridian(mmm, draws=True)), "
+                        "for --risk cvar:ALPHA")
     p.add_argument("--periods", type=args_.positive_int, default=None, metavar="T",
                    help="pymc-marketing: a plan over T periods with the model's geometric adstock (periods.csv; the "
                         "budget then bounds the whole horizon, as a fraction of T periods' baseline)")
@@ -64,9 +65,10 @@ def run(args: argparse.Namespace) -> int:
             raise MMOError("--from table needs --baseline CSV (activity,baseline)", "give each activity's spend per period")
         inst = importers.from_table(args.input, importers.read_baselines(args.baseline), rules)
     if args.draws is not None:
-        if inst.curves is None or not inst.curves.draws:
+        if inst.curves is None or not inst.curves.drawn:
             raise MMOError(f"--draws keeps posterior draws, and the {args.source} import has none (its export holds "
-                           "mean response curves)", "drop --draws, or import a PyMC-Marketing model")
+                           "mean response curves)", "drop --draws, import a PyMC-Marketing model, or export the "
+                           "Meridian model with export_meridian(mmm, draws=True)")
         from mmo_pyomo.curves.curve_files import with_curves
         inst = with_curves(inst, inst.curves.with_draws(args.draws))
     extra = None

@@ -11,7 +11,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmo_pyomo.curves.families import ADSTOCK_COLUMNS, CURVE_COLUMNS, DRAW_COLUMNS, POINT_COLUMNS, ResponseCurves
+from mmo_pyomo.curves.families import (
+    ADSTOCK_COLUMNS,
+    CURVE_COLUMNS,
+    DRAW_COLUMNS,
+    DRAW_POINT_COLUMNS,
+    POINT_COLUMNS,
+    ResponseCurves,
+)
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.reading import read_table
@@ -49,26 +56,17 @@ columns=[c for c in ADSTOCK_COLUMNS if c in frame.columns])
     if draws_path.is_file():
         frame = read_table(draws_path, DRAW_COLUMNS, required=("activity", "draw"), key=("activity", "draw"))
         draws = _aligned_draws(frame, draws_path)
-    return ResponseCurves.from_rows(activities, rows, points, str(path), draws)
+    curves = ResponseCurves.from_rows(activities, rows, points, str(path), draws)
+    table_path = folder / "curve_draw_points.csv"
+    if table_path.is_file():
+        curves = _with_table_draws(curves, activities, table_path)
+    return curves
 
 
 def _aligned_draws(frame: pd.DataFrame, path: Path) -> dict[str, list[dict[str, object]]]:
     """Each activity's draws in draw-number order; every activity with draws has the same draw numbers (draw s of
     every curve is one joint posterior sample)."""
-    numbers = pd.to_numeric(frame["draw"], errors="coerce")
-    bad = numbers.isna() | (numbers != numbers.round())
-    if bad.any():
-        k = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"'{path}', row {k + 2}: draw {frame['draw'].iloc[k]!r} is not a whole number",
-                        "number the draws 1, 2, … (the same numbers for every activity)")
-    frame = frame.assign(draw=numbers.astype(int)).sort_values(["activity", "draw"], kind="stable")
-    ids = {str(a): set(g["draw"]) for a, g in frame.groupby("activity", sort=False)}
-    every = set().union(*ids.values())
-    for a, have in ids.items():
-        if have != every:
-            gone = min(every - have)
-            raise DataError(f"'{path}': draw {gone} has no row for activity '{a}'",
-                            "give every draw number a row for every activity with draws")
+    frame = _numbered_draws(frame, path).sort_values(["activity", "draw"], kind="stable")
     draws: dict[str, list[dict[str, object]]] = {}
     for row in frame.to_dict("records"):
         row.pop("draw")
@@ -76,14 +74,73 @@ def _aligned_draws(frame: pd.DataFrame, path: Path) -> dict[str, list[dict[str, 
     return draws
 
 
+def _numbered_draws(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``frame`` with whole draw numbers, the same set for every activity (else the project's error naming them)."""
+    numbers = pd.to_numeric(frame["draw"], errors="coerce")
+    bad = numbers.isna() | (numbers != numbers.round())
+    if bad.any():
+        k = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"'{path}', row {k + 2}: draw {frame['draw'].iloc[k]!r} is not a whole number",
+                        "number the draws 1, 2, … (the same numbers for every activity)")
+    frame = frame.assign(draw=numbers.astype(int))
+    ids = {str(a): set(g["draw"]) for a, g in frame.groupby("activity", sort=False)}
+    every = set().union(*ids.values())
+    for a, have in ids.items():
+        if have != every:
+            gone = min(every - have)
+            raise DataError(f"'{path}': draw {gone} has no row for activity '{a}'",
+                            "give every draw number a row for every activity with draws")
+    return frame
+
+
+def _with_table_draws(curves: ResponseCurves, activities: tuple[str, ...], path: Path) -> ResponseCurves:
+    """``curves`` with the posterior draws of its table curves from ``curve_draw_points.csv`` (``activity, draw,
+    spend, response``): every draw at the table's own spends, and the table (curve_points.csv) their mean."""
+    from dataclasses import replace
+    frame = _numbered_draws(read_table(path, DRAW_POINT_COLUMNS, required=DRAW_POINT_COLUMNS,
+                                       key=("activity", "draw", "spend")), path)
+    position = {a: k for k, a in enumerate(activities)}
+    out: dict[int, np.ndarray] = {}
+    for a, group in frame.groupby("activity", sort=False):
+        k = position.get(str(a))
+        if k is None or k not in curves.tables:
+            raise DataError(f"'{path}': activity '{a}' is not a table or samples curve of curve_points.csv",
+                            "give tabulated draws only to activities whose curve is a table of points")
+        px, py = curves.tables[k]
+        rows = []
+        for d, one in group.groupby("draw", sort=True):
+            spend = pd.to_numeric(one["spend"], errors="coerce").to_numpy()
+            resp = pd.to_numeric(one["response"], errors="coerce").to_numpy()
+            order = np.argsort(spend)
+            if not (np.isfinite(spend).all() and np.isfinite(resp).all()):
+                raise DataError(f"'{path}': draw {d} of '{a}' has a spend or response that is not a finite number",
+                                "write numbers in the spend and response columns")
+            if len(spend) != len(px) or not np.allclose(spend[order], px, rtol=1e-12, atol=0.0):
+                raise DataError(f"'{path}': draw {d} of '{a}' is not at the spends of its curve_points.csv rows",
+                                "give every draw the same spends as the activity's points")
+            rows.append(resp[order])
+        table = np.array(rows)
+        if not np.allclose(table.mean(axis=0), py, rtol=1e-9, atol=1e-9 * float(np.abs(py).max(initial=1.0))):
+            raise DataError(f"'{path}': the mean of the draws of '{a}' is not its curve_points.csv response",
+                            "write the draws' mean in curve_points.csv (mmo import-curves does)")
+        out[int(k)] = table
+    if curves.draws and out and len(next(iter(out.values()))) != curves.n_draws:
+        raise DataError(f"'{path}' has {len(next(iter(out.values())))} draws and curve_draws.csv {curves.n_draws}",
+                        "give both files the same draws")
+    return replace(curves, table_draws=out)
+
+
 def _cell(v: object) -> object:
     return None if isinstance(v, str) and not v.strip() else v
 
 
-def curve_frames(inst: Instance) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(curves.csv, curve_points.csv, curve_draws.csv) of a curve instance."""
+def curve_frames(inst: Instance) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(curves.csv, curve_points.csv, curve_draws.csv, curve_draw_points.csv) of a curve instance."""
     assert inst.curves is not None
     curves, pts = inst.curves.rows(inst.activities)
     draws = inst.curves.draw_rows(inst.activities)
+    table_draws = [{"activity": inst.activities[i], "draw": d + 1, "spend": float(x), "response": float(y)}
+                   for i, t in sorted(inst.curves.table_draws.items())
+                   for d, row in enumerate(t) for x, y in zip(inst.curves.tables[i][0], row)]
     return (pd.DataFrame(curves, columns=list(CURVE_COLUMNS)), pd.DataFrame(pts, columns=list(POINT_COLUMNS)),
-            pd.DataFrame(draws, columns=list(DRAW_COLUMNS)))
+            pd.DataFrame(draws, columns=list(DRAW_COLUMNS)), pd.DataFrame(table_draws, columns=list(DRAW_POINT_COLUMNS)))

@@ -39,6 +39,9 @@ CURVE_COLUMNS = ("activity", "family", "beta", "k", "s", "lam")
 #: Columns of ``curve_points.csv`` (tables only).
 POINT_COLUMNS = ("activity", "spend", "response")
 
+#: Columns of ``curve_draw_points.csv`` (table curves that are the mean of posterior draws, each draw a table).
+DRAW_POINT_COLUMNS = ("activity", "draw", "spend", "response")
+
 #: Optional adstock columns of ``curves.csv``, read with the periods of a time-phased plan
 #: (:mod:`mmo_pyomo.curves.periods_files`).
 ADSTOCK_COLUMNS = ("adstock", "adstock_lmax", "adstock_normalize")
@@ -65,6 +68,9 @@ class ResponseCurves:
     #: activity position → the parameters ("beta", "k", "s", "lam", one value per draw) of posterior
     #: draws whose mean is the activity's curve (its scalar parameters are then NaN)
     draws: Mapping[int, Mapping[str, np.ndarray]] = field(default_factory=dict)
+    #: activity position → the responses of posterior draws (S × points) at its table's spends, for a ``table``
+    #: or ``samples`` curve whose table is their mean (``curve_draw_points.csv``; Meridian's draws)
+    table_draws: Mapping[int, np.ndarray] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ values
     def response(self, x: np.ndarray) -> np.ndarray:
@@ -106,12 +112,22 @@ class ResponseCurves:
     @property
     def n_draws(self) -> int:
         """S, the number of joint posterior draws (0 without draws)."""
-        return len(next(iter(self.draws.values()))["beta"]) if self.draws else 0
+        if self.draws:
+            return len(next(iter(self.draws.values()))["beta"])
+        return len(next(iter(self.table_draws.values()))) if self.table_draws else 0
+
+    @property
+    def drawn(self) -> frozenset[int]:
+        """The activities whose curve is the mean of posterior draws (in closed form or as tables)."""
+        return frozenset(self.draws) | frozenset(self.table_draws)
 
     def draws_of(self, i: int, x: np.ndarray, order: int = 0) -> np.ndarray:
         """Curve i's draws (order 0) or their slopes (order 1) at the spends ``x``, shape (S, len(x))."""
-        d = self.draws[i]
         x = np.asarray(x, float)
+        if i in self.table_draws:
+            px = self.tables[i][0]
+            return np.array([[_table(float(v), px, py, order) for v in x] for py in self.table_draws[i]])
+        d = self.draws[i]
         return _closed_form(self.family[i], x[None, :], d["beta"][:, None], d["k"][:, None], d["s"][:, None],
                             d["lam"][:, None], order)
 
@@ -123,6 +139,8 @@ class ResponseCurves:
         out = np.repeat(self._eval(x, order)[None, :], max(self.n_draws, 1), axis=0)
         for i, d in self.draws.items():
             out[:, i] = _closed_form(self.family[i], np.array([x[i]]), d["beta"], d["k"], d["s"], d["lam"], order)
+        for i in self.table_draws:
+            out[:, i] = self.draws_of(i, np.array([x[i]]), order)[:, 0]
         return out
 
     def with_draws(self, count: int) -> ResponseCurves:
@@ -133,7 +151,10 @@ class ResponseCurves:
                             f"give --draws between 1 and {self.n_draws}" if self.n_draws else
                             "import from a tool whose export has posterior draws (PyMC-Marketing)")
         keep = np.unique(np.linspace(0, self.n_draws - 1, count).round().astype(int))
-        return replace(self, draws={i: {p: v[keep] for p, v in d.items()} for i, d in self.draws.items()})
+        kept = {i: t[keep] for i, t in self.table_draws.items()}
+        tables = {i: (t[0], kept[i].mean(axis=0)) if i in kept else t for i, t in self.tables.items()}
+        return replace(self, draws={i: {p: v[keep] for p, v in d.items()} for i, d in self.draws.items()},
+                       table_draws=kept, tables=tables)
 
     def draws_concave_on(self, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
         """Whether every draw of each curve is concave over [l, u] (a Hill draw with s > 1 is convex below its
@@ -144,7 +165,20 @@ class ResponseCurves:
                 s_ = d["s"]
                 infl = np.where(s_ > 1, d["k"] * ((s_ - 1) / (s_ + 1)) ** (1 / np.maximum(s_, 1)), 0.0)
                 ok[i] = bool(np.all(infl <= lower[i]))
+        for i, responses in self.table_draws.items():
+            ok[i] = ok[i] and all(self.with_draw_of(i, py).concave_on(lower, upper)[i] for py in responses)
         return ok
+
+    def with_draw_of(self, i: int, py: np.ndarray) -> ResponseCurves:
+        """These curves with activity i's table responses replaced by ``py`` (its spends kept)."""
+        from dataclasses import replace
+        return replace(self, tables={**self.tables, i: (self.tables[i][0], np.asarray(py, float))})
+
+    def with_draw(self, s: int) -> ResponseCurves:
+        """Draw s of every curve with tabulated draws, as its table (for the samples' error in that draw)."""
+        from dataclasses import replace
+        return replace(self, tables={i: (t[0], self.table_draws[i][s]) if i in self.table_draws else t
+                                     for i, t in self.tables.items()})
 
     # ------------------------------------------------------------------ shape
     def inflection(self) -> np.ndarray:

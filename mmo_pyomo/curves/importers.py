@@ -379,16 +379,38 @@ def _load_pymc_model(path: str) -> Any:
 
 
 # --------------------------------------------------------------------------- Meridian
-def export_meridian(mmm: Any, multipliers: Sequence[float] | None = None) -> dict[str, Any]:
+def export_meridian(mmm: Any, multipliers: Sequence[float] | None = None, draws: bool = False) -> dict[str, Any]:
     """The posterior mean response curves of a fitted ``meridian.model.Meridian``, as JSON-ready
     data: spend and mean incremental outcome per channel at each spend multiplier (default 0 to
-    2.5 in steps of 0.1), and the historical spend (multiplier 1)."""
+    2.5 in steps of 0.1), and the historical spend (multiplier 1). With ``draws``, also every posterior
+    draw's incremental outcome at those spends (``response_draws``: channel × multiplier × draw), for
+    ``--risk cvar:ALPHA``: they are the very draws Meridian's ``response_curves`` averages."""
     from meridian.analysis import analyzer
     mult = list(np.round(np.linspace(0.0, 2.5, 26), 10)) if multipliers is None else list(multipliers)
     if 1.0 not in mult:
         mult = sorted(set(mult) | {1.0})
-    rc = analyzer.Analyzer(mmm).response_curves(spend_multipliers=mult)
-    return meridian_export_from_dataset(rc)
+    seen: list[np.ndarray] = []
+    summarize = analyzer.get_central_tendency_and_ci
+    if draws:                 # response_curves summarizes each multiplier's draws here: keep them on the way
+        def keep(values: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(np.asarray(values, float))
+            return summarize(values, *args, **kwargs)
+        analyzer.get_central_tendency_and_ci = keep
+    try:
+        rc = analyzer.Analyzer(mmm).response_curves(spend_multipliers=mult)
+    finally:
+        analyzer.get_central_tendency_and_ci = summarize
+    export = meridian_export_from_dataset(rc)
+    if draws:
+        nonzero = [m for m in mult if m != 0]               # multiplier 0 is no spend: no outcome in any draw
+        if len(seen) != len(nonzero):
+            raise DataError(f"Meridian's response_curves summarized {len(seen)} sets of draws for {len(nonzero)} "
+                            "spend multipliers", "export without draws, or report the Meridian version")
+        flat = [v.reshape(-1, v.shape[-1]) for v in seen]                  # (chain·draw, channel) each
+        by_mult = iter(flat)
+        cube = np.stack([np.zeros_like(flat[0]) if m == 0 else next(by_mult) for m in mult])   # (mult, S, ch)
+        export["response_draws"] = cube.transpose(2, 0, 1).tolist()         # channel × multiplier × draw
+    return export
 
 
 def meridian_export_from_dataset(rc: Any) -> dict[str, Any]:
@@ -407,12 +429,52 @@ def curves_from_meridian_export(export: Mapping[str, Any], rules: PlanningRules)
     """The instance of an :func:`export_meridian` export: the mean response curves as tables."""
     where = "the Meridian export"
     channels = check_export(export, {"channels": "", "spend": "", "response": "", "baseline_spend": ""},
-                            ("tool", "provenance", "budget_optimizer"), where)
+                            ("tool", "provenance", "budget_optimizer", "response_draws"), where)
     spend = _matrix(export["spend"], len(channels), f"{where} spend")
     response = _matrix(export["response"], len(channels), f"{where} response", width=spend.shape[1])
     _matrix([export["baseline_spend"]], 1, f"{where} baseline_spend", positive=True, width=len(channels))
-    curves = mean_response_table(channels, spend, response, "the Meridian export")
+    if "response_draws" in export:
+        draws = _response_draws(export["response_draws"], channels, spend, where)
+        curves = mean_response_table(channels, spend, draws.mean(axis=2), "the Meridian export")
+        curves = _with_table_draws(curves, channels, draws, where)
+    else:
+        curves = mean_response_table(channels, spend, response, "the Meridian export")
     return build_instance("meridian", dict(zip(channels, export["baseline_spend"])), curves, rules)
+
+
+def _response_draws(value: Any, channels: list[str], spend: np.ndarray, where: str) -> np.ndarray:
+    """The export's ``response_draws`` (channel × spend point × draw), checked: finite, and never falling with spend."""
+    try:
+        cube = np.asarray(value, float)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: response_draws is not a table of numbers", "export it again") from None
+    if cube.ndim != 3 or cube.shape[:2] != spend.shape or cube.shape[2] < 1 or not np.isfinite(cube).all():
+        raise DataError(f"{where}: response_draws has shape {cube.shape}, not channel × spend point × draw "
+                        f"({spend.shape[0]} × {spend.shape[1]} × S) of finite numbers", "export it again")
+    falls = np.argwhere(np.diff(cube, axis=1) < -1e-9 * (1 + np.abs(cube[:, 1:])))
+    if len(falls):
+        c, k, d = (int(v) for v in falls[0])
+        raise DataError(f"{where}: draw {d + 1} of '{channels[c]}' falls from {cube[c, k, d]:g} to {cube[c, k + 1, d]:g} "
+                        f"between spend {spend[c, k]:g} and {spend[c, k + 1]:g}", "export it again, with more draws kept")
+    return cube
+
+
+def _with_table_draws(curves: ResponseCurves, channels: list[str], draws: np.ndarray, where: str) -> ResponseCurves:
+    """``curves`` (the draws' mean as tables) with each draw's table: a ``samples`` curve keeps that family only where
+    every draw is concave on its samples (each draw's error is bounded like the mean's), else it becomes a ``table``."""
+    from dataclasses import replace
+    family = list(curves.family)
+    tabled = []
+    for i, a in enumerate(channels):
+        px = curves.tables[i][0]
+        slopes = np.diff(draws[i], axis=0) / np.diff(px)[:, None]
+        if family[i] == "samples" and np.any(np.diff(slopes, axis=0) > 1e-12 * (1 + np.abs(draws[i][1:-1]))):
+            family[i] = "table"
+            tabled.append(a)
+    if tabled:
+        log.warning("%s: some draws of %s are not concave on their samples: the certificate covers the tables",
+                    where, ", ".join(f"'{a}'" for a in tabled[:5]))
+    return replace(curves, family=tuple(family), table_draws={i: draws[i].T.copy() for i in range(len(channels))})
 
 
 def from_meridian(source: str | Path | Any, rules: PlanningRules) -> Instance:

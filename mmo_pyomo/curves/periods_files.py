@@ -225,7 +225,8 @@ def _cell_curves(curves: ResponseCurves, act: np.ndarray) -> ResponseCurves:
     return replace(curves, family=tuple(curves.family[i] for i in act), beta=curves.beta[act], k=curves.k[act],
                    s=curves.s[act], lam=curves.lam[act],
                    tables={k: t for i, t in curves.tables.items() for k in where.get(i, [])},
-                   draws={k: d for i, d in curves.draws.items() for k in where.get(i, [])})
+                   draws={k: d for i, d in curves.draws.items() for k in where.get(i, [])},
+                   table_draws={k: d for i, d in curves.table_draws.items() for k in where.get(i, [])})
 
 
 def plan_rows(inst: Instance, delta: np.ndarray) -> pd.DataFrame:

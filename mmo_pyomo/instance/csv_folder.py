@@ -162,7 +162,7 @@ def _refuse_time_phased_parts(folder: Path, settings: pd.DataFrame) -> None:
 
 #: The files an instance folder may hold (:func:`write_csv_dir` writes those the instance needs).
 CSV_FILES = ("activities.csv", "rules.csv", "settings.csv", "curves.csv", "curve_points.csv", "curve_draws.csv",
-             "periods.csv")
+             "curve_draw_points.csv", "periods.csv")
 
 
 def write_csv_dir(inst: Instance, folder: str | Path, extra: dict[str, pd.DataFrame] | None = None) -> Path:
@@ -174,10 +174,11 @@ def write_csv_dir(inst: Instance, folder: str | Path, extra: dict[str, pd.DataFr
              ("settings.csv", pd.DataFrame({"name": list(settings), "value": list(settings.values())}))]
     if inst.curves is not None:
         from mmo_pyomo.curves.curve_files import QUADRATIC_COLUMNS, curve_frames
-        curves, points, draws = curve_frames(inst)
+        curves, points, draws, table_draws = curve_frames(inst)
         files[0] = ("activities.csv", acts.drop(columns=list(QUADRATIC_COLUMNS)))
         files += [("curves.csv", curves)] + ([("curve_points.csv", points)] if len(points) else []) \
-            + ([("curve_draws.csv", draws)] if len(draws) else [])
+            + ([("curve_draws.csv", draws)] if len(draws) else []) \
+            + ([("curve_draw_points.csv", table_draws)] if len(table_draws) else [])
     files = [(name, (extra or {}).get(name, frame)) for name, frame in files] \
         + [(name, frame) for name, frame in (extra or {}).items() if name not in dict(files)]
     with output_set():

@@ -76,7 +76,7 @@ def with_risk(inst: Instance, risk: Risk | str | None) -> Instance:
     risk = parse_risk(risk)
     if risk is None:
         return inst
-    if inst.curves is None or not inst.curves.draws:
+    if inst.curves is None or not inst.curves.drawn:
         raise MMOError(f"the risk measure {risk} is over posterior draws, and this instance has none",
                        "give the curves' draws in curve_draws.csv (mmo import-curves --draws N writes them), or "
                        "use --risk mean")
@@ -108,7 +108,7 @@ def draw_totals(inst: Instance, delta: np.ndarray) -> np.ndarray:
     total = np.zeros(max(inst.curves.n_draws, 1))
     for i in range(len(h.activities)):
         k = int(first[i])
-        total += (inst.curves.draws_of(k, a[i]) if k in inst.curves.draws else inst.curves.curve_of(k, a[i])[None, :]).sum(axis=1)
+        total += (inst.curves.draws_of(k, a[i]) if k in inst.curves.drawn else inst.curves.curve_of(k, a[i])[None, :]).sum(axis=1)
     return total - inst.spend_price * float(x.sum())
 
 

@@ -289,7 +289,7 @@ def solve(
     result.plan = dict(zip(instance.activities, (instance.baseline + delta).tolist()))
     if instance.target is not None:
         _restate_target(result, instance, check)
-    if instance.curves is not None and instance.curves.draws:
+    if instance.curves is not None and instance.curves.drawn:
         result.risk = None if instance.risk is None else str(instance.risk)
         result.draws = {"plan": risk_summary(instance, delta), "baseline": risk_summary(instance, np.zeros(instance.n))}
     return result

@@ -104,7 +104,7 @@ def _prepare_adstock(m: pyo.Block) -> None:
             m._ad_points[a, t] = list(zip(pts, curves.curve_of(int(first[i]), pts), curves.curve_of(int(first[i]), pts, 1)))
             ends = curves.curve_of(int(first[i]), np.array([lo[i, t - 1], hi[i, t - 1]]))
             m._ad_range[a, t] = (float(ends.min()), float(ends.max()))
-            if inst.risk is not None and int(first[i]) in curves.draws:
+            if inst.risk is not None and int(first[i]) in curves.drawn:
                 m._ad_draw_points[a, t] = (pts, curves.draws_of(int(first[i]), pts), curves.draws_of(int(first[i]), pts, 1))
                 both = curves.draws_of(int(first[i]), np.array([lo[i, t - 1], hi[i, t - 1]]))
                 m._ad_draw_range[a, t] = (both.min(axis=1), both.max(axis=1))

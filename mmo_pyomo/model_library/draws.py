@@ -20,7 +20,7 @@ def add_draw_revenue(m: pyo.Block) -> None:
         inst: Instance = m._mmo_instance
         if inst.risk is None or inst.curves is None or adstocked(inst):     # adstocked: per period, below
             return []
-        return [inst.activities[k] for k in sorted(inst.curves.draws)]
+        return [inst.activities[k] for k in sorted(inst.curves.drawn)]
     m.DRAWN = pyo.Set(initialize=drawn, ordered=True, doc="activities whose curve has posterior draws")
     m.DRAWS = pyo.Set(initialize=lambda m: range(m._mmo_instance.curves.n_draws) if m._mmo_instance.risk is not None
                       else [], doc="joint posterior draws s")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
+from mmo_pyomo.curves.families import ResponseCurves
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.model_library import components as c
@@ -290,7 +291,16 @@ def curve_error_bound(inst: Instance, breakpoints: int = DEFAULT_BREAKPOINTS, **
     if inst.curves is None or adstocked(inst):           # adstocked responses are cut exactly, never interpolated
         return 0.0
     per = pwl_error_bounds(inst, int(breakpoints))
-    at_baseline, over_range = inst.curves.sample_error(inst.lower, inst.upper, inst.baseline)
+    curves = inst.curves
+    if inst.risk is not None and curves.table_draws:    # each draw's samples have their own error, and the CVaR is
+        return max(_samples_error(inst, curves.with_draw(s), per)    # off by at most the largest draw's
+                   for s in range(curves.n_draws))
+    return _samples_error(inst, curves, per)
+
+
+def _samples_error(inst: Instance, curves: ResponseCurves, per: np.ndarray) -> float:
+    """Σ_i e_i(x̄) plus the K largest range errors (:func:`curve_error_bound`) of ``curves``' samples."""
+    at_baseline, over_range = curves.sample_error(inst.lower, inst.upper, inst.baseline)
     changed = np.sort(per + over_range)[::-1][:max(inst.max_changes, 0)]
     return float(at_baseline.sum() + changed.sum())
 
