@@ -251,3 +251,18 @@ def local_optima(inst: Instance, starts: int = 5, seed: int = 0) -> list[float]:
         check = check_plan(free, res.x * scale)
         out.append(check.revenue if check.feasible else float("nan"))
     return out
+
+
+def cvar_solves(inst: Instance, alpha: float, rel: float, gap: float = 1e-6):
+    """hull_oa under ``--risk``: the mean's solve, ``cvar:1`` held to it, and ``cvar:alpha`` on HiGHS held to SCIP's
+    (both within ``rel``). Returns (the mean's result, HiGHS's cvar:alpha result)."""
+    import pytest
+
+    from mmo_pyomo import solve
+    mean = solve(inst, "hull_oa", "highs", mip_gap=gap).raise_for_status()
+    whole = solve(inst, "hull_oa", "highs", mip_gap=gap, risk="cvar:1").raise_for_status()
+    assert whole.objective == pytest.approx(mean.objective, rel=rel)
+    a = solve(inst, "hull_oa", "highs", mip_gap=gap, risk=f"cvar:{alpha}").raise_for_status()
+    b = solve(inst, "hull_oa", "scip", mip_gap=gap, risk=f"cvar:{alpha}").raise_for_status()
+    assert a.objective == pytest.approx(b.objective, rel=rel)
+    return mean, a

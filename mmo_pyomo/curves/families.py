@@ -165,14 +165,11 @@ class ResponseCurves:
                 s_ = d["s"]
                 infl = np.where(s_ > 1, d["k"] * ((s_ - 1) / (s_ + 1)) ** (1 / np.maximum(s_, 1)), 0.0)
                 ok[i] = bool(np.all(infl <= lower[i]))
-        for i, responses in self.table_draws.items():
-            ok[i] = ok[i] and all(self.with_draw_of(i, py).concave_on(lower, upper)[i] for py in responses)
+        if self.table_draws:
+            each = [self.with_draw(s).concave_on(lower, upper) for s in range(self.n_draws)]
+            for i in self.table_draws:
+                ok[i] = ok[i] and all(draw[i] for draw in each)
         return ok
-
-    def with_draw_of(self, i: int, py: np.ndarray) -> ResponseCurves:
-        """These curves with activity i's table responses replaced by ``py`` (its spends kept)."""
-        from dataclasses import replace
-        return replace(self, tables={**self.tables, i: (self.tables[i][0], np.asarray(py, float))})
 
     def with_draw(self, s: int) -> ResponseCurves:
         """Draw s of every curve with tabulated draws, as its table (for the samples' error in that draw)."""

@@ -18,6 +18,7 @@ holds the adstock and the history. T = 1 with L = 0 is the steady model itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -75,6 +76,10 @@ class Horizon:
 
     def cell_index(self) -> np.ndarray:
         """(A, T) array: the cell of activity i in period t (column t − 1)."""
+        return self._cells
+
+    @cached_property
+    def _cells(self) -> np.ndarray:
         out = np.full((len(self.activities), self.periods), -1, dtype=np.int64)
         out[self.cell_activity, self.cell_period - 1] = np.arange(len(self.cell_activity))
         return out
@@ -98,14 +103,9 @@ class Horizon:
         grid[self.cell_activity, self.cell_period - 1] = x
         out = np.zeros((a_count, p))
         for i, w in enumerate(self.weights):
-            for lag, wl in enumerate(w):
-                # periods t = 1..p take x[i, t − lag]: plan cells, history before, nothing after T
-                for t in range(1, p + 1):
-                    s = t - lag
-                    if 1 <= s <= self.periods:
-                        out[i, t - 1] += wl * grid[i, s - 1]
-                    elif s <= 0 and -s < self.history.shape[1]:
-                        out[i, t - 1] += wl * self.history[i, -s]
+            lag = len(w) - 1          # the spend of periods −L+1 .. 0 (history), 1 .. T (the plan), none after T
+            series = np.r_[self.history[i, :lag][::-1], grid[i], np.zeros(p - self.periods)]
+            out[i] = np.convolve(series, w)[lag:lag + p]
         return out
 
     def effective_range(self, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -101,15 +101,8 @@ def draw_totals(inst: Instance, delta: np.ndarray) -> np.ndarray:
     h = inst.horizon
     if h is None or not h.has_adstock:
         return inst.draw_revenue(delta).sum(axis=1)
-    assert inst.curves is not None
     x = inst.baseline + np.asarray(delta, float)
-    a = h.effective(x)
-    first = h.cell_index()[:, 0]
-    total = np.zeros(max(inst.curves.n_draws, 1))
-    for i in range(len(h.activities)):
-        k = int(first[i])
-        total += (inst.curves.draws_of(k, a[i]) if k in inst.curves.drawn else inst.curves.curve_of(k, a[i])[None, :]).sum(axis=1)
-    return total - inst.spend_price * float(x.sum())
+    return inst.period_response(delta, per_draw=True).sum(axis=(1, 2)) - inst.spend_price * float(x.sum())
 
 
 def risk_summary(inst: Instance, delta: np.ndarray) -> dict[str, Any]:

@@ -245,14 +245,21 @@ class Instance:
         from mmo_pyomo.instance.risk import cvar, draw_totals
         return float(cvar(draw_totals(self, delta), self.risk.alpha))
 
-    def period_response(self, delta: np.ndarray) -> np.ndarray:
+    def period_response(self, delta: np.ndarray, per_draw: bool = False) -> np.ndarray:
         """For a time-phased plan with adstock: r_i(a[i,t]) for every activity and response period (A, T + carry),
-        a[i,t] the effective spend of the plan x̄ + δ (:meth:`~mmo_pyomo.instance.periods.Horizon.effective`)."""
-        h = self.horizon
-        assert h is not None and self.curves is not None
+        a[i,t] the effective spend of the plan x̄ + δ (:meth:`~mmo_pyomo.instance.periods.Horizon.effective`); with
+        ``per_draw``, r_iˢ(a[i,t]) for every posterior draw s too (S, A, T + carry; one curve in every draw for an
+        activity without draws)."""
+        h, curves = self.horizon, self.curves
+        assert h is not None and curves is not None
         a = h.effective(self.baseline + np.asarray(delta, float))
         first = h.cell_index()[:, 0]                       # each activity's curve, on its first cell
-        return np.vstack([self.curves.curve_of(int(first[i]), a[i]) for i in range(len(h.activities))])
+        if not per_draw:
+            return np.vstack([curves.curve_of(int(first[i]), a[i]) for i in range(len(h.activities))])
+        draws = max(curves.n_draws, 1)
+        return np.stack([curves.draws_of(int(k), a[i]) if int(k) in curves.drawn else
+                         np.repeat(curves.curve_of(int(k), a[i])[None, :], draws, axis=0)
+                         for i, k in enumerate(first)], axis=1)
 
     def draw_revenue(self, delta: np.ndarray) -> np.ndarray:
         """r_i^s(x̄_i + δ_i) for every posterior draw s and activity i, shape (S, n) (less ``spend_price`` per unit

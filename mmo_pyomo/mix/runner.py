@@ -420,8 +420,7 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
             best, best_objective, best_exact = delta, check.objective, exact               # row exactly comes first
         if last.status != Status.OPTIMAL:                       # out of time: no round can follow
             break
-        if _within(objective_gap(best_objective, bound), target) and not (
-                rows and target_shortfall(inst, check) > ROW_CUT_TOLERANCE * max(scale, 1e-10)):
+        if _within(objective_gap(best_objective, bound), target) and exact:
             break                       # (a target row short in truth by what the cuts over-state: refine on)
         if previous is not None and np.array_equal(previous, delta):   # the cuts at this plan hold within the
             stalled = True                                             # engine's tolerance: more cannot help
