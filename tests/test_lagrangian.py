@@ -122,3 +122,21 @@ def test_every_formulation_takes_the_fixing_and_keeps_the_optimum(formulation):
     assert fixed.objective == pytest.approx(optimum.objective, rel=1e-7)
     if formulation != "minlp":                     # SCIP proves the convex ones; the MINLP's bound is SCIP's too
         assert fixed.status == "optimal"
+
+
+def test_tangents_at_the_lagrangian_points_make_the_oa_root_as_tight_as_the_hull(case):
+    """With a tangent at each region's best point at the dual's multipliers, hull_oa's LP relaxation is bounded by
+    the Lagrangian value (weak duality on the OA model), and it still bounds the hull's relaxation from above."""
+    inst, optimum, _, bound = case
+    from mmo_pyomo.mix.relaxation import relaxed_run
+    from mmo_pyomo.solvers.options import SolveOptions
+    hull = root_bound(inst, "hull", "scip")
+    plain = relaxed_run(inst, "hull_oa", "highs").solve(SolveOptions())
+    cut = relaxed_run(inst, "hull_oa", "highs", cut_at=bound.cut_points()).solve(SolveOptions())
+    assert plain.status == cut.status == "optimal"
+    assert hull * (1 - 1e-7) <= cut.bound <= bound.value * (1 + 1e-9)
+    assert cut.bound <= plain.bound * (1 + 1e-12)
+    assert optimum.objective <= cut.bound * (1 + 1e-12)
+    dec, inc = bound.cut_points()
+    assert (dec <= 0).all() and (inc >= 0).all()
+    assert (dec[~inst.regions.has_dec] == 0).all() and (inc[~inst.regions.has_inc] == 0).all()

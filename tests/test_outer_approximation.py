@@ -80,3 +80,41 @@ def test_highs_receives_the_mip_start():
         found[warm] = run.solve(SolveOptions(time_limit=0), warm=warm)
     assert not found[False].has_solution
     assert found[True].has_solution and found[True].objective >= best.objective - 1e-6   # the OA over-states it
+
+
+def test_highs_reports_its_bound_as_it_falls(optimum):
+    """``on_bound``: every bound HiGHS logs during the solve is valid, and the last is the one it returns."""
+    seen: list[float] = []
+    r = solve(INST, "hull_oa", "highs", mip_gap=0.0, on_bound=seen.append)
+    assert r.status == "optimal" and seen
+    assert min(seen) >= optimum * (1 - 1e-9)
+    assert seen == sorted(seen, reverse=True) or max(np.diff(seen)) <= 1e-9 * abs(optimum)
+    assert min(seen) == pytest.approx(r.bound, rel=1e-6)
+
+
+def test_cut_points_of_another_instance_are_an_error():
+    from mmo_pyomo.errors import DataError
+    with pytest.raises(DataError, match="cut point"):
+        solve(INST, "hull_oa", "highs", formulation_options={"cut_at": (np.zeros(INST.n + 1),)})
+
+
+@pytest.mark.parametrize("cut", [True, False], ids=["cut_at_start", "no_cut"])
+def test_a_start_is_cut_exactly(cut):
+    """A start gets its own tangents (the runner adds it to ``cut_at``): with the plan held, the model's most
+    revenue is the plan's true revenue; without them the cuts over-state it."""
+    import pyomo.environ as pyo
+
+    from mmo_pyomo.mix.chord import chord_start
+    start = chord_start(INST)
+    run = ModelRun(INST, get_formulation("hull_oa"), get_engine("highs"),
+                   build_options={"cut_at": (start.delta,) if cut else ()})
+    run.start(start.delta)
+    for var in run.model.component_objects(pyo.Var):
+        if var.local_name.startswith(("d_", "z_")):
+            for v in var.values():
+                v.fix()
+    stats = run.solve(SolveOptions(mip_gap=0.0))
+    if cut:
+        assert stats.objective == pytest.approx(start.revenue, rel=1e-9)
+    else:
+        assert stats.objective > start.revenue * (1 + 1e-6)

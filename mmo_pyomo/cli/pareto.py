@@ -21,6 +21,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--solver", default="scip")
     p.add_argument("--steps", type=args_.positive_int, default=20)
     p.add_argument("--time-limit", type=args_.seconds, default=None, metavar="S", help="per step")
+    p.add_argument("--gap", type=args_.relative_gap, default=None, metavar="G",
+                   help="each point's relative gap target (default: the engine's; 1e-4 with --concurrent)")
+    p.add_argument("--concurrent", action="store_true",
+                   help="certify each point by the concurrent solve (both cores: --formulation on --solver as the "
+                        "bound side, e.g. hull_oa on highs, beside the improvement), stopping at --gap")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--json", default=None, metavar="PATH", help="also write the curve as JSON (for mmo page)")
     p.add_argument("--page", default=None, metavar="FILE.html", help="also write the curve's page (self-contained HTML)")
@@ -31,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     args_.check_outputs(out=[Path(args.out) / "pareto.csv", Path(args.out) / "pareto.png"], json=args.json,
                         page=args.page, inputs=[args.data])
     inst = load_instance(args.data)
-    frame = pareto_curve(inst, args.formulation, args.solver, args.steps, args.time_limit)
+    frame = pareto_curve(inst, args.formulation, args.solver, args.steps, args.time_limit, gap=args.gap,
+                         concurrent=args.concurrent)
     out = Path(args.out)
     with output_set():                 # every file together, or none
         with atomic_path(out / "pareto.csv") as tmp:

@@ -2,14 +2,17 @@
 
 * **The plan side** runs the improvement heuristic (:func:`mmo_pyomo.mix.improve.improve`) from the start, and sends
   every better checked plan.
-* **The bound side** solves the formulation (by default hull_oa on HiGHS, one thread) in rounds of growing length.
-  Each round starts from the best plan so far, which every engine that takes a MIP start uses as its incumbent
-  (a cutoff), with the regions that the Lagrangian bound rules out against that plan fixed away. It sends its
-  engine's bound and its plan.
+* **The bound side** solves the formulation (by default hull_oa on HiGHS, one thread) from the best plan so far,
+  which every engine that takes a MIP start uses as its incumbent (a cutoff), with the regions that the Lagrangian
+  bound rules out against that plan fixed away. hull_oa gets tangents at the start and at the Lagrangian
+  relaxation's best point of every region (its ``cut_at``), so its root is as tight as the hull's. By default it is
+  one round to the deadline, since a new round would start its root cuts again (``first_round_s`` asks for rounds
+  of growing length instead, each from the newest plan and fixings). It sends its engine's bound as it falls
+  (where the engine reports it during the solve: HiGHS), and its bound and plan at the end of each round.
 * **This process** checks every plan independently. On a better one it fixes more regions (the same Lagrangian
   multipliers against the better revenue, :mod:`mmo_pyomo.mix.lagrangian`) and hands the plan and the fixings to
   both sides: the plan side fixes them from its next neighbourhood on, the bound side uses both in its next
-  round.
+  round, if any.
 
 The certified gap is (best valid bound − best checked revenue)/|revenue|. A round's bound holds for the plans it
 did not fix away; those it fixed away earn at most the revenue the fixing was computed against, so the round
@@ -37,8 +40,6 @@ from mmo_pyomo.solvers.stats import Status, objective_gap
 
 log = logging.getLogger(__name__)
 
-#: The first bound round's length (s); each next one is twice as long, within what is left.
-FIRST_ROUND_S = 60.0
 #: Seconds kept in hand at the end for stopping the two sides and writing the result.
 MARGIN_S = 2.0
 #: Seconds (at least; 15% of what is left otherwise) between a bound round's time limit and the deadline.
@@ -54,7 +55,10 @@ class ConcurrentSettings:
     plan_formulation: str = "hull"
     plan_solver: str = "scip"
     slice_s: float = 60.0
-    first_round_s: float = FIRST_ROUND_S
+    #: The first bound round's length (s), each next one twice as long; None: one round to the deadline, which
+    #: keeps the engine's root cuts (a new round starts its root again: on the planned retail case three rounds of
+    #: 60, 120 and 240 s ended at a bound 4 units above one round of 400 s).
+    first_round_s: float | None = None
 
 
 @dataclass
@@ -90,12 +94,27 @@ def _plan_side(inst: Instance, start: np.ndarray, fixed: np.ndarray, settings: C
         out.put(("error", "improvement", f"{type(exc).__name__}: {exc}", None))
 
 
-def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadline: float, out: Any, inbox: Any,
-                stop: Any) -> None:
-    """Rounds of the bound formulation, each from the newest (plan, fixings, revenue they were fixed against)."""
+class _BoundReport:
+    """The engine's bound as it moves during a round (``SolveOptions.on_bound``), sent on when it has fallen."""
+
+    def __init__(self, out: Any, fixed_at: float) -> None:
+        self.out, self.fixed_at, self.last = out, fixed_at, np.inf
+
+    def __call__(self, bound: float) -> None:
+        if bound < self.last:
+            self.last = bound
+            self.out.put(("live", "bound", (bound, self.fixed_at), None))
+
+
+def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadline: float, cut_at: tuple[np.ndarray, ...],
+                out: Any, inbox: Any, stop: Any) -> None:
+    """Rounds of the bound formulation, each from the newest (plan, fixings, revenue they were fixed against), with
+    tangents at ``cut_at`` where the formulation takes them."""
     from mmo_pyomo.mix.runner import solve
+    from mmo_pyomo.model_library import get_formulation
     plan, mask, fixed_at = inbox.get()
-    length = settings.first_round_s
+    length = settings.first_round_s if settings.first_round_s is not None else np.inf
+    build = {"cut_at": cut_at} if "cut_at" in get_formulation(settings.bound_formulation).options else {}
     while not stop.is_set():
         plan, mask, fixed_at = _newest(inbox) or (plan, mask, fixed_at)      # the newest incumbent and fixings
         # a round must end, with its bound, before the deadline: the model's build and the engine's last checks of
@@ -105,8 +124,9 @@ def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadli
         limit = min(length, left - max(ROUND_MARGIN_S, 0.15 * left))
         if limit < 5.0:
             break
+        moving = _BoundReport(out, fixed_at)
         r = solve(inst, settings.bound_formulation, settings.bound_solver, mip_gap=gap, time_limit=limit,
-                  threads=1, start=plan, fixed_away=mask)
+                  threads=1, start=plan, fixed_away=mask, formulation_options=build, on_bound=moving)
         out.put(("bound", "bound", (r.bound, fixed_at, str(r.status), r.nodes), r.delta))
         if r.status == Status.OPTIMAL:           # proved within the gap on its model: nothing more to learn
             break
@@ -144,8 +164,8 @@ def solve_concurrent(inst: Instance, start: np.ndarray, *, gap: float = 1e-4, ti
     to_bound.put((best, mask, best_revenue))
     sides = [ctx.Process(target=_plan_side, args=(inst, best, mask, settings, max(deadline - time.time(), 1.0), out,
                                                   to_plan, stop), daemon=True, name="mmo-plan-side"),
-             ctx.Process(target=_bound_side, args=(inst, settings, gap, deadline, out, to_bound, stop), daemon=True,
-                         name="mmo-bound-side")]
+             ctx.Process(target=_bound_side, args=(inst, settings, gap, deadline, lag.cut_points(), out, to_bound, stop),
+                         daemon=True, name="mmo-bound-side")]
     for p in sides:
         p.start()
     running = {"improvement", "bound"}
@@ -164,6 +184,12 @@ def solve_concurrent(inst: Instance, start: np.ndarray, *, gap: float = 1e-4, ti
                 if kind == "error":
                     errors.append(f"{side}: {payload}")
                     note(side, "error", message=payload)
+                continue
+            if kind == "live":                   # the round's engine bound so far: valid, as its final one is
+                engine_bound, fixed_at = payload
+                if float(engine_bound) >= best_revenue * (1 - 1e-9) and max(float(engine_bound), fixed_at) < best_bound:
+                    best_bound = max(float(engine_bound), fixed_at)
+                    note(side, "live bound", bound=engine_bound, valid_bound=best_bound)
                 continue
             if kind == "bound":
                 engine_bound, fixed_at, status, nodes = payload

@@ -98,6 +98,12 @@ class LagrangianBound:
     upper_multipliers: np.ndarray       # λ⁺ per row (budget first)
     lower_multipliers: np.ndarray       # λ⁻ per row
     k_multiplier: float
+    region_points: np.ndarray           # (n, 3): the best spend change in each region at these multipliers
+
+    def cut_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """The best spend change in the decrease region and in the increase region (0 where absent): tangents
+        there (hull_oa's ``cut_at``) make its relaxation at these multipliers as tight as the hull's."""
+        return self.region_points[:, 0].copy(), self.region_points[:, 2].copy()
 
     def fixed_away(self, revenue: float, keep: np.ndarray | None = None) -> np.ndarray:
         """(n, 3) mask of the regions no plan earning more than ``revenue`` can take (absent regions excluded);
@@ -114,12 +120,12 @@ def evaluate(inst: Instance, rows: Rows, up: np.ndarray, down: np.ndarray, nu: f
     """L and the region bounds at the multipliers (λ⁺ = ``up``, λ⁻ = ``down``, ν = ``nu``; all ≥ 0)."""
     up, down = np.where(np.isfinite(rows.upper), up, 0.0), np.where(np.isfinite(rows.lower), down, 0.0)
     price = rows.prices(up - down, inst.n)
-    values, _ = _region_values(inst, price, nu)
+    values, where = _region_values(inst, price, nu)
     best = values.max(axis=1)
     constant = float(np.sum(up[up > 0] * rows.upper[up > 0]) - np.sum(down[down > 0] * rows.lower[down > 0])
                      + nu * inst.max_changes)
     total = float(best.sum()) + constant
-    return LagrangianBound(total, total - (best[:, None] - values), up, down, float(nu))
+    return LagrangianBound(total, total - (best[:, None] - values), up, down, float(nu), where)
 
 
 def solve_dual(inst: Instance, *, iterations: int = 3000, temperatures: tuple[float, ...] = (1.0, 0.1, 0.01, 1e-3, 1e-4, 1e-5),

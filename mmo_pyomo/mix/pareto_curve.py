@@ -13,7 +13,7 @@ from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.validate import validate
 from mmo_pyomo.io_utils import json_records
 from mmo_pyomo.mix.checker import check_plan
-from mmo_pyomo.mix.runner import solve
+from mmo_pyomo.mix.runner import Result, solve
 from mmo_pyomo.plotting import pyplot, save_figure
 
 
@@ -55,8 +55,15 @@ def _reachable(inst: Instance, k: int) -> bool:
 
 
 def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "scip", steps: int = 20,
-                 time_limit: float | None = None) -> pd.DataFrame:
+                 time_limit: float | None = None, gap: float | None = None, concurrent: bool = False) -> pd.DataFrame:
     """Solve for each K of :func:`k_grid` (plus the smallest K that can reach the budget), upwards.
+
+    ``gap`` is each point's relative gap target (the engine's default if None). With ``concurrent``, each point
+    is the concurrent solve (:func:`mmo_pyomo.mix.concurrent.solve_concurrent`: ``formulation`` on ``solver`` as
+    the bound side beside the improvement, two processes, ``time_limit`` per point, gap 1e-4 if None), which stops
+    as soon as the point is certified within ``gap``. Otherwise a formulation that takes tangent points (hull_oa)
+    also gets them at the Lagrangian relaxation's best point of every region (quadratic revenues), as the
+    concurrent solve's bound side does.
 
     K values with no plan are recorded with status ``infeasible`` and no revenue. The first
     feasible step starts from the chord heuristic's plan; each later step from the previous plan,
@@ -87,7 +94,7 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
             chord = None
         if chord is not None and (start is None or chord.revenue > check_plan(at_k, at_k.baseline + start).revenue):
             start = chord.delta
-        r = solve(at_k, formulation, solver, time_limit=time_limit, start=start)
+        r = _solve_point(at_k, formulation, solver, time_limit, gap, start, concurrent)
         if r.status == "infeasible":
             rows.append({"max_changes": k, "status": "infeasible"})
             continue
@@ -109,6 +116,24 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
     knee = ok.index[knee_index(ok["max_changes"].to_numpy(float), ok["revenue"].to_numpy(float))]
     frame.loc[knee, "knee"] = True
     return frame
+
+
+def _solve_point(inst: Instance, formulation: str, solver: str, time_limit: float | None, gap: float | None,
+                 start: np.ndarray | None, concurrent: bool) -> Result:
+    """One point of the curve (see :func:`pareto_curve`)."""
+    from mmo_pyomo.mix.lagrangian import solve_dual
+    from mmo_pyomo.model_library import get_formulation
+    if concurrent:
+        from mmo_pyomo.mix.concurrent import ConcurrentSettings, solve_concurrent
+        if start is None:
+            raise MMOError("the concurrent solve of a Pareto point starts from a plan, and the chord heuristic gave none",
+                           "solve the curve without --concurrent")
+        return solve_concurrent(inst, start, gap=1e-4 if gap is None else gap, time_limit=time_limit or 600.0,
+                                settings=ConcurrentSettings(bound_formulation=formulation, bound_solver=solver)).result
+    build = {}
+    if "cut_at" in get_formulation(formulation).options and inst.curves is None:
+        build["cut_at"] = solve_dual(inst).cut_points()
+    return solve(inst, formulation, solver, time_limit=time_limit, mip_gap=gap, start=start, formulation_options=build)
 
 
 def pareto_record(frame: pd.DataFrame, inst: Instance, formulation: str, solver: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ same by calling :func:`plan`. Each stage is optional:
    (a spend change per activity, checked: an infeasible one is an error naming what it breaks);
 3. **fix** (``fix=True``): Lagrangian region fixing against the start's revenue, again after the
    improvement (:mod:`mmo_pyomo.mix.lagrangian`); the fixed regions stay fixed in the improvement's
-   neighbourhoods and in the solve;
+   neighbourhoods and in the solve, and hull_oa gets tangents at the Lagrangian relaxation's points;
    **improve**: neighbourhood search from the start (:func:`~mmo_pyomo.mix.improve.improve`);
 4. **solve**: the formulation on the engine, from the start, with its certificate checked.
 """
@@ -213,6 +213,8 @@ def plan(inst: Instance, formulation: str | Formulation = "misocp", solver: str 
     work = prepared.instance
     build = {k: v for k, v in (curve_options or {}).items() if v is not None and k in form.curve_options} \
         if work.curves is not None else {}
+    if prepared.bound is not None and "cut_at" in form.options:     # --fix: the Lagrangian relaxation's points cut
+        build["cut_at"] = prepared.bound.cut_points()               # hull_oa as tightly as the hull at its root
     result = solve(work, form, solver, options, start=prepared.start, formulation_options=build,
                    fixed_away=prepared.fixed_away, risk=risky.risk)
     if prepared.curves_instance is not None:          # the certificate is about the user's curves, not the fit

@@ -25,6 +25,8 @@ time-phased plan with adstock each period's response is cut in the effective spe
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pyomo.environ as pyo
 
@@ -53,9 +55,11 @@ DEFAULT_BREAKPOINTS = 16
 
 
 def build_model(tangents: int = DEFAULT_TANGENTS, nonconcave: str = "pwl",
-                breakpoints: int = DEFAULT_BREAKPOINTS) -> pyo.AbstractModel:
-    """The hull with tangent cuts: regions (3.8c–f), cardinality, ``tangents`` cuts per region;
-    curves that are not concave get a piecewise-linear surrogate (``nonconcave="pwl"``) or are
+                breakpoints: int = DEFAULT_BREAKPOINTS, cut_at: Sequence[np.ndarray] = ()) -> pyo.AbstractModel:
+    """The hull with tangent cuts: regions (3.8c–f), cardinality, ``tangents`` cuts per region, and one more
+    at each spend change of every plan in ``cut_at`` (per activity, in the region holding it: a start, or the
+    Lagrangian relaxation's choice per region, where the cuts then make the model's relaxation as tight as the
+    hull's); curves that are not concave get a piecewise-linear surrogate (``nonconcave="pwl"``) or are
     refused (``"error"``)."""
     if tangents < 1 or breakpoints < 1:
         raise ValueError("hull_oa needs at least one tangent and one segment per region")
@@ -65,7 +69,9 @@ def build_model(tangents: int = DEFAULT_TANGENTS, nonconcave: str = "pwl",
     c.add_regions(m)
     c.add_changed_expression(m)
     c.add_cardinality(m)
-    m.prepare_cut_points = pyo.BuildAction(rule=lambda m: _prepare_points(m, tangents, nonconcave, breakpoints))
+    points = tuple(np.asarray(p, float) for p in cut_at)
+    m.prepare_cut_points = pyo.BuildAction(rule=lambda m: _prepare_points(m, tangents, nonconcave, breakpoints,
+                                                                          points))
     add_region_revenue(m)
     add_region_revenue_tangents(m)
     add_region_revenue_pieces(m)
@@ -122,9 +128,15 @@ def check_concavity(inst: Instance, nonconcave: str = "pwl", concave: np.ndarray
                     "those activities' lower spend above the inflection")
 
 
-def _prepare_points(m: pyo.Block, tangents: int, nonconcave: str, breakpoints: int) -> None:
-    """Tangent points (concave activities) and breakpoints (the others) per region, with g and g′."""
+def _prepare_points(m: pyo.Block, tangents: int, nonconcave: str, breakpoints: int,
+                    cut_at: tuple[np.ndarray, ...] = ()) -> None:
+    """Tangent points (concave activities) and breakpoints (the others) per region, with g and g′; the
+    points of ``cut_at`` count only in the region that holds them (g′ is NaN elsewhere: no cut)."""
     inst: Instance = m._mmo_instance
+    for at in cut_at:
+        if at.shape != (inst.n,) or not np.isfinite(at).all():
+            raise DataError(f"a hull_oa cut point needs a finite spend change for each of the {inst.n} activities",
+                            "give plans of this instance (spend changes, in its activities' order)")
     reg = inst.regions
     concave = concave_activities(inst)
     check_concavity(inst, nonconcave, concave)
@@ -137,6 +149,10 @@ def _prepare_points(m: pyo.Block, tangents: int, nonconcave: str, breakpoints: i
         d = lo[None, :] + (hi - lo)[None, :] * frac[:, None]                       # (tangents, n)
         d = np.vstack([d, np.zeros(inst.n)])                                        # and the tangent at 0
         m._oa_points[part] = [(d[p], revenue_change(inst, d[p]), inst.revenue_slope(d[p])) for p in range(len(d))]
+        for at in cut_at:                    # every list has the same length: a point outside the region cuts nothing
+            inside = has & (at >= lo) & (at <= hi) & (at != 0)
+            p = np.where(inside, at, lo)
+            m._oa_points[part].append((p, revenue_change(inst, p), np.where(inside, inst.revenue_slope(p), np.nan)))
         use = has & ~concave & (not adstocked(inst))     # adstocked responses are cut in a (add_adstock_response)
         grid = lo[None, :] + (hi - lo)[None, :] * np.linspace(0.0, 1.0, breakpoints + 1)[:, None]
         g = np.array([revenue_change(inst, row) for row in grid]) if use.any() else np.zeros_like(grid)
@@ -311,6 +327,6 @@ FORMULATION = Formulation(
     start_pieces=(c.spend_change_start, c.regions_start, region_revenue_start),
     description="the hull's cones as tangent cuts, refined at each plan: a MILP",
     refine=refine, takes_curves=True, takes_risk=True, takes_adstock=True, check=check_concavity,
-    options={"tangents": DEFAULT_TANGENTS, "nonconcave": "pwl", "breakpoints": DEFAULT_BREAKPOINTS},
+    options={"tangents": DEFAULT_TANGENTS, "nonconcave": "pwl", "breakpoints": DEFAULT_BREAKPOINTS, "cut_at": ()},
     curve_options=("nonconcave", "breakpoints"), error_bound=curve_error_bound,
 )

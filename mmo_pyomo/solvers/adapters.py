@@ -40,6 +40,7 @@ class RunRequest:
     read_nodes: Callable[[Any, Any], int | None] | None = None
     duals: bool = False          # read LP row duals (contrib interfaces)
     heuristic: bool = False      # the engine is a local method on this model: it proves no bound
+    on_bound: Callable[[float], None] | None = None   # the engine's bound as it moves (HiGHS's MIP log callback)
 
 
 def status_of(optimal: bool, infeasible: bool, unbounded: bool, time_limit: bool, has_solution: bool,
@@ -124,31 +125,52 @@ def _quiet_scip(log_file: str | None):
 
 @functools.cache
 def _highs_with_start() -> type:
-    """Pyomo's HiGHS interface, handing the variables' current values to HiGHS as a MIP start.
+    """Pyomo's HiGHS interface, handing the variables' current values to HiGHS as a MIP start, and reporting
+    its bound as it moves.
 
     Pyomo 6.10's HiGHS interface has no warm start (no ``warmstart_discrete_vars``), so a start set
     on the model was silently dropped. The values go to ``Highs.setSolution`` just before the run;
-    HiGHS completes a partial start and ignores one it finds infeasible.
+    HiGHS completes a partial start and ignores one it finds infeasible. With ``on_bound`` set, HiGHS's MIP
+    logging callback hands it the dual bound at every log line.
     """
     import numpy as np
     from pyomo.contrib.solver.solvers.highs import Highs
 
     class HighsWithStart(Highs):
+        warm_start = True
+        on_bound: Callable[[float], None] | None = None
+
         def _solve(self):
-            index, value = [], []
-            for v_id, col in self._pyomo_var_to_solver_var_map.items():
-                x = self._vars[v_id][0].value
-                if x is not None:
-                    index.append(col)
-                    value.append(x)
-            if index:
-                self._solver_model.setSolution(len(index), np.asarray(index, np.int32), np.asarray(value, float))
-            return super()._solve()
+            if self.warm_start:
+                index, value = [], []
+                for v_id, col in self._pyomo_var_to_solver_var_map.items():
+                    x = self._vars[v_id][0].value
+                    if x is not None:
+                        index.append(col)
+                        value.append(x)
+                if index:
+                    self._solver_model.setSolution(len(index), np.asarray(index, np.int32), np.asarray(value, float))
+            if self.on_bound is not None:
+                import highspy
+                report = self.on_bound
+
+                def logged(kind, message, out, into, data):
+                    bound = float(out.mip_dual_bound)
+                    if math.isfinite(bound):
+                        report(bound)
+                self._solver_model.setCallback(logged, None)
+                self._solver_model.startCallback(highspy.cb.HighsCallbackType.kCallbackMipLogging)
+            try:
+                return super()._solve()
+            finally:
+                if self.on_bound is not None:
+                    self._solver_model.stopCallback(highspy.cb.HighsCallbackType.kCallbackMipLogging)
 
     return HighsWithStart
 
 
-def contrib_solver(interface: str, log_file: str | None = None, warm_start: bool = False) -> tuple[Any, str | None]:
+def contrib_solver(interface: str, log_file: str | None = None, warm_start: bool = False,
+                   on_bound: Callable[[float], None] | None = None) -> tuple[Any, str | None]:
     """A new-API Pyomo solver for ``interface``, and the log file Pyomo should tee to (if any).
 
     SCIP writes its own log (see :func:`_quiet_scip`); other engines' output is teed by Pyomo. A
@@ -156,8 +178,10 @@ def contrib_solver(interface: str, log_file: str | None = None, warm_start: bool
     """
     if interface == "scip_direct":
         return _quiet_scip(log_file), None
-    if interface == "highs" and warm_start:
-        return _highs_with_start()(), log_file
+    if interface == "highs" and (warm_start or on_bound is not None):
+        opt = _highs_with_start()()
+        opt.warm_start, opt.on_bound = warm_start, on_bound
+        return opt, log_file
     from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
     return ContribFactory(interface), log_file
 
@@ -166,7 +190,7 @@ def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     """Solve through Pyomo's new solver API (``pyomo.contrib.solver``)."""
     from pyomo.contrib.solver.common.results import SolutionStatus
 
-    opt, tee_path = contrib_solver(req.interface, req.log_file, req.warm_start)
+    opt, tee_path = contrib_solver(req.interface, req.log_file, req.warm_start, req.on_bound)
     if req.interface == "highs":
         # HiGHS keeps one thread pool per process and refuses a later solve that asks for another
         # number of threads ("global scheduler has already been initialized"): start afresh.

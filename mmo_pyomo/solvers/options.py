@@ -4,7 +4,7 @@ one object from the command line or the API to the engine adapter (compare Pyomo
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
@@ -22,7 +22,9 @@ class SolveOptions:
     * ``mip_gap``: the relative gap to stop at, in [0, 1);
     * ``threads``: in [1, 1024]; ``seed``: in [0, 2³¹ − 1];
     * ``log_file``: the engine's own log is appended to it;
-    * ``native``: engine-native options, passed as they are (``{"limits/nodes": 10}`` for SCIP).
+    * ``native``: engine-native options, passed as they are (``{"limits/nodes": 10}`` for SCIP);
+    * ``on_bound``: called with the engine's best bound (in the model's own quantity) each time the engine logs
+      progress during a MIP solve, where its interface reports it (HiGHS); others call it never.
 
     ``None`` leaves the engine's default.
     """
@@ -33,6 +35,7 @@ class SolveOptions:
     seed: int | None = None
     log_file: str | None = None
     native: Mapping[str, Any] = field(default_factory=dict)
+    on_bound: Callable[[float], None] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         put = object.__setattr__
@@ -46,6 +49,8 @@ class SolveOptions:
             raise MMOError("native options must be a mapping of option names to values",
                            'give native={"name": value, ...} in the engine\'s own names')
         put(self, "native", MappingProxyType(dict(self.native)))
+        if self.on_bound is not None and not callable(self.on_bound):
+            raise MMOError("on_bound must be a function of the engine's bound", "pass on_bound=lambda bound: ...")
 
     def with_changes(self, **changes: Any) -> SolveOptions:
         """A copy with some options replaced (checked again, as every new record is)."""

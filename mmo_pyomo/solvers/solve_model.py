@@ -107,12 +107,15 @@ def solve_model(
     native = {**({} if options.log_file else engine.quiet_options), **how.solver_options,
               **(engine.relaxation_options if relaxation else {}), **dict(options.native),
               **engine.native_options(options)}
+    unit = objective_unit(model)
+    on_bound = options.on_bound
     request = adapters.RunRequest(interface=how.interface, family=how.family, options=native, log_file=options.log_file,
                                   warm_start=warm_start, read_nodes=engine.read_nodes, duals=duals,
-                                  heuristic=how.heuristic)
+                                  heuristic=how.heuristic,
+                                  on_bound=None if on_bound is None or how.heuristic else lambda b: on_bound(b * unit))
     log.debug("solving %s on %s through %s (%s) with %s", what, engine.name, how.interface, how.family, native)
     try:
-        stats = in_units_of(adapters.run(model, request), objective_unit(model))
+        stats = in_units_of(adapters.run(model, request), unit)
     except MMOError:
         raise
     except Exception as exc:  # engines raise their own exception types
