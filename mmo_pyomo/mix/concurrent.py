@@ -120,8 +120,10 @@ def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadli
         # a round must end, with its bound, before the deadline: the model's build and the engine's last checks of
         # its clock come on top of its time limit (a 240 s round of hull_oa on HiGHS at 3,000 activities, started
         # 274 s before the deadline, had not returned by it)
+        # 274 s before the deadline, had not returned by it). One round to the deadline keeps only the small margin:
+        # its engine's bound reaches the driver as it falls, so stopping it at the deadline loses little.
         left = deadline - time.time()
-        limit = min(length, left - max(ROUND_MARGIN_S, 0.15 * left))
+        limit = min(length, left - (ROUND_MARGIN_S if np.isinf(length) else max(ROUND_MARGIN_S, 0.15 * left)))
         if limit < 5.0:
             break
         moving = _BoundReport(out, fixed_at)
@@ -219,6 +221,11 @@ def solve_concurrent(inst: Instance, start: np.ndarray, *, gap: float = 1e-4, ti
             if p.is_alive():
                 p.terminate()
                 p.join(timeout=2.0)
+        # what the sides did not read stays unsent: without this, the queues' feeder threads wait at exit for a
+        # reader that is gone (a plan and fixings of 3,000 activities fill the pipe), and the command never ends
+        for q in (to_plan, to_bound, out):
+            q.cancel_join_thread()
+            q.close()
     elapsed = time.time() - t0
     g = objective_gap(best_revenue, best_bound)
     proved = g is not None and g <= gap

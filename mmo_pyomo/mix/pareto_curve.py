@@ -1,6 +1,7 @@
 """The Pareto curve of revenue against the maximum number of changes K (the paper's Figure 2)."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from mmo_pyomo.io_utils import json_records
 from mmo_pyomo.mix.checker import check_plan
 from mmo_pyomo.mix.runner import Result, solve
 from mmo_pyomo.plotting import pyplot, save_figure
+
+log = logging.getLogger(__name__)
 
 
 def k_grid(n: int, steps: int) -> list[int]:
@@ -100,6 +103,8 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
             continue
         r.raise_for_status()
         start = r.delta
+        log.info("K = %d: %s, revenue %.2f, bound %s, gap %s, %.1f s", k, r.status, r.objective,
+                 "none" if r.bound is None else f"{r.bound:.2f}", "none" if r.gap is None else f"{r.gap:.3g}", r.time_s or 0.0)
         rows.append({"max_changes": k, "status": str(r.status), "revenue": r.objective, "bound": r.bound, "gap": r.gap,
                      "n_changes": r.n_changes, "time_s": r.time_s})
     frame = pd.DataFrame(rows, columns=["max_changes", "status", "revenue", "bound", "gap", "n_changes", "time_s"])
