@@ -74,8 +74,10 @@ def test_fixing_keeps_the_optimum_and_fixes_no_optimal_region(case):
     assert forced or mask.sum() == 0
 
 
-def test_fixing_in_the_pipeline_reports_and_keeps_the_answer():
-    planned = plan(EXAMPLE, "hull", "scip", start="chord", fix=True)
+@pytest.mark.parametrize("formulation,solver", [("hull", "scip"), ("hull_oa", "highs")])
+def test_fixing_in_the_pipeline_reports_and_keeps_the_answer(formulation, solver):
+    """(hull_oa also gets the tangents at the Lagrangian relaxation's points there.)"""
+    planned = plan(EXAMPLE, formulation, solver, start="chord", fix=True)
     record = planned.to_dict()["fixing"][0]
     assert record["after"] == "start" and record["fixed"] == planned.result.fixed_regions > 0
     assert record["lagrangian_bound"] >= planned.result.objective

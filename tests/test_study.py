@@ -268,11 +268,11 @@ def test_certified_pareto_points_agree_with_the_exact_curve(concurrent):
     """Each point certified within the gap (hull_oa on HiGHS with the Lagrangian relaxation's cuts, or the
     concurrent solve) lies within that gap of the exact curve (MISOCP on SCIP, gap 0), and its bound brackets it."""
     inst = random_instance(30, 7, rules=True, k_fraction=0.3, budget=(0.90, 0.97))
-    exact = pareto_curve(inst, "misocp", steps=3).set_index("max_changes")
+    exact = pareto_curve(inst, "misocp", steps=3, gap=0.0).set_index("max_changes")
     frame = pareto_curve(inst, "hull_oa", "highs", steps=3, time_limit=60, gap=1e-6, concurrent=concurrent)
     ok = frame[frame["revenue"].notna()]
     assert len(ok) >= 3 and (ok["status"] == "optimal").all() and (ok["gap"] <= 1e-6).all()
     for _, row in ok.iterrows():
         best = exact.loc[row["max_changes"], "revenue"]
         assert row["revenue"] == pytest.approx(best, rel=2e-6)
-        assert row["bound"] >= best * (1 - 1e-9)
+        assert row["bound"] >= best * (1 - 1e-7)          # (engines' feasibility tolerances: 1e-6 per row)
