@@ -21,6 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--solver", default="scip")
     p.add_argument("--steps", type=args_.positive_int, default=20)
     p.add_argument("--time-limit", type=args_.seconds, default=None, metavar="S", help="per step")
+    p.add_argument("--k", type=args_.non_negative_int, nargs="+", default=None, metavar="K",
+                   help="solve these values of K instead of --steps equal steps from 0 to n")
     p.add_argument("--gap", type=args_.relative_gap, default=None, metavar="G",
                    help="each point's relative gap target (default: the engine's; 1e-4 with --concurrent)")
     p.add_argument("--concurrent", action="store_true",
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
                         page=args.page, inputs=[args.data])
     inst = load_instance(args.data)
     frame = pareto_curve(inst, args.formulation, args.solver, args.steps, args.time_limit, gap=args.gap,
-                         concurrent=args.concurrent)
+                         concurrent=args.concurrent, ks=args.k)
     out = Path(args.out)
     with output_set():                 # every file together, or none
         with atomic_path(out / "pareto.csv") as tmp:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,10 @@ def _reachable(inst: Instance, k: int) -> bool:
 
 
 def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "scip", steps: int = 20,
-                 time_limit: float | None = None, gap: float | None = None, concurrent: bool = False) -> pd.DataFrame:
-    """Solve for each K of :func:`k_grid` (plus the smallest K that can reach the budget), upwards.
+                 time_limit: float | None = None, gap: float | None = None, concurrent: bool = False,
+                 ks: Sequence[int] | None = None) -> pd.DataFrame:
+    """Solve for each K of :func:`k_grid` (plus the smallest K that can reach the budget), or for each of ``ks``
+    when given, upwards.
 
     ``gap`` is each point's relative gap target (the engine's default if None). With ``concurrent``, each point
     is the concurrent solve (:func:`mmo_pyomo.mix.concurrent.solve_concurrent`: ``formulation`` on ``solver`` as
@@ -73,7 +76,8 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
     also gets them at the Lagrangian relaxation's best point of every region (quadratic revenues), as the
     concurrent solve's bound side does.
 
-    K values with no plan are recorded with status ``infeasible`` and no revenue. The first
+    K values with no plan are recorded with status ``infeasible`` and no revenue, and so are those where the
+    solve found no plan within ``time_limit`` (status ``time_limit``). The first
     feasible step starts from the chord heuristic's plan; each later step from the previous plan,
     or from the chord plan where that is better. The previous plan stays feasible when K grows,
     so with a MIP start the curve never goes down. Columns: max_changes, status, revenue, bound,
@@ -85,7 +89,12 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
     time_limit = ranges.optional(ranges.seconds, time_limit, "time_limit")
 
     k_min = smallest_budget_feasible_k(inst)
-    ks = sorted(set(k_grid(inst.n, steps)) | ({k_min} if k_min <= inst.n else set()))
+    if ks is None:
+        ks = sorted(set(k_grid(inst.n, steps)) | ({k_min} if k_min <= inst.n else set()))
+    else:
+        ks = sorted({ranges.whole(k, "K", 0, inst.n) for k in ks})
+        if not ks:
+            raise MMOError("no value of K was given", f"give K values from 0 to {inst.n}, or leave ks out")
     rows: list[dict] = []
     start = None
     for k in ks:
@@ -103,8 +112,8 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
         if chord is not None and (start is None or chord.revenue > check_plan(at_k, at_k.baseline + start).revenue):
             start = chord.delta
         r = _solve_point(at_k, formulation, solver, time_limit, gap, start, concurrent)
-        if r.status == "infeasible":
-            rows.append({"max_changes": k, "status": "infeasible"})
+        if r.status == "infeasible" or (r.status == "time_limit" and r.delta is None):
+            rows.append({"max_changes": k, "status": str(r.status), "time_s": r.time_s})
             continue
         r.raise_for_status()
         start = r.delta
