@@ -276,3 +276,18 @@ def test_certified_pareto_points_agree_with_the_exact_curve(concurrent):
         best = exact.loc[row["max_changes"], "revenue"]
         assert row["revenue"] == pytest.approx(best, rel=2e-6)
         assert row["bound"] >= best * (1 - 1e-7)          # (engines' feasibility tolerances: 1e-6 per row)
+
+
+def test_pareto_at_chosen_values_of_k():
+    from mmo_pyomo.data import EXAMPLE_DAT
+    from mmo_pyomo.errors import MMOError
+    from mmo_pyomo.instance.load import load_instance
+    from mmo_pyomo.mix.runner import solve
+    inst = load_instance(EXAMPLE_DAT)
+    frame = pareto_curve(inst, "misocp", ks=[12, 3, 12])
+    assert frame["max_changes"].tolist() == [3, 12]
+    for k, revenue in zip(frame["max_changes"], frame["revenue"]):
+        assert revenue == pytest.approx(solve(inst.with_changes(max_changes=int(k)), "hull", "scip", mip_gap=0.0).objective,
+                                        rel=1e-6)
+    with pytest.raises(MMOError, match="K = 41"):
+        pareto_curve(inst, ks=[41])

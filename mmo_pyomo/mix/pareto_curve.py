@@ -113,6 +113,7 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
             start = chord.delta
         r = _solve_point(at_k, formulation, solver, time_limit, gap, start, concurrent)
         if r.status == "infeasible" or (r.status == "time_limit" and r.delta is None):
+            log.info("K = %d: %s, no plan, %.1f s", k, r.status, r.time_s or 0.0)
             rows.append({"max_changes": k, "status": str(r.status), "time_s": r.time_s})
             continue
         r.raise_for_status()
