@@ -117,11 +117,10 @@ def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadli
     build = {"cut_at": cut_at} if "cut_at" in get_formulation(settings.bound_formulation).options else {}
     while not stop.is_set():
         plan, mask, fixed_at = _newest(inbox) or (plan, mask, fixed_at)      # the newest incumbent and fixings
-        # a round must end, with its bound, before the deadline: the model's build and the engine's last checks of
-        # its clock come on top of its time limit (a 240 s round of hull_oa on HiGHS at 3,000 activities, started
-        # 274 s before the deadline, had not returned by it)
-        # 274 s before the deadline, had not returned by it). One round to the deadline keeps only the small margin:
-        # its engine's bound reaches the driver as it falls, so stopping it at the deadline loses little.
+        # a round of several must end, with its bound, before the deadline: the model's build and the engine's last
+        # checks of its clock come on top of its time limit (a 240 s round of hull_oa on HiGHS at 3,000 activities,
+        # started 274 s before the deadline, had not returned by it). One round to the deadline keeps only the small
+        # margin: its engine's bound reaches the driver as it falls, so stopping it at the deadline loses little.
         left = deadline - time.time()
         limit = min(length, left - (ROUND_MARGIN_S if np.isinf(length) else max(ROUND_MARGIN_S, 0.15 * left)))
         if limit < 5.0:
