@@ -34,7 +34,7 @@ import numpy as np
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.mix.checker import check_plan, regions_of
-from mmo_pyomo.mix.lagrangian import LagrangianBound, solve_dual
+from mmo_pyomo.mix.lagrangian import LagrangianBound, cut_options, solve_dual
 from mmo_pyomo.mix.runner import Result
 from mmo_pyomo.solvers.stats import Status, objective_gap
 
@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds kept in hand at the end for stopping the two sides and writing the result.
 MARGIN_S = 2.0
-#: Seconds (at least; 15% of what is left otherwise) between a bound round's time limit and the deadline.
+#: Seconds between a bound round's time limit and the deadline (at least; 15% of what is left when there are
+#: several rounds).
 ROUND_MARGIN_S = 5.0
 
 
@@ -94,6 +95,15 @@ def _plan_side(inst: Instance, start: np.ndarray, fixed: np.ndarray, settings: C
         out.put(("error", "improvement", f"{type(exc).__name__}: {exc}", None))
 
 
+def _valid_bound(engine_bound: float | None, fixed_at: float, best_revenue: float) -> float | None:
+    """What a bound side's bound certifies: the engine's bound holds for the plans its round did not fix away, and
+    those it fixed away earn at most ``fixed_at``. A bound below a checked plan is no certificate (the runner calls
+    it unreliable): None."""
+    if engine_bound is None or float(engine_bound) < best_revenue * (1 - 1e-9):
+        return None
+    return max(float(engine_bound), fixed_at)
+
+
 class _BoundReport:
     """The engine's bound as it moves during a round (``SolveOptions.on_bound``), sent on when it has fallen."""
 
@@ -114,7 +124,7 @@ def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadli
     from mmo_pyomo.model_library import get_formulation
     plan, mask, fixed_at = inbox.get()
     length = settings.first_round_s if settings.first_round_s is not None else np.inf
-    build = {"cut_at": cut_at} if "cut_at" in get_formulation(settings.bound_formulation).options else {}
+    build = cut_options(get_formulation(settings.bound_formulation), cut_at)
     while not stop.is_set():
         plan, mask, fixed_at = _newest(inbox) or (plan, mask, fixed_at)      # the newest incumbent and fixings
         # a round of several must end, with its bound, before the deadline: the model's build and the engine's last
@@ -188,19 +198,18 @@ def solve_concurrent(inst: Instance, start: np.ndarray, *, gap: float = 1e-4, ti
                 continue
             if kind == "live":                   # the round's engine bound so far: valid, as its final one is
                 engine_bound, fixed_at = payload
-                if float(engine_bound) >= best_revenue * (1 - 1e-9) and max(float(engine_bound), fixed_at) < best_bound:
-                    best_bound = max(float(engine_bound), fixed_at)
+                valid = _valid_bound(engine_bound, fixed_at, best_revenue)
+                if valid is not None and valid < best_bound:
+                    best_bound = valid
                     note(side, "live bound", bound=engine_bound, valid_bound=best_bound)
                 continue
             if kind == "bound":
                 engine_bound, fixed_at, status, nodes = payload
-                # a bound below a checked plan is not a certificate (the runner calls it unreliable): never used
-                trusted = engine_bound is not None and status != str(Status.UNRELIABLE) \
-                    and float(engine_bound) >= best_revenue * (1 - 1e-9)
-                if trusted:
-                    best_bound = min(best_bound, max(float(engine_bound), fixed_at))
+                valid = None if status == str(Status.UNRELIABLE) else _valid_bound(engine_bound, fixed_at, best_revenue)
+                if valid is not None:
+                    best_bound = min(best_bound, valid)
                 note(side, "bound", bound=engine_bound, valid_bound=best_bound, status=status, nodes=nodes,
-                     used=trusted)
+                     used=valid is not None)
                 plan = extra
             else:
                 plan = payload

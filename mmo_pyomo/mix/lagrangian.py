@@ -21,12 +21,15 @@ then evaluated with the exact max. Concave quadratic revenues only (each v_i^s i
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.model_library.record import Formulation
 
 #: A region is fixed away only where its bound is below the plan's revenue by more than this share of it
 #: (and an absolute 1e-9 of the revenue's scale): floating point in L's sum cannot then decide a fixing.
@@ -114,6 +117,12 @@ class LagrangianBound:
         if keep is not None:
             mask[np.arange(len(mask)), keep] = False
         return mask
+
+
+def cut_options(form: Formulation, points: Sequence[np.ndarray]) -> dict[str, Any]:
+    """The build options that give ``form`` tangents at ``points`` (:meth:`LagrangianBound.cut_points`): hull_oa's
+    ``cut_at``, nothing for a formulation without tangents."""
+    return {"cut_at": tuple(points)} if form.takes_cut_points else {}
 
 
 def evaluate(inst: Instance, rows: Rows, up: np.ndarray, down: np.ndarray, nu: float) -> LagrangianBound:

@@ -141,16 +141,15 @@ def pareto_curve(inst: Instance, formulation: str = "misocp", solver: str = "sci
 def _solve_point(inst: Instance, formulation: str, solver: str, time_limit: float | None, gap: float | None,
                  start: np.ndarray | None, concurrent: bool) -> Result:
     """One point of the curve (see :func:`pareto_curve`)."""
-    from mmo_pyomo.mix.lagrangian import solve_dual
+    from mmo_pyomo.mix.lagrangian import cut_options, solve_dual
     from mmo_pyomo.model_library import get_formulation
     if concurrent and start is not None:          # (without a start, the formulation alone looks for a plan)
         from mmo_pyomo.mix.concurrent import ConcurrentSettings, solve_concurrent
         return solve_concurrent(inst, start, gap=1e-4 if gap is None else gap, time_limit=time_limit or 600.0,
                                 settings=ConcurrentSettings(bound_formulation=formulation, bound_solver=solver)).result
-    build = {}
-    if "cut_at" in get_formulation(formulation).options and inst.curves is None:
-        build["cut_at"] = solve_dual(inst).cut_points()
-    return solve(inst, formulation, solver, time_limit=time_limit, mip_gap=gap, start=start, formulation_options=build)
+    form = get_formulation(formulation)
+    build = cut_options(form, solve_dual(inst).cut_points()) if form.takes_cut_points and inst.curves is None else {}
+    return solve(inst, form, solver, time_limit=time_limit, mip_gap=gap, start=start, formulation_options=build)
 
 
 def pareto_record(frame: pd.DataFrame, inst: Instance, formulation: str, solver: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from mmo_pyomo.instance.risk import Risk, with_risk
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.targets import Target, with_target
 from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.mix.lagrangian import cut_options
 from mmo_pyomo.mix.runner import Result, on_curves, solve
 from mmo_pyomo.model_library import Formulation, get_formulation
 from mmo_pyomo.solvers.options import DEFAULTS, SolveOptions
@@ -213,8 +214,8 @@ def plan(inst: Instance, formulation: str | Formulation = "misocp", solver: str 
     work = prepared.instance
     build = {k: v for k, v in (curve_options or {}).items() if v is not None and k in form.curve_options} \
         if work.curves is not None else {}
-    if prepared.bound is not None and "cut_at" in form.options:     # --fix: the Lagrangian relaxation's points cut
-        build["cut_at"] = prepared.bound.cut_points()               # hull_oa as tightly as the hull at its root
+    if prepared.bound is not None:            # --fix: the Lagrangian relaxation's points cut hull_oa as the hull
+        build.update(cut_options(form, prepared.bound.cut_points()))
     result = solve(work, form, solver, options, start=prepared.start, formulation_options=build,
                    fixed_away=prepared.fixed_away, risk=risky.risk)
     if prepared.curves_instance is not None:          # the certificate is about the user's curves, not the fit

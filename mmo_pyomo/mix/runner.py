@@ -228,7 +228,7 @@ def solve(
     if unknown:
         raise MMOError(f"the {form.name} formulation has no option {unknown[0]!r}",
                        f"its options are {', '.join(form.options) or 'none'}")
-    if start is not None and "cut_at" in form.options:      # an outer approximation cut at the start is exact there
+    if start is not None and form.takes_cut_points:          # an outer approximation cut at the start is exact there
         build["cut_at"] = (*build.get("cut_at", ()), start)
     if form.check is not None:
         form.check(instance, **build)

@@ -88,6 +88,11 @@ class Formulation:
         return self.builder(**options)
 
     @property
+    def takes_cut_points(self) -> bool:
+        """It takes tangent points (``cut_at``: plans whose spend changes get a tangent each, as hull_oa)."""
+        return "cut_at" in self.options
+
+    @property
     def relaxation_needs(self) -> frozenset[Capability]:
         """What an engine must take to solve this formulation's continuous relaxation."""
         return relaxed(self.needs)
