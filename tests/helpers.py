@@ -266,3 +266,12 @@ def cvar_solves(inst: Instance, alpha: float, rel: float, gap: float = 1e-6):
     b = solve(inst, "hull_oa", "scip", mip_gap=gap, risk=f"cvar:{alpha}").raise_for_status()
     assert a.objective == pytest.approx(b.objective, rel=rel)
     return mean, a
+
+
+def scaled(inst: Instance, spend: float, revenue: float) -> Instance:
+    """``inst`` with every spend times ``spend`` (λ) and every revenue times ``revenue`` (μ)."""
+    lam, mu = spend, revenue
+    return inst.with_changes(baseline=inst.baseline * lam, lower=inst.lower * lam, upper=inst.upper * lam,
+                             min_change=inst.min_change * lam, quad=inst.quad * mu / lam**2, lin=inst.lin * mu / lam,
+                             const=inst.const * mu, rule_lower=inst.rule_lower * lam, rule_upper=inst.rule_upper * lam,
+                             name=f"scaled_{lam:g}_{mu:g}")

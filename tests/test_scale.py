@@ -30,7 +30,7 @@ from mmo_pyomo.model_library import FORMULATIONS
 from mmo_pyomo.solvers.engines import ENGINES
 
 from engine_matrix import EXPECTED_FAILURES, engine_state
-from helpers import brute_force_optimum
+from helpers import brute_force_optimum, scaled
 
 EXAMPLES = int(os.environ.get("SCALE_EXAMPLES", "12"))
 SCALE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow],
@@ -79,15 +79,6 @@ def unit_instances(draw) -> Instance:
     return Instance(activities=tuple(f"a{k}" for k in range(n)), baseline=base, lower=lower, upper=upper,
                     min_change=min_change, quad=quad, lin=lin, const=const, budget_lower=draw(floats(0.0, 0.9)),
                     budget_upper=draw(floats(0.9, 1.05)), max_changes=draw(st.integers(1, n)), name="unit", **kw)
-
-
-def scaled(inst: Instance, spend: float, revenue: float) -> Instance:
-    """``inst`` with every spend times ``spend`` (λ) and every revenue times ``revenue`` (μ)."""
-    lam, mu = spend, revenue
-    return inst.with_changes(baseline=inst.baseline * lam, lower=inst.lower * lam, upper=inst.upper * lam,
-                             min_change=inst.min_change * lam, quad=inst.quad * mu / lam**2, lin=inst.lin * mu / lam,
-                             const=inst.const * mu, rule_lower=inst.rule_lower * lam, rule_upper=inst.rule_upper * lam,
-                             name=f"scaled_{lam:g}_{mu:g}")
 
 
 @st.composite

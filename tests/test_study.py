@@ -291,3 +291,18 @@ def test_pareto_at_chosen_values_of_k():
                                         rel=1e-6)
     with pytest.raises(MMOError, match="K = 41"):
         pareto_curve(inst, ks=[41])
+
+
+def test_pareto_below_the_fewest_changes_is_infeasible_where_the_chord_finds_no_plan(monkeypatch):
+    """With no time for the chord heuristic, the fewest-changes MILP tells which K admit no plan (K = 2 here,
+    though the budget alone could be met with 2 changes) and gives the start at the first K that does; each
+    point equals the exact optimum at its K (MISOCP on SCIP, gap 0)."""
+    import mmo_pyomo.mix.pareto_curve as pc
+    monkeypatch.setattr(pc, "CHORD_S", 0.0)
+    inst = random_instance(14, seed=3, budget=(0.85, 0.92), k_fraction=1.0)
+    frame = pareto_curve(inst, "misocp", ks=[2, 3, 14], gap=0.0).set_index("max_changes")
+    assert frame.loc[2, "status"] == "infeasible" and np.isnan(frame.loc[2, "revenue"])
+    for k in (3, 14):
+        exact = solve(inst.with_changes(max_changes=k), "misocp", mip_gap=0.0)
+        assert frame.loc[k, "status"] == "optimal"
+        assert frame.loc[k, "revenue"] == pytest.approx(exact.objective, rel=1e-6)

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from mmo_pyomo.mix.checker import check_plan
-from mmo_pyomo.mix.chord import chord_coefficients, chord_start
+from mmo_pyomo.mix.chord import chord_coefficients, chord_start, fewest_changes
 from mmo_pyomo.mix.runner import solve
 
-from helpers import random_instance
+from helpers import random_instance, scaled
 
 
 def test_chords_meet_the_revenue_curve_at_both_ends_of_each_region():
@@ -101,3 +101,31 @@ def test_a_solve_stopped_before_it_reads_its_start_keeps_the_start(formulation):
     assert result.objective == pytest.approx(start.revenue, rel=1e-12)
     assert check_plan(inst, result.plan).feasible
     assert solve(inst, formulation, "scip", time_limit=0).objective is None     # without a start: no plan
+
+
+@pytest.mark.parametrize("magnitude", [(1.0, 1.0), (1e6, 1e6)], ids=["unit", "millions"])
+def test_fewest_changes_is_the_smallest_k_that_admits_a_plan(magnitude):
+    """The budget alone could be met with 2 changes, but the group rules need 3: the fewest-changes MILP proves 3
+    and gives a plan with 3, at spends near 10⁷ and curvatures near 10⁻⁸ as at unit scale; independently, the
+    MISOCP on SCIP finds K = 2 infeasible and K = 3 feasible."""
+    from mmo_pyomo.mix.pareto_curve import smallest_budget_feasible_k
+    inst = scaled(random_instance(14, seed=3, budget=(0.85, 0.92), k_fraction=1.0), *magnitude)
+    assert smallest_budget_feasible_k(inst) == 2
+    fewest = fewest_changes(inst)
+    assert fewest.proved and fewest.lower_bound == fewest.n_changes == 3
+    at_3 = inst.with_changes(max_changes=3)
+    check = check_plan(at_3, at_3.baseline + fewest.delta)
+    assert check.feasible and check.revenue == pytest.approx(fewest.revenue, rel=1e-12)
+    assert solve(inst.with_changes(max_changes=2), "misocp").status == "infeasible"
+    best = solve(at_3, "misocp", mip_gap=0.0)
+    assert best.status == "optimal" and fewest.revenue <= best.objective * (1 + 1e-9)
+
+
+def test_fewest_changes_without_any_plan_says_so():
+    from mmo_pyomo.errors import InfeasibleInstanceError
+    inst = random_instance(10, seed=5, budget=(0.80, 0.85), k_fraction=1.0)
+    level = np.bincount(inst.rule_index, weights=inst.rule_coef * inst.baseline[inst.rule_activity])
+    inst = inst.with_changes(rule_lower=0.999 * level)
+    with pytest.raises(InfeasibleInstanceError) as err:
+        fewest_changes(inst, time_limit=30)
+    assert "with any number of changes" in err.value.cause

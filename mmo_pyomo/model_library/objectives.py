@@ -1,6 +1,7 @@
 """Objectives other than the revenue, over a formulation's own variables: the chord heuristic's MILP
-objective and the curves written out in closed form (the reference MINLP). Modules outside the model
-library pass these to :class:`~mmo_pyomo.mix.model_run.ModelRun` and name no variable themselves."""
+objective, the number of changes (the plan with the fewest) and the curves written out in closed form (the
+reference MINLP). Modules outside the model library pass these to :class:`~mmo_pyomo.mix.model_run.ModelRun`
+and name no variable themselves."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -25,6 +26,12 @@ def chord_objective(chords: Callable[[Instance], Chords]) -> Callable[[pyo.Block
                    + (slope_inc[k] * s[k] / unit) * model.d_inc[a] + (icept_inc[k] / unit) * model.z_inc[a]
                    for k, a in enumerate(inst.activities))
     return objective
+
+
+def changes_objective(model: pyo.Block, inst: Instance) -> pyo.Expression:
+    """−Σ (z⁻ + z⁺): minus the number of activities that change, on the region variables of the region formulations
+    (to maximize: the plan with the fewest changes that meets every rule)."""
+    return -sum(model.z_dec[a] + model.z_inc[a] for a in inst.activities)
 
 
 def curve_objective(model: pyo.Block, inst: Instance) -> pyo.Expression:
