@@ -92,6 +92,25 @@ def test_highs_reports_its_bound_as_it_falls(optimum):
     assert min(seen) == pytest.approx(r.bound, rel=1e-6)
 
 
+def test_highs_takes_a_plan_handed_over_during_the_solve(tmp_path):
+    """``incumbents``: a better plan handed over at HiGHS's first user-solution point becomes its incumbent (its
+    log line of source X, "user solution", shows the plan's revenue), and the result is at least that good."""
+    inst = random_instance(60, 8, budget=(0.9, 0.97), k_fraction=0.3)
+    best = solve(inst, "misocp", "scip", mip_gap=0.0)
+    poor = solve(inst.with_changes(max_changes=inst.max_changes // 3), "misocp", "scip", mip_gap=0.0)
+    assert poor.objective < best.objective * (1 - 1e-3)
+    asked: list[int] = []
+
+    def incumbents():
+        asked.append(1)
+        return best.delta if len(asked) == 1 else None
+    log = tmp_path / "highs.log"
+    r = solve(inst, "hull_oa", "highs", start=poor.delta, incumbents=incumbents, log_file=str(log))
+    taken = [float(line.split()[6]) for line in log.read_text().splitlines() if line.startswith(" X ")]
+    assert len(asked) > 1 and taken and taken[0] == pytest.approx(best.objective, rel=1e-6)
+    assert r.objective >= best.objective * (1 - 1e-6)
+
+
 def test_cut_points_of_another_instance_are_an_error():
     from mmo_pyomo.errors import DataError
     with pytest.raises(DataError, match="cut point"):

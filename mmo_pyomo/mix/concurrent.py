@@ -4,7 +4,9 @@
   every better checked plan.
 * **The bound side** solves the formulation (by default hull_oa on HiGHS, one thread) from the best plan so far,
   which every engine that takes a MIP start uses as its incumbent (a cutoff), with the regions that the Lagrangian
-  bound rules out against that plan fixed away. hull_oa gets tangents at the start and at the Lagrangian
+  bound rules out against that plan fixed away. Better plans that arrive during the round go to the engine where
+  it asks for solutions (HiGHS, at its user-solution points: in the root node's cut rounds and before each dive),
+  and become its incumbent. hull_oa gets tangents at the start and at the Lagrangian
   relaxation's best point of every region (its ``cut_at``), so its root is as tight as the hull's. By default it is
   one round to the deadline, since a new round would start its root cuts again (``first_round_s`` asks for rounds
   of growing length instead, each from the newest plan and fixings). It sends its engine's bound as it falls
@@ -122,11 +124,21 @@ def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadli
     tangents at ``cut_at`` where the formulation takes them."""
     from mmo_pyomo.mix.runner import solve
     from mmo_pyomo.model_library import get_formulation
-    plan, mask, fixed_at = inbox.get()
+    latest = [inbox.get()]                       # the newest (plan, fixings, revenue they were fixed against)
+
+    def incumbents() -> np.ndarray | None:
+        """A plan newer than the engine has, mid-round: it takes no region of the newer fixings, which include the
+        round's own, so it is feasible in the round's model."""
+        item = _newest(inbox)
+        if item is None:
+            return None
+        latest[0] = item
+        return np.asarray(item[0], float)
     length = settings.first_round_s if settings.first_round_s is not None else np.inf
     build = cut_options(get_formulation(settings.bound_formulation), cut_at)
     while not stop.is_set():
-        plan, mask, fixed_at = _newest(inbox) or (plan, mask, fixed_at)      # the newest incumbent and fixings
+        latest[0] = _newest(inbox) or latest[0]
+        plan, mask, fixed_at = latest[0]
         # a round of several must end, with its bound, before the deadline: the model's build and the engine's last
         # checks of its clock come on top of its time limit (a 240 s round of hull_oa on HiGHS at 3,000 activities,
         # started 274 s before the deadline, had not returned by it). One round to the deadline keeps only the small
@@ -137,7 +149,8 @@ def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadli
             break
         moving = _BoundReport(out, fixed_at)
         r = solve(inst, settings.bound_formulation, settings.bound_solver, mip_gap=gap, time_limit=limit,
-                  threads=1, start=plan, fixed_away=mask, formulation_options=build, on_bound=moving)
+                  threads=1, start=plan, fixed_away=mask, formulation_options=build, on_bound=moving,
+                  incumbents=incumbents)
         out.put(("bound", "bound", (r.bound, fixed_at, str(r.status), r.nodes), r.delta))
         if r.status == Status.OPTIMAL:           # proved within the gap on its model: nothing more to learn
             break

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -169,6 +169,7 @@ def solve(
     fixed_away: np.ndarray | None = None,
     target: Target | str | None = None,
     risk: Risk | str | None = None,
+    incumbents: Callable[[], np.ndarray | None] | None = None,
     **option_values: Any,
 ) -> Result:
     """Solve ``instance`` with ``formulation`` on ``solver`` and check the plan.
@@ -207,6 +208,11 @@ def solve(
     ``"cvar:ALPHA"``; :mod:`mmo_pyomo.instance.risk`) maximizes the mean of the worst ALPHA share of the curves'
     posterior draws instead of their mean (hull_oa); with draws, ``Result.draws`` reports the plan's and the
     baseline's spread over them.
+
+    ``incumbents`` is polled during the solve where the engine asks for solutions (HiGHS: after setup, in the root
+    node's cut rounds, before each dive): it returns a better plan found elsewhere (spend changes, checked, taking
+    no region fixed away) or None, and the engine takes that plan as its incumbent. The concurrent solve's bound
+    side gets the plan side's plans this way (:mod:`mmo_pyomo.mix.concurrent`).
     """
     if not isinstance(instance, Instance):
         raise MMOError(f"solve() takes an Instance, not {type(instance).__name__}",
@@ -244,9 +250,9 @@ def solve(
     if start is not None:
         run.start(start)
     if form.refine is not None:
-        stats, delta = _solve_refining(run, options, start)
+        stats, delta = _solve_refining(run, options, start, incumbents)
     else:
-        stats = run.solve(options, warm=start is not None, keep_interrupted=True)
+        stats = run.solve(options, warm=start is not None, keep_interrupted=True, incumbents=incumbents)
         delta = run.plan() if stats.has_solution else None
         stats, delta = _keep_start(instance, start, stats, delta)
     result = Result(formulation=form.name, solver=engine.name, status=stats.status, bound=stats.bound,
@@ -369,7 +375,8 @@ MAX_OUTER_ROUNDS = 50
 ROW_CUT_TOLERANCE = 1e-7
 
 
-def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | None) -> tuple[SolveStats, np.ndarray | None]:
+def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | None,
+                    incumbents: Callable[[], np.ndarray | None] | None = None) -> tuple[SolveStats, np.ndarray | None]:
     """Solve an outer approximation, refine it at the plan, re-solve from that plan; repeat until
     (bound − true revenue of the best plan) ≤ target·|revenue|, with the formulation's gap target
     (:meth:`~mmo_pyomo.model_library.Formulation.gap_target`: tangents approach the curve but never reach a
@@ -381,7 +388,7 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
     cuts must also hold at the plan within :data:`ROW_CUT_TOLERANCE`, and a plan that meets the row that
     closely ranks before one that meets it only within the checker's tolerance. A feasible ``start``
     counts among the plans: the model over-states the revenue of the plans it finds, so a round may
-    return a plan worse than its start.
+    return a plan worse than its start. ``incumbents`` goes to every round (:func:`solve`).
     """
     form, inst = run.formulation, run.inst
     assert form.refine is not None
@@ -408,7 +415,8 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
         left = None if options.time_limit is None else options.time_limit - (time.perf_counter() - began)
         if left is not None and left <= 0:
             break
-        last = run.solve(options.with_changes(time_limit=left, mip_gap=target / 2), warm=warm, keep_interrupted=True)
+        last = run.solve(options.with_changes(time_limit=left, mip_gap=target / 2), warm=warm, keep_interrupted=True,
+                         incumbents=incumbents)
         rounds += 1
         nodes += last.nodes or 0
         if last.bound is not None and math.isfinite(last.bound):

@@ -41,6 +41,9 @@ class RunRequest:
     duals: bool = False          # read LP row duals (contrib interfaces)
     heuristic: bool = False      # the engine is a local method on this model: it proves no bound
     on_bound: Callable[[float], None] | None = None   # the engine's bound as it moves (HiGHS's MIP log callback)
+    #: polled during the solve: True once it has set the model's variables to a better plan, which the engine then
+    #: takes as a solution (HiGHS's user-solution callback)
+    new_start: Callable[[], bool] | None = None
 
 
 def status_of(optimal: bool, infeasible: bool, unbounded: bool, time_limit: bool, has_solution: bool,
@@ -131,7 +134,10 @@ def _highs_with_start() -> type:
     Pyomo 6.10's HiGHS interface has no warm start (no ``warmstart_discrete_vars``), so a start set
     on the model was silently dropped. The values go to ``Highs.setSolution`` just before the run;
     HiGHS completes a partial start and ignores one it finds infeasible. With ``on_bound`` set, HiGHS's MIP
-    logging callback hands it the dual bound at every log line.
+    logging callback hands it the dual bound at every log line. With ``new_start`` set, HiGHS asks for a solution
+    at each of its user-solution points (after setup, during the root node's cut rounds, before each dive): when
+    ``new_start()`` says it has set the variables to a better plan, their values go to HiGHS, which takes them as
+    its incumbent (a cutoff for its pruning and reduced-cost fixing) if they are feasible.
     """
     import numpy as np
     from pyomo.contrib.solver.solvers.highs import Highs
@@ -139,38 +145,53 @@ def _highs_with_start() -> type:
     class HighsWithStart(Highs):
         warm_start = True
         on_bound: Callable[[float], None] | None = None
+        new_start: Callable[[], bool] | None = None
+
+        def _values(self) -> tuple[np.ndarray, np.ndarray]:
+            """The columns whose variables have a value, and those values."""
+            index, value = [], []
+            for v_id, col in self._pyomo_var_to_solver_var_map.items():
+                x = self._vars[v_id][0].value
+                if x is not None:
+                    index.append(col)
+                    value.append(x)
+            return np.asarray(index, np.int32), np.asarray(value, float)
 
         def _solve(self):
+            import highspy
+            kinds = highspy.cb.HighsCallbackType
             if self.warm_start:
-                index, value = [], []
-                for v_id, col in self._pyomo_var_to_solver_var_map.items():
-                    x = self._vars[v_id][0].value
-                    if x is not None:
-                        index.append(col)
-                        value.append(x)
-                if index:
-                    self._solver_model.setSolution(len(index), np.asarray(index, np.int32), np.asarray(value, float))
-            if self.on_bound is not None:
-                import highspy
-                report = self.on_bound
+                index, value = self._values()
+                if len(index):
+                    self._solver_model.setSolution(len(index), index, value)
+            report, poll = self.on_bound, self.new_start
+            wanted = ([kinds.kCallbackMipLogging] if report is not None else []) + \
+                ([kinds.kCallbackMipUserSolution] if poll is not None else [])
 
-                def logged(kind, message, out, into, data):
+            def called(kind, message, out, into, data):
+                if kind == kinds.kCallbackMipLogging and report is not None:
                     bound = float(out.mip_dual_bound)
                     if math.isfinite(bound):
                         report(bound)
-                self._solver_model.setCallback(logged, None)
-                self._solver_model.startCallback(highspy.cb.HighsCallbackType.kCallbackMipLogging)
+                elif kind == kinds.kCallbackMipUserSolution and poll is not None and poll():
+                    index, value = self._values()
+                    into.setSolution(index, value)
+            if wanted:
+                self._solver_model.setCallback(called, None)
+                for kind in wanted:
+                    self._solver_model.startCallback(kind)
             try:
                 return super()._solve()
             finally:
-                if self.on_bound is not None:
-                    self._solver_model.stopCallback(highspy.cb.HighsCallbackType.kCallbackMipLogging)
+                for kind in wanted:
+                    self._solver_model.stopCallback(kind)
 
     return HighsWithStart
 
 
 def contrib_solver(interface: str, log_file: str | None = None, warm_start: bool = False,
-                   on_bound: Callable[[float], None] | None = None) -> tuple[Any, str | None]:
+                   on_bound: Callable[[float], None] | None = None,
+                   new_start: Callable[[], bool] | None = None) -> tuple[Any, str | None]:
     """A new-API Pyomo solver for ``interface``, and the log file Pyomo should tee to (if any).
 
     SCIP writes its own log (see :func:`_quiet_scip`); other engines' output is teed by Pyomo. A
@@ -178,9 +199,9 @@ def contrib_solver(interface: str, log_file: str | None = None, warm_start: bool
     """
     if interface == "scip_direct":
         return _quiet_scip(log_file), None
-    if interface == "highs" and (warm_start or on_bound is not None):
+    if interface == "highs" and (warm_start or on_bound is not None or new_start is not None):
         opt = _highs_with_start()()
-        opt.warm_start, opt.on_bound = warm_start, on_bound
+        opt.warm_start, opt.on_bound, opt.new_start = warm_start, on_bound, new_start
         return opt, log_file
     from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
     return ContribFactory(interface), log_file
@@ -190,7 +211,7 @@ def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     """Solve through Pyomo's new solver API (``pyomo.contrib.solver``)."""
     from pyomo.contrib.solver.common.results import SolutionStatus
 
-    opt, tee_path = contrib_solver(req.interface, req.log_file, req.warm_start, req.on_bound)
+    opt, tee_path = contrib_solver(req.interface, req.log_file, req.warm_start, req.on_bound, req.new_start)
     if req.interface == "highs":
         # HiGHS keeps one thread pool per process and refuses a later solve that asks for another
         # number of threads ("global scheduler has already been initialized"): start afresh.

@@ -8,7 +8,7 @@ heuristic and the offers' cluster LP all solve through it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Set
+from collections.abc import Callable, Set
 from dataclasses import replace
 
 import pyomo.environ as pyo
@@ -85,6 +85,7 @@ def solve_model(
     duals: bool = False,
     keep_interrupted: bool = False,
     how: Handover | None = None,
+    new_start: Callable[[], bool] | None = None,
 ) -> SolveStats:
     """Solve ``model`` (described as ``what`` in messages) on ``solver`` with ``options`` (a checked
     :class:`SolveOptions`: its common options translated to the engine's names, its native ones as they are).
@@ -96,6 +97,8 @@ def solve_model(
     An engine stopped by Ctrl-C raises :class:`SolveInterrupted`, unless ``keep_interrupted``: then the
     statistics (status ``interrupted``, with the incumbent loaded) are returned for the caller to report.
     ``how`` is the handover when the caller has already made it (and so checked the engine takes the model).
+    ``new_start``, polled during the solve where the engine asks for solutions (HiGHS), returns True once it has
+    set the model's variables to a better plan for the engine to take as its incumbent.
     """
     engine = get_engine(solver) if isinstance(solver, str) else solver
     if how is None:
@@ -112,7 +115,8 @@ def solve_model(
     request = adapters.RunRequest(interface=how.interface, family=how.family, options=native, log_file=options.log_file,
                                   warm_start=warm_start, read_nodes=engine.read_nodes, duals=duals,
                                   heuristic=how.heuristic,
-                                  on_bound=None if on_bound is None or how.heuristic else lambda b: on_bound(b * unit))
+                                  on_bound=None if on_bound is None or how.heuristic else lambda b: on_bound(b * unit),
+                                  new_start=new_start)
     log.debug("solving %s on %s through %s (%s) with %s", what, engine.name, how.interface, how.family, native)
     try:
         stats = in_units_of(adapters.run(model, request), unit)
