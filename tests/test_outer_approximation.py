@@ -111,6 +111,19 @@ def test_highs_takes_a_plan_handed_over_during_the_solve(tmp_path):
     assert r.objective >= best.objective * (1 - 1e-6)
 
 
+def test_highs_hands_over_each_better_plan_it_finds():
+    """``on_plan``: the plans HiGHS finds during the solve pass the independent checker, and the best of them
+    earns what the result's plan earns, within the engine's tolerances (the runner polishes the engine's plan)."""
+    inst = random_instance(60, 8, budget=(0.9, 0.97), k_fraction=0.3)
+    found: list[np.ndarray] = []
+    r = solve(inst, "hull_oa", "highs", mip_gap=0.0, on_plan=lambda delta: found.append(delta.copy()))
+    assert r.status == "optimal" and found
+    checks = [check_plan(inst, inst.baseline + delta) for delta in found]
+    assert all(c.feasible for c in checks), [c.summary() for c in checks if not c.feasible][:1]
+    best = max(c.revenue for c in checks)
+    assert r.objective * (1 - 1e-6) <= best <= r.objective * (1 + 1e-12)
+
+
 def test_cut_points_of_another_instance_are_an_error():
     from mmo_pyomo.errors import DataError
     with pytest.raises(DataError, match="cut point"):

@@ -6,11 +6,12 @@
   which every engine that takes a MIP start uses as its incumbent (a cutoff), with the regions that the Lagrangian
   bound rules out against that plan fixed away. Better plans that arrive during the round go to the engine where
   it asks for solutions (HiGHS, at its user-solution points: in the root node's cut rounds and before each dive),
-  and become its incumbent. hull_oa gets tangents at the start and at the Lagrangian
-  relaxation's best point of every region (its ``cut_at``), so its root is as tight as the hull's. By default it is
-  one round to the deadline, since a new round would start its root cuts again (``first_round_s`` asks for rounds
-  of growing length instead, each from the newest plan and fixings). It sends its engine's bound as it falls
-  (where the engine reports it during the solve: HiGHS), and its bound and plan at the end of each round.
+  and become its incumbent; each better plan the engine finds goes to the driver as it is found (HiGHS). hull_oa
+  gets tangents at the start and at the Lagrangian relaxation's best point of every region (its ``cut_at``), so its
+  root is as tight as the hull's. By default it is one round to the deadline, since a new round would start its
+  root cuts again (``first_round_s`` asks for rounds of growing length instead, each from the newest plan and
+  fixings). It sends its engine's bound as it falls (where the engine reports it during the solve: HiGHS), and its
+  bound and plan at the end of each round.
 * **This process** checks every plan independently. On a better one it fixes more regions (the same Lagrangian
   multipliers against the better revenue, :mod:`mmo_pyomo.mix.lagrangian`) and hands the plan and the fixings to
   both sides: the plan side fixes them from its next neighbourhood on, the bound side uses both in its next
@@ -150,7 +151,7 @@ def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadli
         moving = _BoundReport(out, fixed_at)
         r = solve(inst, settings.bound_formulation, settings.bound_solver, mip_gap=gap, time_limit=limit,
                   threads=1, start=plan, fixed_away=mask, formulation_options=build, on_bound=moving,
-                  incumbents=incumbents)
+                  incumbents=incumbents, on_plan=lambda delta: out.put(("plan", "bound", delta, None)))
         out.put(("bound", "bound", (r.bound, fixed_at, str(r.status), r.nodes), r.delta))
         if r.status == Status.OPTIMAL:           # proved within the gap on its model: nothing more to learn
             break

@@ -133,10 +133,12 @@ class ModelRun:
 
     # ------------------------------------------------------------------ solving and reading back
     def solve(self, options: SolveOptions = DEFAULTS, *, warm: bool = False, keep_interrupted: bool = False,
-              what: str | None = None, incumbents: Callable[[], np.ndarray | None] | None = None) -> SolveStats:
+              what: str | None = None, incumbents: Callable[[], np.ndarray | None] | None = None,
+              on_plan: Callable[[np.ndarray], None] | None = None) -> SolveStats:
         """Solve the model on the engine (:func:`~mmo_pyomo.solvers.solve_model.solve_model`). ``incumbents``,
         polled during the solve where the engine asks for solutions (HiGHS), returns a better plan (spend changes)
-        or None; the engine takes it as its incumbent."""
+        or None; the engine takes it as its incumbent. ``on_plan`` gets the plan of each better solution the engine
+        finds during the solve (HiGHS), unchecked."""
         new_start = None
         if incumbents is not None:
             def new_start() -> bool:
@@ -147,7 +149,7 @@ class ModelRun:
                 return True
         return solve_model(self.model, self.engine, self.needs, what or self.what, options, warm_start=warm,
                            relaxation=self.relaxed, keep_interrupted=keep_interrupted, how=self.how,
-                           new_start=new_start)
+                           new_start=new_start, on_solution=None if on_plan is None else lambda: on_plan(self.plan()))
 
     def plan(self) -> np.ndarray:
         """The spend changes δ of the last solution (:func:`~mmo_pyomo.mix.concrete.plan_of`)."""

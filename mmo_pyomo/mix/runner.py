@@ -170,6 +170,7 @@ def solve(
     target: Target | str | None = None,
     risk: Risk | str | None = None,
     incumbents: Callable[[], np.ndarray | None] | None = None,
+    on_plan: Callable[[np.ndarray], None] | None = None,
     **option_values: Any,
 ) -> Result:
     """Solve ``instance`` with ``formulation`` on ``solver`` and check the plan.
@@ -212,7 +213,8 @@ def solve(
     ``incumbents`` is polled during the solve where the engine asks for solutions (HiGHS: after setup, in the root
     node's cut rounds, before each dive): it returns a better plan found elsewhere (spend changes, checked, taking
     no region fixed away) or None, and the engine takes that plan as its incumbent. The concurrent solve's bound
-    side gets the plan side's plans this way (:mod:`mmo_pyomo.mix.concurrent`).
+    side gets the plan side's plans this way (:mod:`mmo_pyomo.mix.concurrent`). ``on_plan`` is the other way: it
+    gets each better plan the engine finds during the solve (HiGHS), unchecked.
     """
     if not isinstance(instance, Instance):
         raise MMOError(f"solve() takes an Instance, not {type(instance).__name__}",
@@ -250,9 +252,10 @@ def solve(
     if start is not None:
         run.start(start)
     if form.refine is not None:
-        stats, delta = _solve_refining(run, options, start, incumbents)
+        stats, delta = _solve_refining(run, options, start, incumbents, on_plan)
     else:
-        stats = run.solve(options, warm=start is not None, keep_interrupted=True, incumbents=incumbents)
+        stats = run.solve(options, warm=start is not None, keep_interrupted=True, incumbents=incumbents,
+                          on_plan=on_plan)
         delta = run.plan() if stats.has_solution else None
         stats, delta = _keep_start(instance, start, stats, delta)
     result = Result(formulation=form.name, solver=engine.name, status=stats.status, bound=stats.bound,
@@ -376,7 +379,8 @@ ROW_CUT_TOLERANCE = 1e-7
 
 
 def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | None,
-                    incumbents: Callable[[], np.ndarray | None] | None = None) -> tuple[SolveStats, np.ndarray | None]:
+                    incumbents: Callable[[], np.ndarray | None] | None = None,
+                    on_plan: Callable[[np.ndarray], None] | None = None) -> tuple[SolveStats, np.ndarray | None]:
     """Solve an outer approximation, refine it at the plan, re-solve from that plan; repeat until
     (bound − true revenue of the best plan) ≤ target·|revenue|, with the formulation's gap target
     (:meth:`~mmo_pyomo.model_library.Formulation.gap_target`: tangents approach the curve but never reach a
@@ -388,7 +392,7 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
     cuts must also hold at the plan within :data:`ROW_CUT_TOLERANCE`, and a plan that meets the row that
     closely ranks before one that meets it only within the checker's tolerance. A feasible ``start``
     counts among the plans: the model over-states the revenue of the plans it finds, so a round may
-    return a plan worse than its start. ``incumbents`` goes to every round (:func:`solve`).
+    return a plan worse than its start. ``incumbents`` and ``on_plan`` go to every round (:func:`solve`).
     """
     form, inst = run.formulation, run.inst
     assert form.refine is not None
@@ -416,7 +420,7 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
         if left is not None and left <= 0:
             break
         last = run.solve(options.with_changes(time_limit=left, mip_gap=target / 2), warm=warm, keep_interrupted=True,
-                         incumbents=incumbents)
+                         incumbents=incumbents, on_plan=on_plan)
         rounds += 1
         nodes += last.nodes or 0
         if last.bound is not None and math.isfinite(last.bound):

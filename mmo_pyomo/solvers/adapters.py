@@ -44,6 +44,9 @@ class RunRequest:
     #: polled during the solve: True once it has set the model's variables to a better plan, which the engine then
     #: takes as a solution (HiGHS's user-solution callback)
     new_start: Callable[[], bool] | None = None
+    #: called when the engine finds a better solution during the solve, once the model's variables hold it
+    #: (HiGHS's improving-solution callback)
+    on_solution: Callable[[], None] | None = None
 
 
 def status_of(optimal: bool, infeasible: bool, unbounded: bool, time_limit: bool, has_solution: bool,
@@ -134,7 +137,8 @@ def _highs_with_start() -> type:
     Pyomo 6.10's HiGHS interface has no warm start (no ``warmstart_discrete_vars``), so a start set
     on the model was silently dropped. The values go to ``Highs.setSolution`` just before the run;
     HiGHS completes a partial start and ignores one it finds infeasible. With ``on_bound`` set, HiGHS's MIP
-    logging callback hands it the dual bound at every log line. With ``new_start`` set, HiGHS asks for a solution
+    logging callback hands it the dual bound at every log line; with ``on_solution`` set, each better solution HiGHS
+    finds is loaded into the variables and ``on_solution()`` called. With ``new_start`` set, HiGHS asks for a solution
     at each of its user-solution points (after setup, during the root node's cut rounds, before each dive): when
     ``new_start()`` says it has set the variables to a better plan, their values go to HiGHS, which takes them as
     its incumbent (a cutoff for its pruning and reduced-cost fixing) if they are feasible.
@@ -146,6 +150,7 @@ def _highs_with_start() -> type:
         warm_start = True
         on_bound: Callable[[float], None] | None = None
         new_start: Callable[[], bool] | None = None
+        on_solution: Callable[[], None] | None = None
 
         def _values(self) -> tuple[np.ndarray, np.ndarray]:
             """The columns whose variables have a value, and those values."""
@@ -164,9 +169,10 @@ def _highs_with_start() -> type:
                 index, value = self._values()
                 if len(index):
                     self._solver_model.setSolution(len(index), index, value)
-            report, poll = self.on_bound, self.new_start
+            report, poll, found = self.on_bound, self.new_start, self.on_solution
             wanted = ([kinds.kCallbackMipLogging] if report is not None else []) + \
-                ([kinds.kCallbackMipUserSolution] if poll is not None else [])
+                ([kinds.kCallbackMipUserSolution] if poll is not None else []) + \
+                ([kinds.kCallbackMipImprovingSolution] if found is not None else [])
 
             def called(kind, message, out, into, data):
                 if kind == kinds.kCallbackMipLogging and report is not None:
@@ -176,6 +182,11 @@ def _highs_with_start() -> type:
                 elif kind == kinds.kCallbackMipUserSolution and poll is not None and poll():
                     index, value = self._values()
                     into.setSolution(index, value)
+                elif kind == kinds.kCallbackMipImprovingSolution and found is not None:
+                    solution = np.asarray(out.mip_solution, float)
+                    for v_id, col in self._pyomo_var_to_solver_var_map.items():
+                        self._vars[v_id][0].set_value(float(solution[col]), skip_validation=True)
+                    found()
             if wanted:
                 self._solver_model.setCallback(called, None)
                 for kind in wanted:
@@ -191,7 +202,8 @@ def _highs_with_start() -> type:
 
 def contrib_solver(interface: str, log_file: str | None = None, warm_start: bool = False,
                    on_bound: Callable[[float], None] | None = None,
-                   new_start: Callable[[], bool] | None = None) -> tuple[Any, str | None]:
+                   new_start: Callable[[], bool] | None = None,
+                   on_solution: Callable[[], None] | None = None) -> tuple[Any, str | None]:
     """A new-API Pyomo solver for ``interface``, and the log file Pyomo should tee to (if any).
 
     SCIP writes its own log (see :func:`_quiet_scip`); other engines' output is teed by Pyomo. A
@@ -199,9 +211,9 @@ def contrib_solver(interface: str, log_file: str | None = None, warm_start: bool
     """
     if interface == "scip_direct":
         return _quiet_scip(log_file), None
-    if interface == "highs" and (warm_start or on_bound is not None or new_start is not None):
+    if interface == "highs" and (warm_start or on_bound is not None or new_start is not None or on_solution is not None):
         opt = _highs_with_start()()
-        opt.warm_start, opt.on_bound, opt.new_start = warm_start, on_bound, new_start
+        opt.warm_start, opt.on_bound, opt.new_start, opt.on_solution = warm_start, on_bound, new_start, on_solution
         return opt, log_file
     from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
     return ContribFactory(interface), log_file
@@ -211,7 +223,8 @@ def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     """Solve through Pyomo's new solver API (``pyomo.contrib.solver``)."""
     from pyomo.contrib.solver.common.results import SolutionStatus
 
-    opt, tee_path = contrib_solver(req.interface, req.log_file, req.warm_start, req.on_bound, req.new_start)
+    opt, tee_path = contrib_solver(req.interface, req.log_file, req.warm_start, req.on_bound, req.new_start,
+                                   req.on_solution)
     if req.interface == "highs":
         # HiGHS keeps one thread pool per process and refuses a later solve that asks for another
         # number of threads ("global scheduler has already been initialized"): start afresh.

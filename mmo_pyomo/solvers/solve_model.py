@@ -86,6 +86,7 @@ def solve_model(
     keep_interrupted: bool = False,
     how: Handover | None = None,
     new_start: Callable[[], bool] | None = None,
+    on_solution: Callable[[], None] | None = None,
 ) -> SolveStats:
     """Solve ``model`` (described as ``what`` in messages) on ``solver`` with ``options`` (a checked
     :class:`SolveOptions`: its common options translated to the engine's names, its native ones as they are).
@@ -98,7 +99,8 @@ def solve_model(
     statistics (status ``interrupted``, with the incumbent loaded) are returned for the caller to report.
     ``how`` is the handover when the caller has already made it (and so checked the engine takes the model).
     ``new_start``, polled during the solve where the engine asks for solutions (HiGHS), returns True once it has
-    set the model's variables to a better plan for the engine to take as its incumbent.
+    set the model's variables to a better plan for the engine to take as its incumbent; ``on_solution`` is called
+    each time the engine finds a better solution during the solve (HiGHS), once the model's variables hold it.
     """
     engine = get_engine(solver) if isinstance(solver, str) else solver
     if how is None:
@@ -116,7 +118,7 @@ def solve_model(
                                   warm_start=warm_start, read_nodes=engine.read_nodes, duals=duals,
                                   heuristic=how.heuristic,
                                   on_bound=None if on_bound is None or how.heuristic else lambda b: on_bound(b * unit),
-                                  new_start=new_start)
+                                  new_start=new_start, on_solution=on_solution)
     log.debug("solving %s on %s through %s (%s) with %s", what, engine.name, how.interface, how.family, native)
     try:
         stats = in_units_of(adapters.run(model, request), unit)
