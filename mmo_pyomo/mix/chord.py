@@ -192,10 +192,8 @@ def fewest_changes(inst: Instance, milp_solver: str = "scip", qp_solver: str = "
     # count, so its ceiling, less a tolerance for the engine's rounding
     bound = stats.bound / free.units.revenue if stats.bound is not None and np.isfinite(stats.bound) else 0.0
     lower = max(int(np.ceil(-bound - 1e-6)), 0)
-    if not stats.has_solution:
-        return FewestChanges(lower, None, None, None, time.perf_counter() - t0)
-    delta, check = run.checked_plan()
-    if not check.feasible:
+    delta, check = run.checked_plan() if stats.has_solution else (None, None)
+    if delta is None or check is None or not check.feasible:
         return FewestChanges(lower, None, None, None, time.perf_counter() - t0)
     delta, check = polish(free, delta, qp_solver, time_limit)
     return FewestChanges(lower, delta, check.n_changes, check.revenue, time.perf_counter() - t0)

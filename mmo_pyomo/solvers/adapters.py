@@ -200,31 +200,30 @@ def _highs_with_start() -> type:
     return HighsWithStart
 
 
-def contrib_solver(interface: str, log_file: str | None = None, warm_start: bool = False,
-                   on_bound: Callable[[float], None] | None = None,
-                   new_start: Callable[[], bool] | None = None,
-                   on_solution: Callable[[], None] | None = None) -> tuple[Any, str | None]:
-    """A new-API Pyomo solver for ``interface``, and the log file Pyomo should tee to (if any).
+def contrib_solver(req: RunRequest) -> tuple[Any, str | None]:
+    """A new-API Pyomo solver for ``req.interface``, and the log file Pyomo should tee to (if any).
 
-    SCIP writes its own log (see :func:`_quiet_scip`); other engines' output is teed by Pyomo. A
-    ``warm_start`` on HiGHS needs our own subclass (:func:`_highs_with_start`).
+    SCIP writes its own log (see :func:`_quiet_scip`); other engines' output is teed by Pyomo. A warm start or a
+    callback (``on_bound``, ``new_start``, ``on_solution``) on HiGHS needs our own subclass
+    (:func:`_highs_with_start`).
     """
-    if interface == "scip_direct":
-        return _quiet_scip(log_file), None
-    if interface == "highs" and (warm_start or on_bound is not None or new_start is not None or on_solution is not None):
+    if req.interface == "scip_direct":
+        return _quiet_scip(req.log_file), None
+    callbacks = (req.on_bound, req.new_start, req.on_solution)
+    if req.interface == "highs" and (req.warm_start or any(c is not None for c in callbacks)):
         opt = _highs_with_start()()
-        opt.warm_start, opt.on_bound, opt.new_start, opt.on_solution = warm_start, on_bound, new_start, on_solution
-        return opt, log_file
+        opt.warm_start = req.warm_start
+        opt.on_bound, opt.new_start, opt.on_solution = callbacks
+        return opt, req.log_file
     from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
-    return ContribFactory(interface), log_file
+    return ContribFactory(req.interface), req.log_file
 
 
 def run_contrib(model: pyo.ConcreteModel, req: RunRequest) -> SolveStats:
     """Solve through Pyomo's new solver API (``pyomo.contrib.solver``)."""
     from pyomo.contrib.solver.common.results import SolutionStatus
 
-    opt, tee_path = contrib_solver(req.interface, req.log_file, req.warm_start, req.on_bound, req.new_start,
-                                   req.on_solution)
+    opt, tee_path = contrib_solver(req)
     if req.interface == "highs":
         # HiGHS keeps one thread pool per process and refuses a later solve that asks for another
         # number of threads ("global scheduler has already been initialized"): start afresh.
