@@ -1,12 +1,14 @@
 """The improvement heuristic: from a weak feasible plan to a better one, every plan checked."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.mix.checker import check_plan
-from mmo_pyomo.mix.improve import MAX_REST, Turns, improve
+from mmo_pyomo.mix.improve import MAX_REST, WITH_CORE, Turns, _regions_of, core_activities, improve
 from mmo_pyomo.mix.instances import retail_instance
+from mmo_pyomo.mix.lagrangian import solve_dual
 from mmo_pyomo.mix.runner import solve
 
 from helpers import random_instance
@@ -56,13 +58,17 @@ def _k_follows_the_rule(slices: list[dict], n: int) -> None:
         assert b["k"] == expected, (a, b)
 
 
-def _rules_follow_the_rule(slices: list[dict], n_rules: int, slice_s: float) -> None:
-    """Rule groups: twice the rules after a slice proved in under half its time, half after a timeout."""
-    rg = [s for s in slices if s["kind"] == "rule_groups"]
+def _size_follows_the_rule(slices: list[dict], kind: str, key: str, most: int, slice_s: float) -> None:
+    """Rule groups and the core: twice the size after a slice proved in under half its time, half after a timeout."""
+    rg = [s for s in slices if s["kind"] == kind]
     for a, b in zip(rg, rg[1:]):
-        expected = (min(2 * a["rules"], n_rules) if a["status"] == "optimal" and a["time_s"] < slice_s / 2
-                    else a["rules"] if a["status"] == "optimal" else max(1, a["rules"] // 2))
-        assert b["rules"] == expected, (a, b)
+        expected = (min(2 * a[key], most) if a["status"] == "optimal" and a["time_s"] < slice_s / 2
+                    else a[key] if a["status"] == "optimal" else max(1, a[key] // 2))
+        assert b[key] == expected, (a, b)
+
+
+def _rules_follow_the_rule(slices: list[dict], n_rules: int, slice_s: float) -> None:
+    _size_follows_the_rule(slices, "rule_groups", "rules", n_rules, slice_s)
 
 
 def test_neighbourhoods_grow_after_a_proof_and_shrink_after_a_timeout(weak_and_optimum):
@@ -112,3 +118,51 @@ def test_a_neighbourhood_that_times_out_without_gain_sits_out_more_and_more_turn
         kinds.append(both.next())
         both.record(kinds[-1], fruitless=True)
     assert set(kinds) == {"local_branching", "rule_groups"}
+    with_core = Turns(WITH_CORE)                              # the core first, and two turns in three
+    order = [with_core.next() for _ in range(12)]
+    assert order == list(WITH_CORE) * 2 and order.count("lagrangian_core") == 8
+    resting = Turns(WITH_CORE)                                # the core rests: the next kind in the order goes
+    resting.record("lagrangian_core", fruitless=True)
+    assert [resting.next() for _ in range(3)] == ["rule_groups", "lagrangian_core", "rule_groups"]
+
+
+def test_the_lagrangian_core_frees_the_activities_the_bound_prices_away_from_their_region(weak_and_optimum):
+    """Without noise the core is the activities whose best other region's bound is furthest above their own
+    region's; an activity with no other region is never in it."""
+    weak, _ = weak_and_optimum
+    bound = solve_dual(INST)
+    region = _regions_of(weak.delta)
+    rb = bound.region_bound
+    own = rb[np.arange(INST.n), region]
+    other = np.where(np.arange(3)[None, :] == region[:, None], -np.inf, rb).max(axis=1)
+    picked = core_activities(bound, region, 10, 0.0, np.random.default_rng(0))
+    assert len(picked) == 10 and len(set(picked.tolist())) == 10
+    rest = np.setdiff1d(np.arange(INST.n), picked)
+    assert (other - own)[picked].min() >= (other - own)[rest].max()
+    # the weak plan (a third of K) keeps regions the bound prices below another: those lead the core
+    assert (other - own)[picked].min() > 0
+    noisy = core_activities(bound, region, 10, 1e6, np.random.default_rng(1))     # noise far above the scores
+    assert len(noisy) == 10 and set(noisy.tolist()) != set(picked.tolist())
+
+
+def test_the_lagrangian_core_improves_a_weak_plan_to_the_optimum(weak_and_optimum):
+    """Given the bound, the core takes two turns in three; its plans pass the checker and reach the proved optimum
+    (SCIP, 60 activities)."""
+    weak, best = weak_and_optimum
+    bound = solve_dual(INST)
+    found = improve(INST, weak.delta, time_limit=20, slice_s=5, k=4, threads=1, bound=bound, core=8)
+    core = [s for s in found.slices if s["kind"] == "lagrangian_core"]
+    assert found.slices[0]["kind"] == "lagrangian_core" and core[0]["freed"] == 8 and core[0]["gained"]
+    assert len(core) >= len(found.slices) // 2           # (it rests after a fruitless timeout)
+    check = check_plan(INST, INST.baseline + found.delta)
+    assert check.feasible and check.revenue == pytest.approx(found.revenue, rel=1e-12)
+    assert best.objective * (1 - 1e-6) <= found.revenue <= best.objective * (1 + 1e-9)
+    _size_follows_the_rule(found.slices, "lagrangian_core", "freed", INST.n, 5)
+    _rules_follow_the_rule(found.slices, len(INST.rules), 5)
+
+
+def test_a_bound_of_another_instance_is_refused(weak_and_optimum):
+    weak, _ = weak_and_optimum
+    other = solve_dual(random_instance(20, 1))
+    with pytest.raises(MMOError, match="prices 20 activities, and the instance has 60"):
+        improve(INST, weak.delta, time_limit=5, bound=other)

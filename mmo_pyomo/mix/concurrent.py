@@ -1,7 +1,8 @@
 """Both cores at once: the bound side and the plan side of one solve, in two processes that exchange what they find.
 
-* **The plan side** runs the improvement heuristic (:func:`mmo_pyomo.mix.improve.improve`) from the start, and sends
-  every better checked plan.
+* **The plan side** runs the improvement heuristic (:func:`mmo_pyomo.mix.improve.improve`) from the start, with the
+  Lagrangian core (the activities the bound prices furthest from their incumbent region) among its neighbourhoods,
+  and sends every better checked plan.
 * **The bound side** solves the formulation (by default hull_oa on HiGHS, one thread) from the best plan so far,
   which every engine that takes a MIP start uses as its incumbent (a cutoff), with the regions that the Lagrangian
   bound rules out against that plan fixed away. Better plans that arrive during the round go to the engine where
@@ -83,14 +84,14 @@ def _newest(inbox: Any) -> Any:
             return item
 
 
-def _plan_side(inst: Instance, start: np.ndarray, fixed: np.ndarray, settings: ConcurrentSettings, time_limit: float,
-               out: Any, inbox: Any, stop: Any) -> None:
-    """The improvement, sending each better plan, and taking before each neighbourhood the newest best plan and
-    fixings sent to it."""
+def _plan_side(inst: Instance, start: np.ndarray, fixed: np.ndarray, lag: LagrangianBound, settings: ConcurrentSettings,
+               time_limit: float, out: Any, inbox: Any, stop: Any) -> None:
+    """The improvement, with the Lagrangian core among its neighbourhoods, sending each better plan, and taking
+    before each neighbourhood the newest best plan and fixings sent to it."""
     from mmo_pyomo.mix.improve import improve
     try:
         improve(inst, start, formulation=settings.plan_formulation, solver=settings.plan_solver, time_limit=time_limit,
-                slice_s=settings.slice_s, threads=1, fixed_away=fixed,
+                slice_s=settings.slice_s, threads=1, fixed_away=fixed, bound=lag,
                 on_plan=lambda delta, revenue: out.put(("plan", "improvement", delta, revenue)),
                 exchange=lambda: _newest(inbox), stop=stop.is_set)
         out.put(("done", "improvement", None, None))
@@ -187,7 +188,7 @@ def solve_concurrent(inst: Instance, start: np.ndarray, *, gap: float = 1e-4, ti
     ctx = mp.get_context("spawn")
     out, to_plan, to_bound, stop = ctx.Queue(), ctx.Queue(), ctx.Queue(), ctx.Event()
     to_bound.put((best, mask, best_revenue))
-    sides = [ctx.Process(target=_plan_side, args=(inst, best, mask, settings, max(deadline - time.time(), 1.0), out,
+    sides = [ctx.Process(target=_plan_side, args=(inst, best, mask, lag, settings, max(deadline - time.time(), 1.0), out,
                                                   to_plan, stop), daemon=True, name="mmo-plan-side"),
              ctx.Process(target=_bound_side, args=(inst, settings, gap, deadline, lag.cut_points(), out, to_bound, stop),
                          daemon=True, name="mmo-bound-side")]

@@ -10,7 +10,8 @@ same by calling :func:`plan`. Each stage is optional:
 3. **fix** (``fix=True``): Lagrangian region fixing against the start's revenue, again after the
    improvement (:mod:`mmo_pyomo.mix.lagrangian`); the fixed regions stay fixed in the improvement's
    neighbourhoods and in the solve, and hull_oa gets tangents at the Lagrangian relaxation's points;
-   **improve**: neighbourhood search from the start (:func:`~mmo_pyomo.mix.improve.improve`);
+   **improve**: neighbourhood search from the start (:func:`~mmo_pyomo.mix.improve.improve`), with the
+   Lagrangian core among its neighbourhoods when ``fix=True``;
 4. **solve**: the formulation on the engine, from the start, with its certificate checked.
 """
 from __future__ import annotations
@@ -140,7 +141,7 @@ def prepare(inst: Instance, formulation: str | Formulation = "misocp", solver: s
         prepared.improvement = run_improve(
             work, prepared.start, formulation=improve.formulation or formulation, solver=improve.solver or solver,
             time_limit=improve.time_limit, slice_s=improve.slice_s, threads=options.threads,
-            fixed_away=prepared.fixed_away)
+            fixed_away=prepared.fixed_away, bound=prepared.bound)
         prepared.start = prepared.improvement.delta
         say("improvement", prepared.improvement)
         if fix:
