@@ -227,7 +227,6 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str | Formulation
             assert bound is not None
             noise = CORE_NOISE * max(bound.value - best_revenue, 1e-9 * max(abs(best_revenue), 1.0))
             freed[core_activities(bound, region, core, noise, rng)] = True
-            fixed = run.fix_regions(best, np.flatnonzero(~freed))
         else:
             picked = rng.choice(len(inst.rules), size=min(free_rules, len(inst.rules)), replace=False) \
                 if len(inst.rules) else np.zeros(0, int)
@@ -235,6 +234,7 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str | Formulation
                 freed[inst.rule_activity[rules_of[r]]] = True
             if not freed.any():                                     # no rules: free a random block
                 freed[rng.choice(inst.n, size=min(inst.n, 4 * k), replace=False)] = True
+        if kind != "local_branching":                               # the freed activities' regions only
             fixed = run.fix_regions(best, np.flatnonzero(~freed))
         stats = run.solve(options.with_changes(time_limit=min(slice_s, left)), warm=True,
                           what=f"a {kind} neighbourhood")
