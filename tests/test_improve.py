@@ -158,6 +158,8 @@ def test_the_lagrangian_core_improves_a_weak_plan_to_the_optimum(weak_and_optimu
     assert check.feasible and check.revenue == pytest.approx(found.revenue, rel=1e-12)
     assert best.objective * (1 - 1e-6) <= found.revenue <= best.objective * (1 + 1e-9)
     _rules_follow_the_rule(found.slices, len(INST.rules), 5)
+    movable = int((np.isfinite(bound.region_bound).sum(axis=1) > 1).sum())
+    _size_follows_the_rule(found.slices, "lagrangian_core", "freed", movable, 5)
 
 
 def test_a_bound_of_another_instance_is_refused(weak_and_optimum):

@@ -177,10 +177,13 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str | Formulation
     slice_s = ranges.seconds(slice_s, "slice_s")
     k = ranges.whole(k, "k", 1)
     free_rules = min(ranges.whole(free_rules, "free_rules", 1), max(1, len(inst.rules)))
-    core = min(ranges.whole(core, "core", 1), inst.n)
+    core = ranges.whole(core, "core", 1)
     if bound is not None and bound.region_bound.shape != (inst.n, 3):
         raise MMOError(f"the Lagrangian bound prices {bound.region_bound.shape[0]} activities, and the instance has "
                        f"{inst.n}", "compute the bound for this instance (mmo_pyomo.mix.lagrangian.solve_dual)")
+    # the core holds at most the activities that have another region to go to
+    core_most = max(1, int((np.isfinite(bound.region_bound).sum(axis=1) > 1).sum())) if bound is not None else 1
+    core = min(core, core_most)
     rng = np.random.default_rng(ranges.seed(seed))
     form = get_formulation(formulation)
     if form.regions is None:
@@ -262,7 +265,7 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str | Formulation
         if kind == "rule_groups" and len(inst.rules):
             free_rules = _resized(free_rules, stats, slice_s, len(inst.rules))
         if kind == "lagrangian_core":
-            core = _resized(core, stats, slice_s, inst.n)
+            core = _resized(core, stats, slice_s, core_most)
         if kind == "local_branching" and not gained:
             if stats.status == "optimal":
                 if k >= inst.n:                                      # the whole space searched: proved optimal
