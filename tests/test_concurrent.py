@@ -39,6 +39,18 @@ def test_the_concurrent_certificate_brackets_the_optimum(inst):
     assert fixed == sorted(fixed)                                         # fixings only grow with better plans
 
 
+def test_a_failing_bound_side_is_reported_and_the_plan_side_goes_on():
+    """The bound side's engine refuses its model (here an engine that does not exist): its error reaches the result's
+    message and the events, and the plan side's checked plan still comes back, certified by the Lagrangian bound."""
+    inst = random_instance(40, 2)
+    run = solve_concurrent(inst, chord_start(inst).delta, gap=1e-9, time_limit=15,
+                           settings=ConcurrentSettings(bound_solver="no_such_engine", slice_s=5.0))
+    errors = [e for e in run.events if e["what"] == "error"]
+    assert [e["side"] for e in errors] == ["bound"] and "no_such_engine" in run.result.message
+    assert check_plan(inst, inst.baseline + run.result.delta).feasible
+    assert run.result.bound == pytest.approx(run.events[1]["bound"])      # the Lagrangian bound, valid throughout
+
+
 def test_the_concurrent_solve_stops_at_its_time_limit():
     """A gap it cannot reach: both sides are stopped at the limit, an engine in mid-solve included."""
     inst = paper_instance(1000, "strong", 0.05, 0.25, seed=7)

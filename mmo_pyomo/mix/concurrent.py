@@ -122,6 +122,16 @@ class _BoundReport:
 
 def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadline: float, cut_at: tuple[np.ndarray, ...],
                 out: Any, inbox: Any, stop: Any) -> None:
+    """:func:`_bound_rounds`, its failure reported to the driver, which goes on with the plan side."""
+    try:
+        _bound_rounds(inst, settings, gap, deadline, cut_at, out, inbox, stop)
+        out.put(("done", "bound", None, None))
+    except Exception as exc:
+        out.put(("error", "bound", f"{type(exc).__name__}: {exc}", None))
+
+
+def _bound_rounds(inst: Instance, settings: ConcurrentSettings, gap: float, deadline: float,
+                  cut_at: tuple[np.ndarray, ...], out: Any, inbox: Any, stop: Any) -> None:
     """Rounds of the bound formulation, each from the newest (plan, fixings, revenue they were fixed against), with
     tangents at ``cut_at`` where the formulation takes them."""
     from mmo_pyomo.mix.runner import solve
@@ -157,7 +167,6 @@ def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadli
         if r.status == Status.OPTIMAL:           # proved within the gap on its model: nothing more to learn
             break
         length *= 2
-    out.put(("done", "bound", None, None))
 
 
 def solve_concurrent(inst: Instance, start: np.ndarray, *, gap: float = 1e-4, time_limit: float = 600.0,
@@ -180,6 +189,7 @@ def solve_concurrent(inst: Instance, start: np.ndarray, *, gap: float = 1e-4, ti
 
     def note(side: str, what: str, **values: Any) -> None:
         events.append({"t_s": round(time.time() - t0, 3), "side": side, "what": what, **values})
+    note("start", "plan", revenue=first.revenue)
     lag = bound or solve_dual(inst)
     best, best_revenue = start.copy(), first.revenue
     best_bound = lag.value
