@@ -30,6 +30,7 @@ import logging
 import multiprocessing as mp
 import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,19 +85,25 @@ def _newest(inbox: Any) -> Any:
             return item
 
 
+def _reported(side: str, out: Any, work: Callable[[], Any]) -> None:
+    """A side's ``work``, then "done"; or its failure, reported to the driver, which goes on with the other side."""
+    try:
+        work()
+        out.put(("done", side, None, None))
+    except Exception as exc:
+        out.put(("error", side, f"{type(exc).__name__}: {exc}", None))
+
+
 def _plan_side(inst: Instance, start: np.ndarray, fixed: np.ndarray, lag: LagrangianBound, settings: ConcurrentSettings,
                time_limit: float, out: Any, inbox: Any, stop: Any) -> None:
     """The improvement, with the Lagrangian core among its neighbourhoods, sending each better plan, and taking
     before each neighbourhood the newest best plan and fixings sent to it."""
     from mmo_pyomo.mix.improve import improve
-    try:
-        improve(inst, start, formulation=settings.plan_formulation, solver=settings.plan_solver, time_limit=time_limit,
-                slice_s=settings.slice_s, threads=1, fixed_away=fixed, bound=lag,
-                on_plan=lambda delta, revenue: out.put(("plan", "improvement", delta, revenue)),
-                exchange=lambda: _newest(inbox), stop=stop.is_set)
-        out.put(("done", "improvement", None, None))
-    except Exception as exc:                     # reported by the driver, which goes on with the other side
-        out.put(("error", "improvement", f"{type(exc).__name__}: {exc}", None))
+    _reported("improvement", out, lambda: improve(
+        inst, start, formulation=settings.plan_formulation, solver=settings.plan_solver, time_limit=time_limit,
+        slice_s=settings.slice_s, threads=1, fixed_away=fixed, bound=lag,
+        on_plan=lambda delta, revenue: out.put(("plan", "improvement", delta, revenue)),
+        exchange=lambda: _newest(inbox), stop=stop.is_set))
 
 
 def _valid_bound(engine_bound: float | None, fixed_at: float, best_revenue: float) -> float | None:
@@ -123,11 +130,7 @@ class _BoundReport:
 def _bound_side(inst: Instance, settings: ConcurrentSettings, gap: float, deadline: float, cut_at: tuple[np.ndarray, ...],
                 out: Any, inbox: Any, stop: Any) -> None:
     """:func:`_bound_rounds`, its failure reported to the driver, which goes on with the plan side."""
-    try:
-        _bound_rounds(inst, settings, gap, deadline, cut_at, out, inbox, stop)
-        out.put(("done", "bound", None, None))
-    except Exception as exc:
-        out.put(("error", "bound", f"{type(exc).__name__}: {exc}", None))
+    _reported("bound", out, lambda: _bound_rounds(inst, settings, gap, deadline, cut_at, out, inbox, stop))
 
 
 def _bound_rounds(inst: Instance, settings: ConcurrentSettings, gap: float, deadline: float,

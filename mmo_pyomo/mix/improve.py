@@ -138,6 +138,11 @@ def _resized(size: int, stats: SolveStats, slice_s: float, most: int) -> int:
     return size if stats.status == "optimal" else max(1, size // 2)
 
 
+def _movable(bound: LagrangianBound) -> np.ndarray:
+    """(n,) the activities with more than one region: the only ones the core may free."""
+    return np.isfinite(bound.region_bound).sum(axis=1) > 1
+
+
 def core_activities(bound: LagrangianBound, region: np.ndarray, size: int, noise: float,
                     rng: np.random.Generator) -> np.ndarray:
     """The ``size`` activities whose best other region's Lagrangian bound lies furthest above their own region's
@@ -147,7 +152,7 @@ def core_activities(bound: LagrangianBound, region: np.ndarray, size: int, noise
     others = bound.region_bound.copy()
     others[np.arange(n), region] = -np.inf
     score = others.max(axis=1) - own
-    movable = np.flatnonzero(np.isfinite(score))
+    movable = np.flatnonzero(_movable(bound))
     if noise > 0:
         score = score + rng.gumbel(0.0, noise, n)
     size = min(size, len(movable))
@@ -181,8 +186,7 @@ def improve(inst: Instance, delta: np.ndarray, *, formulation: str | Formulation
     if bound is not None and bound.region_bound.shape != (inst.n, 3):
         raise MMOError(f"the Lagrangian bound prices {bound.region_bound.shape[0]} activities, and the instance has "
                        f"{inst.n}", "compute the bound for this instance (mmo_pyomo.mix.lagrangian.solve_dual)")
-    # the core holds at most the activities that have another region to go to
-    core_most = max(1, int((np.isfinite(bound.region_bound).sum(axis=1) > 1).sum())) if bound is not None else 1
+    core_most = max(1, int(_movable(bound).sum())) if bound is not None else 1
     core = min(core, core_most)
     rng = np.random.default_rng(ranges.seed(seed))
     form = get_formulation(formulation)
