@@ -53,8 +53,9 @@ def test_a_failing_bound_side_is_reported_and_the_plan_side_goes_on():
 
 
 def test_the_concurrent_solve_stops_at_its_time_limit():
-    """A gap it cannot reach: both sides are stopped at the limit, an engine in mid-solve included. A small retail
-    case (600 activities with rules): the paper's n = 1,000 case is proved optimal by HiGHS in about 5 s."""
+    """A gap it cannot reach: the command ends by its limit, the bound side's round timed from the deadline and the
+    plan side stopped. A small retail case (600 activities with rules): the paper's n = 1,000 case is proved
+    optimal by HiGHS in about 5 s, and both sides then end before any limit."""
     inst = retail_instance(subgroups=20, store_groups=3, weeks=10, baseline="random")
     start = chord_start(inst).delta
     t = time.time()
