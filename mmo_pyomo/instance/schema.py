@@ -215,10 +215,18 @@ class Instance:
         return self.budget_lower * self.total_baseline, self.budget_upper * self.total_baseline
 
     @cached_property
+    def reach(self):
+        """The spend each activity can reach: its bounds tightened by the budget and the rules
+        (:mod:`mmo_pyomo.instance.reach`), computed once per instance."""
+        from mmo_pyomo.instance.reach import reach_of
+        return reach_of(self)
+
+    @cached_property
     def regions(self):
-        """Region bounds of the paper's Table 1, computed once per instance."""
+        """Region bounds of the paper's Table 1 over the reachable range (:attr:`reach`), computed once per
+        instance: a bound no plan can reach (a "no cap" of 10¹²) never enters a model."""
         from mmo_pyomo.instance.regions import region_bounds
-        return region_bounds(self.baseline, self.lower, self.upper, self.min_change)
+        return region_bounds(self.baseline, self.reach.lower, self.reach.upper, self.min_change)
 
     @cached_property
     def units(self):

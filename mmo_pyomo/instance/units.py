@@ -59,14 +59,15 @@ class Units:
 
 
 def revenue_swing(inst: Instance) -> np.ndarray:
-    """Per activity, a measure of how much its revenue can change over its allowed spend:
-    |a|·M² + |b|·M for a quadratic (M the largest change), max |r(δ) − r(0)| at the ends of the
-    range for a response curve."""
+    """Per activity, a measure of how much its revenue can change over the spend it can reach
+    (:attr:`~mmo_pyomo.instance.schema.Instance.reach`): |a|·M² + |b|·M for a quadratic (M the largest
+    change), max |r(δ) − r(0)| at the ends of the range for a response curve."""
     reach = inst.regions.big_m
     if inst.curves is None:
         return np.abs(inst.quad) * reach**2 + np.abs(inst.lin) * reach
     zero = inst.revenue(np.zeros(inst.n))
-    ends = [np.abs(inst.revenue(inst.lower - inst.baseline) - zero), np.abs(inst.revenue(inst.upper - inst.baseline) - zero)]
+    reach = inst.reach
+    ends = [np.abs(inst.revenue(reach.lower - inst.baseline) - zero), np.abs(inst.revenue(reach.upper - inst.baseline) - zero)]
     swing = np.maximum(*ends)
     return np.where(np.isfinite(swing), swing, 0.0)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from mmo_pyomo.errors import DataError, InfeasibleInstanceError
+from mmo_pyomo.instance.reach import level_range, rows_of
 from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
 
 #: Relative tolerance used when comparing totals to the budget.
@@ -85,6 +86,7 @@ def validate(inst: Instance) -> Instance:
             f"rule_coef[{inst.rules[inst.rule_index[t]]},{inst.activities[inst.rule_activity[t]]}] is not finite",
             "give every rule coefficient a finite value")
     _check_budget_reachable(inst)
+    _check_rules_reachable(inst)
     object.__setattr__(inst, "_validated", True)   # frozen dataclass: mark it once checked
     return inst
 
@@ -112,14 +114,10 @@ def _check_magnitudes(inst: Instance) -> None:
 
 def _check_budget_reachable(inst: Instance) -> None:
     """Raise if no plan with at most K changes can bring the total spend into the budget."""
-    reg = inst.regions
     total = inst.total_baseline
     lo_budget, hi_budget = inst.budget_interval
     k = min(inst.max_changes, inst.n)
-    # With at most K changes, the lowest reachable total takes the K largest decreases.
-    decreases = np.sort(np.where(reg.has_dec, -reg.dec_lower, 0.0))[::-1][:k]
-    increases = np.sort(np.where(reg.has_inc, reg.inc_upper, 0.0))[::-1][:k]
-    min_total, max_total = total - decreases.sum(), total + increases.sum()
+    min_total, max_total = level_range(inst, np.arange(inst.n), np.ones(inst.n))
     tol = BUDGET_TOL * max(1.0, abs(total))
     if min_total > hi_budget + tol:
         raise InfeasibleInstanceError(
@@ -135,3 +133,34 @@ def _check_budget_reachable(inst: Instance) -> None:
             f"(budget_lower = {inst.budget_lower} × baseline total {total:,.2f})",
             f"lower budget_lower to at most {max_total / total if total else 0:.6f}, "
             "raise the activities' upper bounds, or allow more changes (max_changes)")
+
+
+def _check_rules_reachable(inst: Instance) -> None:
+    """Raise, naming the rule, if no plan with at most K changes can bring a rule's level into its bounds: a rule
+    with no terms (or only zero coefficients) has the level 0 whatever the plan, and its activities' bounds may
+    keep any other away from its level. Like an unreachable budget, the data are each valid and no plan exists:
+    :class:`InfeasibleInstanceError` (exit 3), before any model is built."""
+    rows = rows_of(inst)
+    next(rows)                                        # the budget: checked by _check_budget_reachable
+    k = min(inst.max_changes, inst.n)
+    for r, (idx, g, lo, hi) in zip(inst.rules, rows):
+        least, most = level_range(inst, idx, g)
+        tol = BUDGET_TOL * max(1.0, abs(lo) if np.isfinite(lo) else 0.0, abs(hi) if np.isfinite(hi) else 0.0,
+                               float(np.abs(g * inst.baseline[idx]).sum()))
+        if len(idx) == 0 and (lo > tol or hi < -tol):
+            side = f"rule_lower = {lo:g}" if lo > tol else f"rule_upper = {hi:g}"
+            raise InfeasibleInstanceError(
+                f"rule '{r}' has no term with a nonzero coefficient, so its level is 0 whatever the plan, and "
+                f"{side} can never hold", f"give rule '{r}' its terms in rule_coef, or remove its {side.split()[0]}")
+        if least > hi + tol:
+            raise InfeasibleInstanceError(
+                f"rule '{r}': the lowest level any plan can give it with at most {k} changes is {least:,.6g}, "
+                f"above rule_upper = {hi:,.6g}",
+                f"raise rule_upper of '{r}' to at least {least:,.6g}, lower the bounds of its activities, "
+                "or allow more changes (max_changes)")
+        if most < lo - tol:
+            raise InfeasibleInstanceError(
+                f"rule '{r}': the highest level any plan can give it with at most {k} changes is {most:,.6g}, "
+                f"below rule_lower = {lo:,.6g}",
+                f"lower rule_lower of '{r}' to at most {most:,.6g}, widen the bounds of its activities, "
+                "or allow more changes (max_changes)")

@@ -20,20 +20,39 @@ TOLERANCE = 1e-6
 
 
 def magnitude(inst: Instance) -> np.ndarray:
-    """Per activity, the magnitude its spend is measured against: max(|x̄|, |l|, |u|), or 1 where all
-    three are 0. Tolerances relative to it mean the same at a spend of 10⁻² as at 10⁸."""
-    mag = np.maximum(np.abs(inst.baseline), np.maximum(np.abs(inst.lower), np.abs(inst.upper)))
+    """Per activity, the magnitude its spend is measured against: max(|x̄|, |l|, |u|) over the range it can
+    reach (:attr:`Instance.reach`: an upper bound of 10¹² that the budget makes unreachable does not count),
+    or 1 where all three are 0. Tolerances relative to it mean the same at a spend of 10⁻² as at 10⁸."""
+    reach = inst.reach
+    mag = np.maximum(np.abs(inst.baseline), np.maximum(np.abs(reach.lower), np.abs(reach.upper)))
     return np.where(mag > 0, mag, 1.0)
 
 
+def budget_tolerance(inst: Instance, tol: float = TOLERANCE) -> float:
+    """The budget row's tolerance: ``tol`` times the budget itself (its larger limit), or the largest activity's
+    magnitude where that is larger (a budget near 0): the unit in which the models write the row."""
+    return tol * max(*map(abs, inst.budget_interval), float(magnitude(inst).max(initial=1.0)))
+
+
+def rule_tolerance(inst: Instance, tol: float = TOLERANCE) -> tuple[np.ndarray, np.ndarray]:
+    """(below, above): each rule's tolerance on its lower and on its upper level: ``tol`` times that level, or
+    the row's unit (its largest term's magnitude, :func:`rule_scale`) where that is larger."""
+    unit = rule_scale(inst)
+    with np.errstate(invalid="ignore"):
+        lower = np.where(np.isfinite(inst.rule_lower), np.abs(inst.rule_lower), 0.0)
+        upper = np.where(np.isfinite(inst.rule_upper), np.abs(inst.rule_upper), 0.0)
+    return tol * np.maximum(unit, lower), tol * np.maximum(unit, upper)
+
+
 def revenue_allowance(inst: Instance, tol: float = TOLERANCE) -> float:
-    """How much more than the optimum a plan can earn by using the feasibility tolerance ``tol`` (each spend
-    off by up to tol·magnitude, at the steepest slope the activity has over its range)."""
-    lo, hi = inst.lower - inst.baseline, inst.upper - inst.baseline
+    """How much more than the optimum a plan can earn by using the feasibility tolerance ``tol``: each spend
+    off by up to tol·magnitude, and the budget by up to its tolerance (:func:`budget_tolerance`), at the
+    steepest slope the activities have over the range they can reach."""
+    lo, hi = inst.reach.lower - inst.baseline, inst.reach.upper - inst.baseline
     with np.errstate(invalid="ignore", over="ignore"):
         slope = np.maximum(np.abs(inst.revenue_slope(lo)), np.abs(inst.revenue_slope(hi)))
     slope = np.where(np.isfinite(slope), slope, 0.0)
-    return float(tol * np.sum(magnitude(inst) * slope))
+    return float(tol * np.sum(magnitude(inst) * slope) + budget_tolerance(inst, tol) * slope.max(initial=0.0))
 
 
 def regions_of(inst: Instance, delta: np.ndarray, tol: float = TOLERANCE) -> np.ndarray:
@@ -44,10 +63,11 @@ def regions_of(inst: Instance, delta: np.ndarray, tol: float = TOLERANCE) -> np.
 
 
 def rule_scale(inst: Instance) -> np.ndarray:
-    """Σ_i |g_ri|·magnitude_i for every rule r: the row's own scale, which its tolerance is relative to."""
-    reach = np.zeros(len(inst.rules))
-    np.add.at(reach, inst.rule_index, np.abs(inst.rule_coef) * magnitude(inst)[inst.rule_activity])
-    return reach
+    """max_i |g_ri|·magnitude_i for every rule r (1 for a rule without terms): the row's unit, as the models
+    write it (:meth:`~mmo_pyomo.instance.units.Units.row_unit`)."""
+    unit = np.zeros(len(inst.rules))
+    np.maximum.at(unit, inst.rule_index, np.abs(inst.rule_coef) * magnitude(inst)[inst.rule_activity])
+    return np.where(unit > 0, unit, 1.0)
 
 
 @dataclass
@@ -120,17 +140,17 @@ def check_plan(inst: Instance, new_spend: Mapping[str, float] | np.ndarray, tol:
         bad.append(f"{n_changes} activities change, more than max_changes = {inst.max_changes}")
     total = float(x.sum())
     lo, hi = inst.budget_interval
-    btol = tol * float(scale.sum())
+    btol = budget_tolerance(inst, tol)
     if total > hi + btol:
         bad.append(f"total spend {total:,.6g} above the budget {hi:,.6g}")
     if total < lo - btol:
         bad.append(f"total spend {total:,.6g} below the budget lower limit {lo:,.6g}")
     if len(inst.rules):
         level = inst.rule_activity_of(x)
-        rtol = tol * np.maximum(rule_scale(inst), np.abs(level))
-        for k in np.flatnonzero(level > inst.rule_upper + rtol):
+        below, above = rule_tolerance(inst, tol)
+        for k in np.flatnonzero(level > inst.rule_upper + above):
             bad.append(f"rule '{inst.rules[k]}': {level[k]:.6g} above rule_upper {inst.rule_upper[k]:.6g}")
-        for k in np.flatnonzero(level < inst.rule_lower - rtol):
+        for k in np.flatnonzero(level < inst.rule_lower - below):
             bad.append(f"rule '{inst.rules[k]}': {level[k]:.6g} below rule_lower {inst.rule_lower[k]:.6g}")
     if not np.isfinite(x).all():
         return PlanCheck(feasible=False, violations=bad, revenue=float("nan"), baseline_revenue=baseline_revenue(inst),

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.mix.checker import TOLERANCE, magnitude, regions_of, rule_scale
+from mmo_pyomo.mix.checker import TOLERANCE, budget_tolerance, regions_of, rule_scale
 
 #: How many response curves a result file carries (the activities whose spend moved most).
 CURVES_SHOWN = 6
@@ -37,7 +37,6 @@ def plan_details(inst: Instance, new_spend: np.ndarray) -> dict[str, Any]:
     """The ``details`` section of a result file for the plan ``new_spend`` (in activity order)."""
     x = np.asarray(new_spend, dtype=float)
     delta = x - inst.baseline
-    scale = magnitude(inst)
     region_index = regions_of(inst, delta)
     delta = np.where(region_index != 1, delta, 0.0)
     base_rev = inst.revenue(np.zeros(inst.n))
@@ -63,7 +62,7 @@ def plan_details(inst: Instance, new_spend: np.ndarray) -> dict[str, Any]:
     return {
         "activities": activities,
         "budget": {"total_spend": total, "baseline_spend": inst.total_baseline, "lower": lo, "upper": hi,
-                   "binding": _binding(total, lo, hi, float(scale.sum()))},
+                   "binding": _binding(total, lo, hi, budget_tolerance(inst) / TOLERANCE)},
         "changes": {"count": n_changes, "max_changes": int(inst.max_changes),
                     "binding": "upper" if n_changes >= inst.max_changes else None},
         "rules": rules,

@@ -74,6 +74,11 @@ def _region_param(field: str) -> Callable[[pyo.Block, str], float]:
     return rule
 
 
+def _reach(m: pyo.Block, i: str, side: str) -> float:
+    """The lowest or highest spend activity ``i`` can reach (``side`` "lower" or "upper")."""
+    return float(getattr(m._mmo_instance.reach, side)[m._mmo_position[i]])
+
+
 def _spend_unit(m: pyo.Block, i: str) -> float:
     return float(m._mmo_instance.units.spend[m._mmo_position[i]])
 
@@ -115,9 +120,10 @@ def _scaled(value: Any, unit: Any) -> float:
 
 # --------------------------------------------------------------------------- spend change, budget, rules
 def add_spend_change(m: pyo.Block) -> None:
-    """d_i = δ_i/s_i with the spend bounds l_i ≤ x̄_i + δ_i ≤ u_i as variable bounds (3.7b)."""
-    m.d = pyo.Var(m.ACTIVITIES, bounds=lambda m, i: (_scaled(m.lower[i] - m.baseline[i], m.spend_unit[i]),
-                                                    _scaled(m.upper[i] - m.baseline[i], m.spend_unit[i])),
+    """d_i = δ_i/s_i with the spend bounds l_i ≤ x̄_i + δ_i ≤ u_i as variable bounds (3.7b), over the range the
+    budget and the rules let the activity reach (:mod:`mmo_pyomo.instance.reach`)."""
+    m.d = pyo.Var(m.ACTIVITIES, bounds=lambda m, i: (_scaled(_reach(m, i, "lower") - m.baseline[i], m.spend_unit[i]),
+                                                    _scaled(_reach(m, i, "upper") - m.baseline[i], m.spend_unit[i])),
                   doc="spend change δ_i / s_i")
     m.delta = pyo.Expression(m.ACTIVITIES, rule=lambda m, i: m.spend_unit[i] * m.d[i], doc="spend change δ_i")
     m.new_spend = pyo.Expression(m.ACTIVITIES, rule=lambda m, i: m.baseline[i] + m.delta[i])
