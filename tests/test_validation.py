@@ -5,11 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mmo_pyomo.errors import DataError, InfeasibleInstanceError
-from mmo_pyomo.instance import load_instance, validate, write_dat
+from mmo_pyomo.instance import load_instance, region_bounds, validate, write_dat
 from mmo_pyomo.instance.dat import dat_text
+from mmo_pyomo.instance.reach import level_range, rows_of
 
 from helpers import random_instance
 
@@ -49,7 +51,8 @@ def test_bad_instance_raises_named_error(label, inst, error, words):
 
 def test_budget_check_counts_only_k_changes():
     # the budget is reachable with every activity at its lower bound, but not with K = 1 change
-    lowest = BASE.baseline.sum() + BASE.regions.dec_lower.sum()   # every decrease taken
+    raw = region_bounds(BASE.baseline, BASE.lower, BASE.upper, BASE.min_change)   # the bounds as given, not as reached
+    lowest = BASE.baseline.sum() + raw.dec_lower.sum()   # every decrease taken
     reachable = lowest / BASE.baseline.sum() + 0.001
     inst = BASE.with_changes(budget_upper=reachable, budget_lower=0.0, max_changes=1)
     with pytest.raises(InfeasibleInstanceError, match="at most 1 changes"):
@@ -111,9 +114,11 @@ def test_cli_missing_file_and_unknown_formulation(tmp_path):
 
 
 def test_infeasible_rules_reported_by_the_solver(tmp_path):
-    # every rule bound is reachable alone, but group_a needs +30% while the budget forbids any increase
-    inst = BASE.with_changes(rule_lower=BASE.rule_upper * 1.3, rule_upper=BASE.rule_upper * 1.4,
-                             budget_lower=0.0, budget_upper=1.0)
+    # each rule's level is reachable alone (99% of the most its K changes can give it), not both with the budget
+    most = np.array([level_range(BASE, idx, g)[1] for idx, g, _, _ in list(rows_of(BASE))[1:]])
+    assert np.allclose(most, [295.7765, 170.0996])
+    inst = BASE.with_changes(rule_lower=most * 0.99, rule_upper=most * 1.01, budget_lower=0.0, budget_upper=1.0)
+    validate(inst)
     proc = _cli("--data", str(write_dat(inst, tmp_path / "inf.dat")))
     assert proc.returncode == 3 and "infeasible" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -150,3 +155,59 @@ def test_checker_rejects_nan_and_unknown_keys():
 def test_cli_range_checks_before_any_work(args, words):
     proc = _cli(*args)
     assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _with_rule(inst, name, terms, lower=-np.inf, upper=np.inf):
+    """``inst`` with one more rule ``name`` of ``terms`` (activity position, coefficient) and the given levels."""
+    r = len(inst.rules)
+    return inst.with_changes(
+        rules=(*inst.rules, name), rule_lower=np.append(inst.rule_lower, lower), rule_upper=np.append(inst.rule_upper, upper),
+        rule_index=np.append(inst.rule_index, [r] * len(terms)).astype(np.int64),
+        rule_activity=np.append(inst.rule_activity, [k for k, _ in terms]).astype(np.int64),
+        rule_coef=np.append(inst.rule_coef, [g for _, g in terms]))
+
+
+#: Rules no plan can meet, each for its own reason: no terms, only zero coefficients, terms whose activities' bounds
+#: (and K) keep the level below its lower limit or above its upper one, and a negative coefficient that does the same.
+UNREACHABLE_RULES = [
+    ("no terms", [], 5.0, np.inf, "no term with a nonzero coefficient"),
+    ("zero coefficients", [(0, 0.0), (2, 0.0)], 5.0, np.inf, "no term with a nonzero coefficient"),
+    ("no terms, upper below 0", [], -np.inf, -1.0, "no term with a nonzero coefficient"),
+    ("above the reach", [(0, 1.0), (2, 1.0)], 1e6, np.inf, "highest level"),
+    ("below the reach", [(0, 1.0), (2, 1.0)], -np.inf, 1.0, "lowest level"),
+    ("negative coefficient", [(1, -1.0)], 0.0, np.inf, "highest level"),
+]
+
+
+@pytest.mark.parametrize("label,terms,lower,upper,words", UNREACHABLE_RULES, ids=[u[0] for u in UNREACHABLE_RULES])
+def test_a_rule_no_plan_can_meet_is_refused_before_the_solve(label, terms, lower, upper, words):
+    inst = _with_rule(BASE, "never", terms, lower, upper)
+    with pytest.raises(InfeasibleInstanceError, match=words) as err:
+        validate(inst)
+    assert "'never'" in err.value.cause and "never" in err.value.fix
+
+
+def test_a_rule_that_the_bounds_reach_only_with_every_change_is_kept():
+    """The reach counts K: a level one change cannot reach is refused at K = 1 and kept at K = 2 (where its plan is
+    the optimum's business)."""
+    a, b = BASE.baseline[0], BASE.baseline[3]                               # both can rise (Table 1's R⁺)
+    rises = sorted([BASE.upper[0] - a, BASE.upper[3] - b])
+    need = a + b + rises[1] + 0.5 * rises[0]                                 # both must rise
+    inst = _with_rule(BASE.with_changes(rules=(), rule_lower=np.zeros(0), rule_upper=np.zeros(0),
+                                        rule_index=np.zeros(0, np.int64), rule_activity=np.zeros(0, np.int64),
+                                        rule_coef=np.zeros(0), budget_upper=2.0, budget_lower=0.0),
+                      "both", [(0, 1.0), (3, 1.0)], need)
+    with pytest.raises(InfeasibleInstanceError, match="with at most 1 changes"):
+        validate(inst.with_changes(max_changes=1))
+    validate(inst.with_changes(max_changes=2))
+
+
+def test_a_rule_without_terms_exits_3_from_the_command(tmp_path):
+    """The round-2 case: a rule with no terms and rule_lower 5 in a .dat; exit 3 before any solve, naming the rule."""
+    text = dat_text(BASE).replace("set RULES := ", "set RULES := empty ")
+    text += "\nparam rule_lower := empty 5 ;\n"
+    path = tmp_path / "empty_rule.dat"
+    path.write_text(text)
+    proc = _cli("--data", str(path))
+    assert proc.returncode == 3, proc.stderr
+    assert "infeasible rule 'empty'" in proc.stderr and "Traceback" not in proc.stderr

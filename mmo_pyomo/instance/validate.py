@@ -150,17 +150,17 @@ def _check_rules_reachable(inst: Instance) -> None:
         if len(idx) == 0 and (lo > tol or hi < -tol):
             side = f"rule_lower = {lo:g}" if lo > tol else f"rule_upper = {hi:g}"
             raise InfeasibleInstanceError(
-                f"rule '{r}' has no term with a nonzero coefficient, so its level is 0 whatever the plan, and "
+                f"infeasible rule '{r}': it has no term with a nonzero coefficient, so its level is 0 whatever the plan, and "
                 f"{side} can never hold", f"give rule '{r}' its terms in rule_coef, or remove its {side.split()[0]}")
         if least > hi + tol:
             raise InfeasibleInstanceError(
-                f"rule '{r}': the lowest level any plan can give it with at most {k} changes is {least:,.6g}, "
+                f"infeasible rule '{r}': the lowest level any plan can give it with at most {k} changes is {least:,.6g}, "
                 f"above rule_upper = {hi:,.6g}",
                 f"raise rule_upper of '{r}' to at least {least:,.6g}, lower the bounds of its activities, "
                 "or allow more changes (max_changes)")
         if most < lo - tol:
             raise InfeasibleInstanceError(
-                f"rule '{r}': the highest level any plan can give it with at most {k} changes is {most:,.6g}, "
+                f"infeasible rule '{r}': the highest level any plan can give it with at most {k} changes is {most:,.6g}, "
                 f"below rule_lower = {lo:,.6g}",
                 f"lower rule_lower of '{r}' to at most {most:,.6g}, widen the bounds of its activities, "
                 "or allow more changes (max_changes)")
