@@ -6,8 +6,9 @@ units, the cone's epigraph variable t ≥ δ²/y then reaches 10¹² against an 
 10⁻⁹, and an engine's tolerances (absolute, of the order of 10⁻⁶) stop meaning anything: SCIP
 certified a plan worth 3% of the optimum as optimal. The formulations therefore measure
 
-* the spend change of activity i in units of s_i, its largest possible change
-  max(x̄_i − l_i, u_i − x̄_i): δ_i = s_i·d_i with |d_i| ≤ 1;
+* the spend change of activity i in units of s_i, its largest useful change
+  max(x̄_i − l_i, u_i − x̄_i) over the range the budget and rules let it reach, an increase counted no
+  further than the vertex of its revenue (:func:`useful_reach`): δ_i = s_i·d_i, |d_i| ≤ 1 where it matters;
 * a revenue change of activity i (hull_oa's w_i) in units of R_i, its own largest revenue change
   over its range, so that every cut of every activity has coefficients of order 1 however small the
   activity;
@@ -58,24 +59,46 @@ class Units:
         return unit if unit > 0 and math.isfinite(unit) else 1.0
 
 
-def revenue_swing(inst: Instance) -> np.ndarray:
-    """Per activity, a measure of how much its revenue can change over the spend it can reach
-    (:attr:`~mmo_pyomo.instance.schema.Instance.reach`): |a|·M² + |b|·M for a quadratic (M the largest
-    change), max |r(δ) − r(0)| at the ends of the range for a response curve."""
-    reach = inst.regions.big_m
+def useful_reach(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
+    """Per activity, the spend changes (lowest, highest) that the units are measured over: the reachable range
+    (:attr:`~mmo_pyomo.instance.schema.Instance.reach`), with an increase of a quadratic revenue taken no further
+    than its vertex −b/(2a) (or its minimum change, if larger), past which every more unit spent loses revenue.
+    A plan may still go there (forced by budget_lower, say), and the models allow it; but a range that only
+    loses, 10⁵ times wider than the activity's own scale, must not set the scale of the model (an activity of
+    baseline 0.04 and curvature −50 left uncapped gave a revenue unit of 4·10¹³ against an optimum of 3.6·10⁶)."""
+    lo, hi = inst.reach.lower - inst.baseline, inst.reach.upper - inst.baseline
     if inst.curves is None:
-        return np.abs(inst.quad) * reach**2 + np.abs(inst.lin) * reach
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vertex = np.where(inst.quad < 0, -inst.lin / (2 * inst.quad), np.inf)
+        hi = np.minimum(hi, np.maximum(vertex, inst.min_change))
+        hi = np.maximum(hi, 0.0)
+    return lo, hi
+
+
+def revenue_swing(inst: Instance) -> np.ndarray:
+    """Per activity, a measure of how much its revenue can change over the spend changes the units are measured
+    over (:func:`useful_reach`): |a|·M² + |b|·M for a quadratic (M the largest of those changes), max |r(δ) − r(0)|
+    at the ends of the range for a response curve."""
+    lo, hi = useful_reach(inst)
+    if inst.curves is None:
+        reach = np.maximum(-lo, hi)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.abs(inst.quad) * reach**2 + np.abs(inst.lin) * reach
     zero = inst.revenue(np.zeros(inst.n))
-    reach = inst.reach
-    ends = [np.abs(inst.revenue(reach.lower - inst.baseline) - zero), np.abs(inst.revenue(reach.upper - inst.baseline) - zero)]
-    swing = np.maximum(*ends)
+    swing = np.maximum(np.abs(inst.revenue(lo) - zero), np.abs(inst.revenue(hi) - zero))
     return np.where(np.isfinite(swing), swing, 0.0)
+
+
+def spend_unit(inst: Instance) -> np.ndarray:
+    """Per activity, s_i: the largest change of :func:`useful_reach` (1 where that is 0)."""
+    lo, hi = useful_reach(inst)
+    reach = np.maximum(-lo, hi)
+    return np.where(np.isfinite(reach) & (reach > 0), reach, 1.0)
 
 
 def units_of(inst: Instance) -> Units:
     """The units of ``inst`` (see the module docstring)."""
-    reach = inst.regions.big_m
-    spend = np.where(np.isfinite(reach) & (reach > 0), reach, 1.0)
+    spend = spend_unit(inst)
     swing = revenue_swing(inst)
     largest = float(swing.max()) if len(swing) else 0.0
     inside = REVENUE_BAND[0] <= largest <= REVENUE_BAND[1]

@@ -11,7 +11,13 @@ certify:
 * a bound below the revenue within the tolerance counts as equal to it (gap 0);
 * "optimal" stands only when the checked gap meets the gap target (the engine's default target,
   :data:`DEFAULT_GAP_TARGET`, when none was asked for) up to the same tolerance; otherwise the plan
-  is ``feasible``.
+  is ``feasible``, and so it is when there is no bound at all.
+
+Every path that reports a status on a plan goes through :func:`certify`: the runner (every formulation
+and engine, hull_oa's rounds, Bonmin, the time-phased LPs), the restatement on the curves
+(:func:`~mmo_pyomo.mix.runner.on_curves`) and the concurrent solve. The tolerance is relative to the
+revenue and to the revenue unit, which is measured over the spend the activities can reach
+(:mod:`mmo_pyomo.instance.reach`), never over a range no plan can use.
 """
 from __future__ import annotations
 
@@ -52,7 +58,12 @@ def certify(status: Status, objective: float | None, bound: float | None, *, tar
     checked plans, which the bound must not fall below either; ``allowance`` how much more than the optimum
     a plan can earn by using the checker's feasibility tolerance (:func:`mmo_pyomo.mix.checker.revenue_allowance`).
     """
-    if objective is None or bound is None or not math.isfinite(bound):
+    if objective is None:
+        return Certificate(status, None)
+    if bound is None or not math.isfinite(bound):
+        if status == Status.OPTIMAL:                # nothing to hold the plan to: a plan, not a proof
+            return Certificate(Status.FEASIBLE, None, "the engine reported optimal but gave no bound to check the "
+                                                      "plan against, so the plan is not certified")
         return Certificate(status, None)
     if status == Status.INTERRUPTED:                # the incumbent of that moment: its gap, and nothing claimed
         return Certificate(status, objective_gap(objective, bound))

@@ -13,18 +13,19 @@ import numpy as np
 from mmo_pyomo import ranges
 from mmo_pyomo.errors import DataError, MMOError
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.instance.units import revenue_swing
+from mmo_pyomo.instance.units import revenue_swing, useful_reach
 
 #: Feasibility tolerance, relative to the magnitude of each quantity (:func:`magnitude`).
 TOLERANCE = 1e-6
 
 
 def magnitude(inst: Instance) -> np.ndarray:
-    """Per activity, the magnitude its spend is measured against: max(|x̄|, |l|, |u|) over the range it can
-    reach (:attr:`Instance.reach`: an upper bound of 10¹² that the budget makes unreachable does not count),
-    or 1 where all three are 0. Tolerances relative to it mean the same at a spend of 10⁻² as at 10⁸."""
-    reach = inst.reach
-    mag = np.maximum(np.abs(inst.baseline), np.maximum(np.abs(reach.lower), np.abs(reach.upper)))
+    """Per activity, the magnitude its spend is measured against: max(|x̄|, |l|, |u|) over the range the units
+    are measured over (:func:`~mmo_pyomo.instance.units.useful_reach`: an upper bound of 10¹² that the budget
+    makes unreachable does not count, nor an increase past the revenue's vertex), or 1 where all three are 0.
+    Tolerances relative to it mean the same at a spend of 10⁻² as at 10⁸."""
+    lo, hi = useful_reach(inst)
+    mag = np.maximum(np.abs(inst.baseline), np.maximum(np.abs(inst.baseline + lo), np.abs(inst.baseline + hi)))
     return np.where(mag > 0, mag, 1.0)
 
 
@@ -48,7 +49,7 @@ def revenue_allowance(inst: Instance, tol: float = TOLERANCE) -> float:
     """How much more than the optimum a plan can earn by using the feasibility tolerance ``tol``: each spend
     off by up to tol·magnitude, and the budget by up to its tolerance (:func:`budget_tolerance`), at the
     steepest slope the activities have over the range they can reach."""
-    lo, hi = inst.reach.lower - inst.baseline, inst.reach.upper - inst.baseline
+    lo, hi = useful_reach(inst)
     with np.errstate(invalid="ignore", over="ignore"):
         slope = np.maximum(np.abs(inst.revenue_slope(lo)), np.abs(inst.revenue_slope(hi)))
     slope = np.where(np.isfinite(slope), slope, 0.0)

@@ -38,7 +38,8 @@ import numpy as np
 
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.schema import Instance
-from mmo_pyomo.mix.checker import check_plan, regions_of
+from mmo_pyomo.mix.certificate import certify
+from mmo_pyomo.mix.checker import check_plan, objective_scale, regions_of
 from mmo_pyomo.mix.lagrangian import LagrangianBound, cut_options, solve_dual
 from mmo_pyomo.mix.runner import Result
 from mmo_pyomo.solvers.stats import Status, objective_gap
@@ -276,9 +277,14 @@ def solve_concurrent(inst: Instance, start: np.ndarray, *, gap: float = 1e-4, ti
     note("driver", "stop", revenue=best_revenue, bound=best_bound, gap=g, reason="gap" if proved else
          "time limit" if time.time() >= deadline else "both sides done")
     final = check_plan(inst, inst.baseline + best)
+    unit, allowance = objective_scale(inst)
+    cert = certify(Status.OPTIMAL if proved else Status.FEASIBLE, final.revenue, best_bound, target=gap, unit=unit,
+                   known=[("the start", first.revenue)], allowance=allowance)
+    if cert.note:
+        errors.append(cert.note)
     result = Result(f"{settings.bound_formulation} bound + {settings.plan_formulation} plan",
-                    f"{settings.bound_solver} + {settings.plan_solver}", Status.OPTIMAL if proved else Status.FEASIBLE,
-                    objective=final.revenue, bound=best_bound, gap=g, time_s=elapsed,
+                    f"{settings.bound_solver} + {settings.plan_solver}", cert.status,
+                    objective=final.revenue, bound=best_bound, gap=cert.gap, time_s=elapsed,
                     n_changes=int((np.abs(best) > 0).sum()), total_spend=float((inst.baseline + best).sum()),
                     baseline_revenue=float(inst.revenue(np.zeros(inst.n)).sum()),
                     message="; ".join(errors), plan=dict(zip(inst.activities, (inst.baseline + best).tolist())),
