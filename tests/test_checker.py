@@ -79,7 +79,7 @@ def test_a_rule_tolerance_is_relative_to_its_level(cap):
     assert check_plan(inst, at).feasible
     level = 4.6e6
     step = (level - 3e6 + 2e4) / 0.5                      # search up, tv down by 2e4: the rule's level at its limit
-    plan = lambda extra: inst.baseline + np.array([-2e4, step - 3e6 + extra])   # noqa: E731
+    plan = lambda extra: inst.baseline + np.array([-2e4, step - 3e6 + extra])
     assert abs(inst.rule_activity_of(plan(0.0))[0] - level) < 1e-6 * level
     over_rule = inst.with_changes(budget_upper=2.0)          # the rule alone binds
     assert "rule 'media'" in " ".join(check_plan(over_rule, plan(2 * 100.0 / 0.5)).violations)    # 100 over 4.6e6

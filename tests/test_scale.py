@@ -10,6 +10,10 @@ from 10⁻² to 10⁸ and curvatures from 10⁻¹⁴ to 1:
 which maps plans to plans (δ' = λ·δ) and revenues to revenues (r' = μ·r). Every formulation on every
 installed engine must then find μ times the reference optimum, within the gap, with a bound that
 brackets it, and a status that says what the checked gap certifies.
+
+A second property mixes the ranges within one instance (issue 44): activities of 10⁻² beside activities
+of 10⁸, and upper bounds up to 10¹² that the budget makes unreachable (``MIXED_EXAMPLES``, default 6
+per engine).
 """
 from __future__ import annotations
 
@@ -121,16 +125,10 @@ def _assert_agrees(inst: Instance, reference: float, lam: float, mu: float, form
         assert reference - r.objective <= GAP * abs(reference) + slack, (where, r.objective, reference)
 
 
-@pytest.mark.parametrize("engine", ENGINE_NAMES)
-@SCALE
-@given(data=st.data())
-def test_every_formulation_finds_the_reference_optimum_at_any_scale(engine, data):
-    formulations = _formulations_on(engine)
-    unit = data.draw(unit_instances())
-    reference = brute_force_optimum(unit)
-    lam, mu = data.draw(magnitudes(unit))
-    inst = scaled(unit, lam, mu)
-    for formulation in formulations:
+def _every_formulation_agrees(inst: Instance, reference: float | None, lam: float, mu: float, engine: str) -> None:
+    """Every formulation ``engine`` takes finds the reference optimum of ``inst`` (μ times that of its unit-scale
+    instance), or, where there is no plan, says so."""
+    for formulation in _formulations_on(engine):
         if reference is None:                               # no plan: every formulation must say so
             try:
                 status = solve(inst, formulation, engine, time_limit=60).status
@@ -142,6 +140,60 @@ def test_every_formulation_finds_the_reference_optimum_at_any_scale(engine, data
             assert status in (("infeasible", "error") if unproven else ("infeasible",)), formulation
         else:
             _assert_agrees(inst, mu * reference, lam, mu, formulation, engine)
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+@SCALE
+@given(data=st.data())
+def test_every_formulation_finds_the_reference_optimum_at_any_scale(engine, data):
+    _formulations_on(engine)
+    unit = data.draw(unit_instances())
+    reference = brute_force_optimum(unit)
+    lam, mu = data.draw(magnitudes(unit))
+    _every_formulation_agrees(scaled(unit, lam, mu), reference, lam, mu, engine)
+
+
+MIXED_EXAMPLES = int(os.environ.get("MIXED_EXAMPLES", "6"))
+MIXED = settings(max_examples=MIXED_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+                 derandomize=True)
+
+
+@st.composite
+def mixed_instances(draw) -> Instance:
+    """Ranges that differ by up to 10¹⁴ within one instance (issue 44): n ∈ [2, 3] activities, each at its own
+    magnitude, the first with spends from 10⁻² to 1, the others from 10⁻² to 10⁸, the second with an upper bound
+    of 10⁹ to 10¹² (a user's "no cap"), the others capped or not; revenue per unit spend of order 1 for every
+    activity (so every one of them matters to the optimum in its own units), an optional group rule."""
+    n = draw(st.integers(2, 3))
+    floats = lambda lo, hi: st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+    base = np.array([10.0 ** draw(floats(-2.0, 0.0))] + [10.0 ** draw(floats(-2.0, 8.0)) for _ in range(n - 1)])
+    lower = base * np.array([draw(floats(0.3, 1.0)) for _ in range(n)])
+    capped = base * np.array([draw(floats(1.0, 1.8)) for _ in range(n)])
+    uncapped = np.array([10.0 ** draw(floats(9.0, 12.0)) for _ in range(n)])
+    free = np.array([k == 1 or (k > 1 and draw(st.booleans())) for k in range(n)])
+    upper = np.where(free, np.maximum(uncapped, base), capped)
+    min_change = base * np.array([draw(floats(0.0, 0.3)) for _ in range(n)])
+    lin = np.array([draw(floats(0.1, 3.0)) for _ in range(n)])
+    quad = -lin / base * np.array([draw(floats(0.05, 2.0)) for _ in range(n)])
+    const = base * np.array([draw(floats(1.0, 5.0)) for _ in range(n)])
+    kw: dict = {}
+    if draw(st.booleans()):
+        members = np.array([0, n - 1])
+        level = float(base[members].sum())
+        kw = dict(rules=("group",), rule_index=np.zeros(2, np.int64), rule_activity=members, rule_coef=np.ones(2),
+                  rule_lower=np.array([0.5 * level]), rule_upper=np.array([level * draw(floats(0.95, 1.2))]))
+    return Instance(activities=tuple(f"a{k}" for k in range(n)), baseline=base, lower=lower, upper=upper,
+                    min_change=min_change, quad=quad, lin=lin, const=const, budget_lower=draw(floats(0.0, 0.5)),
+                    budget_upper=draw(floats(0.9, 1.05)), max_changes=draw(st.integers(1, n)), name="mixed", **kw)
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+@MIXED
+@given(inst=mixed_instances())
+def test_every_formulation_finds_the_reference_optimum_over_mixed_ranges(engine, inst):
+    """Bounds from 10⁻² to 10¹² in one instance, against the enumeration of every region choice."""
+    _formulations_on(engine)
+    _every_formulation_agrees(inst, brute_force_optimum(inst), 1.0, 1.0, engine)
 
 
 def test_the_case_at_a_million_dollars():
