@@ -43,7 +43,7 @@ def check_names(names: Sequence[str], known: Sequence[str], where: str, what: st
 def header_of(path: Path) -> list[str]:
     """The header row of a CSV file as written (pandas renames a repeated column 'a' to 'a.1')."""
     try:
-        with open(path, newline="") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:    # a byte-order mark is not a name
             return next(csv.reader(fh), [])
     except UnicodeDecodeError:
         raise DataError(f"cannot read '{path}': it is not a text file", "write it as comma-separated text") from None
@@ -59,7 +59,7 @@ def read_table(path: Path, columns: Sequence[str], required: Sequence[str] = (),
     header = header_of(path)
     check_names(header, columns, f"'{path}'", "column", required)
     try:
-        with open(path, newline="") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:    # a byte-order mark is not a name
             rows = list(csv.reader(fh))[1:]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"cannot read '{path}': {exc}", "write it as comma-separated values with a header row") from None

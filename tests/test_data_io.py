@@ -119,7 +119,7 @@ def test_dat_names_stay_as_written_and_repeats_are_refused(tmp_path):
     np.testing.assert_array_equal(back.baseline, inst.baseline)
     assert back.rule_activity.tolist() == inst.rule_activity.tolist()
     text = path.read_text()
-    first_row = next(line for line in text.splitlines() if line.startswith("007 "))
+    first_row = next(line for line in text.splitlines() if line.startswith('"007" '))   # quoted: not a number
     (tmp_path / "rowtwice.dat").write_text(text.replace(first_row, first_row + "\n" + first_row))
     with pytest.raises(DataError, match=r"baseline\[007\] is given more than once"):
         read_dat(tmp_path / "rowtwice.dat")
@@ -146,3 +146,58 @@ def test_the_shipped_data_are_what_their_generators_write(tmp_path):
         files = sorted(p.name for p in shipped.iterdir())
         assert files == sorted(p.name for p in written[name].iterdir()), name
         assert all(filecmp.cmp(shipped / f, written[name] / f, shallow=False) for f in files), name
+
+
+# --------------------------------------------------------------------------- names Pyomo's tokenizer would misread
+_TWO = """set ACTIVITIES := {a} {b} ;
+set RULES := ;
+param : baseline lower upper min_change quad lin const :=
+{a} 100 50 200 0 -0.001 1 0
+{b} 100 50 200 0 -0.001 1 0
+;
+param budget_upper := 1 ;
+param max_changes := 2 ;
+"""
+
+
+@pytest.mark.parametrize("name", ["télé", "Ölwerbung", "радио", "日本", "tv€", "naïve_2"])
+def test_an_unquoted_name_pyomo_cannot_read_is_refused_with_the_fix_and_quoted_it_reads(tmp_path, name):
+    from mmo_pyomo.errors import DataError
+    path = tmp_path / "x.dat"
+    path.write_text(_TWO.format(a="tv", b=name))
+    with pytest.raises(DataError, match=r"line 1: the name '.*' is not quoted") as err:
+        read_dat(path)
+    assert "Token error" not in str(err.value) and f'"{name}"' in err.value.fix
+    path.write_text(_TWO.format(a="tv", b=f'"{name}"'))
+    assert read_dat(path).activities == ("tv", name)
+
+
+@pytest.mark.parametrize("a,b", [("1", "1.0"), ("007", "7"), ("1e3", "1000"), ("+2", "2"), ("0.5", ".5")])
+def test_two_names_that_are_one_number_to_pyomo_are_refused_and_read_when_quoted(tmp_path, a, b):
+    from mmo_pyomo.errors import DataError
+    path = tmp_path / "x.dat"
+    path.write_text(_TWO.format(a=a, b=b))
+    with pytest.raises(DataError, match="are the same number to Pyomo") as err:
+        read_dat(path)
+    assert "quote them" in err.value.fix
+    path.write_text(_TWO.format(a=f'"{a}"', b=f'"{b}"'))
+    assert read_dat(path).activities == (a, b)
+
+
+def test_any_name_written_to_a_dat_reads_back_as_itself(tmp_path):
+    names = ("1", "1.0", "007", "télé", "a b", 'say "hi"', "x;y", "#1", "tv_north")
+    inst = random_instance(len(names), 3).with_changes(activities=names)
+    inst = inst.with_changes(rules=tuple(f"règle {k}" for k in range(len(inst.rules))))
+    _same(read_dat(write_dat(inst, tmp_path / "names.dat")), inst)
+
+
+def test_a_byte_order_mark_is_read_as_nothing_in_a_dat_and_in_every_csv_table(tmp_path):
+    text = EXAMPLE_DAT.read_text()
+    (tmp_path / "bom.dat").write_text("\ufeff" + text, encoding="utf-8")
+    expected = read_dat(EXAMPLE_DAT)
+    _same(read_dat(tmp_path / "bom.dat"), expected)
+    folder = tmp_path / "csv"
+    write_csv_dir(expected, folder)
+    for table in sorted(folder.glob("*.csv")):
+        table.write_text("\ufeff" + table.read_text(encoding="utf-8"), encoding="utf-8")
+    _same(read_csv_dir(folder), expected)
