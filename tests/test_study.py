@@ -87,7 +87,7 @@ def test_store_survives_a_torn_last_line(tmp_path):
         fh.write("b,misocp,scip,opt")   # a crash in the middle of a line
     assert len(store.read()) == 1
     reopened = ResultStore(store.path)  # a rerun cuts the torn line and appends cleanly
-    reopened.append({"instance": "b", "formulation": "misocp", "solver": "scip", "status": "optimal"})
+    reopened.append({"instance": "b", "formulation": "misocp", "solver": "scip", "status": "optimal", "objective": 2.0})
     assert reopened.finished() == {RunKey("a", "miqp", "scip"), RunKey("b", "misocp", "scip")}
 
 

@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not args.baseline:
             raise MMOError("--from table needs --baseline CSV (activity,baseline)", "give each activity's spend per period")
-        inst = importers.from_table(args.input, importers.read_baselines(args.baseline), rules)
+        inst = importers.from_table(args.input, importers.read_baselines(args.baseline), rules,
+                                    baseline_source=f"--baseline '{args.baseline}'")
     if args.draws is not None:
         if inst.curves is None or not inst.curves.drawn:
             raise MMOError(f"--draws keeps posterior draws, and the {args.source} import has none (its export holds "

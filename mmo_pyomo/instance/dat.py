@@ -158,6 +158,16 @@ def _curve_lines(inst: Instance) -> list[str]:
     return lines
 
 
+def check_dat_output(path: str | Path) -> Path:
+    """``path`` if a `.dat` written there is read back as one (``mmo solve --data`` reads a file as `.dat` by its
+    suffix), else the project's error with the name to give; a special file (``/dev/stdout``) is taken as it is."""
+    path = Path(path)
+    if path.suffix != ".dat" and not (path.exists() and not path.is_file()):
+        raise DataError(f"'{path}' does not end in .dat, so `mmo solve --data {path}` would not read it as an instance",
+                        f"name the file '{path.with_suffix('.dat')}'")
+    return path
+
+
 def write_dat(inst: Instance, path: str | Path) -> Path:
-    """Write an instance as `.dat`, atomically (whole file or nothing)."""
-    return atomic_write_text(path, dat_text(inst))
+    """Write an instance as `.dat`, atomically (whole file or nothing), at a path whose name ends in .dat."""
+    return atomic_write_text(check_dat_output(path), dat_text(inst))
