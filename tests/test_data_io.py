@@ -201,3 +201,38 @@ def test_a_byte_order_mark_is_read_as_nothing_in_a_dat_and_in_every_csv_table(tm
     for table in sorted(folder.glob("*.csv")):
         table.write_text("\ufeff" + table.read_text(encoding="utf-8"), encoding="utf-8")
     _same(read_csv_dir(folder), expected)
+
+
+def test_a_table_in_an_instance_folder_that_no_reader_reads_is_named_in_a_warning(tmp_path, caplog):
+    import logging
+    inst = random_instance(5, 4)
+    folder = write_csv_dir(inst, tmp_path / "inst")
+    caplog.set_level(logging.WARNING)
+    read_csv_dir(folder)
+    assert "not read" not in caplog.text                          # a folder of known files: no word
+    for name in ("rate_cards.csv", "rule.csv", "Settings.CSV"):
+        (folder / name).write_text("a,b\n1,2\n")
+    (folder / "notes.txt").write_text("not a table")
+    caplog.clear()
+    _same(read_csv_dir(folder), inst)
+    message = caplog.text
+    assert "Settings.CSV, rate_cards.csv, rule.csv are not read" in message and "notes.txt" not in message
+    assert "activities.csv, rules.csv, settings.csv" in message and "history.csv" in message
+
+
+@pytest.mark.parametrize("out", ["noext", "plan.txt", "x.dat.bak", "x.DAT"])
+def test_generate_refuses_an_out_that_solve_would_not_read_as_a_dat(tmp_path, out):
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "mmo_pyomo", "generate", "--n", "20", "--out", str(tmp_path / out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "does not end in .dat" in proc.stderr and str((tmp_path / out).with_suffix(".dat")) in proc.stderr
+    assert not list(tmp_path.iterdir())
+    from mmo_pyomo.errors import DataError
+    with pytest.raises(DataError, match="does not end in .dat"):
+        write_dat(random_instance(3, 1), tmp_path / out)            # the writer keeps the same rule
+    good = tmp_path / "x.dat"
+    proc = subprocess.run([sys.executable, "-m", "mmo_pyomo", "generate", "--n", "20", "--out", str(good)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and load_instance(good).n == 20, proc.stderr
