@@ -236,3 +236,21 @@ def test_generate_refuses_an_out_that_solve_would_not_read_as_a_dat(tmp_path, ou
     proc = subprocess.run([sys.executable, "-m", "mmo_pyomo", "generate", "--n", "20", "--out", str(good)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and load_instance(good).n == 20, proc.stderr
+
+
+@pytest.mark.parametrize("family,who,message", [
+    ("table", "ghost", "has points for 'ghost', which has no row in curves.csv"),
+    ("hill", "ch0", "has points for 'ch0', whose curve in curves.csv is hill, not a table"),
+])
+def test_curve_points_that_no_curve_reads_are_refused(tmp_path, family, who, message):
+    import pandas as pd
+
+    from mmo_pyomo.curves.examples import curve_instance
+    from mmo_pyomo.errors import DataError
+    folder = write_csv_dir(curve_instance(4, family, seed=2), tmp_path / "inst")
+    points = folder / "curve_points.csv"
+    given = pd.read_csv(points) if points.is_file() else pd.DataFrame(columns=["activity", "spend", "response"])
+    extra = pd.DataFrame({"activity": [who] * 3, "spend": [0.0, 1e6, 2e6], "response": [0.0, 5e5, 8e5]})
+    pd.concat([given, extra]).to_csv(points, index=False)
+    with pytest.raises(DataError, match=message):
+        load_instance(folder)

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmo_pyomo.curves.importers import PlanningRules, curves_from_pymc_export, from_robyn, from_table
+from mmo_pyomo.curves.importers import PlanningRules, curves_from_pymc_export, from_table
+from mmo_pyomo.curves.robyn import from_robyn
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance import load_instance
 from mmo_pyomo.mix.checker import check_plan
@@ -358,3 +359,33 @@ def test_an_import_refuses_a_folder_holding_a_users_file_and_never_writes_an_inp
     proc = _import("--from", "table", "--input", out / "curves.csv", "--baseline", base, "--out", out)
     assert proc.returncode == 2 and "would be overwritten" in proc.stderr, proc.stderr
     assert (out / "curves.csv").read_bytes() == pts.read_bytes()
+
+
+def _robyn_copy(tmp_path):
+    import shutil
+    return Path(shutil.copytree(FIXTURES / "robyn", tmp_path / "robyn"))
+
+
+@pytest.mark.parametrize("edit,solution,message", [
+    (lambda f: (f / "1_2_3_reallocated.csv").write_text((f / "1_2_3_reallocated.csv").read_text()
+                                                        + "tv_S,1,0.7,1.5,1\n"), "1_2_3", "give channels 'tv_S' twice"),
+    (lambda f: (f / "1_2_3_reallocated.csv").write_text((f / "1_2_3_reallocated.csv").read_text()
+                                                        .replace("40000", "forty", 1)), "1_2_3",
+     r"row 2: initSpendUnit = 'forty' is not a finite number"),
+    (lambda f: (f / "1_2_3_reallocated_v2.csv").write_text((f / "1_2_3_reallocated.csv").read_text()), "1_2_3",
+     "has 2 allocations of solution '1_2_3'"),
+    (lambda f: [(f / n).write_text((f / n).read_text() + "".join(line.replace("1_2_3", "1_2", 1) + "\n" for line in
+                                                                 (f / n).read_text().splitlines() if "1_2_3" in line))
+                for n in ("pareto_hyperparameters.csv", "pareto_aggregated.csv")],
+     "1_2", "no '1_2_reallocated.csv'"),                                   # 1_2_3's allocation is not that of 1_2
+    (lambda f: (f / "pareto_aggregated.csv").write_text((f / "pareto_aggregated.csv").read_text()
+                                                        .replace("solID", "sol_id")), "1_2_3",
+     r"pareto_aggregated.csv' has no column 'solID'"),
+    (lambda f: (f / "pareto_aggregated.csv").write_text((f / "pareto_aggregated.csv").read_text()
+                                                        + "1_2_3,tv_S,1,1\n"), "1_2_3", "give solID '1_2_3', rn 'tv_S'"),
+])
+def test_robyn_outputs_are_read_strictly(tmp_path, edit, solution, message):
+    folder = _robyn_copy(tmp_path)
+    edit(folder)
+    with pytest.raises(DataError, match=message):
+        from_robyn(folder, solution, PlanningRules())

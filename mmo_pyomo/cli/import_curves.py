@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.source == "robyn":
         if not args.solution:
             raise MMOError("--from robyn needs --solution SOLID", "pass the solID of the model to re-plan")
-        inst = importers.from_robyn(args.input, args.solution, rules)
+        from mmo_pyomo.curves.robyn import from_robyn
+        inst = from_robyn(args.input, args.solution, rules)
     else:
         if not args.baseline:
             raise MMOError("--from table needs --baseline CSV (activity,baseline)", "give each activity's spend per period")

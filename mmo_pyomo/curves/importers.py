@@ -21,8 +21,8 @@ Importers:
   ``Analyzer.response_curves()``: the posterior mean incremental outcome against spend). Meridian
   computes these curves and its optimizer's budget over the whole analysed window, so the
   instance's spends and responses are totals over that window, the unit Meridian itself plans in;
-* :func:`from_robyn`: Robyn's ``pareto_hyperparameters.csv``, ``pareto_aggregated.csv`` and a
-  ``*_reallocated.csv`` of one solution id (Hill curves: coef·x^α/(x^α + inflexion^α)).
+* :func:`mmo_pyomo.curves.robyn.from_robyn`: Robyn's ``pareto_hyperparameters.csv``, ``pareto_aggregated.csv``
+  and the ``<solID>_reallocated.csv`` of one solution id (Hill curves: coef·x^α/(x^α + inflexion^α)).
 """
 from __future__ import annotations
 
@@ -479,46 +479,3 @@ def from_meridian(source: str | Path | Any, rules: PlanningRules) -> Instance:
                             "write one with mmo_pyomo.curves.importers.export_meridian(mmm)")
         return curves_from_meridian_export(read_export(source, "the Meridian export"), rules)
     return curves_from_meridian_export(export_meridian(source), rules)
-
-
-# --------------------------------------------------------------------------- Robyn
-def from_robyn(folder: str | Path, solution: str, rules: PlanningRules) -> Instance:
-    """Hill curves of one Robyn solution: shape α and inflexion from ``pareto_hyperparameters.csv``
-    (columns ``solID``, ``<channel>_alphas``, ``<channel>_gammas`` and ``<channel>_inflexion``), the
-    coefficient from ``pareto_aggregated.csv`` (``solID, rn, coef``), the baseline and the bounds
-    from ``<solution>_reallocated.csv`` (``channels, initSpendUnit, constr_low, constr_up``)."""
-    folder = Path(folder)
-    hyper = _robyn_csv(folder / "pareto_hyperparameters.csv", solution)
-    agg = _robyn_csv(folder / "pareto_aggregated.csv", solution)
-    alloc_path = next(iter(sorted(folder.glob(f"{solution}*reallocated*.csv"))), None)
-    if alloc_path is None:
-        raise DataError(f"no '{solution}_reallocated.csv' in '{folder}'", "run robyn_allocator for that solution first")
-    alloc = pd.read_csv(alloc_path)
-    channels = [str(c) for c in alloc["channels"]]
-    baseline = dict(zip(channels, alloc["initSpendUnit"].astype(float)))
-    lower = upper = None
-    if {"constr_low", "constr_up"} <= set(alloc.columns):
-        lower = {c: float(b * lo) for c, b, lo in zip(channels, baseline.values(), alloc["constr_low"])}
-        upper = {c: float(b * up) for c, b, up in zip(channels, baseline.values(), alloc["constr_up"])}
-    coef = dict(zip(agg["rn"].astype(str), agg["coef"].astype(float)))
-    rows = {}
-    for c in channels:
-        need = [f"{c}_alphas", f"{c}_inflexion"]
-        absent = [col for col in need if col not in hyper.columns]
-        if absent or c not in coef:
-            raise DataError(f"Robyn outputs lack {absent or ['coef of ' + c]} for channel '{c}'",
-                            "export the solution's hyperparameters with each channel's inflexion")
-        rows[c] = {"family": "hill", "beta": coef[c], "k": float(hyper[f"{c}_inflexion"].iloc[0]),
-                   "s": float(hyper[f"{c}_alphas"].iloc[0])}
-    curves = ResponseCurves.from_rows(tuple(channels), rows, {}, str(folder))
-    return build_instance(f"robyn_{solution}", baseline, curves, rules, lower, upper)
-
-
-def _robyn_csv(path: Path, solution: str) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(f"'{path}' does not exist", "point --input at Robyn's output folder")
-    frame = pd.read_csv(path)
-    rows = frame[frame["solID"].astype(str) == solution]
-    if rows.empty:
-        raise DataError(f"'{path}' has no solution '{solution}'", f"choose one of {list(frame['solID'].unique())[:5]}")
-    return rows
