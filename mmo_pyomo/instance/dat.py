@@ -36,6 +36,7 @@ def read_dat(path: str | Path) -> Instance:
         with tempfile.TemporaryDirectory() as tmp:                  # Pyomo reads a file: the text as decoded here
             copy = Path(tmp) / "instance.dat"
             copy.write_text(text, encoding=locale.getpreferredencoding(False), errors="replace")
+            _restart_line_count()
             portal.load(filename=str(copy))
         raw = _names_as_written(portal.data(), written)
     except DataError:
@@ -52,6 +53,15 @@ def read_dat(path: str | Path) -> Instance:
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:   # a statement of the wrong shape
         raise DataError(f"'{path}': a set or param statement has the wrong shape ({type(exc).__name__}: {exc})",
                         "compare each statement with data/example.dat") from None
+
+
+def _restart_line_count() -> None:
+    """Pyomo's .dat lexer counts lines on from one file to the next in a process: start it at line 1, so that the
+    line its syntax errors name is the file's."""
+    from pyomo.dataportal import parse_datacmds
+    lexer = getattr(parse_datacmds, "dat_lexer", None)
+    if lexer is not None and hasattr(lexer, "lineno"):
+        lexer.lineno = 1
 
 
 def _names_as_written(raw: dict[str, Any], written: dict[str, list[str]]) -> dict[str, Any]:

@@ -23,6 +23,9 @@ _TOKEN = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|#[^\n]*|;|[^\s"\';#]+')
 #: What Pyomo's tokenizer reads unquoted (its STRING token, and the punctuation of the format).
 _PLAIN = re.compile(r"[A-Za-z0-9_.+\-\\/,:;=()\[\]{}*]+")
 
+#: What Pyomo reads as one unquoted name (its STRING token): a name with other characters must be quoted.
+_NAME = re.compile(r"[A-Za-z0-9_.+\-\\/]+")
+
 #: A token that Pyomo reads as a number (its NUM_VAL token): '1', '1.0' and '1e0' are the same member to it.
 NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
@@ -67,10 +70,12 @@ def _check_plain(text: str, where: str) -> None:
     for token in _TOKEN.finditer(text):
         name = token.group()
         if not name.startswith("#") and not _quoted(name) and not _PLAIN.fullmatch(name):
-            line = text.count("\n", 0, token.start()) + 1
-            raise DataError(f"{where}, line {line}: the name {name!r} is not quoted, and Pyomo's .dat parser "
-                            "reads only ASCII letters, digits and _ . + - in an unquoted name",
-                            f"quote it, \"{name}\", in every statement that names it")
+            _refuse_unquoted(name, f"{where}, line {text.count(chr(10), 0, token.start()) + 1}")
+
+
+def _refuse_unquoted(name: str, where: str) -> None:
+    raise DataError(f"{where}: the name {name!r} is not quoted, and Pyomo's .dat parser reads only ASCII letters, "
+                    "digits and _ . + - in an unquoted name", f"quote it, \"{name}\", in every statement that names it")
 
 
 def _same_numbers(members: list[str], what: str, where: str) -> None:
@@ -140,6 +145,9 @@ def check_and_names(text: str, where: str) -> dict[str, list[str]]:
         if head[:1] == ["set"] and len(head) == 2:
             _known(head[1], SETS, "set", where)
             _repeated([head[1]] + list(sets), "set", where)
+            for member in values:
+                if not _quoted(member) and not _NAME.fullmatch(member):       # ':' or '(' in a name is syntax
+                    _refuse_unquoted(member, f"{where}, set {head[1]}")
             _same_numbers(values, f"members of {head[1]}", where)
             sets[head[1]] = [unquoted(v) for v in values]
             _repeated(sets[head[1]], f"member of {head[1]}", where)
