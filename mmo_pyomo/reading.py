@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import csv
 import difflib
+import json
+import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -43,7 +47,7 @@ def check_names(names: Sequence[str], known: Sequence[str], where: str, what: st
 def header_of(path: Path) -> list[str]:
     """The header row of a CSV file as written (pandas renames a repeated column 'a' to 'a.1')."""
     try:
-        with open(path, newline="") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:    # a byte-order mark is not a name
             return next(csv.reader(fh), [])
     except UnicodeDecodeError:
         raise DataError(f"cannot read '{path}': it is not a text file", "write it as comma-separated text") from None
@@ -59,7 +63,7 @@ def read_table(path: Path, columns: Sequence[str], required: Sequence[str] = (),
     header = header_of(path)
     check_names(header, columns, f"'{path}'", "column", required)
     try:
-        with open(path, newline="") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:    # a byte-order mark is not a name
             rows = list(csv.reader(fh))[1:]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"cannot read '{path}': {exc}", "write it as comma-separated values with a header row") from None
@@ -87,3 +91,86 @@ def check_unique_rows(frame: pd.DataFrame, key: Sequence[str], where: str) -> No
 def check_keys(keys: Sequence[str], known: Sequence[str], where: str, required: Sequence[str] = ()) -> None:
     """Refuse a repeated, unknown or missing setting of a settings file or JSON object."""
     check_names(keys, known, where, "setting", required)
+
+
+# --------------------------------------------------------------------------- JSON objects
+def _unique_pairs(where: str):
+    """A ``json`` object hook that refuses a key given twice in any object of the file."""
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = Counter(k for k, _ in pairs)
+        repeated = [k for k, c in keys.items() if c > 1]
+        if repeated:
+            raise DataError(f"{where} gives the key '{repeated[0]}' more than once (the last one would silently win)",
+                            f"give '{repeated[0]}' once")
+        return dict(pairs)
+    return hook
+
+
+def read_json(path: str | Path, what: str, fix: str) -> Any:
+    """The JSON of a user's file, every object with each key once; a missing, unreadable or invalid file is the
+    project's error naming ``what`` (e.g. "the PyMC-Marketing export") with ``fix``."""
+    path = Path(path)
+    where = f"{what} '{path}'"
+    if not path.is_file():
+        raise DataError(f"{where} does not exist", fix)
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_pairs(where))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{where} is not valid JSON ({exc})", fix) from None
+
+
+@dataclass(frozen=True)
+class Field:
+    """What one key of a JSON object holds: ``kind`` is ``bool`` (a JSON true or false), ``whole`` (a whole number
+    ≥ ``minimum``), ``number`` (a finite number ≥ ``minimum``), ``text`` (a string, one of ``choices`` if given) or
+    ``any`` (checked by its reader). ``default`` is the value of a key left out (``required``: it may not be)."""
+
+    kind: str
+    required: bool = False
+    default: Any = None
+    minimum: float | None = None
+    choices: tuple[str, ...] = ()
+
+
+def read_object(value: Any, fields: Mapping[str, Field], where: str, fix: str) -> dict[str, Any]:
+    """A JSON object checked against ``fields``: no unknown key (the closest known name is named), every required
+    key, each value of its kind; keys left out get their default. ``where`` names the object in messages."""
+    if not isinstance(value, Mapping):
+        raise DataError(f"{where} is a {_json_kind(value)}, not an object", fix)
+    check_names([str(k) for k in value], list(fields), where, "key", [k for k, f in fields.items() if f.required])
+    out = {k: f.default for k, f in fields.items()}
+    for key, v in value.items():
+        out[key] = _checked(v, fields[key], f"{where} '{key}'", fix)
+    return out
+
+
+def _json_kind(v: Any) -> str:
+    """The JSON name of a value's type, for messages."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    return {int: "number", float: "number", str: "string", list: "list", dict: "object"}.get(type(v), type(v).__name__)
+
+
+def _checked(v: Any, field: Field, where: str, fix: str) -> Any:
+    """``v`` if it is of ``field``'s kind, else the project's error naming the value and what it must be."""
+    is_number = isinstance(v, (int, float)) and not isinstance(v, bool)
+    if field.kind == "bool":
+        if not isinstance(v, bool):
+            raise DataError(f"{where} is {json.dumps(v)}, not true or false", f"write it as a bare true or false; {fix}")
+        return v
+    if field.kind in ("whole", "number"):
+        whole = field.kind == "whole"
+        if not is_number or not math.isfinite(v) or (whole and not float(v).is_integer()):
+            need = "a whole number" if whole else "a finite number"
+            raise DataError(f"{where} is {json.dumps(v)}, not {need}", f"write it as a bare number; {fix}")
+        if field.minimum is not None and v < field.minimum:
+            raise DataError(f"{where} is {json.dumps(v)}, below {field.minimum:g}", f"give a value ≥ {field.minimum:g}; {fix}")
+        return int(v) if whole else float(v)
+    if field.kind == "text":
+        if not isinstance(v, str) or (field.choices and v not in field.choices):
+            known = f"one of {', '.join(field.choices)}" if field.choices else "a string"
+            raise DataError(f"{where} is {json.dumps(v)}, not {known}{closest(str(v), field.choices)}", fix)
+        return v
+    return v

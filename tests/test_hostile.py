@@ -416,9 +416,11 @@ def test_an_interrupted_run_is_not_stored_as_finished(tmp_path):
     from mmo_pyomo.study.store import ResultStore
     store = ResultStore(tmp_path / "results.csv")
     store.append({"instance": "a", "path": "/a.dat", "formulation": "miqp", "solver": "scip", "status": "interrupted"})
-    store.append({"instance": "b", "path": "/b.dat", "formulation": "miqp", "solver": "scip", "status": "optimal"})
+    store.append({"instance": "b", "path": "/b.dat", "formulation": "miqp", "solver": "scip", "status": "optimal",
+                  "objective": 1.0})
     with open(store.path, "a") as fh:                  # a line cut short in the middle of the file, then a whole one
-        fh.write("c,miqp,scip,optimal\n" + ",".join(["d", "miqp", "scip", "optimal"] + [""] * (len(COLUMNS) - 4)) + "\n")
+        fh.write("c,miqp,scip,optimal\n" + ",".join(["d", "miqp", "scip", "optimal", "", "1.0"] + [""] * (len(COLUMNS) - 6))
+                 + "\n")
     assert {k.instance for k in store.finished()} == {"/b.dat", "d"}
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmo_pyomo.curves.importers import PlanningRules, curves_from_pymc_export, from_robyn, from_table
+from mmo_pyomo.curves.importers import PlanningRules, curves_from_pymc_export, from_table
+from mmo_pyomo.curves.robyn import from_robyn
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance import load_instance
 from mmo_pyomo.mix.checker import check_plan
@@ -196,3 +197,195 @@ def test_fresh_meridian_fit_exports_and_imports():
                                                              budget_upper=budget / sum(export["baseline_spend"])))
     r = solve(inst, "hull_oa", "highs", mip_gap=1e-6)
     assert r.ok and r.gap <= 0.01 and r.objective >= float(inst.curves.response(theirs).sum()) - 1e-9   # samples: a gap
+
+
+# --------------------------------------------------------------------------- exports read strictly (issue 44)
+MULTIDIM = FIXTURES / "pymc_multidim_export.json"
+
+
+def _import(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "mmo_pyomo", "import-curves", *map(str, args)], capture_output=True,
+                          text=True, timeout=300, cwd=ROOT)
+
+
+def _with_adstock(**changes):
+    export = json.loads(MULTIDIM.read_text())
+    ad = export["adstock"]
+    for key, value in changes.items():
+        if value is KeyError:
+            del ad[key]
+        else:
+            ad[key] = value
+    return export
+
+
+def _renamed(old, new):
+    export = json.loads(MULTIDIM.read_text())
+    export["adstock"][new] = export["adstock"].pop(old)
+    return export
+
+
+@pytest.mark.parametrize("export,message", [
+    (_renamed("l_max", "lmax"), r"unknown key 'lmax' \(did you mean 'l_max'\?\)"),
+    (_renamed("normalize", "normalise"), r"unknown key 'normalise' \(did you mean 'normalize'\?\)"),
+    (_with_adstock(l_max=4.7), r"'l_max' is 4.7, not a whole number"),
+    (_with_adstock(l_max="x"), r"'l_max' is \"x\", not a whole number"),
+    (_with_adstock(l_max=True), r"'l_max' is true, not a whole number"),
+    (_with_adstock(l_max=0), r"'l_max' is 0, below 1"),
+    (_with_adstock(l_max=KeyError), r"has no key 'l_max'"),
+    (_with_adstock(normalize="false"), r"'normalize' is \"false\", not true or false"),
+    (_with_adstock(normalize=0), r"'normalize' is 0, not true or false"),
+    (_with_adstock(family="weibull"), r"'family' is \"weibull\", not one of geometric"),
+    (_with_adstock(alpha=[[0.5] * 200, [1.2] * 200, [0.1] * 200]), r"alpha of 'radio' holds 1.2, outside \[0, 1\)"),
+    (_with_adstock(alpha=[[0.5] * 200, [0.2] * 200]), r"alpha has shape 2×200, not one row per channel \(3\)"),
+])
+def test_every_key_of_the_adstock_object_is_checked_with_or_without_periods(export, message):
+    with pytest.raises(DataError, match=message):
+        curves_from_pymc_export(export, PlanningRules())            # a steady import reads the object too
+
+
+def test_a_checked_adstock_is_used_as_written(tmp_path):
+    """"normalize": false and a whole l_max written as 4.0 reach periods files as written (not the defaults)."""
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(_with_adstock(normalize=False, l_max=4.0)))
+    proc = _import("--from", "pymc-marketing", "--input", path, "--periods", "4", "--out", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    import pandas as pd
+    curves = pd.read_csv(tmp_path / "out" / "curves.csv")
+    assert curves["adstock_lmax"].tolist() == [3, 3, 3] and curves["adstock_normalize"].tolist() == [0, 0, 0]
+    inst = load_instance(tmp_path / "out")
+    assert inst.horizon.lag == 3 and inst.n == 12
+
+
+@pytest.mark.parametrize("periods", [[], ["--periods", "4"]])
+def test_a_bad_adstock_ends_the_import_with_the_fix_and_writes_nothing(tmp_path, periods):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(_renamed("l_max", "lmax")))
+    proc = _import("--from", "pymc-marketing", "--input", path, *periods, "--out", tmp_path / "out")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "did you mean 'l_max'" in proc.stderr and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("text,message", [
+    ('{"tool": "pymc-marketing", "tool": "meridian"}', "gives the key 'tool' more than once"),
+    (MULTIDIM.read_text().replace('"l_max": 4', '"l_max": 4, "l_max": 8'), "gives the key 'l_max' more than once"),
+    (MULTIDIM.read_text().replace('"tool": "pymc-marketing"', '"tool": "meridian"'), r"'tool' is \"meridian\""),
+    (MULTIDIM.read_text().replace('"mean_spend"', '"mean_spends"'), r"unknown key 'mean_spends' \(did you mean"),
+    ("\ufeff" + MULTIDIM.read_text(), None),                          # a byte-order mark is no part of the JSON
+])
+def test_an_export_file_is_read_strictly(tmp_path, text, message):
+    from mmo_pyomo.curves.importers import from_pymc_marketing
+    path = tmp_path / "export.json"
+    path.write_text(text, encoding="utf-8")
+    if message is None:
+        assert from_pymc_marketing(path, PlanningRules()).n == 3
+        return
+    with pytest.raises(DataError, match=message):
+        from_pymc_marketing(path, PlanningRules())
+
+
+def test_a_channel_never_spent_is_named_with_the_cause_and_one_spent_zero_on_average_is_warned_of(caplog):
+    export = json.loads(MULTIDIM.read_text())
+    export["channel_scale"][1], export["mean_spend"][1] = 0.0, 0.0
+    with pytest.raises(DataError, match=r"'radio' have a channel scale of 0 \(mean spend 0\): they were never spent") as err:
+        curves_from_pymc_export(export, PlanningRules())
+    assert "fit the model without these channels" in err.value.fix
+    export["channel_scale"][1] = 250.0                                 # spent at times, 0 on average
+    inst = curves_from_pymc_export(export, PlanningRules())
+    assert inst.upper[1] == 0 and "'radio' have a mean spend of 0" in caplog.text
+    export["mean_spend"][2] = -5.0
+    with pytest.raises(DataError, match=r"mean_spend of 'search' holds -5, not a non-negative finite number"):
+        curves_from_pymc_export(export, PlanningRules())
+
+
+def test_a_meridian_channel_without_baseline_spend_is_named():
+    from mmo_pyomo.curves.importers import curves_from_meridian_export
+    export = json.loads((FIXTURES / "meridian_export.json").read_text())
+    export["baseline_spend"][0] = 0.0
+    with pytest.raises(DataError, match=f"baseline_spend of '{export['channels'][0]}' holds 0, not a positive"):
+        curves_from_meridian_export(export, PlanningRules())
+
+
+def _table(tmp_path, activities=("tv", "radio"), baseline=("tv", "radio")):
+    pts = tmp_path / "points.csv"
+    pts.write_text("activity,spend,response\n" + "".join(
+        f"{a},{x},{900 * x / (80 + x):.6f}\n" for a in activities for x in np.linspace(0, 3e6, 13)))
+    base = tmp_path / "base.csv"
+    base.write_text("activity,baseline\n" + "".join(f"{a},1000000\n" for a in baseline))
+    return pts, base
+
+
+@pytest.mark.parametrize("curves,baseline,message", [
+    (("tv", "radio", "search"), ("tv", "radio"), r"gives no baseline for 1 activity of '.*points.csv': 'search'"),
+    (("tv", "radio", "search", "ooh"), ("radio",), r"gives no baseline for 3 activities .*'tv', 'search', 'ooh'"),
+    (("tv",), ("tv", "radio"), r"has no curve for 1 activity of --baseline '.*base.csv': 'radio'"),
+])
+def test_table_curves_and_baselines_must_name_the_same_activities(tmp_path, curves, baseline, message):
+    pts, base = _table(tmp_path, curves, baseline)
+    proc = _import("--from", "table", "--input", pts, "--baseline", base, "--out", tmp_path / "out")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    import re
+    assert re.search(message, proc.stderr), proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_import_owns_its_folder_a_steady_import_over_a_time_phased_one_is_steady(tmp_path):
+    out = tmp_path / "out"
+    proc = _import("--from", "pymc-marketing", "--input", MULTIDIM, "--periods", "4", "--out", out)
+    assert proc.returncode == 0 and (out / "periods.csv").is_file(), proc.stderr
+    assert load_instance(out).n == 12
+    proc = _import("--from", "pymc-marketing", "--input", MULTIDIM, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert not (out / "periods.csv").exists() and "removed periods.csv" in proc.stderr
+    fresh = tmp_path / "fresh"
+    assert _import("--from", "pymc-marketing", "--input", MULTIDIM, "--out", fresh).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in fresh.iterdir())
+    steady, reference = load_instance(out), load_instance(fresh)
+    assert steady.n == 3 and steady.horizon is None
+    a, b = solve(steady, "hull_oa", "highs", mip_gap=1e-6), solve(reference, "hull_oa", "highs", mip_gap=1e-6)
+    assert a.ok and a.objective == pytest.approx(b.objective, rel=1e-9)
+
+
+def test_an_import_refuses_a_folder_holding_a_users_file_and_never_writes_an_input(tmp_path):
+    out = tmp_path / "out"
+    assert _import("--from", "pymc-marketing", "--input", MULTIDIM, "--periods", "4", "--out", out).returncode == 0
+    (out / "history.csv").write_text("activity,period,spend\ntv,0,1\n")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    proc = _import("--from", "pymc-marketing", "--input", MULTIDIM, "--out", out)
+    assert proc.returncode == 2 and "holds history.csv" in proc.stderr and "new folder" in proc.stderr, proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before        # nothing written, nothing removed
+    pts, base = _table(tmp_path)
+    (out / "curves.csv").write_bytes(pts.read_bytes())                      # an input inside the output folder
+    proc = _import("--from", "table", "--input", out / "curves.csv", "--baseline", base, "--out", out)
+    assert proc.returncode == 2 and "would be overwritten" in proc.stderr, proc.stderr
+    assert (out / "curves.csv").read_bytes() == pts.read_bytes()
+
+
+def _robyn_copy(tmp_path):
+    import shutil
+    return Path(shutil.copytree(FIXTURES / "robyn", tmp_path / "robyn"))
+
+
+@pytest.mark.parametrize("edit,solution,message", [
+    (lambda f: (f / "1_2_3_reallocated.csv").write_text((f / "1_2_3_reallocated.csv").read_text()
+                                                        + "tv_S,1,0.7,1.5,1\n"), "1_2_3", "give channels 'tv_S' twice"),
+    (lambda f: (f / "1_2_3_reallocated.csv").write_text((f / "1_2_3_reallocated.csv").read_text()
+                                                        .replace("40000", "forty", 1)), "1_2_3",
+     r"row 2: initSpendUnit = 'forty' is not a finite number"),
+    (lambda f: (f / "1_2_3_reallocated_v2.csv").write_text((f / "1_2_3_reallocated.csv").read_text()), "1_2_3",
+     "has 2 allocations of solution '1_2_3'"),
+    (lambda f: [(f / n).write_text((f / n).read_text() + "".join(line.replace("1_2_3", "1_2", 1) + "\n" for line in
+                                                                 (f / n).read_text().splitlines() if "1_2_3" in line))
+                for n in ("pareto_hyperparameters.csv", "pareto_aggregated.csv")],
+     "1_2", "no '1_2_reallocated.csv'"),                                   # 1_2_3's allocation is not that of 1_2
+    (lambda f: (f / "pareto_aggregated.csv").write_text((f / "pareto_aggregated.csv").read_text()
+                                                        .replace("solID", "sol_id")), "1_2_3",
+     r"pareto_aggregated.csv' has no column 'solID'"),
+    (lambda f: (f / "pareto_aggregated.csv").write_text((f / "pareto_aggregated.csv").read_text()
+                                                        + "1_2_3,tv_S,1,1\n"), "1_2_3", "give solID '1_2_3', rn 'tv_S'"),
+])
+def test_robyn_outputs_are_read_strictly(tmp_path, edit, solution, message):
+    folder = _robyn_copy(tmp_path)
+    edit(folder)
+    with pytest.raises(DataError, match=message):
+        from_robyn(folder, solution, PlanningRules())

@@ -87,7 +87,7 @@ def test_store_survives_a_torn_last_line(tmp_path):
         fh.write("b,misocp,scip,opt")   # a crash in the middle of a line
     assert len(store.read()) == 1
     reopened = ResultStore(store.path)  # a rerun cuts the torn line and appends cleanly
-    reopened.append({"instance": "b", "formulation": "misocp", "solver": "scip", "status": "optimal"})
+    reopened.append({"instance": "b", "formulation": "misocp", "solver": "scip", "status": "optimal", "objective": 2.0})
     assert reopened.finished() == {RunKey("a", "miqp", "scip"), RunKey("b", "misocp", "scip")}
 
 
@@ -306,3 +306,35 @@ def test_pareto_below_the_fewest_changes_is_infeasible_where_the_chord_finds_no_
         exact = solve(inst.with_changes(max_changes=k), "misocp", mip_gap=0.0)
         assert frame.loc[k, "status"] == "optimal"
         assert frame.loc[k, "revenue"] == pytest.approx(exact.objective, rel=1e-6)
+
+
+def _whole_line(name, objective=1.0, status="optimal"):
+    from mmo_pyomo.study.runs import COLUMNS
+    record = {"instance": name, "formulation": "miqp", "solver": "scip", "status": status, "objective": objective,
+              "bound": objective, "gap": 0.0, "nodes": 1, "time_s": 0.5, "path": f"/{name}.dat"}
+    return ",".join("" if record.get(c) is None else str(record[c]) for c in COLUMNS) + "\n"
+
+
+@pytest.mark.parametrize("damage", [
+    lambda line: line[:25] + "\n",                                   # cut short (fewer fields)
+    lambda line: line[:20] + "," * (line.count(",") - line[:20].count(",")) + "\n",   # cut before its objective, padded
+    lambda line: "c,miqp,scip,optimal" + "," * (line.count(",") - 3) + "\n",        # a spreadsheet's empty cells
+    lambda line: line.replace("optimal", "opt", 1),                  # a status cut short
+    lambda line: line.replace(",", ",,", 1),                        # a field too many
+])
+def test_a_line_that_is_not_a_whole_record_anywhere_is_not_a_finished_run(tmp_path, caplog, damage):
+    import logging
+    path = tmp_path / "results.csv"
+    store = ResultStore(path)
+    with open(path, "a") as fh:
+        fh.write(_whole_line("a") + damage(_whole_line("c", 2.0)) + _whole_line("d", 3.0)
+                 + _whole_line("e", None, "infeasible"))
+    caplog.set_level(logging.WARNING)
+    assert {k.instance for k in store.finished()} == {"/a.dat", "/d.dat", "/e.dat"}     # c runs again
+    assert "line(s) 3 are not whole records" in caplog.text
+    frame = store.read()
+    assert frame.set_index("instance").loc[["a", "d"], "objective"].tolist() == [1.0, 3.0]
+    assert caplog.text.count("not whole records") == 1                # named once, not at every read
+    store.append({"instance": "c", "path": "/c.dat", "formulation": "miqp", "solver": "scip", "status": "optimal",
+                  "objective": 2.0})
+    assert {k.instance for k in ResultStore(path).finished()} == {"/a.dat", "/c.dat", "/d.dat", "/e.dat"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.instance.dat import write_dat
+from mmo_pyomo.instance.dat import check_dat_output, write_dat
 from mmo_pyomo.mix.instances import CORRELATIONS, example_instance, grid_instances, paper_instance, retail_instance
 
 HELP = "write generated instances (.dat)"
@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
         args_.check_outputs(grid=str(Path(args.grid) / "x.dat"))
     elif args.out:
         args_.check_outputs(out=args.out)
+        check_dat_output(args.out)                      # before the work: a name that `mmo solve` reads
     if args.grid:
         out = Path(args.grid)
         count = 0

@@ -59,11 +59,13 @@ def run(args: argparse.Namespace) -> int:
     elif args.source == "robyn":
         if not args.solution:
             raise MMOError("--from robyn needs --solution SOLID", "pass the solID of the model to re-plan")
-        inst = importers.from_robyn(args.input, args.solution, rules)
+        from mmo_pyomo.curves.robyn import from_robyn
+        inst = from_robyn(args.input, args.solution, rules)
     else:
         if not args.baseline:
             raise MMOError("--from table needs --baseline CSV (activity,baseline)", "give each activity's spend per period")
-        inst = importers.from_table(args.input, importers.read_baselines(args.baseline), rules)
+        inst = importers.from_table(args.input, importers.read_baselines(args.baseline), rules,
+                                    baseline_source=f"--baseline '{args.baseline}'")
     if args.draws is not None:
         if inst.curves is None or not inst.curves.drawn:
             raise MMOError(f"--draws keeps posterior draws, and the {args.source} import has none (its export holds "

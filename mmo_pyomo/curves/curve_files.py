@@ -16,7 +16,9 @@ from mmo_pyomo.curves.families import (
     CURVE_COLUMNS,
     DRAW_COLUMNS,
     DRAW_POINT_COLUMNS,
+    FAMILIES,
     POINT_COLUMNS,
+    TABULAR,
     ResponseCurves,
 )
 from mmo_pyomo.errors import DataError
@@ -51,6 +53,7 @@ columns=[c for c in ADSTOCK_COLUMNS if c in frame.columns])
             except ValueError:
                 raise DataError(f"'{pts_path}', row {k + 2}: spend {x!r} or response {y!r} is not a number",
                                 "write numbers in the spend and response columns") from None
+    _points_of_tables(points, rows, pts_path)
     draws: dict[str, list[dict[str, object]]] = {}
     draws_path = folder / "curve_draws.csv"
     if draws_path.is_file():
@@ -61,6 +64,19 @@ columns=[c for c in ADSTOCK_COLUMNS if c in frame.columns])
     if table_path.is_file():
         curves = _with_table_draws(curves, activities, table_path)
     return curves
+
+
+def _points_of_tables(points: dict[str, list[tuple[float, float]]], rows: dict[str, dict[str, object]],
+                      path: Path) -> None:
+    """Refuse points that no curve reads: of an activity without a row in curves.csv, or of a closed-form curve."""
+    for a in points:
+        if a not in rows:
+            raise DataError(f"'{path}' has points for '{a}', which has no row in curves.csv",
+                            "remove its points, or give it a table curve in curves.csv and a row in activities.csv")
+        family = str(rows[a].get("family", "")).strip()
+        if family in FAMILIES and family not in TABULAR:
+            raise DataError(f"'{path}' has points for '{a}', whose curve in curves.csv is {family}, not a table",
+                            "remove its points, or make its family table or samples")
 
 
 def _aligned_draws(frame: pd.DataFrame, path: Path) -> dict[str, list[dict[str, object]]]:

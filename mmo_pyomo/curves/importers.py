@@ -21,12 +21,11 @@ Importers:
   ``Analyzer.response_curves()``: the posterior mean incremental outcome against spend). Meridian
   computes these curves and its optimizer's budget over the whole analysed window, so the
   instance's spends and responses are totals over that window, the unit Meridian itself plans in;
-* :func:`from_robyn`: Robyn's ``pareto_hyperparameters.csv``, ``pareto_aggregated.csv`` and a
-  ``*_reallocated.csv`` of one solution id (Hill curves: coef·x^α/(x^α + inflexion^α)).
+* :func:`mmo_pyomo.curves.robyn.from_robyn`: Robyn's ``pareto_hyperparameters.csv``, ``pareto_aggregated.csv``
+  and the ``<solID>_reallocated.csv`` of one solution id (Hill curves: coef·x^α/(x^α + inflexion^α)).
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,9 +36,11 @@ import numpy as np
 import pandas as pd
 
 from mmo_pyomo.curves.curve_files import with_curves
+from mmo_pyomo.curves.exports import check_export, matrix, read_adstock, read_export
 from mmo_pyomo.curves.families import ResponseCurves
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import Instance
+from mmo_pyomo.reading import Field
 
 log = logging.getLogger(__name__)
 
@@ -103,55 +104,11 @@ def mean_response_table(names: Sequence[str], spend_grid: np.ndarray, responses:
     return ResponseCurves.from_rows(tuple(names), rows, points, source)
 
 
-# --------------------------------------------------------------------------- exports, checked
-def read_export(path: str | Path, what: str) -> Any:
-    """The JSON of an export file, or the project's error (missing, unreadable, not JSON)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{what} '{path}' does not exist", "give the path of the export's .json file")
-    try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{what} '{path}' is not valid JSON ({exc})", "write it again with the export function") from None
-
-
-def _matrix(value: Any, rows: int, where: str, positive: bool = False, width: int | None = None) -> np.ndarray:
-    """``value`` as a finite float matrix of ``rows`` rows of one length (``width`` if given), or an error."""
-    try:
-        arr = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        raise DataError(f"{where} is not a table of numbers (rows of equal length)",
-                        "write it again with the export function") from None
-    if arr.ndim != 2 or arr.shape[0] != rows or (width is not None and arr.shape[1] != width) or arr.shape[1] == 0:
-        if rows == 1 and width is not None and arr.ndim == 2:     # a vector, given as one row
-            raise DataError(f"{where} holds {arr.shape[1]} value(s), not one per channel ({width})",
-                            "write it again with the export function")
-        shape = "×".join(map(str, arr.shape)) or "a single value"
-        raise DataError(f"{where} has shape {shape}, not one row per channel ({rows})"
-                        + ("" if width is None else f" of {width} values"), "write it again with the export function")
-    if not np.isfinite(arr).all() or (positive and (arr <= 0).any()):
-        raise DataError(f"{where} holds a value that is not a {'positive ' if positive else ''}finite number",
-                        "write it again with the export function")
-    return arr
-
-
-def check_export(export: Any, required: Mapping[str, str], optional: Sequence[str], where: str) -> list[str]:
-    """The export is an object with every ``required`` key (key → what it holds, for the message), nothing
-    unknown, and a non-empty list of distinct channel names; returns the channels."""
-    from mmo_pyomo.reading import check_keys
-    if not isinstance(export, Mapping):
-        raise DataError(f"{where} holds a {type(export).__name__}, not an object", "write it again with the export function")
-    check_keys(list(export), [*required, *optional], where, required=list(required))
-    channels = export["channels"]
-    if not isinstance(channels, list) or not channels or not all(isinstance(c, str) for c in channels) \
-            or len(set(channels)) != len(channels):
-        raise DataError(f"{where}: channels must be a list of distinct names", "write it again with the export function")
-    return channels
-
-
 # --------------------------------------------------------------------------- a long table
-def from_table(path: str | Path, baseline: Mapping[str, float], rules: PlanningRules) -> Instance:
-    """Curves from a CSV ``activity, spend, response`` (one row per point; the table is the user's model)."""
+def from_table(path: str | Path, baseline: Mapping[str, float], rules: PlanningRules,
+               baseline_source: str = "the baseline") -> Instance:
+    """Curves from a CSV ``activity, spend, response`` (one row per point; the table is the user's model), around
+    ``baseline`` (read from ``baseline_source``): the two must name the same activities."""
     from mmo_pyomo.reading import read_table
     columns = ("activity", "spend", "response")
     frame = read_table(Path(path), columns, required=columns, key=("activity", "spend"))
@@ -159,11 +116,32 @@ def from_table(path: str | Path, baseline: Mapping[str, float], rules: PlanningR
     points: dict[str, list[tuple[float, float]]] = {}
     for a, x, y in zip(frame["activity"], spend, response):
         points.setdefault(str(a), []).append((x, y))
-    unknown = set(baseline) - set(points)
-    if unknown:
-        raise DataError(f"'{path}' has no curve for {sorted(unknown)[:3]}", "give every activity its points")
+    _same_activities(list(points), f"'{path}'", list(baseline), baseline_source)
     curves = ResponseCurves.from_rows(tuple(baseline), {a: {"family": "table"} for a in baseline}, points, str(path))
     return build_instance(Path(path).stem, baseline, curves, rules)
+
+
+def _same_activities(curves: Sequence[str], curve_source: str, baseline: Sequence[str], baseline_source: str) -> None:
+    """Refuse curves and baselines that do not name the same activities, naming those one source lacks."""
+    no_baseline = [a for a in dict.fromkeys(curves) if a not in set(baseline)]
+    if no_baseline:
+        raise DataError(f"{baseline_source} gives no baseline for {_activities(no_baseline)} of {curve_source}: "
+                        f"{_listed(no_baseline)}",
+                        f"add a row activity,baseline for each to {baseline_source}, or remove their points from "
+                        f"{curve_source}")
+    no_curve = [a for a in baseline if a not in set(curves)]
+    if no_curve:
+        raise DataError(f"{curve_source} has no curve for {_activities(no_curve)} of {baseline_source}: "
+                        f"{_listed(no_curve)}",
+                        f"give each its points in {curve_source}, or remove it from {baseline_source}")
+
+
+def _activities(names: Sequence[str]) -> str:
+    return f"{len(names)} activit{'y' if len(names) == 1 else 'ies'}"
+
+
+def _listed(names: Sequence[str]) -> str:
+    return ", ".join(repr(a) for a in names[:5]) + (" …" if len(names) > 5 else "")
 
 
 def _numbers_of(frame: pd.DataFrame, column: str, path: str | Path) -> list[float]:
@@ -290,31 +268,49 @@ def curves_from_pymc_export(export: Mapping[str, Any], rules: PlanningRules) -> 
     """The instance of an :func:`export_pymc_marketing` export: each channel's curve is the mean of its
     posterior draws, exactly (value and slope), not a grid: the certificate is about the model's curve."""
     where = "the PyMC-Marketing export"
-    channels = check_export(export, {"family": "the saturation family", "channels": "channel names",
-                                     "params": "posterior draws", "channel_scale": "", "target_scale": "",
-                                     "mean_spend": ""}, ("tool", "provenance", "budget_optimizer", "adstock"), where)
-    family = export["family"]
     names = {"logistic": ("beta", "lam"), "michaelis_menten": ("alpha", "lam"), "hill": ("beta", "kappa", "slope")}
-    if not isinstance(family, str) or family not in names:
-        raise DataError(f"{where}: family {family!r} is not one of {', '.join(names)}", "export a supported model")
+    export = check_export(export, {**dict.fromkeys(("channels", "params", "channel_scale", "target_scale",
+                                                    "mean_spend"), Field("any", required=True)),
+                                   "family": Field("text", required=True, choices=tuple(names)),
+                                   "tool": Field("text", choices=("pymc-marketing",)),
+                                   **dict.fromkeys(("provenance", "budget_optimizer", "adstock"), Field("any"))}, where)
+    channels, family, n = export["channels"], export["family"], len(export["channels"])
     if not isinstance(export["params"], Mapping):
         raise DataError(f"{where}: params is not an object of parameter draws", "write it again with the export function")
     from mmo_pyomo.reading import check_keys
     check_keys(list(export["params"]), names[family], f"{where} params", required=names[family])
-    n = len(channels)
-    params = {k: _matrix(v, n, f"{where} params.{k}", positive=True) for k, v in export["params"].items()}
+    params = {k: matrix(v, n, f"{where} params.{k}", positive=True, names=channels) for k, v in export["params"].items()}
     if len({v.shape[1] for v in params.values()}) > 1:
         raise DataError(f"{where}: the parameters have different numbers of draws", "write it again with the export function")
-    x_scale = _matrix([export["channel_scale"]], 1, f"{where} channel_scale", positive=True, width=n)[0]
+    mean_spend = matrix([export["mean_spend"]], 1, f"{where} mean_spend", width=n, names=channels, nonnegative=True)[0]
+    x_scale = matrix([export["channel_scale"]], 1, f"{where} channel_scale", width=n, names=channels,
+                     nonnegative=True)[0]
+    _refuse_unspent(channels, x_scale, mean_spend, where)
     target = export["target_scale"]                   # one for the model, or one per activity (a scale per geo)
-    y_scales = _matrix([target if isinstance(target, list) else [target] * n], 1, f"{where} target_scale",
-                       positive=True, width=n)[0]
-    mean_spend = _matrix([export["mean_spend"]], 1, f"{where} mean_spend", width=n)[0]
+    y_scales = matrix([target if isinstance(target, list) else [target] * n], 1, f"{where} target_scale",
+                      positive=True, width=n, names=channels)[0]
+    if export["adstock"] is not None:                 # checked whether or not --periods uses it
+        read_adstock(export["adstock"], channels, where)
     draws = {c: _draws_in_original_units(family, {k: v[i] for k, v in params.items()}, float(x_scale[i]),
                                          float(y_scales[i])) for i, c in enumerate(channels)}
     curves = ResponseCurves.from_rows(tuple(channels), {c: {"family": family} for c in channels}, {},
                                       "the PyMC-Marketing export", draws)
     return build_instance("pymc_marketing", dict(zip(channels, mean_spend.tolist())), curves, rules)
+
+
+def _refuse_unspent(channels: Sequence[str], x_scale: np.ndarray, mean_spend: np.ndarray, where: str) -> None:
+    """A channel never spent in the fitted data (PyMC-Marketing's channel scale, its largest spend, is 0) has no
+    curve in spend: an error naming it. One spent at times but 0 on average is held at 0: a warning names it."""
+    unspent = [c for c, x in zip(channels, x_scale) if x == 0]
+    if unspent:
+        raise DataError(f"{where}: channel(s) {', '.join(repr(c) for c in unspent[:5])} have a channel scale of 0 (mean "
+                        "spend 0): they were never spent in the fitted data, so the model has no curve in spend for them",
+                        "fit the model without these channels (nothing can be re-planned for a channel never spent), "
+                        "or with data in which they were spent")
+    held = [c for c, m in zip(channels, mean_spend) if m == 0]
+    if held:
+        log.warning("%s: %s have a mean spend of 0, so their bounds (multiples of the baseline) hold them at 0",
+                    where, ", ".join(repr(c) for c in held[:5]))
 
 
 def pymc_export_of(source: str | Path | Any) -> dict[str, Any]:
@@ -337,20 +333,14 @@ def pymc_time_phased(export: Mapping[str, Any], inst: Instance, periods: int,
     (:mod:`mmo_pyomo.curves.periods_files`): periods.csv (no per-period budget), curves.csv with the model's
     geometric adstock at the posterior mean decay (θ = mean α, L = l_max − 1, normalized as the model), and
     settings.csv with K counted in cells (``max_changes``, default every cell)."""
-    ad = export.get("adstock")
-    if not isinstance(ad, Mapping) or ad.get("family") != "geometric":
+    if export.get("adstock") is None:
         raise DataError("the PyMC-Marketing export has no geometric adstock",
                         "export a model fitted with GeometricAdstock (export_pymc_marketing writes it), or drop --periods")
-    alpha = _matrix(ad.get("alpha"), inst.n, "the PyMC-Marketing export adstock.alpha")
-    if not np.all((alpha >= 0) & (alpha < 1)):
-        raise DataError("the PyMC-Marketing export has an adstock α outside [0, 1)", "export the model again")
-    lmax = int(ad.get("l_max", 1))
-    if lmax < 1:
-        raise DataError(f"the PyMC-Marketing export has adstock l_max = {lmax}", "export the model again")
+    ad = read_adstock(export["adstock"], inst.activities, "the PyMC-Marketing export")
     assert inst.curves is not None
     from mmo_pyomo.curves.curve_files import curve_frames
-    curves = curve_frames(inst)[0].assign(adstock=alpha.mean(axis=1).round(12), adstock_lmax=lmax - 1,
-                                          adstock_normalize=int(bool(ad.get("normalize", True))))
+    curves = curve_frames(inst)[0].assign(adstock=ad.alpha.mean(axis=1).round(12), adstock_lmax=ad.l_max - 1,
+                                          adstock_normalize=int(ad.normalize))
     from mmo_pyomo.instance.csv_folder import to_frames
     settings = to_frames(inst)[2]
     settings["max_changes"] = inst.n * periods if max_changes is None else max_changes
@@ -428,12 +418,16 @@ def meridian_export_from_dataset(rc: Any) -> dict[str, Any]:
 def curves_from_meridian_export(export: Mapping[str, Any], rules: PlanningRules) -> Instance:
     """The instance of an :func:`export_meridian` export: the mean response curves as tables."""
     where = "the Meridian export"
-    channels = check_export(export, {"channels": "", "spend": "", "response": "", "baseline_spend": ""},
-                            ("tool", "provenance", "budget_optimizer", "response_draws"), where)
-    spend = _matrix(export["spend"], len(channels), f"{where} spend")
-    response = _matrix(export["response"], len(channels), f"{where} response", width=spend.shape[1])
-    _matrix([export["baseline_spend"]], 1, f"{where} baseline_spend", positive=True, width=len(channels))
-    if "response_draws" in export:
+    export = check_export(export, {**dict.fromkeys(("channels", "spend", "response", "baseline_spend"),
+                                                   Field("any", required=True)),
+                                   "tool": Field("text", choices=("meridian",)),
+                                   **dict.fromkeys(("provenance", "budget_optimizer", "response_draws"), Field("any"))},
+                          where)
+    channels = export["channels"]
+    spend = matrix(export["spend"], len(channels), f"{where} spend", names=channels)
+    response = matrix(export["response"], len(channels), f"{where} response", width=spend.shape[1], names=channels)
+    matrix([export["baseline_spend"]], 1, f"{where} baseline_spend", positive=True, width=len(channels), names=channels)
+    if export["response_draws"] is not None:
         draws = _response_draws(export["response_draws"], channels, spend, where)
         curves = mean_response_table(channels, spend, draws.mean(axis=2), "the Meridian export")
         curves = _with_table_draws(curves, channels, draws, where)
@@ -485,46 +479,3 @@ def from_meridian(source: str | Path | Any, rules: PlanningRules) -> Instance:
                             "write one with mmo_pyomo.curves.importers.export_meridian(mmm)")
         return curves_from_meridian_export(read_export(source, "the Meridian export"), rules)
     return curves_from_meridian_export(export_meridian(source), rules)
-
-
-# --------------------------------------------------------------------------- Robyn
-def from_robyn(folder: str | Path, solution: str, rules: PlanningRules) -> Instance:
-    """Hill curves of one Robyn solution: shape α and inflexion from ``pareto_hyperparameters.csv``
-    (columns ``solID``, ``<channel>_alphas``, ``<channel>_gammas`` and ``<channel>_inflexion``), the
-    coefficient from ``pareto_aggregated.csv`` (``solID, rn, coef``), the baseline and the bounds
-    from ``<solution>_reallocated.csv`` (``channels, initSpendUnit, constr_low, constr_up``)."""
-    folder = Path(folder)
-    hyper = _robyn_csv(folder / "pareto_hyperparameters.csv", solution)
-    agg = _robyn_csv(folder / "pareto_aggregated.csv", solution)
-    alloc_path = next(iter(sorted(folder.glob(f"{solution}*reallocated*.csv"))), None)
-    if alloc_path is None:
-        raise DataError(f"no '{solution}_reallocated.csv' in '{folder}'", "run robyn_allocator for that solution first")
-    alloc = pd.read_csv(alloc_path)
-    channels = [str(c) for c in alloc["channels"]]
-    baseline = dict(zip(channels, alloc["initSpendUnit"].astype(float)))
-    lower = upper = None
-    if {"constr_low", "constr_up"} <= set(alloc.columns):
-        lower = {c: float(b * lo) for c, b, lo in zip(channels, baseline.values(), alloc["constr_low"])}
-        upper = {c: float(b * up) for c, b, up in zip(channels, baseline.values(), alloc["constr_up"])}
-    coef = dict(zip(agg["rn"].astype(str), agg["coef"].astype(float)))
-    rows = {}
-    for c in channels:
-        need = [f"{c}_alphas", f"{c}_inflexion"]
-        absent = [col for col in need if col not in hyper.columns]
-        if absent or c not in coef:
-            raise DataError(f"Robyn outputs lack {absent or ['coef of ' + c]} for channel '{c}'",
-                            "export the solution's hyperparameters with each channel's inflexion")
-        rows[c] = {"family": "hill", "beta": coef[c], "k": float(hyper[f"{c}_inflexion"].iloc[0]),
-                   "s": float(hyper[f"{c}_alphas"].iloc[0])}
-    curves = ResponseCurves.from_rows(tuple(channels), rows, {}, str(folder))
-    return build_instance(f"robyn_{solution}", baseline, curves, rules, lower, upper)
-
-
-def _robyn_csv(path: Path, solution: str) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(f"'{path}' does not exist", "point --input at Robyn's output folder")
-    frame = pd.read_csv(path)
-    rows = frame[frame["solID"].astype(str) == solution]
-    if rows.empty:
-        raise DataError(f"'{path}' has no solution '{solution}'", f"choose one of {list(frame['solID'].unique())[:5]}")
-    return rows

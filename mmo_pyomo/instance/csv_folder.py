@@ -12,6 +12,7 @@ Layout of a CSV folder:
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,8 @@ from mmo_pyomo.errors import DataError
 from mmo_pyomo.instance.schema import ACTIVITY_FIELDS, Instance
 from mmo_pyomo.io_utils import atomic_path, output_set
 from mmo_pyomo.reading import check_keys, check_names, check_unique_rows, header_of, read_table
+
+log = logging.getLogger(__name__)
 
 RULE_COLUMNS = ("rule", "activity", "coef", "rule_lower", "rule_upper")
 RULE_REQUIRED = ("rule", "activity", "coef")
@@ -107,6 +110,7 @@ def read_csv_dir(folder: str | Path) -> Instance:
         if not p.is_file():
             raise DataError(f"'{p}' does not exist", "a CSV instance folder holds activities.csv, settings.csv "
                             "and optionally rules.csv (see mmo_pyomo.instance.csv_folder)")
+    _warn_unread(folder)
     phased = (folder / "periods.csv").is_file()          # a time-phased plan (mmo_pyomo.curves.periods_files)
     settings_df = read_table(settings_path, ("name", "value"), required=("name", "value"))
     if not phased:
@@ -142,6 +146,15 @@ def read_csv_dir(folder: str | Path) -> Instance:
         from mmo_pyomo.curves.periods_files import read_time_phased
         return read_time_phased(folder, inst, rule_periods)
     return inst
+
+
+def _warn_unread(folder: Path) -> None:
+    """A table in the folder that no reader reads (``rate_cards.csv``, a misspelled ``rule.csv``) is named in a
+    warning, with the files that are read, instead of being ignored without a word."""
+    unread = sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.name not in READ_FILES)
+    if unread:
+        log.warning("'%s': %s %s not read: an instance folder's files are %s", folder, ", ".join(unread),
+                    "is" if len(unread) == 1 else "are", ", ".join(READ_FILES))
 
 
 def _refuse_time_phased_parts(folder: Path, settings: pd.DataFrame) -> None:
@@ -181,8 +194,33 @@ def write_csv_dir(inst: Instance, folder: str | Path, extra: dict[str, pd.DataFr
             + ([("curve_draw_points.csv", table_draws)] if len(table_draws) else [])
     files = [(name, (extra or {}).get(name, frame)) for name, frame in files] \
         + [(name, frame) for name, frame in (extra or {}).items() if name not in dict(files)]
+    stale = _stale_files(folder, [name for name, _ in files])
     with output_set():
         for fname, frame in files:
             with atomic_path(folder / fname) as tmp:
                 frame.to_csv(tmp, index=False)
+    for path in stale:                                  # the folder is the instance written, and nothing else
+        path.unlink()
+    if stale:
+        log.warning("%s: removed %s of an earlier instance, which this one does not have", folder,
+                    ", ".join(p.name for p in stale))
     return folder
+
+
+#: The files that the reader of an instance folder reads, beside those :func:`write_csv_dir` writes.
+USER_FILES = ("history.csv", "baseline_plan.csv")
+
+#: Every file the reader of an instance folder reads.
+READ_FILES = (*CSV_FILES, *USER_FILES)
+
+
+def _stale_files(folder: Path, written: list[str]) -> list[Path]:
+    """The files of an earlier instance in ``folder`` that this write would leave beside it, changing what the
+    folder means (a periods.csv makes a steady instance a time-phased plan): those the writer writes are returned,
+    to be removed; a user's file (history.csv) is refused, so that nothing of the user's is deleted."""
+    mine = [folder / name for name in CSV_FILES if name not in written and (folder / name).is_file()]
+    theirs = [name for name in USER_FILES if name not in written and (folder / name).is_file()]
+    if theirs:
+        raise DataError(f"'{folder}' holds {', '.join(theirs)}, which the instance written there would read as its own",
+                        "give the output a new folder, or move the file(s) out of it first")
+    return mine

@@ -5,7 +5,9 @@ Pyomo's DataPortal reads names that look like numbers as numbers ('007' becomes 
 a misspelled parameter as a missing attribute. This scan reads the statements as written, so that
 the loader can (1) refuse unknown sets and parameters, naming the closest known name, (2) refuse any
 value given twice, in whatever form (a scalar, a list, a table of several parameters, a matrix), and
-(3) give every set member back its name exactly as written.
+(3) give every set member back its name exactly as written, (4) refuse what Pyomo's tokenizer would
+report in its own words: an unquoted name it cannot read (``télé``), and two unquoted members it
+reads as one number (``1`` and ``1.0``), each with the fix (quote the name).
 """
 from __future__ import annotations
 
@@ -15,7 +17,17 @@ from collections import Counter
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.reading import closest
 
-_COMMENT = re.compile(r"#[^\n]*")
+#: One token of the text: a quoted name (a quote doubled inside), a comment, ';', or a run of other characters.
+_TOKEN = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|#[^\n]*|;|[^\s"\';#]+')
+
+#: What Pyomo's tokenizer reads unquoted (its STRING token, and the punctuation of the format).
+_PLAIN = re.compile(r"[A-Za-z0-9_.+\-\\/,:;=()\[\]{}*]+")
+
+#: What Pyomo reads as one unquoted name (its STRING token): a name with other characters must be quoted.
+_NAME = re.compile(r"[A-Za-z0-9_.+\-\\/]+")
+
+#: A token that Pyomo reads as a number (its NUM_VAL token): '1', '1.0' and '1e0' are the same member to it.
+NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 #: The sets of the format.
 SETS = ("ACTIVITIES", "RULES")
@@ -32,9 +44,53 @@ PARAMS: dict[str, int] = {
 
 
 def statements(text: str) -> list[list[str]]:
-    """The file's statements as token lists (comments dropped, split at ';')."""
-    body = _COMMENT.sub("", text)
-    return [s.split() for s in body.split(";") if s.split()]
+    """The file's statements as token lists (comments dropped, split at ';'; a quoted name is one token)."""
+    out: list[list[str]] = [[]]
+    for token in _TOKEN.findall(text):
+        if token == ";":
+            out.append([])
+        elif not token.startswith("#"):
+            out[-1].append(token)
+    return [s for s in out if s]
+
+
+def _quoted(token: str) -> bool:
+    return token[:1] in "'\"" and len(token) > 1
+
+
+def unquoted(token: str) -> str:
+    """A name as Pyomo reads it: a quoted name without its quotes (a doubled quote inside is one)."""
+    if _quoted(token) and token[-1] == token[0]:
+        return token[1:-1].replace(token[0] * 2, token[0])
+    return token
+
+
+def _check_plain(text: str, where: str) -> None:
+    """Refuse an unquoted name with a character Pyomo's tokenizer cannot read (``télé``), naming line and name."""
+    for token in _TOKEN.finditer(text):
+        name = token.group()
+        if not name.startswith("#") and not _quoted(name) and not _PLAIN.fullmatch(name):
+            _refuse_unquoted(name, f"{where}, line {text.count(chr(10), 0, token.start()) + 1}")
+
+
+def _refuse_unquoted(name: str, where: str) -> None:
+    raise DataError(f"{where}: the name {name!r} is not quoted, and Pyomo's .dat parser reads only ASCII letters, "
+                    "digits and _ . + - in an unquoted name", f"quote it, \"{name}\", in every statement that names it")
+
+
+def _same_numbers(members: list[str], what: str, where: str) -> None:
+    """Refuse two unquoted members that Pyomo reads as one number ('1' and '1.0', '007' and '7')."""
+    seen: dict[float, str] = {}
+    for token in members:
+        if _quoted(token) or not NUMBER.fullmatch(token):
+            continue
+        value = float(token)
+        if value in seen and seen[value] != token:
+            raise DataError(f"{where}: the {what} '{seen[value]}' and '{token}' are the same number to Pyomo "
+                            "(it reads unquoted names that look like numbers as numbers)",
+                            f"quote them (\"{seen[value]}\" and \"{token}\") in every statement that names them, "
+                            "or rename one")
+        seen[value] = token
 
 
 def _repeated(items: list, what: str, where: str) -> None:
@@ -79,6 +135,7 @@ def _values(head: list[str], values: list[str]) -> list[tuple[str, tuple[str, ..
 
 def check_and_names(text: str, where: str) -> dict[str, list[str]]:
     """Refuse unknown names and any set, member or value given twice; return each set's members as written."""
+    _check_plain(text, where)
     sets: dict[str, list[str]] = {}
     given: list[tuple[str, tuple[str, ...]]] = []
     for tokens in statements(text):
@@ -88,16 +145,17 @@ def check_and_names(text: str, where: str) -> dict[str, list[str]]:
         if head[:1] == ["set"] and len(head) == 2:
             _known(head[1], SETS, "set", where)
             _repeated([head[1]] + list(sets), "set", where)
-            if not any(q in t for t in values for q in "'\""):     # quoted names: Pyomo's parser alone decides
-                _repeated(values, f"member of {head[1]}", where)
-            sets[head[1]] = values
+            for member in values:
+                if not _quoted(member) and not _NAME.fullmatch(member):       # ':' or '(' in a name is syntax
+                    _refuse_unquoted(member, f"{where}, set {head[1]}")
+            _same_numbers(values, f"members of {head[1]}", where)
+            sets[head[1]] = [unquoted(v) for v in values]
+            _repeated(sets[head[1]], f"member of {head[1]}", where)
         elif head[:1] == ["param"] and len(head) >= 2:
             for name in (head[2:] if head[1] == ":" else head[1:2]):
                 if name != ":":
                     _known(name, PARAMS, "param", where)
-            if any(q in t for t in tokens for q in "'\""):
-                continue
-            given += _values(head, values)
+            given += _values(head, [unquoted(v) for v in values])
     counts = Counter(given)
     twice = [k for k, c in counts.items() if c > 1]
     if twice:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from mmo_pyomo.solvers.stats import STATUSES, Status
 from mmo_pyomo.study.runs import COLUMNS, RunKey
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ class ResultStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._stored: set[RunKey] | None = None         # keys stored with a result, read on first append
+        self._warned: tuple[int, ...] = ()               # the lines last named in a warning (each named once)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._drop_torn_tail()
         if not self.path.exists() or self.path.stat().st_size == 0:
@@ -77,18 +79,27 @@ class ResultStore:
         self._append_line(buf.getvalue())
 
     def read(self) -> pd.DataFrame:
-        """All finished runs. A line with another number of fields than the header (a torn last line
-        from a crash, or a line cut short anywhere) is not a finished run: it is skipped, with a warning
-        saying how many, so that the run is made again."""
+        """All finished runs. A line that is not a whole record (another number of fields than the header, as a torn
+        last line from a crash or a line cut short anywhere leaves; a status that is not one; a plan's status
+        without its objective) is not a finished run: it is skipped, with a warning naming its line, so that the
+        run is made again."""
         text = self.path.read_text()
         if not text.endswith("\n"):
             text = text[: text.rfind("\n") + 1]
-        rows = list(csv.reader(io.StringIO(text)))
-        header, body = (rows[0], rows[1:]) if rows else (list(COLUMNS), [])
-        whole = [r for r in body if len(r) == len(header)]
-        if len(whole) < len(body):
-            log.warning("%s: %d line(s) have another number of fields than the header (cut short?); their runs "
-                        "count as not done and run again", self.path, len(body) - len(whole))
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader, list(COLUMNS))
+        whole: list[list[str]] = []
+        cut: list[int] = []                                # the file's line numbers of the lines skipped
+        for row in reader:
+            if row and _whole(row, header):
+                whole.append(row)
+            elif row:
+                cut.append(reader.line_num)
+        if cut and tuple(cut) != self._warned:
+            self._warned = tuple(cut)
+            shown = ", ".join(map(str, cut[:10])) + (" …" if len(cut) > 10 else "")
+            log.warning("%s: line(s) %s are not whole records (cut short, or a status without its numbers); their "
+                        "runs count as not done and run again", self.path, shown)
         buf = io.StringIO()
         csv.writer(buf).writerows([header, *whole])
         frame = pd.read_csv(io.StringIO(buf.getvalue()), dtype={"instance": str, "path": str})
@@ -114,3 +125,23 @@ class ResultStore:
         """The keys not yet finished, in order."""
         done = self.finished()
         return [k for k in keys if k not in done]
+
+
+#: The statuses of a run that has a plan, so an objective.
+_WITH_PLAN = {Status.OPTIMAL.value, Status.FEASIBLE.value, Status.UNRELIABLE.value}
+
+
+def _whole(row: list[str], header: list[str]) -> bool:
+    """Whether a line of results.csv is a whole record: one field per column, a known status and, for a status
+    with a plan, its objective as a number."""
+    if len(row) != len(header) or "status" not in header:
+        return False
+    fields = dict(zip(header, row))
+    if fields["status"] not in STATUSES:
+        return False
+    if fields["status"] in _WITH_PLAN and "objective" in fields:
+        try:
+            float(fields["objective"])
+        except ValueError:
+            return False
+    return True
