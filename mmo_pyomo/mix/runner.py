@@ -36,7 +36,7 @@ from mmo_pyomo.model_library import Formulation, get_formulation
 from mmo_pyomo.solvers.engines import Engine
 from mmo_pyomo.solvers.options import SolveOptions
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER, get_engine
-from mmo_pyomo.solvers.stats import SolveStats, Status, objective_gap
+from mmo_pyomo.solvers.stats import SolveStats, Status, objective_gap, summed_count
 
 
 @dataclass
@@ -401,7 +401,7 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
     began = time.perf_counter()
     rows = inst.target is not None and inst.target.adds_row
     best: np.ndarray | None = None
-    best_objective, bound, nodes = -math.inf, math.inf, 0      # the best checked plan's objective (its revenue,
+    best_objective, bound = -math.inf, math.inf                # the best checked plan's objective (its revenue,
     #                                                            or −spend under a response target)
     scale = 0.0                                                # the size of the revenue, which the cuts approximate
     best_exact = False                                         # whether the best plan meets a target row exactly
@@ -411,6 +411,7 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
             best, best_objective = np.asarray(start, float), checked.objective
             best_exact = target_shortfall(inst, checked) <= 0
     last: SolveStats | None = None
+    nodes: int | None = 0
     rounds = cuts = 0
     warm = start is not None
     previous: np.ndarray | None = None
@@ -422,7 +423,7 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
         last = run.solve(options.with_changes(time_limit=left, mip_gap=target / 2), warm=warm, keep_interrupted=True,
                          incumbents=incumbents, on_plan=on_plan)
         rounds += 1
-        nodes += last.nodes or 0
+        nodes = summed_count(nodes, last.nodes)
         if last.bound is not None and math.isfinite(last.bound):
             bound = min(bound, last.bound)
         if not last.has_solution:

@@ -74,6 +74,19 @@ def _cplex_nodes(opt: Any, results: Any = None) -> int | None:
         return None
 
 
+def _highs_nodes(opt: Any, results: Any = None) -> int | None:
+    """HiGHS's ``mip_node_count``; it is −1 when HiGHS ran no branch and bound, which for a model without integer
+    columns (an LP or a QP) means 0 nodes, and otherwise that the count is not known."""
+    count = _attr_path("_solver_model", "getInfo", "mip_node_count")(opt, results)
+    if count is None or count >= 0:
+        return count
+    try:
+        integral = any(int(t) != 0 for t in opt._solver_model.getLp().integrality_)   # 0: kContinuous
+    except Exception:
+        return None
+    return None if integral else 0
+
+
 def _gurobi_nodes(opt: Any, results: Any = None) -> int | None:
     extra = getattr(results, "extra_info", None)       # new API: results.extra_info.NodeCount
     if extra is not None and extra.get("NodeCount") is not None:
@@ -311,6 +324,6 @@ ENGINES: dict[str, Engine] = {
         interface=Interface("highs", "contrib"),
         option_names={"time_limit": "time_limit", "mip_gap": "mip_rel_gap", "threads": "threads",
                       "seed": "random_seed"},
-        read_nodes=_attr_path("_solver_model", "getInfo", "mip_node_count"),
+        read_nodes=_highs_nodes,
     ),
 }

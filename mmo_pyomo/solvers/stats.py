@@ -45,6 +45,21 @@ class SolveStats:
     has_solution: bool = False
     duals: dict[Any, float] | None = None   # row → dual, when asked for (LPs)
 
+    def __post_init__(self) -> None:
+        # A count or a time below 0 is an engine's "not reported" (HiGHS's −1 nodes), never a statistic.
+        self.nodes = known_count(self.nodes)
+        self.time_s = None if self.time_s is None or not self.time_s >= 0 else self.time_s
+
+
+def known_count(value: int | None) -> int | None:
+    """``value`` when it is a count (an integer ≥ 0), else None (an engine's sentinel for "not reported")."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def summed_count(total: int | None, value: int | None) -> int | None:
+    """``total + value`` for counts summed over several solves; None (not known) once either is not known."""
+    return None if total is None or known_count(value) is None else total + value  # type: ignore[operator]
+
 
 def objective_gap(objective: float | None, bound: float | None) -> float | None:
     """The MMO gap, (bound − objective) / |objective| for a maximization, not clamped: negative when
