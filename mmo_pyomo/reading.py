@@ -1,7 +1,8 @@
 """The one reader of users' tables: nothing in a header, a settings file or a key column is ignored.
 
 Every CSV table, settings file and JSON object the package reads (MMO instances, response curves,
-offer campaigns) goes through these checks, so that a misspelled column (``budget_lowr``), a repeated
+offer campaigns) goes through these checks (JSON files through :func:`read_json_object`; a file that may come
+in two formats through :func:`one_format`), so that a misspelled column (``budget_lowr``), a repeated
 one, or a repeated row is an error naming the file, the name and the closest known name, instead of
 a default silently taking its place.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -87,3 +89,51 @@ def check_unique_rows(frame: pd.DataFrame, key: Sequence[str], where: str) -> No
 def check_keys(keys: Sequence[str], known: Sequence[str], where: str, required: Sequence[str] = ()) -> None:
     """Refuse a repeated, unknown or missing setting of a settings file or JSON object."""
     check_names(keys, known, where, "setting", required)
+
+
+def _unique_pairs(where: str):
+    """A ``json`` ``object_pairs_hook`` that refuses a key given twice in one object (at any depth)."""
+    def hook(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DataError(f"{where} gives the key '{key}' more than once (the last value would win silently)",
+                                f"keep one '{key}'")
+            seen.add(key)
+        return dict(pairs)
+    return hook
+
+
+def _no_constant(where: str):
+    """A ``json`` ``parse_constant`` that refuses NaN and Infinity, which strict JSON has not."""
+    def hook(token: str) -> object:
+        raise DataError(f"{where} holds {token}, not a finite number (strict JSON has no {token})",
+                        "write a finite number, or leave the key out")
+    return hook
+
+
+def read_json_object(path: Path, example: str) -> dict:
+    """The JSON object of the file ``path``: valid strict JSON (no NaN or Infinity), an object, no key twice in
+    any of its objects. ``example`` (an object as text) is shown in the fix of a file that is not one."""
+    path = Path(path)
+    where = f"'{path}'"
+    try:
+        raw = json.loads(path.read_text(), object_pairs_hook=_unique_pairs(where), parse_constant=_no_constant(where))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{where} is not valid JSON ({exc})", f"write an object such as {example}") from None
+    except RecursionError:
+        raise DataError(f"{where} is nested too deeply", f"write an object such as {example}") from None
+    if not isinstance(raw, dict):
+        raise DataError(f"{where} holds a {type(raw).__name__}, not an object", f"write an object such as {example}")
+    return raw
+
+
+def one_format(folder: Path, stem: str, suffixes: Sequence[str] = (".parquet", ".csv")) -> Path | None:
+    """The one file of ``folder`` named ``stem`` with one of ``suffixes`` (None: none). Two of them (a stale one
+    beside a new one, say) are an error naming both: which one is meant is unknown."""
+    found = [Path(folder) / f"{stem}{s}" for s in suffixes if (Path(folder) / f"{stem}{s}").is_file()]
+    if len(found) > 1:
+        newer, older = sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)[:2]
+        raise DataError(f"'{folder}' holds both {found[0].name} and {found[1].name} ({newer.name} is the newer), so "
+                        f"which one to read is unknown", f"remove the one that is stale (perhaps '{older}')")
+    return found[0] if found else None
