@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from mmo_pyomo.cli.main import main
-from mmo_pyomo.errors import DataError
 from mmo_pyomo.offers.bank import EXAMPLE_RULES, example_policy, generate_problem, write_problem
 from mmo_pyomo.offers.exact import solve_exact
 from mmo_pyomo.offers.problem import load_problem
