@@ -1,7 +1,8 @@
 """The one reader of users' tables: nothing in a header, a settings file or a key column is ignored.
 
 Every CSV table, settings file and JSON object the package reads (MMO instances, response curves,
-offer campaigns) goes through these checks, so that a misspelled column (``budget_lowr``), a repeated
+offer campaigns) goes through these checks (JSON files through :func:`read_json_object`; a file that may come
+in two formats through :func:`one_format`), so that a misspelled column (``budget_lowr``), a repeated
 one, or a repeated row is an error naming the file, the name and the closest known name, instead of
 a default silently taking its place.
 """
@@ -95,28 +96,62 @@ def check_keys(keys: Sequence[str], known: Sequence[str], where: str, required: 
 
 # --------------------------------------------------------------------------- JSON objects
 def _unique_pairs(where: str):
-    """A ``json`` object hook that refuses a key given twice in any object of the file."""
-    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = Counter(k for k, _ in pairs)
-        repeated = [k for k, c in keys.items() if c > 1]
-        if repeated:
-            raise DataError(f"{where} gives the key '{repeated[0]}' more than once (the last one would silently win)",
-                            f"give '{repeated[0]}' once")
+    """A ``json`` ``object_pairs_hook`` that refuses a key given twice in one object (at any depth)."""
+    def hook(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DataError(f"{where} gives the key '{key}' more than once (the last value would win silently)",
+                                f"keep one '{key}'")
+            seen.add(key)
         return dict(pairs)
     return hook
 
 
+def _no_constant(where: str):
+    """A ``json`` ``parse_constant`` that refuses NaN and Infinity, which strict JSON has not."""
+    def hook(token: str) -> object:
+        raise DataError(f"{where} holds {token}, not a finite number (strict JSON has no {token})",
+                        "write a finite number, or leave the key out")
+    return hook
+
+
+def read_json_object(path: Path, example: str) -> dict:
+    """The JSON object of the file ``path`` (:func:`read_json`'s rules), and an object: ``example`` (an object as
+    text) is shown in the fix of a file that is not one."""
+    fix = f"write an object such as {example}"
+    raw = read_json(path, "", fix)
+    if not isinstance(raw, dict):
+        raise DataError(f"'{path}' holds a {_json_kind(raw)}, not an object", fix)
+    return raw
+
+
+def one_format(folder: Path, stem: str, suffixes: Sequence[str] = (".parquet", ".csv")) -> Path | None:
+    """The one file of ``folder`` named ``stem`` with one of ``suffixes`` (None: none). Two of them (a stale one
+    beside a new one, say) are an error naming both: which one is meant is unknown."""
+    found = [Path(folder) / f"{stem}{s}" for s in suffixes if (Path(folder) / f"{stem}{s}").is_file()]
+    if len(found) > 1:
+        newer, older = sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)[:2]
+        raise DataError(f"'{folder}' holds both {found[0].name} and {found[1].name} ({newer.name} is the newer), so "
+                        f"which one to read is unknown", f"remove the one that is stale (perhaps '{older}')")
+    return found[0] if found else None
+
+
 def read_json(path: str | Path, what: str, fix: str) -> Any:
-    """The JSON of a user's file, every object with each key once; a missing, unreadable or invalid file is the
-    project's error naming ``what`` (e.g. "the PyMC-Marketing export") with ``fix``."""
+    """The JSON of a user's file: strict JSON (no NaN or Infinity), every object with each key once, a byte-order
+    mark read as nothing; a missing, unreadable or invalid file is the project's error naming ``what`` (e.g. "the
+    PyMC-Marketing export") with ``fix``."""
     path = Path(path)
-    where = f"{what} '{path}'"
+    where = f"{what} '{path}'".lstrip()
     if not path.is_file():
         raise DataError(f"{where} does not exist", fix)
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_pairs(where))
+        return json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_pairs(where),
+                          parse_constant=_no_constant(where))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"{where} is not valid JSON ({exc})", fix) from None
+    except RecursionError:
+        raise DataError(f"{where} is nested too deeply", fix) from None
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,8 @@ def _read_baseline_s(folder: str) -> float | None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``mmo offers``."""
+    import time
+    started = time.perf_counter()                                    # the run's time is measured from here
     from mmo_pyomo.offers.problem import load_problem
     out = Path(args.out)                                             # every offers command writes into --out
     if args.command == "generate":
@@ -99,7 +101,6 @@ def run(args: argparse.Namespace) -> int:
             rows = pq.ParquetFile(out / "scores.parquet").metadata.num_rows
         print(f"wrote {args.out}: {args.customers:,} customers, {rows:,} score rows")
         return 0
-    import time
     timings: dict[str, float | None] = {}
     if args.command == "solve" and args.measure_read and not args.scheduler:   # with a scheduler: never read here
         timings["read_baseline_s"] = _read_baseline_s(args.data)
@@ -111,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
                              gap=args.gap or None, time_limit=args.time_limit, warm_start=args.warm_start)
         timings["time_load_s"], timings["time_solve_s"] = None, time.perf_counter() - t
         assert result.problem is not None
-        return _print_report(args, _write(args, result.problem, result, timings))
+        return _print_report(args, _write(args, result.problem, result, timings, started))
     t = time.perf_counter()
     prob = load_problem(args.data)
     timings["time_load_s"] = time.perf_counter() - t
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
             from mmo_pyomo.offers.greedy import solve_greedy
             result = solve_greedy(prob)
         timings["time_solve_s"] = time.perf_counter() - t
-        return _print_report(args, _write(args, prob, result, timings))
+        return _print_report(args, _write(args, prob, result, timings, started))
     from mmo_pyomo.offers.sweep import channel_position, parse_range, sweep, sweep_record, write_sweep
     if not (args.budget or args.capacity):
         raise MMOError("nothing to sweep", "give --budget LO:HI:STEPS or --capacity CHANNEL:LO:HI:STEPS")
@@ -156,11 +157,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(args: argparse.Namespace, prob, result, timings: dict) -> dict:
-    """The campaign's outputs and, with --page, its page: all of them or none."""
+def _write(args: argparse.Namespace, prob, result, timings: dict, started: float) -> dict:
+    """The campaign's outputs and, with --page, its page: all of them or none (``started``: the command's start)."""
     from mmo_pyomo.offers.outputs import write_outputs
     with output_set():
-        report = write_outputs(prob, result, args.out, timings)
+        report = write_outputs(prob, result, args.out, timings, started)
         if args.page:
             from mmo_pyomo.page import write_page
             write_page(report, args.page, source=Path(args.data).name)
@@ -176,14 +177,16 @@ def _print_report(args: argparse.Namespace, report: dict) -> int:
     print(f"{how}: profit ${report['profit']:,.2f} on ${report['cost']:,.2f} (ROI {roi}), "
           f"bound {'n/a' if report['bound'] is None else format(report['bound'], ',.2f')}, "
           f"gap (bound − profit)/bound {gap}, "
-          f"{report['time_s']:.1f} s, peak memory {report['peak_memory_mb']:,.0f} MB")
+          f"{report['time_s']:.1f} s in all, peak memory {report['peak_memory_mb']:,.0f} MB")
     def sec(key: str) -> str:
         return "-" if report.get(key) is None else f"{report[key]:.2f} s"
     evaluations = "" if report.get("evaluations") is None else \
         f"; {report['evaluations']} evaluations of {report['oracle_pass_s']:.3f} s (median)"
     bare = f" (a bare read of the scores: {sec('read_baseline_s')})" if report.get("read_baseline_s") else ""
+    dual = report["info"].get("dual_s")
+    method = f" (the {args.method} method {sec('time_method_s')}" + ("" if dual is None else f", its dual {dual:.2f} s") + ")"
     print(f"  load {sec('time_load_s')}{bare}, "
-          f"solve {sec('time_solve_s')}, write {sec('time_write_s')}{evaluations}")
+          f"solve {sec('time_solve_s')}{method}, write {sec('time_write_s')}{evaluations}")
     for row in report["constraints"]:
         mv = "-" if row["marginal_value"] is None else f"{row['marginal_value']:.4f}"
         print(f"  {row['name']:<28} level {row['level']:>14,.2f}  bound {row['bound']:>14,.2f}  "

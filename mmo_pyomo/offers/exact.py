@@ -92,7 +92,7 @@ def solve_exact(data: OfferProblem | str | Path, *, executor: str = "local", sch
     info = dict(algorithm="Lagrangian", iterations=dual.iterations, evaluations=len(passes),
                 oracle_pass_s=float(np.median(passes)),
                 converged=dual.converged, stop_reason=dual.stop_reason, gap_target=gap, warm_start=warm_start,
-                warm_start_s=warm_s, executor=executor, partitions=n_parts, lam=dual.lam)
+                warm_start_s=warm_s, dual_s=dual.time_s, executor=executor, partitions=n_parts, lam=dual.lam)
     if policy_report is not None:
         info["policy_report"] = policy_report
     result = OfferResult("exact", plan.choice, plan.check, dual.bound, time.perf_counter() - t0,

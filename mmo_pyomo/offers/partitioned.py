@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.offers.executor import PlanAt
 from mmo_pyomo.offers.offer_plan import check_totals, chosen_values, contacts_of, policy_violations
-from mmo_pyomo.offers.policies import household_id_cuts, load_policy, read_rules
+from mmo_pyomo.offers.policy_files import history_ids, history_path, household_id_cuts, load_policy, read_rules
 from mmo_pyomo.offers.problem import (
     SCORE_COLUMNS,
     OfferProblem,
@@ -76,7 +76,7 @@ def load_partition(path: str, lo: int, hi: int, offers: list[str], channels: lis
     table = pq.read_table(path, columns=list(SCORE_COLUMNS), read_dictionary=["offer", "channel"],
                           filters=[("customer_id", ">=", lo), ("customer_id", "<", hi)])
     ids, P, C, E = layout_scores(table, offers, channels, f"{path} [customer_id {lo}–{hi})")
-    policy = load_policy(Path(path).parent, offers, ids, id_range=(lo, hi))
+    policy = load_policy(Path(path).parent, offers, ids, id_range=(lo, hi), channels=len(channels))
     return OfferProblem(ids, offers, channels, P, C, E, min_offers, capacity, budget, hurdle_rate, name, policy=policy)
 
 
@@ -113,7 +113,7 @@ class WorkerPartitions:
         self.shell = shell
         self.problem = shell
         self.policy_rules = None if not (path.parent / "policies.json").is_file() else \
-            read_rules(path.parent / "policies.json", shell.offers)          # a bad policies.json: its error, first
+            read_rules(path.parent / "policies.json", shell.offers, len(shell.channels))    # its error, first
         self.ranges = customer_ranges(path, partition_size)
         self.parts = [self.client.submit(load_partition, str(path), lo, hi, shell.offers, shell.channels,
                                          shell.min_offers, shell.capacity, shell.budget, shell.hurdle_rate, shell.name,
@@ -202,11 +202,10 @@ def _unknown_history(part: OfferProblem) -> int:
 def _warn_unknown_history(folder: Path, ranges: list[tuple[int, int]], inside: int) -> None:
     """The warning a local load gives for history of customers who are not in the scores, counted by the workers
     (within their ranges) and here (outside every range)."""
-    path = next((folder / n for n in ("history.parquet", "history.csv") if (folder / n).is_file()), None)
+    path = history_path(folder)
     if path is None or not ranges:
         return
-    ids = pq.read_table(path, columns=["customer_id"]).column(0).to_numpy() if path.suffix == ".parquet" else \
-        np.zeros(0, np.int64)
+    ids = history_ids(path)
     outside = int(((ids < ranges[0][0]) | (ids >= ranges[-1][1])).sum())
     if inside + outside:
         log.warning("%s: %s row(s) are for customers who are not in the scores; they were left out", path,

@@ -1,5 +1,5 @@
 """Contact policies: the per-customer and per-household rules of a campaign (``policies.json``), with
-the households and the contact history they read.
+the households and the contact history they read (the files are read by :mod:`mmo_pyomo.offers.policy_files`).
 
 A campaign folder may hold:
 
@@ -13,9 +13,13 @@ A campaign folder may hold:
        "cooling_off_days": 30,                # no contact within 30 days of the last one (needs history)
        "max_contacts_90_days": 4}             # past 90 days' contacts + new ones ≤ 4 (needs history)
 
-* ``customers.parquet`` (``customer_id, household_id``), or a ``household_id`` column in the scores;
-* ``history.parquet`` (``customer_id, days_since_last_contact, contacts_last_90_days``); a customer
+* ``customers.parquet`` or ``.csv`` (``customer_id, household_id``), or a ``household_id`` column in the scores;
+* ``history.parquet`` or ``.csv`` (``customer_id, days_since_last_contact, contacts_last_90_days``); a customer
   without a row was never contacted.
+
+Count limits are whole numbers. One larger than can bind is clipped to what can (copies of an offer: the
+channels; contacts per customer: every copy of every offer), and a household or 90-day limit of
+:data:`NO_LIMIT` (2**53) or more is no limit, so "no limit" written as 1e20 is one.
 
 Every rule holds per customer or per household, so the Lagrangian subproblem stays separable: each
 customer (household) takes its best allowed package of contacts at the multipliers, found exactly by
@@ -25,25 +29,17 @@ the files' values as read.
 """
 from __future__ import annotations
 
-import json
-import logging
+import math
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from mmo_pyomo.errors import DataError
 from mmo_pyomo.reading import check_names, closest
 
-log = logging.getLogger(__name__)
-
 POLICY_KEYS = ("max_offers_per_customer", "max_per_offer_per_customer", "exclusive", "requires",
                "max_offers_per_household", "cooling_off_days", "max_contacts_90_days")
-HISTORY_COLUMNS = ("customer_id", "days_since_last_contact", "contacts_last_90_days")
-CUSTOMER_COLUMNS = ("customer_id", "household_id")
 #: Offers that may take part in an ``exclusive`` or ``requires`` rule (the compiled pass enumerates their subsets).
 MAX_RULE_OFFERS = 12
 
@@ -114,8 +110,8 @@ class ContactPolicy:
         cap = np.full(len(self.days_since), r.max_offers_per_customer, np.int64)
         if r.cooling_off_days is not None:
             cap[self.days_since < r.cooling_off_days] = 0
-        if r.max_contacts_90_days is not None:
-            cap = np.minimum(cap, np.maximum(r.max_contacts_90_days - self.contacts_90, 0).astype(np.int64))
+        if r.max_contacts_90_days is not None:              # in float64 (exact below NO_LIMIT), then a count ≤ cap
+            cap = np.minimum(cap, np.clip(r.max_contacts_90_days - self.contacts_90, 0, cap)).astype(np.int64)
         self.cache["cap"] = cap
         return cap
 
@@ -151,12 +147,38 @@ def plan_width(policy: ContactPolicy | None) -> int:
 
 
 # --------------------------------------------------------------------------- reading
-def _whole(value: object, key: str, where: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value != round(value):
-        raise DataError(f"{where} {key} is {value!r}, not a whole number", f"give {key} as a whole number")
-    if value < minimum:
+#: A count limit of this many or more is no limit (the rule is dropped): no campaign has 2**53 (9.0e15) contacts, and
+#: every smaller count is exact in float64.
+NO_LIMIT = 2 ** 53
+
+
+def count_limit(value: object, key: str, where: str, minimum: int = 0) -> int:
+    """A count limit of ``policies.json``: a whole number ≥ ``minimum`` (1e20 is one; 2.5, true, "3" and
+    Infinity are not)."""
+    whole = isinstance(value, int) and not isinstance(value, bool) or \
+        isinstance(value, float) and math.isfinite(value) and value == round(value)
+    if not whole:
+        raise DataError(f"{where} {key} is {value!r}, not a whole number",
+                        f"give {key} as a whole number ≥ {minimum} (a large one, such as 1e20, is no limit)")
+    if value < minimum:                                           # type: ignore[operator]
         raise DataError(f"{where} {key} is {value!r}, below {minimum}", f"give {key} as a whole number ≥ {minimum}")
-    return int(value)
+    return int(value)                                             # type: ignore[call-overload]
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:                       # an integer past float's range (JSON has no limit on digits)
+        return False
+
+
+def household_limit(raw: dict, where: str) -> int | None:
+    """``max_offers_per_household`` of a ``policies.json`` object: None when absent, null or :data:`NO_LIMIT` or
+    more (no household can take that many contacts)."""
+    if raw.get("max_offers_per_household") is None:
+        return None
+    limit = count_limit(raw["max_offers_per_household"], "max_offers_per_household", where, 0)
+    return None if limit >= NO_LIMIT else limit
 
 
 def _offer(name: object, key: str, where: str, offers: list[str]) -> int:
@@ -166,34 +188,33 @@ def _offer(name: object, key: str, where: str, offers: list[str]) -> int:
     return offers.index(name)
 
 
-def read_rules(path: Path, offers: list[str]) -> ContactRules:
-    """``policies.json`` as :class:`ContactRules`, every key and name checked."""
-    try:
-        raw = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"'{path}' is not valid JSON ({exc})", 'write an object such as {"max_offers_per_customer": 2}') \
-            from None
-    return parse_rules(raw, offers, f"'{path}'")
-
-
-def parse_rules(raw: object, offers: list[str], where: str = "policies.json") -> ContactRules:
+def parse_rules(raw: object, offers: list[str], where: str = "policies.json", channels: int | None = None) -> ContactRules:
     """A ``policies.json`` object as :class:`ContactRules`, every key and name checked (``where`` names it in the
-    errors)."""
+    errors). Count limits are whole numbers; one above what can bind (``channels``: the campaign's number of
+    channels) is clipped to it, and a household or 90-day limit of :data:`NO_LIMIT` or more is no limit."""
     if not isinstance(raw, dict):
         raise DataError(f"{where} holds a {type(raw).__name__}, not an object",
                         'write an object such as {"max_offers_per_customer": 2}')
     check_names(list(raw), POLICY_KEYS, f"{where}", "key")
     kw: dict[str, Any] = {}
-    for key in ("max_offers_per_customer", "max_per_offer_per_customer"):
-        if key in raw:
-            kw[key] = _whole(raw[key], key, where, 1)
-    for key in ("max_offers_per_household", "max_contacts_90_days"):
-        if raw.get(key) is not None:
-            kw[key] = _whole(raw[key], key, where, 0)
+    # limits above what can bind are clipped to it (copies of an offer: one per channel; contacts: every copy of every
+    # offer), so that "no limit" written as 1e20 is no limit, and nothing is sized by more than can be used
+    if "max_per_offer_per_customer" in raw:
+        D = count_limit(raw["max_per_offer_per_customer"], "max_per_offer_per_customer", where, 1)
+        kw["max_per_offer_per_customer"] = min(D, max(channels, 1)) if channels is not None else min(D, NO_LIMIT)
+    D = kw.get("max_per_offer_per_customer", 1)
+    if "max_offers_per_customer" in raw:
+        M = count_limit(raw["max_offers_per_customer"], "max_offers_per_customer", where, 1)
+        kw["max_offers_per_customer"] = min(M, max(len(offers), 1) * D)
+    kw["max_offers_per_household"] = household_limit(raw, where)
+    if raw.get("max_contacts_90_days") is not None:
+        L = count_limit(raw["max_contacts_90_days"], "max_contacts_90_days", where, 0)
+        kw["max_contacts_90_days"] = None if L >= NO_LIMIT else L
     if raw.get("cooling_off_days") is not None:
         v = raw["cooling_off_days"]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
-            raise DataError(f"{where} cooling_off_days is {v!r}, not a number ≥ 0", "give the days as a number ≥ 0")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v) or v < 0:
+            raise DataError(f"{where} cooling_off_days is {v!r}, not a number ≥ 0",
+                            "give the days as a finite number ≥ 0 (leave the key out for no cooling-off)")
         kw["cooling_off_days"] = float(v)
     pairs = raw.get("exclusive", [])
     if not isinstance(pairs, list) or any(not isinstance(p, list) or len(p) != 2 for p in pairs):
@@ -250,141 +271,6 @@ def _requires(raw: object, where: str, offers: list[str]) -> tuple[tuple[int, in
     return tuple(sorted(set(pairs)))
 
 
-def _read_columns(path: Path, columns: tuple[str, ...]) -> pa.Table:
-    """A Parquet (or CSV) table with exactly ``columns``."""
-    try:
-        if path.suffix == ".parquet":
-            names = pq.read_schema(path).names
-            check_names(names, columns, f"'{path}'", "column", columns)
-            return pq.read_table(path, columns=list(columns))
-        from pyarrow import csv as pacsv
-        table = pacsv.read_csv(path)
-        check_names(table.column_names, columns, f"'{path}'", "column", columns)
-        return table
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise DataError(f"cannot read '{path}': {str(exc).splitlines()[0]}", "write it again as Parquet") from None
-
-
-def positions(ids: np.ndarray, customer_ids: np.ndarray) -> np.ndarray:
-    """Each id's position among the campaign's (sorted or not) ``customer_ids``; −1 where unknown."""
-    if not len(customer_ids):
-        return np.full(len(ids), -1, np.int64)
-    order = np.argsort(customer_ids, kind="stable")
-    pos = order[np.minimum(np.searchsorted(customer_ids, ids, sorter=order), len(order) - 1)]
-    return np.where(customer_ids[pos] == ids, pos, -1)
-
-
-def _numeric(table: pa.Table, col: str, path: Path) -> np.ndarray:
-    arr = table.column(col)
-    if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)):
-        raise DataError(f"'{path}' column {col} holds {arr.type}, not numbers", f"write {col} as numbers")
-    return arr.to_numpy(zero_copy_only=False).astype(np.float64)
-
-
-def _in_range(table: pa.Table, id_range: tuple[int, int] | None) -> pa.Table:
-    if id_range is None:
-        return table
-    import pyarrow.compute as pc
-    ids = table.column("customer_id")
-    return table.filter(pc.and_(pc.greater_equal(ids, id_range[0]), pc.less(ids, id_range[1])))
-
-
-def read_history(path: Path, customer_ids: np.ndarray, id_range: tuple[int, int] | None = None,
-                 warn: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
-    """(days since the last contact, contacts in the last 90 days) per customer, from ``history.parquet``, and how
-    many rows are for customers who are not in the scores: those are left out, with a warning that counts them
-    (banks churn). ``id_range`` [lo, hi): only the rows of those ids (a worker's customers)."""
-    table = _in_range(_read_columns(path, HISTORY_COLUMNS), id_range)
-    ids = table.column("customer_id").to_numpy(zero_copy_only=False)
-    days, contacts = _numeric(table, "days_since_last_contact", path), _numeric(table, "contacts_last_90_days", path)
-    for name, values in (("days_since_last_contact", days), ("contacts_last_90_days", contacts)):
-        bad = np.flatnonzero(~(values >= 0) & ~(np.isnan(values) & (name == "days_since_last_contact")))
-        if len(bad):
-            raise DataError(f"'{path}' row {bad[0] + 1:,} (customer_id {ids[bad[0]]}) has {name} {values[bad[0]]}, "
-                            "not a number ≥ 0", f"give {name} as a number ≥ 0 (an empty days cell: never contacted)")
-    pos = positions(ids, np.asarray(customer_ids))
-    unknown = int((pos < 0).sum())
-    if unknown and warn:
-        log.warning("%s: %s row(s) are for customers who are not in the scores; they were left out", path,
-                    f"{unknown:,}")
-    known = pos >= 0
-    if len(np.unique(pos[known])) < known.sum():
-        raise DataError(f"'{path}' gives some customer's history twice", "keep one row per customer")
-    d = np.full(len(customer_ids), np.inf)
-    c = np.zeros(len(customer_ids))
-    d[pos[known]] = np.where(np.isnan(days[known]), np.inf, days[known])
-    c[pos[known]] = contacts[known]
-    return d, c, unknown
-
-
-def read_households(path: Path, customer_ids: np.ndarray, id_range: tuple[int, int] | None = None) -> np.ndarray:
-    """``household_id`` per customer from ``customers.parquet``: every customer of the scores needs one."""
-    table = _in_range(_read_columns(path, CUSTOMER_COLUMNS), id_range)
-    hh = table.column("household_id")
-    ids = table.column("customer_id").to_numpy(zero_copy_only=False)
-    if hh.null_count:
-        raise DataError(f"'{path}' gives a household_id on some rows but not on {hh.null_count:,} others",
-                        "give every customer a household_id (a household of one is its own id)")
-    pos = positions(ids, np.asarray(customer_ids))
-    known = pos >= 0
-    out = np.full(len(customer_ids), -1, np.int64)
-    codes = household_codes(hh, path)
-    out[pos[known]] = codes[known]
-    missing = int((out < 0).sum())
-    if missing:
-        first = customer_ids[np.flatnonzero(out < 0)[0]]
-        raise DataError(f"'{path}' gives no household_id for {missing:,} customer(s) of the scores (customer_id "
-                        f"{first}, …): a household id on some rows but not others",
-                        "give every customer a household_id (a household of one is its own id)")
-    return out
-
-
-def household_codes(column: pa.ChunkedArray | pa.Array, path: Path | str) -> np.ndarray:
-    """Household ids as int64 (integers as they are, text by its sorted position)."""
-    if pa.types.is_integer(column.type):
-        return column.to_numpy(zero_copy_only=False).astype(np.int64)
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type) or pa.types.is_dictionary(column.type):
-        import pandas as pd
-        codes, _ = pd.factorize(column.to_numpy(zero_copy_only=False), sort=True)
-        return codes.astype(np.int64)
-    raise DataError(f"'{path}' household_id holds {column.type}, not integers or text", "write household ids as "
-                    "integers or text")
-
-
-def load_policy(folder: Path, offers: list[str], customer_ids: np.ndarray, household: np.ndarray | None = None,
-                id_range: tuple[int, int] | None = None) -> ContactPolicy | None:
-    """The folder's contact policy (None without ``policies.json``), with the households (``household``: from the
-    scores' household_id column, if it had one) and the history its rules read. ``id_range``: the customers are
-    a worker's, with the ids [lo, hi); history for unknown customers is then counted in ``cache["unknown_history"]``
-    instead of a warning."""
-    path = folder / "policies.json"
-    if not path.is_file():
-        return None
-    rules = read_rules(path, offers)
-    customers = folder / "customers.parquet"
-    if household is None and customers.is_file():
-        household = read_households(customers, customer_ids, id_range)
-    if rules.max_offers_per_household is not None and household is None:
-        raise DataError(f"'{path}' sets max_offers_per_household, and no household_id was given",
-                        "add customers.parquet (customer_id, household_id) or a household_id column to the scores")
-    history = next((folder / n for n in ("history.parquet", "history.csv") if (folder / n).is_file()), None)
-    needs_history = [k for k in ("cooling_off_days", "max_contacts_90_days") if getattr(rules, k) is not None]
-    days = contacts = None
-    unknown = 0
-    if history is not None:
-        days, contacts, unknown = read_history(history, customer_ids, id_range, warn=id_range is None)
-    elif needs_history:
-        raise DataError(f"'{path}' sets {needs_history[0]}, and '{folder / 'history.parquet'}' is missing",
-                        "add history.parquet (customer_id, days_since_last_contact, contacts_last_90_days), or remove "
-                        "the rule")
-    n = len(customer_ids)
-    policy = ContactPolicy(rules, days if days is not None else np.full(n, np.inf),
-                           contacts if contacts is not None else np.zeros(n),
-                           household if rules.max_offers_per_household is not None else None)
-    policy.cache["unknown_history"] = unknown
-    return policy
-
-
 def household_cuts(household: np.ndarray, cuts: list[int]) -> list[int]:
     """Each cut position moved up to the first one that no household straddles (a household's customers all
     before it or all from it on); cuts that coincide are kept once."""
@@ -402,27 +288,6 @@ def household_cuts(household: np.ndarray, cuts: list[int]) -> list[int]:
     free = np.flatnonzero(np.cumsum(spans)[:n] == 0)          # free cut positions (0 always is)
     moved = free[np.minimum(np.searchsorted(free, cuts), len(free) - 1)]
     return sorted({int(p) for p in moved if 0 < p < n})
-
-
-def household_id_cuts(folder: Path, cuts: list[int]) -> list[int]:
-    """Customer-id cuts (ranges [cut_t, cut_t+1)) moved up so that no household of ``customers.parquet`` straddles
-    two ranges, when ``policies.json`` has a household rule; the cuts as given otherwise."""
-    path = folder / "policies.json"
-    if not path.is_file() or not (folder / "customers.parquet").is_file():
-        return cuts
-    try:
-        raw = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return cuts                              # read_rules, which reads the file for the solve, names the error
-    if not isinstance(raw, dict) or raw.get("max_offers_per_household") is None:
-        return cuts
-    table = _read_columns(folder / "customers.parquet", CUSTOMER_COLUMNS)
-    ids = table.column("customer_id").to_numpy(zero_copy_only=False).astype(np.int64)
-    order = np.argsort(ids, kind="stable")
-    ids = ids[order]
-    house = household_codes(table.column("household_id"), folder / "customers.parquet")[order]
-    inner = household_cuts(house, [int(p) for p in np.searchsorted(ids, cuts[1:-1])])
-    return [cuts[0], *sorted({int(ids[p]) for p in inner}), cuts[-1]]
 
 
 @dataclass(frozen=True)
@@ -451,7 +316,8 @@ def package_args(policy: ContactPolicy) -> PackageArgs:
         req[pos[b]] |= 1 << pos[a]
     if policy.household is not None and r.max_offers_per_household is not None:
         order, starts = policy.groups()
-        H = r.max_offers_per_household
+        room = np.add.reduceat(policy.customer_cap()[order], starts[:-1]) if len(order) else np.zeros(1, np.int64)
+        H = int(min(r.max_offers_per_household, room.max()))     # the pass's tables are H + 1 long: no more than binds
     else:
         order, starts, H = np.zeros(0, np.int64), np.zeros(0, np.int64), 0
     args = PackageArgs(r.max_per_offer_per_customer, policy.customer_cap(), rule, r.valid_subsets(), req, order,

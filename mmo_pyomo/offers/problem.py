@@ -14,7 +14,6 @@ arrays in one compiled pass (:mod:`mmo_pyomo.offers.kernels`); the Arrow table i
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,8 +25,9 @@ import pyarrow.parquet as pq
 
 from mmo_pyomo.errors import DataError, InfeasibleInstanceError
 from mmo_pyomo.offers import kernels
-from mmo_pyomo.offers.policies import ContactPolicy, household_codes, household_cuts, load_policy, positions
-from mmo_pyomo.reading import check_keys, check_names, header_of, read_table
+from mmo_pyomo.offers.policies import ContactPolicy, household_cuts
+from mmo_pyomo.offers.policy_files import household_codes, load_policy, positions
+from mmo_pyomo.reading import check_keys, check_names, header_of, one_format, read_json_object, read_table
 
 SCORE_COLUMNS = ("customer_id", "offer", "channel", "expected_profit", "cost")
 
@@ -71,16 +71,11 @@ class OfferProblem:
 
 
 def _scores_path(folder: Path) -> Path:
-    """The folder's one scores file: with both scores.parquet and scores.csv, which one is meant is unknown
-    (a stale one beside a new one), so that is an error naming both."""
-    found = [folder / name for name in ("scores.parquet", "scores.csv") if (folder / name).is_file()]
-    if len(found) > 1:
-        newer, older = sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
-        raise DataError(f"'{folder}' holds both scores.parquet and scores.csv ({newer.name} is the newer), so which "
-                        "scores to read is unknown", f"remove the one that is stale (perhaps {older})")
-    if found:
-        return found[0]
-    raise DataError(f"no scores.parquet or scores.csv in '{folder}'", "write the scores in long form there")
+    """The folder's one scores file (scores.parquet or scores.csv; both: an error naming both, :func:`one_format`)."""
+    found = one_format(folder, "scores")
+    if found is None:
+        raise DataError(f"no scores.parquet or scores.csv in '{folder}'", "write the scores in long form there")
+    return found
 
 
 def _check_score_columns(path: Path) -> list[str]:
@@ -131,7 +126,8 @@ def load_problem(folder: str | Path) -> OfferProblem:
     household = scores_households(path, ids) if "household_id" in columns else None
     prob = OfferProblem(ids, shell.offers, shell.channels, P, C, E, shell.min_offers, shell.capacity, shell.budget,
                         shell.hurdle_rate, name=shell.name,
-                        policy=load_policy(path.parent, shell.offers, ids, household=household))
+                        policy=load_policy(path.parent, shell.offers, ids, household=household,
+                                           channels=len(shell.channels)))
     check_feasible_campaign(prob)
     return prob
 
@@ -190,24 +186,9 @@ def load_campaign(folder: str | Path) -> tuple[OfferProblem, Path]:
 CAMPAIGN_KEYS = ("budget", "hurdle_rate")
 
 
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    keys = [k for k, _ in pairs]
-    repeated = sorted({k for k in keys if keys.count(k) > 1})
-    if repeated:
-        raise DataError(f"campaign.json gives {repeated[0]!r} more than once", "give every setting once")
-    return dict(pairs)
-
-
 def _read_campaign_json(path: Path) -> tuple[float, float]:
     """(budget, hurdle_rate) from campaign.json: exactly these two keys, each once, each a JSON number."""
-    try:
-        campaign = json.loads(path.read_text(), object_pairs_hook=_unique_keys)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"'{path}' is not valid JSON ({exc})",
-                        'write {"budget": <number>, "hurdle_rate": <number>}') from None
-    if not isinstance(campaign, dict):
-        raise DataError(f"'{path}' holds a {type(campaign).__name__}, not an object",
-                        'write {"budget": <number>, "hurdle_rate": <number>}')
+    campaign = read_json_object(path, '{"budget": <number>, "hurdle_rate": <number>}')
     for key in CAMPAIGN_KEYS:
         if key not in campaign:
             raise DataError(f"campaign.json has no '{key}'", f"add \"{key}\": <number>")
