@@ -22,3 +22,22 @@ def signed_percent(part: float | None, whole: float | None) -> str:
 def seconds(x: float | None) -> str:
     """A duration as the summaries write it (``0.32 s``)."""
     return f"{amount(x, '.2f')} s"
+
+
+def objective_words(target: str | None, risk: str | None, word: str) -> dict[str, str]:
+    """What each figure of a mix result measures, for its label (one rule for the terminal and the page).
+
+    ``target`` and ``risk`` are the result's texts (``"mroi:1"``, ``"cvar:0.1"``), ``word`` "revenue" or "response".
+    The objective is the total ``word``; net of M × spend under ``mroi:M``; the least spend under ``response:V``;
+    and under a risk measure, the CVaR of that. ``response`` labels the plan's gross figure restated under a target
+    (a total, or the CVaR of the gross ``word`` under a risk measure); the draws summary is always of the gross
+    ``word`` (:func:`mmo_pyomo.instance.risk.risk_summary`)."""
+    kind = target.partition(":")[0] if target else None
+    measure = {"mroi": f"net {word}", "response": "least spend"}.get(kind or "", f"total {word}")
+    gross = f"total {word}"
+    if risk and kind != "response":
+        measure = f"CVaR {measure.removeprefix('total ')}"
+        gross = f"CVaR {word}"
+    lift = f"{word} lift" if kind == "response" else f"{measure.removeprefix('total ')} lift"
+    return {"objective": measure, "lift": lift, "response": gross,
+            "draws": f"draws of the {word}"}

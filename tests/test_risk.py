@@ -227,3 +227,25 @@ def test_meridian_draws_through_the_files_and_the_cli(tmp_path):
     shifted.to_csv(out / "curve_draw_points.csv", index=False)
     with pytest.raises(DataError, match="is not its curve_points.csv response"):
         load_instance(out)
+
+
+def test_every_figure_under_a_risk_and_a_price_is_what_its_label_says(inst):
+    """With ``--risk cvar:A --target mroi:M`` the objective is the CVaR of the response less M × spend; the draws
+    summary is of the response itself, the restated response is its CVaR, and each label says so."""
+    from mmo_pyomo.cli.solve import summary
+
+    m, alpha = 0.2, 0.1
+    r = solve(inst, "hull_oa", "highs", mip_gap=GAP, risk=f"cvar:{alpha}", target=f"mroi:{m}").raise_for_status()
+    x = _spend(r, inst)
+    gross = inst.curves.draw_response(x).sum(axis=1)                 # Σ_i r_iˢ(x_i) per draw, independently
+    base = inst.curves.draw_response(inst.baseline).sum(axis=1)
+    assert r.objective == pytest.approx(float(cvar(gross, alpha)) - m * x.sum(), rel=1e-6)
+    assert r.response == pytest.approx(float(cvar(gross, alpha)), rel=1e-6)
+    for side, values in (("plan", gross), ("baseline", base)):
+        d = r.draws[side]
+        assert d["mean"] == pytest.approx(float(values.mean()), rel=1e-9)
+        assert d["cvar"] == pytest.approx(float(cvar(values, alpha)), rel=1e-9)
+        assert d["p50"] == pytest.approx(float(np.percentile(values, 50)), rel=1e-9)
+    text = summary(r, response=True)
+    assert "CVaR net response" in text and "CVaR response " in text and "CVaR net response lift" in text
+    assert "draws of the response" in text and "total response" not in text

@@ -10,7 +10,7 @@ import numpy as np
 from mmo_pyomo.cli import args as args_
 from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.errors import MMOError
-from mmo_pyomo.formatting import amount, gap_percent, seconds, signed_percent
+from mmo_pyomo.formatting import amount, gap_percent, objective_words, seconds, signed_percent
 from mmo_pyomo.instance.load import load_instance
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.instance.targets import describe_target
@@ -37,10 +37,8 @@ def summary(result: Result, baseline_feasible: bool = True, response: bool = Fal
     lift = result.lift
     rel = signed_percent(lift, result.baseline_revenue)
     rel = f" ({rel})" if rel else ""
-    kind = result.target.partition(":")[0] if result.target else None
-    objective = {None: f"total {word}", "roi": f"total {word}", "mroi": f"net {word}", "response": "least spend"}[kind]
-    if result.risk:
-        objective = f"CVaR {word}"
+    labels = objective_words(result.target, result.risk, word)
+    objective = labels["objective"]
     lines = [
         f"formulation     {result.formulation}",
         f"solver          {result.solver} {result.solver_version or ''}".rstrip(),
@@ -57,11 +55,12 @@ def summary(result: Result, baseline_feasible: bool = True, response: bool = Fal
         f"total spend     {amount(result.total_spend)}",
     ]
     if result.target:
-        lines.append(f"total {word:<9} {amount(result.response)}, ROI {'-' if result.roi is None else f'{result.roi:.6g}'}")
+        roi = "-" if result.roi is None else f"{result.roi:.6g}"
+        lines.append(f"{labels['response']:<15} {amount(result.response)}, ROI {roi}")
     if result.draws:
         lines.extend(_draw_lines(result, word))
     if lift is not None:
-        lines.append(f"{word + ' lift':<15} {amount(lift)}{rel} over the baseline plan"
+        lines.append(f"{labels['lift']:<15} {amount(lift)}{rel} over the baseline plan"
                      + ("" if baseline_feasible else " (which breaks the budget, a rule or the target here)"
                         if result.target else " (which breaks the budget or a rule here)"))
     if result.message.startswith("outer approximation") or result.status in (Status.UNRELIABLE, Status.FEASIBLE):

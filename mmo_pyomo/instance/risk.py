@@ -107,8 +107,11 @@ def draw_totals(inst: Instance, delta: np.ndarray) -> np.ndarray:
 
 def risk_summary(inst: Instance, delta: np.ndarray) -> dict[str, Any]:
     """Over the draws, for the plan x̄ + δ: the mean response, the CVaR (at the instance's ALPHA, or
-    :data:`REPORTED_ALPHA`), and the 5th, 50th and 95th percentiles."""
-    totals = draw_totals(inst, delta)
+    :data:`REPORTED_ALPHA`), and the 5th, 50th and 95th percentiles. Each is of the gross response Σ r_i, whatever
+    the objective: under ``mroi:M`` the M × spend that :func:`draw_totals` takes off (the same in every draw) is
+    added back."""
+    x = inst.baseline + np.asarray(delta, float)
+    totals = draw_totals(inst, delta) + inst.spend_price * float(x.sum())
     alpha = inst.risk.alpha if inst.risk is not None else REPORTED_ALPHA
     p5, p50, p95 = np.percentile(totals, [5, 50, 95])
     return {"draws": int(len(totals)), "mean": float(totals.mean()), "alpha": alpha, "cvar": float(cvar(totals, alpha)),
