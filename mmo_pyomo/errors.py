@@ -58,7 +58,17 @@ class CertificateError(MMOError):
     exit_code = 6
 
 
-class SolveInterrupted(MMOError):
-    """The user stopped a solve (Ctrl-C, caught by the engine): nothing is written or stored as a result."""
+class SolveInterrupted(KeyboardInterrupt):
+    """The user stopped a solve (Ctrl-C, caught by the engine): nothing is written or stored as a result.
+
+    A :class:`KeyboardInterrupt`, as Ctrl-C in Python code is, and not an :class:`MMOError`: a step that goes on
+    without a helper whose error it catches (a cross-check, a start, one row of a comparison) does not go on past
+    an interrupt. It names the cause and the fix as an :class:`MMOError` does.
+    """
 
     exit_code = 130
+
+    def __init__(self, cause: str, fix: str | None = None) -> None:
+        self.cause = cause
+        self.fix = fix
+        super().__init__(cause if fix is None else f"{cause}\n  fix: {fix}")

@@ -64,7 +64,7 @@ def positive_seconds(text: str) -> float:
     """A time limit > 0 seconds."""
     value = seconds(text)
     if value == 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a time limit > 0 seconds")
+        raise argparse.ArgumentTypeError(f"{text!r}: a time limit must be > 0 seconds (give the seconds a step may take)")
     return value
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import TextIO
 
-from mmo_pyomo.errors import MMOError
+from mmo_pyomo.errors import MMOError, SolveInterrupted
 
 #: Subcommand name → module (each has HELP, add_arguments, run).
 COMMANDS: dict[str, str] = {
@@ -86,7 +86,7 @@ def build_parser(only: str | None = None, prog: str | None = None) -> argparse.A
     return p
 
 
-def report_error(exc: MMOError) -> int:
+def report_error(exc: MMOError | SolveInterrupted) -> int:
     """Print ``error: cause`` and ``  fix: …`` on stderr; return the error's exit code."""
     print(f"error: {exc.cause}", file=sys.stderr)
     if exc.fix:
@@ -154,6 +154,8 @@ def main(argv: Sequence[str] | None = None, *, only: str | None = None, prog: st
     try:
         return int(_load(args._command).run(args))
     except MMOError as exc:
+        return report_error(exc)
+    except SolveInterrupted as exc:     # an engine stopped by Ctrl-C: its own words, exit 130
         return report_error(exc)
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)

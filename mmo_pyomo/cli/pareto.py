@@ -20,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--formulation", default="misocp")
     p.add_argument("--solver", default="scip")
     p.add_argument("--steps", type=args_.positive_int, default=20)
-    p.add_argument("--time-limit", type=args_.seconds, default=None, metavar="S", help="per step")
+    p.add_argument("--time-limit", type=args_.positive_seconds, default=None, metavar="S", help="per step (> 0)")
     p.add_argument("--k", type=args_.non_negative_int, nargs="+", default=None, metavar="K",
                    help="solve these values of K instead of --steps equal steps from 0 to n")
     p.add_argument("--gap", type=args_.relative_gap, default=None, metavar="G",

@@ -115,18 +115,21 @@ def _concurrent(args: argparse.Namespace, inst: Instance, options: SolveOptions,
 
     from mmo_pyomo.mix.concurrent import ConcurrentSettings, solve_concurrent
     t0 = time.time()
-    prepared = prepare(inst, args.formulation, args.solver, options, **stages)
+    prepared = prepare(inst, args.formulation, args.solver, options, needs_start=True, **stages)
     assert prepared.start is not None
     left = (args.time_limit if args.time_limit is not None else 600.0) - (time.time() - t0)
     if left < 5.0:
         raise MMOError(f"the start took {time.time() - t0:.1f} s of --time-limit, and the concurrent solve needs time "
                        "left", "raise --time-limit or lower --start-time-limit")
+    for note in prepared.notes:
+        print(f"start           {note}")
     run = solve_concurrent(prepared.instance, prepared.start, gap=args.gap if args.gap is not None else 1e-4,
                            time_limit=left, threads=args.threads if args.threads is not None else 2,
                            settings=ConcurrentSettings(bound_formulation=args.formulation, bound_solver=args.solver,
                                                        slice_s=args.improve_slice))
     prepared.concurrent = run.events
     run.result.time_s = time.time() - t0
+    run.result.message = "; ".join(m for m in (*prepared.notes, run.result.message) if m)
     return Planned(run.result, prepared.instance, prepared)
 
 
@@ -137,7 +140,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         f"{', '.join(CURVE_FORMULATIONS)}")
     p.add_argument("--data", default=str(EXAMPLE_DAT), help=".dat file or CSV folder (default: the shipped example)")
     p.add_argument("--solver", default=DEFAULT_SOLVER, help="engine name, 'all', or pyomo:NAME")
-    p.add_argument("--time-limit", type=args_.seconds, default=None, metavar="S")
+    p.add_argument("--time-limit", type=args_.positive_seconds, default=None, metavar="S",
+                   help="seconds (> 0) for the whole command: every step (start, improvement, solve, cross-checks) "
+                        "takes a share of it")
     p.add_argument("--gap", type=args_.relative_gap, default=None, metavar="G",
                    help="relative MIP gap to stop at, in [0, 1)")
     p.add_argument("--threads", type=args_.threads, default=None, metavar="N")
@@ -155,8 +160,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "cycle's plan or one improved before; it must pass the checker")
     p.add_argument("--start-solver", default=DEFAULT_SOLVER, metavar="NAME",
                    help="MILP engine of the chord heuristic (e.g. highs; default scip)")
-    p.add_argument("--start-time-limit", type=args_.positive_seconds, default=60.0, metavar="S",
-                   help="time limit of the chord MILP (default 60 s)")
+    p.add_argument("--start-time-limit", type=args_.positive_seconds, default=None, metavar="S",
+                   help="time limit of the chord heuristic (default: 20%% of --time-limit, or 60 s without one); a "
+                        "chord MILP out of time falls back to the fewest-changes plan")
     p.add_argument("--improve", action="store_true",
                    help="before the full solve, improve the start by neighbourhood search (mmo_pyomo.mix.improve): "
                         "local branching and fix-and-optimize over rule groups, each a sub-MIP with its own slice")

@@ -2,8 +2,9 @@
 
 * ``periods.csv`` — ``period, budget_lower, budget_upper``: periods 1..T, amounts per period (an empty cell or a
   missing column: unbounded);
-* ``curves.csv`` may add ``adstock`` (θ in [0, 1)), ``adstock_lmax`` (L, whole, default 0) and
-  ``adstock_normalize`` (1 or 0, default 1);
+* ``curves.csv`` may add ``adstock`` (θ in [0, 1)), ``adstock_lmax`` (L, whole, default 0; the lags whose weights
+  carry less than the rounding of their sum are left out, :func:`~mmo_pyomo.instance.periods.adstock_lag`, and the
+  log says so) and ``adstock_normalize`` (1 or 0, default 1);
 * ``history.csv`` (optional) — ``activity, period, spend`` for periods ≤ 0 (default: the baseline in every
   past period);
 * ``baseline_plan.csv`` (optional) — ``activity, period, spend``: a baseline per cell (default: the activity's
@@ -18,6 +19,7 @@ the whole horizon, as fractions of the baseline total. The result is a cell inst
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,9 +30,11 @@ from mmo_pyomo import ranges
 from mmo_pyomo.curves.curve_files import with_curves
 from mmo_pyomo.curves.families import ADSTOCK_COLUMNS, CURVE_COLUMNS, TABULAR, ResponseCurves
 from mmo_pyomo.errors import DataError, MMOError
-from mmo_pyomo.instance.periods import Horizon, adstock_weights, cell_name
+from mmo_pyomo.instance.periods import ADSTOCK_TAIL, Horizon, adstock_weights, cell_name
 from mmo_pyomo.instance.schema import Instance
 from mmo_pyomo.reading import read_table
+
+log = logging.getLogger(__name__)
 
 PERIOD_COLUMNS = ("period", "budget_lower", "budget_upper")
 CELL_COLUMNS = ("activity", "period", "spend")
@@ -126,6 +130,9 @@ def _adstock(folder: Path, activities: tuple[str, ...]) -> list[np.ndarray]:
         if lmax > 0 and str(row.get("family", "")).strip() in TABULAR:
             raise DataError(f"{where}: a {row['family']} curve with adstock", "give adstocked curves in closed form")
         out.append(adstock_weights(theta, lmax, bool(norm)))
+        if len(out[-1]) <= lmax:
+            log.info("%s: adstock_lmax = %d truncated to L = %d: the weights θ^l past it (θ = %g) carry less than %.1e "
+                     "of their sum, below its rounding", where, lmax, len(out[-1]) - 1, theta, ADSTOCK_TAIL)
     return out
 
 

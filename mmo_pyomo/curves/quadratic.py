@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mmo_pyomo.errors import MMOError
 from mmo_pyomo.instance.schema import Instance
 
 #: Points per region at which the fit is made, and at which its error is measured.
@@ -66,6 +67,11 @@ def fit_quadratics(inst: Instance, iterations: int = 60) -> QuadraticFit:
     returned as it is, with zero errors)."""
     if inst.curves is None:
         return QuadraticFit(inst, np.zeros(inst.n), 0.0)
+    if inst.horizon is not None and inst.horizon.has_adstock:     # a cell's response is in the effective spend
+        raise MMOError("--approximate quadratic fits each cell's response in the cell's own spend, and this "
+                       "time-phased plan carries spend over between periods (adstock), so no such fit exists",
+                       "drop --approximate and solve with --formulation hull_oa, which cuts each period's response "
+                       "in the effective spend")
     grid = _region_grid(inst, FIT_POINTS)
     g = _changes(inst, grid)
     d2 = grid * grid

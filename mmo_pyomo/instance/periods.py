@@ -33,12 +33,31 @@ def cell_name(activity: str, period: int) -> str:
     return f"{activity}{CELL}{period}"
 
 
+#: The weight mass, relative to all of w_0..w_L, that the lags cut off by :func:`adstock_lag` may carry: below the
+#: rounding of a double-precision sum (2⁻⁵³), so that every effective spend a[i,t], and so every response, is the
+#: one of the full L up to the rounding with which it is computed anyway.
+ADSTOCK_TAIL = 2.0 ** -53
+
+
+def adstock_lag(theta: float, lmax: int) -> int:
+    """The longest lag that counts of geometric weights θ^0..θ^L: the least L′ ≤ L whose later weights
+    θ^(L′+1) + … + θ^L carry at most :data:`ADSTOCK_TAIL` of their sum (0 for θ = 0). Computed in closed form, so
+    that an L of 10⁹ (an export's "no limit") costs nothing."""
+    if theta == 0.0 or lmax == 0:
+        return 0
+    # the tail after L′ is θ^(L′+1)(1 − θ^(L−L′)) / (1 − θ), the sum (1 − θ^(L+1)) / (1 − θ): the tail is within the
+    # tolerance once θ^(L′+1) ≤ tol · (1 − θ^(L+1))
+    need = np.log(ADSTOCK_TAIL * (1.0 - theta ** (lmax + 1.0))) / np.log(theta) - 1.0
+    return int(min(lmax, max(0, int(np.ceil(need)))))
+
+
 def adstock_weights(theta: float, lmax: int, normalize: bool) -> np.ndarray:
-    """w_l = θ^l for l = 0..L, divided by their sum when normalized (PyMC-Marketing's geometric adstock with
-    its ``l_max`` = L + 1)."""
+    """w_l = θ^l for l = 0..L′, divided by their sum when normalized (PyMC-Marketing's geometric adstock with
+    its ``l_max`` = L + 1), where L′ = :func:`adstock_lag` ≤ L: the weights past L′ carry less of the sum than its
+    rounding, and are left out (the caller says so where L′ < L)."""
     if not 0.0 <= theta < 1.0:
         raise DataError(f"adstock θ = {theta} is outside [0, 1)", "give a decay 0 ≤ θ < 1")
-    w = theta ** np.arange(lmax + 1, dtype=float)
+    w = theta ** np.arange(adstock_lag(theta, lmax) + 1, dtype=float)
     return w / w.sum() if normalize else w
 
 
@@ -86,14 +105,11 @@ class Horizon:
 
     def terms(self, i: int, t: int) -> tuple[list[tuple[int, float]], float]:
         """a[i,t] as (cell, weight) pairs and a constant (the history's share)."""
-        cells = self.cell_index()
-        pairs, const = [], 0.0
-        for lag, w in enumerate(self.weights[i]):
-            s = t - lag
-            if 1 <= s <= self.periods:
-                pairs.append((int(cells[i, s - 1]), float(w)))
-            elif s <= 0:
-                const += float(w) * float(self.history[i, -s]) if -s < self.history.shape[1] else 0.0
+        cells, w = self.cell_index(), self.weights[i]
+        lags = np.arange(max(0, t - self.periods), min(len(w), t))         # the periods 1..T that reach t
+        pairs = [(int(cells[i, t - lag - 1]), float(w[lag])) for lag in lags]
+        past = np.arange(t, min(len(w), t + self.history.shape[1]))      # periods ≤ 0, as far as the history goes
+        const = float(np.dot(w[past], self.history[i, past - t])) if len(past) else 0.0
         return pairs, const
 
     def effective(self, x: np.ndarray) -> np.ndarray:

@@ -36,10 +36,16 @@ from mmo_pyomo.mix.checker import PlanCheck, check_plan
 from mmo_pyomo.mix.model_run import ModelRun
 from mmo_pyomo.model_library import get_formulation
 from mmo_pyomo.model_library.objectives import changes_objective, chord_objective
+from mmo_pyomo.solvers import deadline
 from mmo_pyomo.solvers.capabilities import Capability
 from mmo_pyomo.solvers.options import SolveOptions
 from mmo_pyomo.solvers.registry import get_engine
 from mmo_pyomo.solvers.stats import SolveStats, Status
+
+
+class NoStartFound(NoSolutionError):
+    """The chord MILP ended (out of time) with no plan, which proves nothing: a caller may start otherwise."""
+
 
 #: Relative gap at which the chord MILP stops: its objective is only a surrogate.
 CHORD_GAP = 1e-2
@@ -81,12 +87,23 @@ MILP_NEEDS = frozenset({Capability.LINEAR, Capability.INTEGER})
 QP_NEEDS = frozenset({Capability.LINEAR, Capability.CONVEX_QP_OBJECTIVE})
 
 
-def _run(run: ModelRun, kind: str, time_limit: float | None, gap: float) -> SolveStats:
-    """Solve ``run``, a MILP (``kind="milp"``) or a convex QP (``"qp"``); engine failures and licence limits
-    become errors that name the cause and the fix."""
+def limits(time_limit: float | None, options: SolveOptions | None) -> SolveOptions:
+    """The options of a helper's solves: ``options`` (a deadline, from :func:`mmo_pyomo.solvers.deadline.step`),
+    its clock started, with ``time_limit`` s at most for all of them."""
+    time_limit = ranges.optional(ranges.seconds, time_limit, "time_limit")
+    base = options if options is not None else SolveOptions()
+    if time_limit is not None:
+        base = base.with_changes(time_limit=time_limit if base.time_limit is None else min(time_limit, base.time_limit))
+    return deadline.started(base)
+
+
+def _run(run: ModelRun, kind: str, options: SolveOptions, gap: float) -> SolveStats:
+    """Solve ``run``, a MILP (``kind="milp"``) or a convex QP (``"qp"``), within ``options``'s deadline; engine
+    failures and licence limits become errors that name the cause and the fix, and an interrupt raises
+    :class:`~mmo_pyomo.errors.SolveInterrupted`."""
     what = f"the chord heuristic's {kind.upper()}"
     try:
-        stats = run.solve(SolveOptions(time_limit=time_limit, mip_gap=gap), what=what)
+        stats = run.solve(options.with_changes(mip_gap=gap), what=what)
     except LicenceLimitError as exc:
         raise LicenceLimitError(exc.cause, "use a full licence, or the default engine (--start-solver scip)") \
             from None
@@ -105,16 +122,16 @@ def _miqp_run(inst: Instance, solver: str, **kwargs: Any) -> ModelRun:
             from None
 
 
-def polish(inst: Instance, delta: np.ndarray, qp_solver: str = "scip",
-           time_limit: float | None = 60.0) -> tuple[np.ndarray, PlanCheck]:
+def polish(inst: Instance, delta: np.ndarray, qp_solver: str = "scip", time_limit: float | None = 60.0,
+           *, options: SolveOptions | None = None) -> tuple[np.ndarray, PlanCheck]:
     """The plan ``delta`` re-optimized within its own regions: each activity keeps its region (decrease,
     none, increase) and the true concave revenue is maximized over the spend changes, a convex QP on
-    ``qp_solver``. Returns the better of the two plans by the checker (``delta`` itself if the QP finds
-    nothing better) and its check."""
+    ``qp_solver``, in ``time_limit`` s at most and within ``options``'s deadline (:func:`limits`). Returns the better
+    of the two plans by the checker (``delta`` itself if the QP finds nothing better) and its check."""
     start = check_plan(inst, inst.baseline + delta)
     run = _miqp_run(inst, qp_solver, relaxed=True, needs=QP_NEEDS)   # a continuous QP for any QP engine
     run.fix_regions(delta)
-    stats = _run(run, "qp", time_limit, 1e-6)
+    stats = _run(run, "qp", limits(time_limit, options), 1e-6)
     if stats.has_solution:
         candidate, check = run.checked_plan()
         if check.feasible and (not start.feasible or check.revenue >= start.revenue):
@@ -123,17 +140,18 @@ def polish(inst: Instance, delta: np.ndarray, qp_solver: str = "scip",
 
 
 def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "scip",
-                time_limit: float | None = 60.0) -> StartPlan:
-    """A feasible plan: the chord MILP's plan (``milp_solver``, at most ``time_limit`` s),
-    polished by a convex QP with its regions fixed (``qp_solver``).
+                time_limit: float | None = 60.0, *, options: SolveOptions | None = None) -> StartPlan:
+    """A feasible plan: the chord MILP's plan (``milp_solver``), polished by a convex QP with its regions fixed
+    (``qp_solver``); both in ``time_limit`` s at most and within ``options``'s deadline (:func:`limits`), the
+    polish with at least :data:`~mmo_pyomo.solvers.deadline.MIN_STEP_S` s.
 
     Raises :class:`InfeasibleInstanceError` when no plan exists and :class:`NoSolutionError`
     when the MILP finds none in time.
     """
-    time_limit = ranges.optional(ranges.seconds, time_limit, "time_limit")
+    opts = limits(time_limit, options)
     run = _miqp_run(inst, milp_solver, objective=chord_objective(chord_coefficients), needs=MILP_NEEDS)
     t0 = time.perf_counter()
-    stats = _run(run, "milp", time_limit, CHORD_GAP)
+    stats = _run(run, "milp", opts, CHORD_GAP)
     milp_time = time.perf_counter() - t0
     if stats.status == "infeasible":
         raise InfeasibleInstanceError(
@@ -141,11 +159,11 @@ def chord_start(inst: Instance, milp_solver: str = "scip", qp_solver: str = "sci
             "(the chord MILP, which has exactly the MIQP's constraints, is infeasible)",
             "relax the budget or the group rules, or allow more changes (max_changes)")
     if not stats.has_solution:
-        raise NoSolutionError(f"the chord MILP found no feasible plan ({stats.status} after {milp_time:.0f} s)",
-                              "give it a longer time limit, or check that the budget and rules can be met")
+        raise NoStartFound(f"the chord MILP found no feasible plan ({stats.status} after {milp_time:.0f} s)",
+                           "give it a longer time limit, or check that the budget and rules can be met")
     chord_plan, chord_check = run.checked_plan()
     t1 = time.perf_counter()
-    plan, final = polish(inst, chord_plan, qp_solver, time_limit)
+    plan, final = polish(inst, chord_plan, qp_solver, None, options=deadline.step(opts, 1.0, None))
     polish_time = time.perf_counter() - t1
     if not final.feasible:   # the MILP engine's plan failed the checker: do not hand it on
         raise NoSolutionError("the chord heuristic's plan failed the checker: " + final.summary(),
@@ -171,19 +189,19 @@ class FewestChanges:
 
 
 def fewest_changes(inst: Instance, milp_solver: str = "scip", qp_solver: str = "scip",
-                   time_limit: float | None = 120.0) -> FewestChanges:
+                   time_limit: float | None = 120.0, *, options: SolveOptions | None = None) -> FewestChanges:
     """The smallest number of changes a plan needs under the budget, the group rules and the minimum changes, with
     such a plan: the chord MILP's constraints with K relaxed to n, minimizing the changes (``milp_solver``, at most
-    ``time_limit`` s), the plan then polished within its regions (``qp_solver``). Every K below ``lower_bound``
-    admits no plan; the plan is feasible for every K from its ``n_changes`` on.
+    ``time_limit`` s, and within ``options``'s deadline), the plan then polished within its regions (``qp_solver``).
+    Every K below ``lower_bound`` admits no plan; the plan is feasible for every K from its ``n_changes`` on.
 
     Raises :class:`InfeasibleInstanceError` when no plan exists with any number of changes.
     """
-    time_limit = ranges.optional(ranges.seconds, time_limit, "time_limit")
+    opts = limits(time_limit, options)
     free = inst.with_changes(max_changes=inst.n)
     run = _miqp_run(free, milp_solver, objective=changes_objective, needs=MILP_NEEDS)
     t0 = time.perf_counter()
-    stats = _run(run, "milp", time_limit, 0.0)
+    stats = _run(run, "milp", opts, 0.0)
     if stats.status == "infeasible":
         raise InfeasibleInstanceError(
             "no plan meets the budget, the group rules and the minimum changes, with any number of changes",
@@ -195,5 +213,5 @@ def fewest_changes(inst: Instance, milp_solver: str = "scip", qp_solver: str = "
     delta, check = run.checked_plan() if stats.has_solution else (None, None)
     if delta is None or check is None or not check.feasible:
         return FewestChanges(lower, None, None, None, time.perf_counter() - t0)
-    delta, check = polish(free, delta, qp_solver, time_limit)
+    delta, check = polish(free, delta, qp_solver, None, options=deadline.step(opts, 1.0, None))
     return FewestChanges(lower, delta, check.n_changes, check.revenue, time.perf_counter() - t0)

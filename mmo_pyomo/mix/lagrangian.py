@@ -142,8 +142,11 @@ def solve_dual(inst: Instance, *, iterations: int = 3000, temperatures: tuple[fl
     """Multipliers that make L small (L-BFGS-B on the smoothed dual, at each smoothing temperature in turn, in
     units of the average revenue per activity), and the exact bounds at the best of them."""
     if inst.curves is not None:
-        raise MMOError("Lagrangian fixing takes quadratic revenues, and this instance has response curves",
-                       "fit quadratics first (--approximate quadratic), or solve without fixing")
+        adstock = inst.horizon is not None and inst.horizon.has_adstock   # no quadratic fit exists there
+        raise MMOError("Lagrangian fixing takes quadratic revenues, and this instance has response curves"
+                       + (" with adstock" if adstock else ""),
+                       "solve without --fix (hull_oa takes the curves and their adstock as they are)" if adstock else
+                       "fit quadratics first (--approximate quadratic), or solve without --fix")
     try:
         from scipy.optimize import minimize
     except ImportError:

@@ -6,13 +6,19 @@ same by calling :func:`plan`. Each stage is optional:
 1. **approximate** (``"quadratic"``): response curves replaced by fitted concave quadratics, so that every
    formulation takes them; the result is restated on the curves (:func:`~mmo_pyomo.mix.runner.on_curves`);
 2. **start**: ``"chord"`` (the chord heuristic, :func:`~mmo_pyomo.mix.chord.chord_start`) or a plan
-   (a spend change per activity, checked: an infeasible one is an error naming what it breaks);
+   (a spend change per activity, checked: an infeasible one is an error naming what it breaks). A chord MILP
+   out of time with no plan does not end the call: the start is then the fewest-changes plan, or, where a stage
+   needs a start, the formulation's own first plan, or none; a note in the result and the log says which;
 3. **fix** (``fix=True``): Lagrangian region fixing against the start's revenue, again after the
    improvement (:mod:`mmo_pyomo.mix.lagrangian`); the fixed regions stay fixed in the improvement's
    neighbourhoods and in the solve, and hull_oa gets tangents at the Lagrangian relaxation's points;
    **improve**: neighbourhood search from the start (:func:`~mmo_pyomo.mix.improve.improve`), with the
    Lagrangian core among its neighbourhoods when ``fix=True``;
 4. **solve**: the formulation on the engine, from the start, with its certificate checked.
+
+``options.time_limit`` is for the whole call: its clock starts at the call (:mod:`mmo_pyomo.solvers.deadline`);
+the start takes :data:`START_SHARE` of it (unless ``start_time_limit`` says otherwise), the improvement at most
+:data:`IMPROVE_SHARE` of what is left, and the solve the rest.
 """
 from __future__ import annotations
 
@@ -30,12 +36,21 @@ from mmo_pyomo.mix.checker import check_plan
 from mmo_pyomo.mix.lagrangian import cut_options
 from mmo_pyomo.mix.runner import Result, on_curves, solve
 from mmo_pyomo.model_library import Formulation, get_formulation
+from mmo_pyomo.solvers import deadline
 from mmo_pyomo.solvers.options import DEFAULTS, SolveOptions
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
 
 #: A progress callback: (stage, what it produced) for "approximation", "start", "fixing" (the list of fixing
 #: records so far) and "improvement".
 Progress = Callable[[str, Any], None]
+
+#: The share of the time limit a start takes (its fallback without a limit: :data:`START_S`), where
+#: ``start_time_limit`` is not given; a fallback start after a chord MILP out of time takes the same share of
+#: what is left.
+START_SHARE = 0.2
+START_S = 60.0
+#: The share of what is left of the time limit that the improvement takes at most.
+IMPROVE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,7 @@ class Prepared:
     bound: Any = None                           # mmo_pyomo.mix.lagrangian.LagrangianBound, with --fix
     fixed_away: np.ndarray | None = None        # (n, 3) regions fixed away, with --fix
     fixing: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # what the stages did otherwise than asked (a fallback start)
     concurrent: list[dict[str, Any]] | None = None   # the plans, bounds and fixings of a concurrent solve
 
     def extras(self) -> dict[str, Any]:
@@ -73,6 +89,8 @@ class Prepared:
                                     "errors": dict(zip(self.curves_instance.activities, self.fit.errors.tolist()))}
         if self.fixing:
             out["fixing"] = self.fixing
+        if self.notes:
+            out["notes"] = self.notes
         if self.concurrent is not None:
             out["concurrent"] = self.concurrent
         if self.improvement is not None:
@@ -102,10 +120,14 @@ class Planned:
 
 def prepare(inst: Instance, formulation: str | Formulation = "misocp", solver: str = DEFAULT_SOLVER,
             options: SolveOptions = DEFAULTS, *, approximate: str = "none", start: str | np.ndarray | None = None,
-            start_solver: str = DEFAULT_SOLVER, start_time_limit: float | None = 60.0,
-            improve: ImproveSettings | None = None, fix: bool = False, progress: Progress | None = None) -> Prepared:
-    """The stages before the solve (see the module docstring)."""
+            start_solver: str = DEFAULT_SOLVER, start_time_limit: float | None = None,
+            improve: ImproveSettings | None = None, fix: bool = False, progress: Progress | None = None,
+            needs_start: bool = False) -> Prepared:
+    """The stages before the solve (see the module docstring), within ``options``'s time limit (its clock started
+    here, unless started before). ``needs_start``: a chord start that finds no plan must still end in one (the
+    concurrent solve's)."""
     say = progress or (lambda stage, value: None)
+    options = deadline.started(options)
     if approximate not in ("none", "quadratic"):
         raise MMOError(f"approximate = {approximate!r} is not 'none' or 'quadratic'", "use 'none' or 'quadratic'")
     prepared = Prepared(inst)
@@ -120,12 +142,9 @@ def prepare(inst: Instance, formulation: str | Formulation = "misocp", solver: s
     work = prepared.instance
     if isinstance(start, str):
         if start == "chord":
-            from mmo_pyomo.mix.chord import chord_start
-            rows = work.target is not None and work.target.adds_row   # the chord maximizes the revenue: its plan, of
-            plain = work.with_changes(target=None) if rows else work   # the instance without the row, is a start
-            prepared.start_plan = chord_start(plain, milp_solver=start_solver, time_limit=start_time_limit)
-            prepared.start = prepared.start_plan.delta
-            say("start", prepared.start_plan)
+            from mmo_pyomo.mix.start_fallback import chord_or_fallback
+            chord_or_fallback(prepared, formulation, solver, start_solver, start_time_limit, options,
+                              needs_start=needs_start or improve is not None or fix, say=say)
         elif start != "none":
             raise MMOError(f"start = {start!r} is not 'none', 'chord' or a plan", "give 'chord' or a spend change per "
                            "activity")
@@ -138,9 +157,11 @@ def prepare(inst: Instance, formulation: str | Formulation = "misocp", solver: s
         if prepared.start is None:
             raise MMOError("--improve needs a start plan to improve", "add --start chord or --start-plan PATH")
         from mmo_pyomo.mix.improve import improve as run_improve
+        share = deadline.share(options, IMPROVE_SHARE, improve.time_limit)
         prepared.improvement = run_improve(
             work, prepared.start, formulation=improve.formulation or formulation, solver=improve.solver or solver,
-            time_limit=improve.time_limit, slice_s=improve.slice_s, threads=options.threads,
+            time_limit=improve.time_limit if share is None else min(improve.time_limit, share),
+            slice_s=improve.slice_s, threads=options.threads,
             fixed_away=prepared.fixed_away, bound=prepared.bound)
         prepared.start = prepared.improvement.delta
         say("improvement", prepared.improvement)
@@ -188,7 +209,7 @@ def checked_start(inst: Instance, delta: np.ndarray) -> np.ndarray:
 
 def plan(inst: Instance, formulation: str | Formulation = "misocp", solver: str = DEFAULT_SOLVER,
          options: SolveOptions = DEFAULTS, *, approximate: str = "none", start: str | np.ndarray | None = None,
-         start_solver: str = DEFAULT_SOLVER, start_time_limit: float | None = 60.0,
+         start_solver: str = DEFAULT_SOLVER, start_time_limit: float | None = None,
          improve: ImproveSettings | None = None, curve_options: Mapping[str, Any] | None = None,
          fix: bool = False, target: Target | str | None = None, risk: Risk | str | None = None,
          progress: Progress | None = None) -> Planned:
@@ -200,7 +221,9 @@ def plan(inst: Instance, formulation: str | Formulation = "misocp", solver: str 
     the revenue; ``mroi`` prices the instance and takes every stage, the others a start but no improvement,
     fixing or approximation (those maximize the revenue). ``risk`` (``"mean"`` or ``"cvar:ALPHA"``;
     :mod:`mmo_pyomo.instance.risk`) is solved by hull_oa; its start, if any, comes from the mean curves.
+    ``options.time_limit`` is for the whole call, every stage included (see the module docstring).
     """
+    options = deadline.started(options)
     form = get_formulation(formulation)
     inst = with_target(inst, target)
     risky = with_risk(inst, risk)
@@ -222,4 +245,6 @@ def plan(inst: Instance, formulation: str | Formulation = "misocp", solver: str 
     if prepared.curves_instance is not None:          # the certificate is about the user's curves, not the fit
         result = on_curves(result, prepared.curves_instance, prepared.fit.error_k, options.mip_gap)
         work = prepared.curves_instance
+    for note in prepared.notes:
+        result.message = f"{note}; {result.message}" if result.message else note
     return Planned(result, work, prepared)

@@ -33,6 +33,7 @@ from mmo_pyomo.mix.checker import (
 )
 from mmo_pyomo.mix.model_run import ModelRun
 from mmo_pyomo.model_library import Formulation, get_formulation
+from mmo_pyomo.solvers import deadline
 from mmo_pyomo.solvers.engines import Engine
 from mmo_pyomo.solvers.options import SolveOptions
 from mmo_pyomo.solvers.registry import DEFAULT_SOLVER, get_engine
@@ -112,7 +113,7 @@ class Result:
                 "relax budget_lower/budget_upper or the rule bounds, or raise max_changes")
         if self.status == "time_limit":
             raise NoSolutionError(
-                f"time limit reached after {self.time_s:.1f} s with no plan found ({where})",
+                f"time limit reached after {self.time_s or 0:.1f} s with no plan found ({where})",
                 "start from a feasible plan (--start chord, or start= in solve()), raise --time-limit, "
                 "or try another formulation (hull and misocp have the tightest relaxations)")
         if self.status == "unbounded":
@@ -219,7 +220,7 @@ def solve(
     if not isinstance(instance, Instance):
         raise MMOError(f"solve() takes an Instance, not {type(instance).__name__}",
                        "load one first: solve(load_instance(path), ...)")
-    options = solve_options(options, option_values)
+    options = deadline.started(solve_options(options, option_values))   # every step below shares the time limit
     instance = with_risk(with_target(instance, target), risk)
     form = get_formulation(formulation)
     if instance.risk is not None and not form.takes_risk:
@@ -276,7 +277,11 @@ def solve(
     known = _known_plans(instance, start)
     rows = instance.target is not None and instance.target.adds_row   # the polish and the chord maximize the revenue
     if cross_check and instance.curves is None and result.status != Status.INTERRUPTED and not rows:
-        delta, check, notes = _cross_check(instance, delta, check, known, chord=start is None)
+        try:
+            delta, check, notes = _cross_check(instance, delta, check, known, options, chord=start is None)
+        except SolveInterrupted as exc:         # Ctrl-C in the cross-check: the engine's plan, as an interrupted
+            result.status = Status.INTERRUPTED  # solve's incumbent
+            notes = [f"interrupted: {exc.cause}"]
         for note in notes:
             result.message = f"{result.message}; {note}" if result.message else note
     result.objective = check.objective
@@ -417,7 +422,7 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
     previous: np.ndarray | None = None
     stalled = False
     while rounds < MAX_OUTER_ROUNDS:
-        left = None if options.time_limit is None else options.time_limit - (time.perf_counter() - began)
+        left = deadline.engine_limit(options)            # the rounds share the time limit
         if left is not None and left <= 0:
             break
         last = run.solve(options.with_changes(time_limit=left, mip_gap=target / 2), warm=warm, keep_interrupted=True,
@@ -450,7 +455,8 @@ def _solve_refining(run: ModelRun, options: SolveOptions, start: np.ndarray | No
         run.start(delta if best is None else best)
         warm = True
     if last is None:
-        return SolveStats(Status.TIME_LIMIT, message="time limit reached before the first round"), None
+        return SolveStats(Status.TIME_LIMIT, time_s=time.perf_counter() - began,
+                          message="time limit reached before the first round"), None
     gap = objective_gap(best_objective, bound) if best is not None else None
     proved = _within(gap, target) and last.status != Status.INTERRUPTED
     status = Status.INTERRUPTED if last.status == Status.INTERRUPTED else Status.OPTIMAL if proved else (
@@ -478,23 +484,33 @@ NOTED_GAIN = 1e-6
 CHORD_CHECK_MAX_N = 200
 
 
+#: The share of what is left of the time limit that the cross-check's QP takes (its fallback without a limit:
+#: :data:`CROSS_CHECK_S`), and the chord heuristic's plan after it; each at least
+#: :data:`~mmo_pyomo.solvers.deadline.MIN_STEP_S`.
+CROSS_CHECK_SHARE = 0.5
+CROSS_CHECK_S = 60.0
+CHORD_CHECK_S = 10.0
+
+
 def _cross_check(inst: Instance, delta: np.ndarray, check: PlanCheck, known: list[tuple[str, float]],
-                 chord: bool = True) -> tuple[np.ndarray, PlanCheck, list[str]]:
+                 options: SolveOptions, chord: bool = True) -> tuple[np.ndarray, PlanCheck, list[str]]:
     """Second, cheap views of the engine's answer, each a checked plan that joins the ``known`` plans no
     bound may fall below, and that is the result where it earns more than the engine's own (a note says
     so): the engine's plan re-optimized within its own regions (a convex QP on SCIP), and, on instances of
     up to :data:`CHORD_CHECK_MAX_N` activities solved without a start (``chord``), the chord heuristic's
-    plan, found by another model in possibly other regions."""
+    plan, found by another model in possibly other regions. Each takes a share of what is left of ``options``'s
+    deadline (:mod:`mmo_pyomo.solvers.deadline`); an interrupt of either raises :class:`SolveInterrupted`."""
     from mmo_pyomo.mix.chord import chord_start, polish
     candidates: list[tuple[str, np.ndarray, PlanCheck]] = []
     try:
-        polished, pcheck = polish(inst, delta, "scip", time_limit=60.0)
+        polished, pcheck = polish(inst, delta, "scip", options=deadline.step(options, CROSS_CHECK_SHARE, CROSS_CHECK_S))
         candidates.append(("re-optimized within its regions", polished, pcheck))
     except MMOError:                                  # the check could not run: the answer stands as it is
         pass
     if chord and inst.n <= CHORD_CHECK_MAX_N:
         try:
-            plan = chord_start(inst, "scip", "scip", time_limit=10.0)
+            plan = chord_start(inst, "scip", "scip",
+                               options=deadline.step(options, CROSS_CHECK_SHARE, CHORD_CHECK_S))
             candidates.append(("the chord heuristic's plan", plan.delta,
                                check_plan(inst, inst.baseline + plan.delta)))
         except MMOError:

@@ -23,6 +23,9 @@ class SolveOptions:
     * ``threads``: in [1, 1024]; ``seed``: in [0, 2³¹ − 1];
     * ``log_file``: the engine's own log is appended to it;
     * ``native``: engine-native options, passed as they are (``{"limits/nodes": 10}`` for SCIP);
+    * ``deadline``: the moment (on :func:`time.monotonic`'s clock) by which every engine solve made with these
+      options must end, whatever its own ``time_limit``: the user's limit shared by every step of a command
+      (:mod:`mmo_pyomo.solvers.deadline`);
     * ``on_bound``: called with the engine's best bound (in the model's own quantity) each time the engine logs
       progress during a MIP solve, where its interface reports it (HiGHS); others call it never.
 
@@ -35,6 +38,7 @@ class SolveOptions:
     seed: int | None = None
     log_file: str | None = None
     native: Mapping[str, Any] = field(default_factory=dict)
+    deadline: float | None = field(default=None, compare=False)
     on_bound: Callable[[float], None] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -43,6 +47,8 @@ class SolveOptions:
         put(self, "mip_gap", ranges.optional(ranges.relative_gap, self.mip_gap, "mip_gap"))
         put(self, "threads", ranges.optional(ranges.threads, self.threads, "threads"))
         put(self, "seed", ranges.optional(ranges.seed, self.seed, "seed"))
+        if self.deadline is not None:
+            put(self, "deadline", ranges.finite(self.deadline, "deadline"))
         if self.log_file is not None and not isinstance(self.log_file, str):
             put(self, "log_file", str(self.log_file))
         if not isinstance(self.native, Mapping) or not all(isinstance(k, str) for k in self.native):

@@ -14,7 +14,7 @@ from dataclasses import replace
 import pyomo.environ as pyo
 
 from mmo_pyomo.errors import LicenceLimitError, MMOError, SolveInterrupted
-from mmo_pyomo.solvers import adapters
+from mmo_pyomo.solvers import adapters, deadline
 from mmo_pyomo.solvers.capabilities import Capability
 from mmo_pyomo.solvers.engines import Engine, Handover
 from mmo_pyomo.solvers.options import DEFAULTS, SolveOptions
@@ -97,6 +97,8 @@ def solve_model(
     ``relaxation`` adds the engine's options for continuous relaxations; ``duals`` asks for LP duals.
     An engine stopped by Ctrl-C raises :class:`SolveInterrupted`, unless ``keep_interrupted``: then the
     statistics (status ``interrupted``, with the incumbent loaded) are returned for the caller to report.
+    An ``options.deadline`` (:mod:`mmo_pyomo.solvers.deadline`) cuts the time limit to what is left of it; once it
+    has passed, no engine runs and the status is ``time_limit``.
     ``how`` is the handover when the caller has already made it (and so checked the engine takes the model).
     ``new_start``, polled during the solve where the engine asks for solutions (HiGHS), returns True once it has
     set the model's variables to a better plan for the engine to take as its incumbent; ``on_solution`` is called
@@ -109,6 +111,12 @@ def solve_model(
     if not isinstance(options, SolveOptions):
         raise MMOError(f"options must be a SolveOptions record, not {type(options).__name__}",
                        "pass SolveOptions(time_limit=..., mip_gap=..., ...)")
+    if options.deadline is not None:               # the user's limit, shared by every step: what is left of it
+        limit = deadline.engine_limit(options)
+        if limit is not None and limit <= 0:
+            return SolveStats(status=Status.TIME_LIMIT, time_s=0.0,
+                              message=f"the time limit was spent before {what} could start")
+        options = options.with_changes(time_limit=limit)
     native = {**({} if options.log_file else engine.quiet_options), **how.solver_options,
               **(engine.relaxation_options if relaxation else {}), **dict(options.native),
               **engine.native_options(options)}
