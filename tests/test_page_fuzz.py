@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_page import IMG, SCRIPT, assert_inert
 
 from mmo_pyomo.errors import MMOError
 from mmo_pyomo.page import render_page
@@ -117,3 +118,26 @@ def test_the_error_names_the_field_and_the_fix(records):
     with pytest.raises(MMOError, match=r"sweeps\[0\]\.rows\[1\]\.budget: expected a finite number \(the swept "
                                        r"amount\), got nothing"):
         render_page(sweep)
+
+
+def _hostile(node: Any, k: list[int]) -> Any:
+    """``node`` with every text value (not the kind) replaced by markup, numbered to keep names distinct."""
+    if isinstance(node, dict):
+        return {key: v if key == "kind" else _hostile(v, k) for key, v in node.items()}
+    if isinstance(node, list):
+        return [_hostile(v, k) for v in node]
+    if isinstance(node, str):
+        k[0] += 1
+        return f"{SCRIPT if k[0] % 2 else IMG}{k[0]}"
+    return node
+
+
+@pytest.mark.parametrize("kind", ["mix", "pareto", "offers", "offers_sweep"])
+def test_every_text_of_a_record_is_shown_as_text(records, kind):
+    """Every text field of a crafted record (names, statuses, the engine, the swept parameter) holds markup:
+    the page shows it escaped, in text and in attributes (ids included)."""
+    record = _hostile(records[kind], [0])
+    for sweep, was in zip(record.get("sweeps", []), records[kind].get("sweeps", [])):   # rows keyed by parameter
+        old = was["parameter"]
+        sweep["rows"] = [{sweep["parameter"] if key == old else key: v for key, v in r.items()} for r in sweep["rows"]]
+    assert_inert(render_page(record, source=IMG))
