@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formatting import amount, gap_percent
 from mmo_pyomo.page import render_page
 
@@ -219,8 +220,15 @@ def test_page_errors_are_clear_and_lose_nothing(tmp_path, mix_page):
     (tmp_path / "file").write_text("x")
     proc = _cli("solve", "--json", str(tmp_path / "r.json"), "--page", str(tmp_path / "file" / "p.html"))
     assert proc.returncode == 2 and "--page" in proc.stderr and not (tmp_path / "r.json").exists()
-    with pytest.raises(Exception, match="lacks what the page shows"):
+    with pytest.raises(MMOError, match=r"details\.budget: expected a record, got nothing"):
         render_page({"kind": "mix", "details": {"activities": []}})
+    # a damaged record of a real solve: exit 2 naming the field and the fix, and no page written
+    damaged = mix_page[1] | {"details": mix_page[1]["details"] | {"activities": [None]}}
+    (tmp_path / "damaged.json").write_text(json.dumps(damaged))
+    proc = _cli("page", str(tmp_path / "damaged.json"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "details.activities[0]: expected a record, got null" in proc.stderr and "mmo solve --json" in proc.stderr
+    assert not (tmp_path / "damaged.html").exists()
 
 
 def test_pareto_page(tmp_path):
