@@ -63,7 +63,7 @@ def _damage(data: st.DataObject, record: dict[str, Any]) -> tuple[dict[str, Any]
     parent: Any = None
     node: Any = record
     path: list[Any] = []
-    while _children(node) and (not path or data.draw(st.booleans(), "descend")):
+    while _children(node) and (not path or data.draw(st.integers(0, 3), "descend") > 0):
         key = data.draw(st.sampled_from(_children(node)), "key")
         parent, node = node, node[key]
         path.append(key)
@@ -141,3 +141,15 @@ def test_every_text_of_a_record_is_shown_as_text(records, kind):
         old = was["parameter"]
         sweep["rows"] = [{sweep["parameter"] if key == old else key: v for key, v in r.items()} for r in sweep["rows"]]
     assert_inert(render_page(record, source=IMG))
+
+
+def test_mmo_page_reads_any_file_or_says_why_not(tmp_path):
+    """Files that are not result records at all: each is exit 2 with the cause, never a traceback."""
+    for name, body in {"nested.json": "[" * 100_000 + "]" * 100_000, "list.json": "[1, 2]", "null.json": "null",
+                       "binary.json": b"\xff\xfe{".decode("latin-1"), "kind.json": '{"kind": ["mix"]}',
+                       "nan.json": '{"kind": "offers", "profit": NaN}'}.items():
+        (tmp_path / name).write_text(body, encoding="latin-1")
+        proc = subprocess.run([sys.executable, "-m", "mmo_pyomo", "page", str(tmp_path / name)], capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr and "fix" in proc.stderr, (name, proc.stderr)
+        assert not (tmp_path / name).with_suffix(".html").exists()
