@@ -47,6 +47,7 @@ class Spec:
 
 @dataclass
 class Scalar(Spec):
+    """A text, number or boolean that ``test`` accepts (or null, if ``nullable``)."""
     expected: str
     test: Callable[[Any], bool]
     nullable: bool = False
@@ -74,6 +75,7 @@ BOOLEAN = Scalar("true or false", lambda v: isinstance(v, bool))
 
 @dataclass
 class ListOf(Spec):
+    """A list whose every item holds ``item``."""
     item: Spec
     nonempty: bool = False
     nullable: bool = False
@@ -95,8 +97,9 @@ class ListOf(Spec):
 
 @dataclass
 class Record(Spec):
-    """A JSON object: ``required`` keys must be there; ``optional`` keys may be missing (as if null allowed by
-    their spec); ``rule`` checks what relates fields (e.g. equal lengths) once each field is right."""
+    """A JSON object: ``required`` keys must be there, ``optional`` keys may be missing (the page reads them with
+    a default); both must hold what their spec says. ``rule`` checks what relates fields (e.g. equal lengths)
+    once each field is right."""
     required: Mapping[str, Spec]
     optional: Mapping[str, Spec] = field(default_factory=dict)
     nullable: bool = False
@@ -158,10 +161,6 @@ def _sweep_rule(sweep: dict[str, Any], path: str) -> Fault | None:
         if not _number(r.get(param)):
             return f"{path}.rows[{i}].{param}", "a finite number (the swept amount)", r.get(param, ...)
     return None
-
-
-def _nullable(spec: Record) -> Record:
-    return Record(spec.required, spec.optional, True, spec.rule)
 
 
 CURVE = Record({"activity": TEXT, "spend": ListOf(NUMBER, True), "revenue": ListOf(NUMBER, True),
