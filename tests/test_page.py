@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mmo_pyomo.errors import MMOError
 from mmo_pyomo.formatting import amount, gap_percent
 from mmo_pyomo.page import render_page
 
@@ -219,8 +220,15 @@ def test_page_errors_are_clear_and_lose_nothing(tmp_path, mix_page):
     (tmp_path / "file").write_text("x")
     proc = _cli("solve", "--json", str(tmp_path / "r.json"), "--page", str(tmp_path / "file" / "p.html"))
     assert proc.returncode == 2 and "--page" in proc.stderr and not (tmp_path / "r.json").exists()
-    with pytest.raises(Exception, match="lacks what the page shows"):
+    with pytest.raises(MMOError, match=r"details\.budget: expected a record, got nothing"):
         render_page({"kind": "mix", "details": {"activities": []}})
+    # a damaged record of a real solve: exit 2 naming the field and the fix, and no page written
+    damaged = mix_page[1] | {"details": mix_page[1]["details"] | {"activities": [None]}}
+    (tmp_path / "damaged.json").write_text(json.dumps(damaged))
+    proc = _cli("page", str(tmp_path / "damaged.json"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "details.activities[0]: expected a record, got null" in proc.stderr and "mmo solve --json" in proc.stderr
+    assert not (tmp_path / "damaged.html").exists()
 
 
 def test_pareto_page(tmp_path):
@@ -267,3 +275,59 @@ def test_sweep_page(tmp_path):
     dom = _renders_everywhere(page, tmp_path)
     assert _parse(dom).rows["sweep-budget"] == len(record["sweeps"][0]["rows"]) == 3
     assert "marginal value of budget" in dom
+
+
+# --------------------------------------------------------------------------- text from data is never markup
+SCRIPT, IMG = "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'
+
+
+class _Markup(HTMLParser):
+    """Every tag and attribute of a page, as a browser's parser sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += attrs
+
+
+def assert_inert(page: str) -> None:
+    """``page`` shows the hostile names only as text: no script or image element, no event attribute, no
+    attribute value broken out of its quotes."""
+    assert "<script" not in page and "<img" not in page
+    markup = _Markup()
+    markup.feed(page)
+    assert "script" not in markup.tags and "img" not in markup.tags
+    assert not [a for a, _ in markup.attrs if a.startswith("on") or a == "src"]
+
+
+def test_names_from_data_are_shown_never_executed(tmp_path):
+    """An instance whose activity and rule names are markup, solved for real: the page (at --page, and drawn again
+    by mmo page) holds them escaped, in text and in attributes."""
+    from html import escape
+
+    from mmo_pyomo.instance import from_frames, to_frames, write_csv_dir
+
+    from helpers import random_instance
+    acts, rules, settings = to_frames(random_instance(8, 3))
+    hostile = {a: f"{SCRIPT if k % 2 else IMG}{k}" for k, a in enumerate(acts["activity"])}
+    acts["activity"] = acts["activity"].map(hostile)
+    rules["activity"] = rules["activity"].map(hostile)
+    names = list(dict.fromkeys(rules["rule"]))
+    rules["rule"] = rules["rule"].map({r: f"{IMG if k % 2 else SCRIPT}{k}" for k, r in enumerate(names)})
+    write_csv_dir(from_frames(acts, rules, **settings), tmp_path / "hostile")
+    proc = _cli("solve", "--data", str(tmp_path / "hostile"), "--formulation", "misocp", "--json",
+                str(tmp_path / "r.json"), "--page", str(tmp_path / "p.html"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    record = json.loads((tmp_path / "r.json").read_text())
+    moved = [a["activity"] for a in record["details"]["activities"] if a["region"] != "keep"]
+    assert moved and record["details"]["rules"] and record["details"]["curves"]
+    assert _cli("page", str(tmp_path / "r.json"), "--out", str(tmp_path / "again.html")).returncode == 0
+    for page in (tmp_path / "p.html", tmp_path / "again.html"):
+        text = page.read_text()
+        assert_inert(text)
+        for name in moved + [r["rule"] for r in record["details"]["rules"]]:
+            assert escape(name) in text                       # shown, as text

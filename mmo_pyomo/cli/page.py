@@ -29,6 +29,9 @@ def read_result(path: str | Path) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MMOError(f"'{path}' is not a JSON result ({exc})", "give a file written with --json (or report.json)") \
             from None
+    except RecursionError:
+        raise MMOError(f"'{path}' nests its JSON deeper than any result does", "give a file written with --json "
+                       "(or report.json)") from None
     if not isinstance(record, dict):
         raise MMOError(f"'{path}' holds a JSON {type(record).__name__}, not a result", "give a file written with --json")
     if "kind" not in record and "constraints" in record and "method" in record:

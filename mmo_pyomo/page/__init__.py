@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mmo_pyomo.errors import MMOError
 from mmo_pyomo.io_utils import atomic_write_text
+from mmo_pyomo.page.record import check_record
 
 
 def _renderers() -> dict[str, Callable[[dict[str, Any], str], str]]:
@@ -22,19 +22,10 @@ def _renderers() -> dict[str, Callable[[dict[str, Any], str], str]]:
 
 
 def render_page(record: dict[str, Any], source: str = "") -> str:
-    """The page of ``record`` as one HTML document."""
-    kind = record.get("kind") if isinstance(record, dict) else None
-    renderers = _renderers()
-    if kind not in renderers:
-        raise MMOError(f"the result has kind {kind!r}, which no page draws",
-                       f"give a result written with --json by mmo solve, mmo pareto or mmo offers sweep, or an "
-                       f"offers report.json (kinds: {', '.join(renderers)})")
-    try:
-        return renderers[kind](record, source)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MMOError(f"the {kind} result lacks what the page shows ({type(exc).__name__}: {exc})",
-                       "write the result again with this version's --json (older results lack the plan's details)") \
-            from None
+    """The page of ``record`` as one HTML document; a record whose fields the page cannot read is an
+    ``MMOError`` naming the field (checked whole before anything is drawn)."""
+    kind = check_record(record)
+    return _renderers()[kind](record, source)
 
 
 def write_page(record: dict[str, Any], path: str | Path, source: str = "") -> Path:

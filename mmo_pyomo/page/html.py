@@ -53,11 +53,11 @@ def document(title: str, subtitle: str, sections: Sequence[str], source: str = "
 
 
 def section(heading: str, body: str, ident: str) -> str:
-    return f'<section id="{ident}">\n<h2>{escape(heading)}</h2>\n{body}\n</section>'
+    return f'<section id="{escape(ident)}">\n<h2>{escape(heading)}</h2>\n{body}\n</section>'
 
 
 def card(label: str, value: str, detail: str = "", ident: str = "") -> str:
-    attr = f' id="{ident}"' if ident else ""
+    attr = f' id="{escape(ident)}"' if ident else ""
     return (f'<div class="card"{attr}><div class="label">{escape(label)}</div><div class="value">{escape(value)}</div>'
             f'<div class="detail">{escape(detail)}</div></div>')
 
@@ -73,7 +73,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequen
     body = "\n".join("<tr>" + "".join(f'<td class="{"num" if n else ""}">{escape(c)}</td>' for c, n in zip(r, numeric))
                      + "</tr>" for r in rows)
     cap = f"<caption class=\"note\">{escape(caption)}</caption>" if caption else ""
-    return f'<table id="{ident}">{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>'
+    return f'<table id="{escape(ident)}">{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>'
 
 
 def figure(svg: str, caption: str = "") -> str:
@@ -82,6 +82,6 @@ def figure(svg: str, caption: str = "") -> str:
 
 
 def paragraph(text: str, cls: str = "", ident: str = "", data: dict[str, str] | None = None) -> str:
-    attrs = (f' class="{cls}"' if cls else "") + (f' id="{ident}"' if ident else "")
-    attrs += "".join(f' data-{k}="{escape(v)}"' for k, v in (data or {}).items())
+    attrs = (f' class="{escape(cls)}"' if cls else "") + (f' id="{escape(ident)}"' if ident else "")
+    attrs += "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in (data or {}).items())
     return f"<p{attrs}>{escape(text)}</p>"
