@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mmo_pyomo.formatting import amount, gap_percent, seconds, signed_percent
+from mmo_pyomo.formatting import amount, gap_percent, objective_words, seconds, signed_percent
 from mmo_pyomo.page import html
 from mmo_pyomo.page.svg import GREY, OKABE_ITO, Chart, range_bars
 
@@ -42,10 +42,12 @@ def certificate(record: dict[str, Any], what: str = "plan") -> str:
 
 def _headline(record: dict[str, Any], details: dict[str, Any]) -> str:
     lift, word = record.get("lift"), _word(record)
+    labels = objective_words(record.get("target"), record.get("risk"), word)
     budget, changes = details["budget"], details["changes"]
     return html.cards([
-        html.card(f"{word} lift over the baseline", amount(lift),
-                  f"{signed_percent(lift, record.get('baseline_revenue'))}; {word} {amount(record.get('objective'))} "
+        html.card(f"{labels['lift']} over the baseline", amount(lift),
+                  f"{signed_percent(lift, record.get('baseline_revenue'))}; {labels['objective']} "
+                  f"{amount(record.get('objective'))} "
                   f"against {amount(record.get('baseline_revenue'))}", "lift"),
         html.card("total spend against the budget", amount(budget["total_spend"]),
                   f"budget {amount(budget['lower'])} to {amount(budget['upper'])}; baseline "

@@ -45,8 +45,8 @@ def offers_page(record: dict[str, Any], source: str = "") -> str:
                   f"{record['customers']:,} customers", "profit"),
         html.card("cost", f"${amount(record['cost'])}", "", "cost"),
         html.card("ROI", roi, "profit over cost", "roi"),
-        html.card("certified gap", gap_percent(record.get("bound_gap"), "none"), f"{record.get('method')} method, "
-                  f"{seconds(record.get('time_s'))}", "gap"),
+        html.card("certified gap", gap_percent(record.get("bound_gap"), "none"), f"{record.get('method')} method; the run "
+                  f"{seconds(record.get('time_s'))} in all", "gap"),
     ])
     sections = [head, html.section("Certificate", certificate(record), "certificate-section")]
     contacts = record.get("contacts")

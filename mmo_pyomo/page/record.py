@@ -181,7 +181,7 @@ _ENGINE = {"status": TEXT_OR_NULL, "formulation": TEXT_OR_NULL, "solver": TEXT_O
 MIX = Record({}, {**_ENGINE, "solver_version": TEXT_OR_NULL, "nodes": COUNT_OR_NULL, "time_s": NUMBER_OR_NULL,
                   "bound": NUMBER_OR_NULL, "gap": NUMBER_OR_NULL, "objective": NUMBER_OR_NULL,
                   "interpolation_error": NUMBER_OR_NULL, "message": TEXT_OR_NULL, "lift": NUMBER_OR_NULL,
-                  "baseline_revenue": NUMBER_OR_NULL, "details": DETAILS,
+                  "target": TEXT_OR_NULL, "risk": TEXT_OR_NULL, "baseline_revenue": NUMBER_OR_NULL, "details": DETAILS,
                   "approximation": Record({"error_sum_k_largest": NUMBER}, nullable=True),
                   "improvement": Record({"start_revenue": NUMBER, "revenue": NUMBER, "time_s": NUMBER_OR_NULL},
                                         nullable=True)})
