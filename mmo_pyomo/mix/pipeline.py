@@ -35,6 +35,7 @@ from mmo_pyomo.instance.targets import Target, with_target
 from mmo_pyomo.mix.checker import check_plan
 from mmo_pyomo.mix.lagrangian import cut_options
 from mmo_pyomo.mix.runner import Result, on_curves, solve
+from mmo_pyomo.mix.start_fallback import START_S, START_SHARE, chord_or_fallback  # noqa: F401  (START_*: re-exported)
 from mmo_pyomo.model_library import Formulation, get_formulation
 from mmo_pyomo.solvers import deadline
 from mmo_pyomo.solvers.options import DEFAULTS, SolveOptions
@@ -44,11 +45,6 @@ from mmo_pyomo.solvers.registry import DEFAULT_SOLVER
 #: records so far) and "improvement".
 Progress = Callable[[str, Any], None]
 
-#: The share of the time limit a start takes (its fallback without a limit: :data:`START_S`), where
-#: ``start_time_limit`` is not given; a fallback start after a chord MILP out of time takes the same share of
-#: what is left.
-START_SHARE = 0.2
-START_S = 60.0
 #: The share of what is left of the time limit that the improvement takes at most.
 IMPROVE_SHARE = 0.5
 
@@ -142,7 +138,6 @@ def prepare(inst: Instance, formulation: str | Formulation = "misocp", solver: s
     work = prepared.instance
     if isinstance(start, str):
         if start == "chord":
-            from mmo_pyomo.mix.start_fallback import chord_or_fallback
             chord_or_fallback(prepared, formulation, solver, start_solver, start_time_limit, options,
                               needs_start=needs_start or improve is not None or fix, say=say)
         elif start != "none":

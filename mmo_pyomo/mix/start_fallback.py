@@ -4,7 +4,7 @@ A start that runs out of time does not end the command (the chord MILP needs 61 
 more on a busy machine). In order:
 
 1. the chord heuristic's plan (:func:`~mmo_pyomo.mix.chord.chord_start`), in ``start_time_limit`` s or
-   :data:`~mmo_pyomo.mix.pipeline.START_SHARE` of the time limit;
+   :data:`START_SHARE` of the time limit;
 2. the fewest-changes plan (:func:`~mmo_pyomo.mix.chord.fewest_changes`), in the same share of what is left, where
    it makes no more changes than K allows;
 3. where a stage needs a start (the improvement, the fixing, the concurrent solve): the formulation's own first plan
@@ -26,6 +26,12 @@ from mmo_pyomo.solvers.options import SolveOptions
 
 log = logging.getLogger(__name__)
 
+#: The share of the time limit a start takes (its fallback without a limit: :data:`START_S`), where
+#: ``start_time_limit`` is not given; a fallback start after a chord MILP out of time takes the same share of
+#: what is left.
+START_SHARE = 0.2
+START_S = 60.0
+
 
 def chord_or_fallback(prepared: Any, formulation: str | Formulation, solver: str, start_solver: str,
                       start_time_limit: float | None, options: SolveOptions, *, needs_start: bool,
@@ -33,7 +39,6 @@ def chord_or_fallback(prepared: Any, formulation: str | Formulation, solver: str
     """Set ``prepared.start`` (a :class:`~mmo_pyomo.mix.pipeline.Prepared`) as the module docstring says, within
     ``options``'s deadline. Raises :class:`NoSolutionError` only when ``needs_start`` and no step found a plan."""
     from mmo_pyomo.mix.chord import NoStartFound, chord_start, fewest_changes
-    from mmo_pyomo.mix.pipeline import START_S, START_SHARE
     work = prepared.instance
     rows = work.target is not None and work.target.adds_row    # the chord maximizes the revenue: its plan, of the
     plain = work.with_changes(target=None) if rows else work    # instance without the row, is a start
