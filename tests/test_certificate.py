@@ -9,6 +9,7 @@ from mmo_pyomo import load_instance, solve
 from mmo_pyomo.data import EXAMPLE_DAT
 from mmo_pyomo.mix.certificate import BOUND_TOLERANCE, certify
 from mmo_pyomo.mix.checker import check_plan
+from mmo_pyomo.solvers.options import SolveOptions
 from mmo_pyomo.solvers.stats import Status
 
 INST = load_instance(EXAMPLE_DAT)
@@ -50,7 +51,7 @@ def test_the_plan_reoptimized_within_its_regions_replaces_a_weaker_one():
     weak_check = check_plan(INST, INST.baseline + weak)
     assert weak_check.feasible and weak_check.revenue < best.objective - 1.0
     known: list = []
-    delta, check, notes = _cross_check(INST, weak, weak_check, known, chord=False)
+    delta, check, notes = _cross_check(INST, weak, weak_check, known, SolveOptions(), chord=False)
     assert check.revenue == pytest.approx(best.objective, rel=1e-7) and "re-optimized" in notes[0]
     assert (np.sign(delta) == np.sign(best.delta)).all() and known[0][1] == check.revenue
 
@@ -61,7 +62,7 @@ def test_a_small_solve_is_checked_against_the_chord_plan_too():
     from mmo_pyomo.mix.runner import _cross_check
     weak = np.zeros(INST.n)                                   # the baseline: feasible, and far from the optimum
     known: list = []
-    delta, check, notes = _cross_check(INST, weak, check_plan(INST, INST.baseline), known, chord=True)
+    delta, check, notes = _cross_check(INST, weak, check_plan(INST, INST.baseline), known, SolveOptions(), chord=True)
     labels = [label for label, _ in known]
     assert "the chord heuristic's plan" in labels and check.revenue > check_plan(INST, INST.baseline).revenue
     assert any("chord" in n for n in notes)
