@@ -143,8 +143,8 @@ def test_cli_failure_messages(tmp_path):
     proc = _cli("--solver", "bonmin:B-XX")
     assert proc.returncode == 2 and "unknown Bonmin algorithm" in proc.stderr and "bonmin:B-OA" in proc.stderr
     big = write_dat(paper_instance(300, "strong", 0.1, 0.5, seed=1), tmp_path / "big.dat")
-    proc = _cli("--data", str(big), "--formulation", "miqp", "--time-limit", "0")
-    assert proc.returncode == 4 and "time limit" in proc.stderr
+    proc = _cli("--data", str(big), "--formulation", "miqp", "--time-limit", "0")   # refused: a limit must be > 0
+    assert proc.returncode == 2 and "time limit must be > 0" in proc.stderr
     for p in (proc,):
         assert "Traceback" not in p.stderr
 
