@@ -265,17 +265,26 @@ def customers_table(draw) -> dict[str, pa.Array]:
                     [MOSTLY_INT, st.sampled_from(["int64", "int64", "string", "float64"])])
 
 
+def _checked_run(tmp: str, stem: str, columns, fmt: str, both: int):
+    """Write ``stem`` (both formats when ``both`` is 0) into a fresh campaign and run it: None where it is refused,
+    else the folder, whose plan keeps every rule and which was not read from two formats."""
+    folder = _case(tmp)
+    _write(folder, stem, columns, fmt, both == 0)
+    plan = _run(folder)
+    if plan is None:
+        return None
+    assert both != 0, f"{stem}.parquet beside {stem}.csv was read"
+    _keeps_every_rule(folder, EXAMPLE_RULES, plan)
+    return folder
+
+
 @FUZZ
 @given(customers_table(), st.sampled_from(["parquet", "csv"]), st.integers(0, 7))
 def test_customers_file(columns, fmt, both):
     with tempfile.TemporaryDirectory() as tmp:
-        folder = _case(tmp)
-        _write(folder, "customers", columns, fmt, both == 0)
-        plan = _run(folder)
-        if plan is None:
+        folder = _checked_run(tmp, "customers", columns, fmt, both)
+        if folder is None:
             return
-        assert both != 0, "customers.parquet beside customers.csv was read"
-        _keeps_every_rule(folder, EXAMPLE_RULES, plan)
         houses = _households(folder)                    # every customer once, as written
         loaded = load_problem(folder).policy
         assert loaded is not None and loaded.household is not None
@@ -306,13 +315,9 @@ def history_table(draw) -> dict[str, pa.Array]:
 @given(history_table(), st.sampled_from(["parquet", "csv"]), st.integers(0, 7))
 def test_history_file(columns, fmt, both):
     with tempfile.TemporaryDirectory() as tmp:
-        folder = _case(tmp)
-        _write(folder, "history", columns, fmt, both == 0)
-        plan = _run(folder)
-        if plan is None:
+        folder = _checked_run(tmp, "history", columns, fmt, both)
+        if folder is None:
             return
-        assert both != 0, "history.parquet beside history.csv was read"
-        _keeps_every_rule(folder, EXAMPLE_RULES, plan)
         past = _history(folder)                         # at most one row per customer, as written
         loaded = load_problem(folder).policy
         assert loaded is not None
